@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages churnml needs to build, test and benchmark.
+# Idempotent: packages already present are left alone, and apt is only asked
+# when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev
+  liblinear-dev libxgboost-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  libsqlite3-dev libxxhash-dev
+)
+# Extra packages a later layer needs can be listed in scripts/packages.d/*.txt
+# (one package per line), so each layer owns its own install step.
+if compgen -G "$(dirname "$0")/packages.d/*.txt" >/dev/null; then
+  while read -r pkg; do
+    [[ -n "$pkg" && "$pkg" != \#* ]] && packages+=("$pkg")
+  done < <(cat "$(dirname "$0")"/packages.d/*.txt)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

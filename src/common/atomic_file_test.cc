@@ -1,0 +1,90 @@
+#include "common/atomic_file.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace churnml {
+namespace {
+namespace fs = std::filesystem;
+
+class AtomicFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("churnml-atomic-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  size_t EntryCount() const {
+    return static_cast<size_t>(std::distance(fs::directory_iterator(dir_), {}));
+  }
+  fs::path dir_;
+};
+
+TEST_F(AtomicFileTest, NothingVisibleUnderFinalNameBeforeCommit) {
+  auto writer = AtomicFileWriter::Create(dir_ / "out.csv");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE(writer->Write("a,b\n").ok());
+  EXPECT_FALSE(fs::exists(dir_ / "out.csv"));
+  ASSERT_TRUE(writer->Commit().ok());
+  EXPECT_EQ(*ReadFile(dir_ / "out.csv"), "a,b\n");
+  EXPECT_EQ(EntryCount(), 1u);
+}
+
+TEST_F(AtomicFileTest, AbandonedWriterLeavesNoFile) {
+  {
+    auto writer = AtomicFileWriter::Create(dir_ / "out.csv");
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE(writer->Write("partial").ok());
+  }
+  EXPECT_EQ(EntryCount(), 0u);
+}
+
+TEST_F(AtomicFileTest, FailPolicyRefusesExistingFile) {
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "x", "old").ok());
+  auto writer = AtomicFileWriter::Create(dir_ / "x", ExistingPolicy::kFail);
+  EXPECT_EQ(writer.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(AtomicFileTest, StagedDirectoryAppearsWholeOnCommit) {
+  auto staged = StagedDirectory::Create(dir_ / "model");
+  ASSERT_TRUE(staged.ok());
+  ASSERT_TRUE(WriteFileAtomically(staged->path() / "model.json", "{}").ok());
+  EXPECT_FALSE(fs::exists(dir_ / "model"));
+  ASSERT_TRUE(staged->Commit().ok());
+  EXPECT_TRUE(fs::exists(dir_ / "model" / "model.json"));
+  EXPECT_EQ(EntryCount(), 1u);
+}
+
+TEST_F(AtomicFileTest, StagedDirectoryReplacesOldOneWhenAsked) {
+  fs::create_directories(dir_ / "model");
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "model" / "old.txt", "old").ok());
+  auto staged = StagedDirectory::Create(dir_ / "model", ExistingPolicy::kReplace);
+  ASSERT_TRUE(staged.ok());
+  ASSERT_TRUE(WriteFileAtomically(staged->path() / "new.txt", "new").ok());
+  ASSERT_TRUE(staged->Commit().ok());
+  EXPECT_FALSE(fs::exists(dir_ / "model" / "old.txt"));
+  EXPECT_TRUE(fs::exists(dir_ / "model" / "new.txt"));
+  EXPECT_EQ(EntryCount(), 1u);
+}
+
+TEST_F(AtomicFileTest, AbandonedStagedDirectoryIsRemoved) {
+  {
+    auto staged = StagedDirectory::Create(dir_ / "model");
+    ASSERT_TRUE(staged.ok());
+    ASSERT_TRUE(WriteFileAtomically(staged->path() / "a", "a").ok());
+  }
+  EXPECT_EQ(EntryCount(), 0u);
+}
+
+TEST_F(AtomicFileTest, ReadFileNamesMissingPath) {
+  auto r = ReadFile(dir_ / "missing.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("missing.txt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace churnml

@@ -1,0 +1,31 @@
+// Small string helpers shared by every layer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace churnml {
+
+// Removes ASCII spaces, tabs, CR and LF from both ends.
+std::string_view Trim(std::string_view s);
+
+// Splits on `sep`; empty pieces are kept ("a,,b" → {"a", "", "b"}).
+std::vector<std::string_view> Split(std::string_view s, char sep);
+
+// "1,204,000": thousands separated by commas, for messages people read.
+std::string FormatCount(int64_t n);
+
+// Joins with `sep`, quoting nothing.
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+
+// Exact parsers: the whole (trimmed) text must be the number.
+std::optional<double> ParseDouble(std::string_view s);
+std::optional<int64_t> ParseInt(std::string_view s);
+
+// Shortest text that reads back as the same double ("0.1", "1e-07").
+std::string FormatDouble(double v);
+
+}  // namespace churnml

@@ -1,0 +1,43 @@
+#include "common/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace churnml {
+namespace {
+
+TEST(Strings, TrimRemovesSpacesAndLineEnds) {
+  EXPECT_EQ(Trim("  a b \r\n"), "a b");
+  EXPECT_EQ(Trim(" "), "");
+}
+
+TEST(Strings, SplitKeepsEmptyPieces) {
+  auto parts = Split("a,,b", ',');
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[1], "");
+}
+
+TEST(Strings, FormatCountGroupsThousands) {
+  EXPECT_EQ(FormatCount(1204), "1,204");
+  EXPECT_EQ(FormatCount(999), "999");
+  EXPECT_EQ(FormatCount(-1234567), "-1,234,567");
+}
+
+TEST(Strings, ParseDoubleRejectsTrailingText) {
+  EXPECT_EQ(ParseDouble(" 29.85 "), 29.85);
+  EXPECT_FALSE(ParseDouble("29.85x"));
+  EXPECT_FALSE(ParseDouble(""));
+  EXPECT_FALSE(ParseDouble("nan"));
+}
+
+TEST(Strings, ParseIntRejectsFractions) {
+  EXPECT_EQ(ParseInt("72"), 72);
+  EXPECT_FALSE(ParseInt("7.5"));
+}
+
+TEST(Strings, FormatDoubleRoundTrips) {
+  double v = 0.1 + 0.2;
+  EXPECT_EQ(*ParseDouble(FormatDouble(v)), v);
+}
+
+}  // namespace
+}  // namespace churnml
