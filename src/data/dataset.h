@@ -1,5 +1,7 @@
 // A columnar, typed, validated table in memory: the hand-off from the data
 // layer to features and models. One vector per schema column.
+// Thread-compatible: const methods may run concurrently; mutation needs
+// exclusive access.
 #pragma once
 
 #include <cstddef>
@@ -35,8 +37,8 @@ class Dataset {
   const Schema& schema() const { return schema_; }
   size_t num_rows() const { return num_rows_; }
 
-  // customerID (or the schema's id column) per row; empty strings when the
-  // schema has no id column.
+  // customerID (or the schema's id column), one per row; empty strings when
+  // the schema has no id column.
   const std::vector<std::string>& ids() const { return ids_; }
   // Data of schema column `schema_index`. Id and target columns are empty.
   const ColumnData& column(size_t schema_index) const { return columns_[schema_index]; }
@@ -61,6 +63,11 @@ class Dataset {
 
   // A new dataset with the given rows, in the given order.
   Dataset Select(const std::vector<size_t>& rows) const;
+
+  // Appends all rows of `other` (same schema, else InvalidArgument). Codes of
+  // open-vocabulary categorical columns are remapped onto this dataset's
+  // levels. Used to merge chunks parsed in parallel, in order.
+  Status Append(const Dataset& other);
 
  private:
   Schema schema_;

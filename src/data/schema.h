@@ -1,6 +1,7 @@
 // The table's schema: which columns exist, their role and type, and what
-// values they may hold. The schema is data, not code: the Telco layout ships
-// built in (TelcoSchema()) and any other tabular problem loads from YAML.
+// values they may hold. Immutable after construction: safe to share between
+// threads. The schema is data, not code: the Telco layout ships
+// built in (Schema::Telco()) and any other tabular problem loads from YAML.
 #pragma once
 
 #include <cstddef>
@@ -45,12 +46,13 @@ class Schema {
   // The IBM Telco customer churn layout (DESIGN.md), the default.
   static const Schema& Telco();
 
-  // YAML schema file (docs/configuration.md documents the format). Errors
+  // YAML schema file (docs/schema.md documents the format). Errors
   // name the file and the offending key; unknown keys are errors.
   static Result<Schema> FromYamlFile(const std::string& path);
   static Result<Schema> FromYamlString(std::string_view yaml, std::string_view source_name);
 
-  // Round-trips through model.json.
+  // Round-trips through model.json: FromJson(ToJson()) == *this. FromJson
+  // rejects unknown keys and re-runs Create()'s checks.
   nlohmann::json ToJson() const;
   static Result<Schema> FromJson(const nlohmann::json& j);
 

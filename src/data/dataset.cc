@@ -1,0 +1,100 @@
+#include "data/dataset.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace churnml {
+
+Dataset::Dataset(Schema schema) : schema_(std::move(schema)) {
+  columns_.resize(schema_.num_columns());
+  for (size_t i = 0; i < schema_.num_columns(); ++i) {
+    const ColumnSpec& c = schema_.column(i);
+    if (c.role == ColumnRole::kFeature && c.type == ColumnType::kCategorical) {
+      columns_[i].levels = c.categories;
+    }
+  }
+}
+
+void Dataset::Reserve(size_t rows) {
+  if (schema_.id_index()) ids_.reserve(rows);
+  target_.reserve(rows);
+  source_rows_.reserve(rows);
+  for (size_t i : schema_.feature_indices()) {
+    if (schema_.column(i).type == ColumnType::kCategorical) {
+      columns_[i].codes.reserve(rows);
+    } else {
+      columns_[i].numbers.reserve(rows);
+    }
+  }
+}
+
+namespace {
+
+template <typename T>
+std::vector<T> Gather(const std::vector<T>& from, const std::vector<size_t>& rows) {
+  std::vector<T> out;
+  if (from.empty()) return out;
+  out.reserve(rows.size());
+  for (size_t r : rows) out.push_back(from[r]);
+  return out;
+}
+
+}  // namespace
+
+Dataset Dataset::Select(const std::vector<size_t>& rows) const {
+  Dataset out;
+  out.schema_ = schema_;
+  out.num_rows_ = rows.size();
+  out.ids_ = Gather(ids_, rows);
+  out.target_ = Gather(target_, rows);
+  out.source_rows_ = Gather(source_rows_, rows);
+  out.columns_.resize(columns_.size());
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    out.columns_[i].levels = columns_[i].levels;
+    out.columns_[i].numbers = Gather(columns_[i].numbers, rows);
+    out.columns_[i].codes = Gather(columns_[i].codes, rows);
+  }
+  return out;
+}
+
+}  // namespace churnml
+
+namespace churnml {
+
+Status Dataset::Append(const Dataset& other) {
+  if (!(other.schema_ == schema_)) {
+    return InvalidArgumentError("cannot append a dataset of schema \"" + other.schema_.name() +
+                                "\" to one of schema \"" + schema_.name() + "\"");
+  }
+  if (other.num_rows_ == 0) return Status::Ok();
+  if (num_rows_ > 0 && has_target() != other.has_target()) {
+    return InvalidArgumentError("cannot append a dataset without a target to one with a target");
+  }
+  ids_.insert(ids_.end(), other.ids_.begin(), other.ids_.end());
+  target_.insert(target_.end(), other.target_.begin(), other.target_.end());
+  source_rows_.insert(source_rows_.end(), other.source_rows_.begin(), other.source_rows_.end());
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    ColumnData& to = columns_[i];
+    const ColumnData& from = other.columns_[i];
+    to.numbers.insert(to.numbers.end(), from.numbers.begin(), from.numbers.end());
+    if (from.levels == to.levels) {
+      to.codes.insert(to.codes.end(), from.codes.begin(), from.codes.end());
+      continue;
+    }
+    // Open vocabulary: translate the other side's codes to ours.
+    std::vector<int32_t> remap(from.levels.size());
+    for (size_t l = 0; l < from.levels.size(); ++l) {
+      auto it = std::find(to.levels.begin(), to.levels.end(), from.levels[l]);
+      if (it == to.levels.end()) {
+        to.levels.push_back(from.levels[l]);
+        it = to.levels.end() - 1;
+      }
+      remap[l] = static_cast<int32_t>(it - to.levels.begin());
+    }
+    for (int32_t code : from.codes) to.codes.push_back(code == kMissingCode ? code : remap[code]);
+  }
+  num_rows_ += other.num_rows_;
+  return Status::Ok();
+}
+
+}  // namespace churnml

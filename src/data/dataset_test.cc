@@ -1,0 +1,81 @@
+#include "data/dataset.h"
+
+#include <gtest/gtest.h>
+
+namespace churnml {
+namespace {
+
+ColumnSpec Col(std::string name, ColumnRole role, ColumnType type,
+               std::vector<std::string> categories = {}) {
+  ColumnSpec c;
+  c.name = std::move(name);
+  c.role = role;
+  c.type = type;
+  c.categories = std::move(categories);
+  return c;
+}
+
+TEST(Dataset, CategoricalLevelsComeFromTheSchema) {
+  Dataset d(Schema::Telco());
+  EXPECT_EQ(d.column(*Schema::Telco().IndexOf("Contract")).levels,
+            (std::vector<std::string>{"Month-to-month", "One year", "Two year"}));
+  EXPECT_TRUE(d.column(0).levels.empty());  // id column carries no data
+  EXPECT_EQ(d.num_rows(), 0u);
+  EXPECT_TRUE(d.has_target());
+}
+
+TEST(Dataset, SelectGathersRowsInTheGivenOrder) {
+  ColumnSpec id = Col("id", ColumnRole::kId, ColumnType::kCategorical);
+  ColumnSpec x = Col("x", ColumnRole::kFeature, ColumnType::kNumeric);
+  ColumnSpec c = Col("c", ColumnRole::kFeature, ColumnType::kCategorical, {"a", "b"});
+  ColumnSpec y = Col("y", ColumnRole::kTarget, ColumnType::kCategorical, {"n", "p"});
+  Result<Schema> s = Schema::Create("t", {id, x, c, y}, "p");
+  ASSERT_TRUE(s.ok());
+  Dataset d(*s);
+  d.mutable_ids() = {"r0", "r1", "r2"};
+  d.mutable_column(1).numbers = {0.5, 1.5, 2.5};
+  d.mutable_column(2).codes = {0, 1, kMissingCode};
+  d.mutable_target() = {0, 1, 1};
+  d.mutable_source_rows() = {1, 2, 3};
+  d.set_num_rows(3);
+
+  Dataset sel = d.Select({2, 0});
+  EXPECT_EQ(sel.num_rows(), 2u);
+  EXPECT_EQ(sel.ids(), (std::vector<std::string>{"r2", "r0"}));
+  EXPECT_EQ(sel.column(1).numbers, (std::vector<double>{2.5, 0.5}));
+  EXPECT_EQ(sel.column(2).codes, (std::vector<int32_t>{kMissingCode, 0}));
+  EXPECT_EQ(sel.column(2).levels, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(sel.target(), (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(sel.source_rows(), (std::vector<int64_t>{3, 1}));
+}
+
+}  // namespace
+}  // namespace churnml
+
+namespace churnml {
+namespace {
+
+TEST(Dataset, AppendRemapsOpenVocabularyCodes) {
+  ColumnSpec c;
+  c.name = "city";
+  c.type = ColumnType::kCategorical;
+  Result<Schema> s = Schema::Create("t", {c}, "");
+  ASSERT_TRUE(s.ok());
+  Dataset a(*s);
+  a.mutable_column(0).levels = {"Paris", "Rome"};
+  a.mutable_column(0).codes = {0, 1};
+  a.mutable_ids() = {"", ""};
+  a.set_num_rows(2);
+  Dataset b(*s);
+  b.mutable_column(0).levels = {"Oslo", "Paris"};
+  b.mutable_column(0).codes = {1, 0, kMissingCode};
+  b.mutable_ids() = {"", "", ""};
+  b.set_num_rows(3);
+  ASSERT_TRUE(a.Append(b).ok());
+  EXPECT_EQ(a.num_rows(), 5u);
+  EXPECT_EQ(a.column(0).levels, (std::vector<std::string>{"Paris", "Rome", "Oslo"}));
+  EXPECT_EQ(a.column(0).codes, (std::vector<int32_t>{0, 1, 0, 2, kMissingCode}));
+}
+
+}  // namespace
+}  // namespace churnml
