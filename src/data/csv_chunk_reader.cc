@@ -1,0 +1,188 @@
+#include "data/csv_chunk_reader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "data/csv_record_parser.h"
+
+namespace churnml {
+
+Result<CsvChunkReader> CsvChunkReader::Open(const std::string& path,
+                                            CsvChunkReaderOptions options) {
+  if (path == "-") return CsvChunkReader(stdin, false, "<stdin>", options);
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return IOError("cannot open " + path + ": " + std::strerror(errno));
+  }
+  return CsvChunkReader(file, true, path, options);
+}
+
+CsvChunkReader CsvChunkReader::FromString(std::string data, std::string source_name,
+                                          CsvChunkReaderOptions options) {
+  CsvChunkReader reader(nullptr, false, std::move(source_name), options);
+  reader.bytes_read_ = static_cast<int64_t>(data.size());
+  reader.pending_ = std::move(data);
+  reader.eof_ = true;
+  return reader;
+}
+
+CsvChunkReader::CsvChunkReader(FILE* file, bool owns_file, std::string source_name,
+                               CsvChunkReaderOptions options)
+    : file_(file), owns_file_(owns_file), source_name_(std::move(source_name)), options_(options) {
+  options_.chunk_bytes = std::max<size_t>(options_.chunk_bytes, 1);
+}
+
+CsvChunkReader::CsvChunkReader(CsvChunkReader&& other) noexcept
+    : file_(other.file_),
+      owns_file_(other.owns_file_),
+      source_name_(std::move(other.source_name_)),
+      options_(other.options_),
+      pending_(std::move(other.pending_)),
+      eof_(other.eof_),
+      started_(other.started_),
+      bytes_read_(other.bytes_read_),
+      next_line_(other.next_line_),
+      next_index_(other.next_index_) {
+  other.file_ = nullptr;
+  other.owns_file_ = false;
+}
+
+CsvChunkReader::~CsvChunkReader() {
+  if (owns_file_ && file_ != nullptr) std::fclose(file_);
+}
+
+Status CsvChunkReader::Fill(size_t n) {
+  if (eof_ || file_ == nullptr) {
+    eof_ = true;
+    return Status::Ok();
+  }
+  size_t old = pending_.size();
+  pending_.resize(old + n);
+  size_t got = std::fread(pending_.data() + old, 1, n, file_);
+  pending_.resize(old + got);
+  bytes_read_ += static_cast<int64_t>(got);
+  if (got < n) {
+    if (std::ferror(file_))
+      return IOError("cannot read " + source_name_ + ": " + std::strerror(errno));
+    eof_ = true;
+  }
+  if (!started_) {
+    started_ = true;
+    StripByteOrderMark();
+  }
+  return Status::Ok();
+}
+
+void CsvChunkReader::StripByteOrderMark() {
+  if (pending_.compare(0, 3, "\xEF\xBB\xBF") == 0) pending_.erase(0, 3);
+}
+
+size_t CsvChunkReader::BoundaryLength(size_t limit) const {
+  // A line feed is a record boundary when the quotes before it are balanced.
+  const char* data = pending_.data();
+  size_t end = std::min(limit, pending_.size());
+  int64_t quotes_before = std::count(data, data + end, '"');
+  while (end > 0) {
+    const void* nl = memrchr(data, '\n', end);
+    if (nl == nullptr) return 0;
+    size_t pos = static_cast<size_t>(static_cast<const char*>(nl) - data);
+    quotes_before -= std::count(data + pos, data + end, '"');
+    if (quotes_before % 2 == 0) return pos + 1;
+    end = pos;
+  }
+  return 0;
+}
+
+size_t CsvChunkReader::FirstBoundaryAfter(size_t limit) const {
+  const char* data = pending_.data();
+  limit = std::min(limit, pending_.size());
+  bool in_quotes = std::count(data, data + limit, '"') % 2 != 0;
+  for (size_t i = limit; i < pending_.size(); ++i) {
+    if (data[i] == '"') {
+      in_quotes = !in_quotes;
+    } else if (data[i] == '\n' && !in_quotes) {
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+Result<std::vector<std::string>> CsvChunkReader::ReadHeader() {
+  if (!started_ && file_ == nullptr) {
+    started_ = true;
+    StripByteOrderMark();
+  }
+  while (true) {
+    size_t len = BoundaryLength(pending_.size());
+    while (len == 0 && !eof_) {
+      CHURNML_RETURN_IF_ERROR(Fill(std::max<size_t>(options_.chunk_bytes, 64 << 10)));
+      len = BoundaryLength(pending_.size());
+    }
+    if (len == 0) len = pending_.size();
+    if (len == 0) return InvalidArgumentError(source_name_ + ": the file is empty (no header)");
+    // Parse only up to the first record: copy the candidate region.
+    std::string region = pending_.substr(0, len);
+    CsvRecordParser parser(region.data(), region.size(), next_line_, source_name_);
+    CsvRecord record;
+    CHURNML_ASSIGN_OR_RETURN(bool got, parser.Next(&record));
+    if (!got) {  // only blank lines so far
+      next_line_ +=
+          std::count(pending_.begin(), pending_.begin() + static_cast<int64_t>(len), '\n');
+      pending_.erase(0, len);
+      if (eof_ && pending_.empty()) {
+        return InvalidArgumentError(source_name_ + ": the file is empty (no header)");
+      }
+      continue;
+    }
+    std::vector<std::string> header(record.fields.begin(), record.fields.end());
+    size_t used = parser.offset();
+    next_line_ += std::count(pending_.begin(), pending_.begin() + static_cast<int64_t>(used), '\n');
+    pending_.erase(0, used);
+    return header;
+  }
+}
+
+Result<std::optional<CsvChunk>> CsvChunkReader::Next() {
+  if (!started_ && file_ == nullptr) {
+    started_ = true;
+    StripByteOrderMark();
+  }
+  if (pending_.size() < options_.chunk_bytes && !eof_) {
+    CHURNML_RETURN_IF_ERROR(Fill(options_.chunk_bytes - pending_.size()));
+  }
+  size_t len = 0;
+  if (eof_ && pending_.size() <= options_.chunk_bytes) {
+    len = pending_.size();
+  } else {
+    len = BoundaryLength(options_.chunk_bytes);
+    // One record longer than a chunk: end the chunk after that record.
+    while (len == 0) {
+      len = FirstBoundaryAfter(options_.chunk_bytes);
+      if (len > 0) break;
+      if (eof_) {
+        len = pending_.size();
+        break;
+      }
+      CHURNML_RETURN_IF_ERROR(Fill(options_.chunk_bytes));
+    }
+  }
+  if (len == 0) return std::optional<CsvChunk>();
+  CsvChunk chunk;
+  chunk.index = next_index_++;
+  chunk.first_line = next_line_;
+  if (pending_.size() - len <= len) {
+    // Keep the (short) rest and hand over the buffer itself.
+    std::string rest = pending_.substr(len);
+    pending_.resize(len);
+    chunk.bytes = std::move(pending_);
+    pending_ = std::move(rest);
+  } else {
+    chunk.bytes.assign(pending_, 0, len);
+    pending_.erase(0, len);
+  }
+  next_line_ += std::count(chunk.bytes.begin(), chunk.bytes.end(), '\n');
+  return std::optional<CsvChunk>(std::move(chunk));
+}
+
+}  // namespace churnml

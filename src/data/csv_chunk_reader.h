@@ -1,0 +1,85 @@
+// Reads a CSV file as a sequence of owned byte chunks that each end on a
+// record boundary, for parsing chunks in parallel with constant memory.
+//
+// Each chunk holds whole records (a few MiB, set by chunk_bytes; a record
+// longer than that makes a bigger chunk). Boundaries are quote-aware: a line
+// break inside a quoted field never ends a chunk. A UTF-8 byte order mark at
+// the start of the file is dropped. The header record is read separately by
+// ReadHeader() and is not part of any chunk.
+//
+// Threading: one reader thread calls ReadHeader()/Next(); each CsvChunk is a
+// value the reader hands over (move it to a worker); chunks come out in file
+// order with consecutive `index` values so a consumer can restore order.
+// The reader itself is not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace churnml {
+
+struct CsvChunk {
+  std::string bytes;       // whole records
+  int64_t index = 0;       // 0, 1, 2, ... in file order
+  int64_t first_line = 1;  // physical line number (1-based) of bytes[0]
+};
+
+struct CsvChunkReaderOptions {
+  size_t chunk_bytes = size_t{4} << 20;  // target chunk size in bytes
+};
+
+class CsvChunkReader {
+ public:
+  // Opens `path` for reading; "-" reads standard input. IOError names the path.
+  static Result<CsvChunkReader> Open(const std::string& path, CsvChunkReaderOptions options = {});
+  // Reads from an in-memory copy of a file; `source_name` names it in errors.
+  static CsvChunkReader FromString(std::string data, std::string source_name,
+                                   CsvChunkReaderOptions options = {});
+
+  CsvChunkReader(CsvChunkReader&& other) noexcept;
+  CsvChunkReader& operator=(CsvChunkReader&&) = delete;
+  CsvChunkReader(const CsvChunkReader&) = delete;
+  ~CsvChunkReader();
+
+  // The first non-blank record, split into fields. Call once, before Next().
+  // InvalidArgument when the file is empty or its header is malformed.
+  Result<std::vector<std::string>> ReadHeader();
+
+  // The next chunk, or nullopt after the last one. IOError on a read failure.
+  Result<std::optional<CsvChunk>> Next();
+
+  const std::string& source_name() const { return source_name_; }
+  // Bytes read from the source so far (for progress bars).
+  int64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  CsvChunkReader(FILE* file, bool owns_file, std::string source_name,
+                 CsvChunkReaderOptions options);
+  // Appends up to `n` bytes from the source to pending_; sets eof_.
+  Status Fill(size_t n);
+  // Length of the longest prefix of pending_[0, limit) that ends on a record
+  // boundary (just after a line feed outside quotes); 0 if there is none.
+  size_t BoundaryLength(size_t limit) const;
+  // Length of the shortest prefix longer than `limit` that ends on a record
+  // boundary; 0 if there is none.
+  size_t FirstBoundaryAfter(size_t limit) const;
+  void StripByteOrderMark();
+
+  FILE* file_ = nullptr;
+  bool owns_file_ = false;
+  std::string source_name_;
+  CsvChunkReaderOptions options_;
+  std::string pending_;  // bytes read but not yet handed out
+  bool eof_ = false;
+  bool started_ = false;
+  int64_t bytes_read_ = 0;
+  int64_t next_line_ = 1;
+  int64_t next_index_ = 0;
+};
+
+}  // namespace churnml

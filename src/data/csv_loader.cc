@@ -1,0 +1,116 @@
+#include "data/csv_loader.h"
+
+#include <algorithm>
+
+#include "common/strings.h"
+#include "data/csv_chunk_parser.h"
+
+namespace churnml {
+
+int64_t IdRegistry::Insert(std::string_view id, int64_t row) {
+  auto [it, inserted] = first_row_.try_emplace(std::string(id), row);
+  return inserted ? 0 : it->second;
+}
+
+namespace {
+
+constexpr int kIssuesInFailure = 3;
+
+Status FailureFromIssues(const std::string& source, const IssueList& issues) {
+  std::string msg = source + ": " + FormatCount(issues.count()) +
+                    (issues.count() == 1 ? " problem" : " problems") + " found: ";
+  const std::vector<ValidationIssue>& list = issues.issues();
+  for (size_t i = 0; i < list.size() && i < static_cast<size_t>(kIssuesInFailure); ++i) {
+    if (i > 0) msg += "; ";
+    msg += list[i].message;
+  }
+  if (issues.count() > kIssuesInFailure) msg += "; ...";
+  return InvalidArgumentError(msg);
+}
+
+// Moves duplicate-id rows of `chunk` out of its dataset into issues.
+void CheckDuplicateIds(const Schema& schema, IdRegistry* ids, ChunkParseResult* chunk) {
+  if (!schema.id_index()) return;
+  const std::string& id_column = schema.column(*schema.id_index()).name;
+  const Dataset& rows = chunk->rows;
+  std::vector<size_t> keep;
+  keep.reserve(rows.num_rows());
+  std::vector<ValidationIssue> dups;
+  for (size_t r = 0; r < rows.num_rows(); ++r) {
+    const int64_t row = rows.source_rows()[r];
+    const int64_t first = ids->Insert(rows.ids()[r], row);
+    if (first == 0) {
+      keep.push_back(r);
+      continue;
+    }
+    dups.push_back(ValidationIssue{row, id_column, rows.ids()[r], std::string(rule::kDuplicateId),
+                                   RowColumnPrefix(row, id_column) + "\"" + rows.ids()[r] +
+                                       "\" repeats the id of row " + FormatCount(first)});
+  }
+  if (dups.empty()) return;
+  chunk->rows = rows.Select(keep);
+  chunk->invalid += static_cast<int64_t>(dups.size());
+  // Keep issues in row order.
+  std::vector<ValidationIssue> all = chunk->issues.issues();
+  int64_t others = chunk->issues.count() - static_cast<int64_t>(all.size());
+  all.insert(all.end(), dups.begin(), dups.end());
+  std::stable_sort(all.begin(), all.end(), [](const ValidationIssue& a, const ValidationIssue& b) {
+    return a.row < b.row;
+  });
+  IssueList merged(chunk->issues.max_kept());
+  for (ValidationIssue& issue : all) merged.Add(std::move(issue));
+  merged.CountUnkept(others);
+  chunk->issues = std::move(merged);
+}
+
+}  // namespace
+
+Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
+                           const LoadOptions& options) {
+  const std::string& source = reader.source_name();
+  LoadResult result{Dataset(schema), IssueList(options.max_issues), 0, 0, 0};
+  CHURNML_ASSIGN_OR_RETURN(std::vector<std::string> header, reader.ReadHeader());
+  Result<RowConverter> converter =
+      RowConverter::Bind(schema, header, options.target, &result.issues);
+  if (!converter.ok()) {
+    if (options.invalid_rows == InvalidRowPolicy::kFail) {
+      return converter.status().WithContext(source);
+    }
+    return result;
+  }
+  IdRegistry ids;
+  ChunkParseOptions parse_options{options.max_issues};
+  while (true) {
+    CHURNML_ASSIGN_OR_RETURN(std::optional<CsvChunk> chunk, reader.Next());
+    if (!chunk) break;
+    CHURNML_ASSIGN_OR_RETURN(ChunkParseResult parsed,
+                             ParseCsvChunk(*chunk, *converter, source, parse_options));
+    RebaseRows(&parsed, result.rows_read);
+    CheckDuplicateIds(schema, &ids, &parsed);
+    result.rows_read += parsed.records;
+    result.rows_dropped += parsed.invalid;
+    result.rows_kept += static_cast<int64_t>(parsed.rows.num_rows());
+    result.issues.Merge(parsed.issues, 0);
+    if (options.invalid_rows == InvalidRowPolicy::kFail && result.issues.count() > 0) continue;
+    if (options.storage == RowStorage::kKeep) {
+      if (result.dataset.num_rows() == 0) {
+        result.dataset = std::move(parsed.rows);
+      } else {
+        CHURNML_RETURN_IF_ERROR(result.dataset.Append(parsed.rows));
+      }
+    }
+  }
+  if (options.invalid_rows == InvalidRowPolicy::kFail && result.issues.count() > 0) {
+    return FailureFromIssues(source, result.issues);
+  }
+  return result;
+}
+
+Result<LoadResult> LoadCsv(const std::string& path, const Schema& schema,
+                           const LoadOptions& options) {
+  CHURNML_ASSIGN_OR_RETURN(CsvChunkReader reader,
+                           CsvChunkReader::Open(path, CsvChunkReaderOptions{options.chunk_bytes}));
+  return LoadCsv(reader, schema, options);
+}
+
+}  // namespace churnml

@@ -1,0 +1,265 @@
+#include "data/row_converter.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "common/strings.h"
+
+namespace churnml {
+
+namespace {
+
+std::string_view TrimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool ParseNumber(std::string_view s, double* out) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(*out);
+}
+
+bool ParseInteger(std::string_view s, double* out) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
+  *out = static_cast<double>(v);
+  return true;
+}
+
+std::string QuotedList(const std::vector<std::string>& values) {
+  std::string s;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) s += ", ";
+    s += "\"" + values[i] + "\"";
+  }
+  return s;
+}
+
+std::string ColumnNames(const Schema& schema) {
+  std::vector<std::string> names;
+  for (const ColumnSpec& c : schema.columns()) names.push_back(c.name);
+  return Join(names, ", ");
+}
+
+void AddIssue(IssueList* issues, int64_t row, const std::string& column, std::string_view value,
+              std::string_view rule, const std::string& detail) {
+  issues->Add(ValidationIssue{row, column, std::string(value), std::string(rule),
+                              RowColumnPrefix(row, column) + detail});
+}
+
+}  // namespace
+
+RowConverter::RowConverter(Schema schema, std::vector<int> field_of_column, size_t num_fields)
+    : schema_(std::move(schema)),
+      field_of_column_(std::move(field_of_column)),
+      num_fields_(num_fields) {
+  if (schema_.target_index()) target_field_ = field_of_column_[*schema_.target_index()];
+}
+
+Result<RowConverter> RowConverter::Bind(const Schema& schema,
+                                        const std::vector<std::string>& header, TargetPolicy policy,
+                                        IssueList* header_issues) {
+  std::vector<int> field_of_column(schema.num_columns(), -1);
+  std::vector<std::string> problems;
+  auto problem = [&](const std::string& column, const std::string& what) {
+    problems.push_back(what);
+    if (header_issues != nullptr) {
+      header_issues->Add(
+          ValidationIssue{0, column, column, std::string(rule::kHeader), "header: " + what});
+    }
+  };
+  const std::string found = Join(header, ", ");
+  for (size_t f = 0; f < header.size(); ++f) {
+    std::string_view name = TrimBlanks(header[f]);
+    std::optional<size_t> col = schema.IndexOf(name);
+    if (!col) {
+      problem(std::string(name), "unknown column \"" + std::string(name) +
+                                     "\" (expected columns: " + ColumnNames(schema) + ")");
+      continue;
+    }
+    if (field_of_column[*col] >= 0) {
+      problem(std::string(name), "column \"" + std::string(name) + "\" appears twice (fields " +
+                                     std::to_string(field_of_column[*col] + 1) + " and " +
+                                     std::to_string(f + 1) + ")");
+      continue;
+    }
+    field_of_column[*col] = static_cast<int>(f);
+  }
+  for (size_t c = 0; c < schema.num_columns(); ++c) {
+    const ColumnSpec& spec = schema.column(c);
+    bool is_target = spec.role == ColumnRole::kTarget;
+    if (is_target && policy == TargetPolicy::kIgnore) {
+      field_of_column[c] = -1;
+      continue;
+    }
+    if (field_of_column[c] < 0 && !(is_target && policy == TargetPolicy::kOptional)) {
+      problem(spec.name, "missing column \"" + spec.name + "\" (found: " + found + ")");
+    }
+  }
+  if (!problems.empty()) {
+    return InvalidArgumentError("header does not match schema \"" + schema.name() +
+                                "\": " + Join(problems, "; "));
+  }
+  return RowConverter(schema, std::move(field_of_column), header.size());
+}
+
+RowConverter RowConverter::ForSchema(const Schema& schema, TargetPolicy policy) {
+  std::vector<int> field_of_column(schema.num_columns());
+  for (size_t c = 0; c < schema.num_columns(); ++c) field_of_column[c] = static_cast<int>(c);
+  if (schema.target_index() && policy != TargetPolicy::kRequired) {
+    field_of_column[*schema.target_index()] = -1;
+  }
+  return RowConverter(schema, std::move(field_of_column), schema.num_columns());
+}
+
+bool RowConverter::Convert(std::span<const std::string_view> fields, int64_t row, Dataset* out,
+                           IssueList* issues, RowScratch* scratch) const {
+  if (fields.size() != num_fields_) {
+    std::string detail = "expected " + std::to_string(num_fields_) + " columns, found " +
+                         std::to_string(fields.size());
+    issues->Add(ValidationIssue{row, "", "", std::string(rule::kColumnCount),
+                                "row " + FormatCount(row) + ": " + detail});
+    return false;
+  }
+  const size_t n = schema_.num_columns();
+  scratch->numbers.resize(n);
+  scratch->codes.resize(n);
+  scratch->texts.resize(n);
+  bool ok = true;
+  for (size_t c = 0; c < n; ++c) {
+    const int f = field_of_column_[c];
+    if (f < 0) continue;
+    const ColumnSpec& spec = schema_.column(c);
+    const std::string_view raw = fields[static_cast<size_t>(f)];
+    const std::string_view text = TrimBlanks(raw);
+    scratch->texts[c] = text;
+    if (text.empty()) {
+      if (spec.nullable && spec.role == ColumnRole::kFeature) {
+        scratch->numbers[c] = kMissingNumber;
+        scratch->codes[c] = kMissingCode;
+      } else {
+        AddIssue(issues, row, spec.name, raw, rule::kMissing,
+                 "missing value (the column is not nullable)");
+        ok = false;
+      }
+      continue;
+    }
+    if (spec.role == ColumnRole::kId) continue;
+    if (spec.role == ColumnRole::kTarget) {
+      const std::string& pos = schema_.positive_label();
+      if (text == pos) {
+        scratch->codes[c] = 1;
+      } else if (text == schema_.negative_label()) {
+        scratch->codes[c] = 0;
+      } else {
+        AddIssue(issues, row, spec.name, raw, rule::kTarget,
+                 "\"" + std::string(raw) + "\" is not a target value (expected " +
+                     QuotedList(spec.categories) + ")");
+        ok = false;
+      }
+      continue;
+    }
+    if (spec.type == ColumnType::kCategorical) {
+      if (spec.categories.empty()) continue;  // open vocabulary: resolved on append
+      int32_t code = kMissingCode;
+      for (size_t k = 0; k < spec.categories.size(); ++k) {
+        if (spec.categories[k] == text) {
+          code = static_cast<int32_t>(k);
+          break;
+        }
+      }
+      if (code == kMissingCode) {
+        AddIssue(issues, row, spec.name, raw, rule::kCategory,
+                 "\"" + std::string(raw) +
+                     "\" is not an allowed value (allowed: " + QuotedList(spec.categories) + ")");
+        ok = false;
+      }
+      scratch->codes[c] = code;
+      continue;
+    }
+    double v = 0;
+    bool parsed =
+        spec.type == ColumnType::kInteger ? ParseInteger(text, &v) : ParseNumber(text, &v);
+    if (!parsed) {
+      AddIssue(issues, row, spec.name, raw, rule::kType,
+               "\"" + std::string(raw) + "\" is not " +
+                   (spec.type == ColumnType::kInteger ? "an integer" : "a number"));
+      ok = false;
+      continue;
+    }
+    if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max)) {
+      std::string range =
+          spec.min && spec.max
+              ? "the range [" + FormatDouble(*spec.min) + ", " + FormatDouble(*spec.max) + "]"
+              : (spec.min ? "the minimum " + FormatDouble(*spec.min)
+                          : "the maximum " + FormatDouble(*spec.max));
+      AddIssue(issues, row, spec.name, raw, rule::kRange,
+               "\"" + std::string(raw) + "\" is outside " + range);
+      ok = false;
+      continue;
+    }
+    scratch->numbers[c] = v;
+  }
+  if (!ok) return false;
+
+  // Valid: append every column.
+  const std::optional<size_t> id = schema_.id_index();
+  if (id && field_of_column_[*id] >= 0) {
+    out->mutable_ids().emplace_back(scratch->texts[*id]);
+  } else {
+    out->mutable_ids().emplace_back();
+  }
+  if (target_field_ >= 0) {
+    out->mutable_target().push_back(static_cast<uint8_t>(scratch->codes[*schema_.target_index()]));
+  }
+  for (size_t c : schema_.feature_indices()) {
+    const ColumnSpec& spec = schema_.column(c);
+    ColumnData& col = out->mutable_column(c);
+    if (spec.type != ColumnType::kCategorical) {
+      col.numbers.push_back(field_of_column_[c] < 0 ? kMissingNumber : scratch->numbers[c]);
+      continue;
+    }
+    if (!spec.categories.empty() || field_of_column_[c] < 0 || scratch->texts[c].empty()) {
+      col.codes.push_back(field_of_column_[c] < 0 || scratch->texts[c].empty() ? kMissingCode
+                                                                               : scratch->codes[c]);
+      continue;
+    }
+    // Open vocabulary: levels in order of first sight.
+    const std::string_view text = scratch->texts[c];
+    size_t k = 0;
+    while (k < col.levels.size() && col.levels[k] != text) ++k;
+    if (k == col.levels.size()) col.levels.emplace_back(text);
+    col.codes.push_back(static_cast<int32_t>(k));
+  }
+  out->mutable_source_rows().push_back(row);
+  out->set_num_rows(out->num_rows() + 1);
+  return true;
+}
+
+bool RowConverter::ConvertNamed(const std::vector<std::pair<std::string, std::string>>& record,
+                                int64_t row, Dataset* out, IssueList* issues) const {
+  std::vector<std::string_view> fields(num_fields_);
+  std::vector<bool> present(num_fields_, false);
+  bool ok = true;
+  for (const auto& [name, value] : record) {
+    std::optional<size_t> c = schema_.IndexOf(name);
+    if (!c || field_of_column_[*c] < 0) {
+      if (c && *c == schema_.target_index()) continue;  // an ignored target
+      AddIssue(issues, row, name, value, rule::kHeader,
+               "unknown field (expected fields: " + ColumnNames(schema_) + ")");
+      ok = false;
+      continue;
+    }
+    fields[static_cast<size_t>(field_of_column_[*c])] = value;
+    present[static_cast<size_t>(field_of_column_[*c])] = true;
+  }
+  if (!ok) return false;
+  RowScratch scratch;
+  return Convert(fields, row, out, issues, &scratch);
+}
+
+}  // namespace churnml
