@@ -1,0 +1,291 @@
+#include "features/preprocessor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace churnml {
+
+namespace {
+
+// Rows per block in Transform: the block's slice of the output (block *
+// cols doubles) stays in cache while every column writes into it.
+constexpr size_t kTransformBlockRows = 512;
+
+std::string Quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  out += s;
+  out += '"';
+  return out;
+}
+
+std::string QuotedList(const std::vector<std::string>& values) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += Quote(values[i]);
+  }
+  return out;
+}
+
+Result<FeatureColumnTransform> FitNumeric(const ColumnSpec& spec, const ColumnData& data,
+                                          size_t num_rows) {
+  if (data.numbers.size() != num_rows) {
+    return InvalidArgumentError("column " + Quote(spec.name) + " has " +
+                                std::to_string(data.numbers.size()) + " values for " +
+                                std::to_string(num_rows) + " rows");
+  }
+  std::vector<double> present;
+  present.reserve(num_rows);
+  for (double v : data.numbers) {
+    if (!std::isnan(v)) present.push_back(v);
+  }
+  if (present.empty()) {
+    return InvalidArgumentError("column " + Quote(spec.name) +
+                                " has no non-missing value in the training data");
+  }
+  FeatureColumnTransform t;
+  t.name = spec.name;
+  t.type = spec.type;
+  // Median as numpy computes it: the mean of the two middle values when the
+  // count is even.
+  const size_t mid = present.size() / 2;
+  std::nth_element(present.begin(), present.begin() + mid, present.end());
+  double median = present[mid];
+  if (present.size() % 2 == 0) {
+    const double lower = *std::max_element(present.begin(), present.begin() + mid);
+    median = lower + (median - lower) / 2.0;
+  }
+  t.median = median;
+  double sum = 0.0;
+  for (double v : data.numbers) sum += std::isnan(v) ? median : v;
+  const double mean = sum / static_cast<double>(num_rows);
+  double squares = 0.0;
+  for (double v : data.numbers) {
+    const double d = (std::isnan(v) ? median : v) - mean;
+    squares += d * d;
+  }
+  const double stddev = std::sqrt(squares / static_cast<double>(num_rows));
+  if (!std::isfinite(mean) || !std::isfinite(stddev)) {
+    return InvalidArgumentError("column " + Quote(spec.name) +
+                                ": mean or standard deviation of the training data is not finite");
+  }
+  t.mean = mean;
+  t.scale = stddev == 0.0 ? 1.0 : stddev;
+  return t;
+}
+
+Result<FeatureColumnTransform> FitCategorical(const ColumnSpec& spec, const ColumnData& data,
+                                              size_t num_rows) {
+  if (data.codes.size() != num_rows) {
+    return InvalidArgumentError("column " + Quote(spec.name) + " has " +
+                                std::to_string(data.codes.size()) + " codes for " +
+                                std::to_string(num_rows) + " rows");
+  }
+  std::vector<size_t> level_counts(data.levels.size(), 0);
+  for (int32_t code : data.codes) {
+    if (code == kMissingCode) continue;
+    if (code < 0 || static_cast<size_t>(code) >= data.levels.size()) {
+      return InvalidArgumentError("column " + Quote(spec.name) + ": category code " +
+                                  std::to_string(code) + " is out of range");
+    }
+    ++level_counts[static_cast<size_t>(code)];
+  }
+  FeatureColumnTransform t;
+  t.name = spec.name;
+  t.type = ColumnType::kCategorical;
+  t.categories = spec.categories;
+  std::unordered_map<std::string_view, size_t> index;
+  for (size_t i = 0; i < t.categories.size(); ++i) index.emplace(t.categories[i], i);
+  std::vector<size_t> counts(t.categories.size(), 0);
+  for (size_t level = 0; level < data.levels.size(); ++level) {
+    auto it = index.find(data.levels[level]);
+    if (it != index.end()) {
+      counts[it->second] += level_counts[level];
+    } else if (level_counts[level] > 0) {
+      index.emplace(data.levels[level], t.categories.size());
+      t.categories.push_back(data.levels[level]);
+      counts.push_back(level_counts[level]);
+    }
+  }
+  size_t mode = 0;
+  for (size_t i = 1; i < counts.size(); ++i) {
+    if (counts[i] > counts[mode]) mode = i;
+  }
+  if (counts.empty() || counts[mode] == 0) {
+    return InvalidArgumentError("column " + Quote(spec.name) +
+                                " has no non-missing value in the training data");
+  }
+  t.mode = mode;
+  return t;
+}
+
+bool SameKind(ColumnType a, ColumnType b) {
+  return (a == ColumnType::kCategorical) == (b == ColumnType::kCategorical);
+}
+
+}  // namespace
+
+std::string_view UnknownCategoryPolicyName(UnknownCategoryPolicy policy) {
+  switch (policy) {
+    case UnknownCategoryPolicy::kIgnore:
+      return "ignore";
+    case UnknownCategoryPolicy::kError:
+      return "error";
+  }
+  return "ignore";
+}
+
+Result<UnknownCategoryPolicy> ParseUnknownCategoryPolicy(std::string_view name) {
+  if (name == "ignore") return UnknownCategoryPolicy::kIgnore;
+  if (name == "error") return UnknownCategoryPolicy::kError;
+  return InvalidArgumentError("unknown category policy " + Quote(name) +
+                              " (valid: \"ignore\", \"error\")");
+}
+
+Preprocessor::Preprocessor(PreprocessorOptions options, std::vector<FeatureColumnTransform> columns)
+    : options_(options), columns_(std::move(columns)) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  size_t offset = 0;
+  for (FeatureColumnTransform& c : columns_) {
+    c.offset = offset;
+    offset += c.width();
+    if (c.type == ColumnType::kCategorical) {
+      for (const std::string& category : c.categories) names->push_back(c.name + "=" + category);
+    } else {
+      names->push_back(c.name);
+    }
+  }
+  names_ = std::move(names);
+}
+
+const std::vector<std::string>& Preprocessor::feature_names() const {
+  static const std::vector<std::string> kNone;
+  return names_ ? *names_ : kNone;
+}
+
+Result<Preprocessor> Preprocessor::Fit(const Dataset& train, const PreprocessorOptions& options) {
+  const Schema& schema = train.schema();
+  if (train.num_rows() == 0) {
+    return InvalidArgumentError("cannot fit the preprocessor on an empty training set");
+  }
+  if (schema.feature_indices().empty()) {
+    return InvalidArgumentError("schema " + Quote(schema.name()) + " has no feature columns");
+  }
+  std::vector<FeatureColumnTransform> columns;
+  columns.reserve(schema.feature_indices().size());
+  for (size_t index : schema.feature_indices()) {
+    const ColumnSpec& spec = schema.column(index);
+    const ColumnData& data = train.column(index);
+    if (spec.type == ColumnType::kCategorical) {
+      CHURNML_ASSIGN_OR_RETURN(FeatureColumnTransform t,
+                               FitCategorical(spec, data, train.num_rows()));
+      columns.push_back(std::move(t));
+    } else {
+      CHURNML_ASSIGN_OR_RETURN(FeatureColumnTransform t, FitNumeric(spec, data, train.num_rows()));
+      columns.push_back(std::move(t));
+    }
+  }
+  return Preprocessor(options, std::move(columns));
+}
+
+Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
+  const Schema& schema = data.schema();
+  const size_t rows = data.num_rows();
+  // Resolve every fitted column once per call: its data, and for categorical
+  // columns a table from the dataset's level codes to category positions.
+  struct Bound {
+    const ColumnData* data = nullptr;
+    std::vector<int32_t> level_to_category;  // -1: unknown category
+  };
+  std::vector<Bound> bound(columns_.size());
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const FeatureColumnTransform& c = columns_[i];
+    const std::optional<size_t> index = schema.IndexOf(c.name);
+    if (!index) {
+      return InvalidArgumentError("column " + Quote(c.name) + " is missing from the data");
+    }
+    if (!SameKind(schema.column(*index).type, c.type)) {
+      return InvalidArgumentError("column " + Quote(c.name) + " is " +
+                                  std::string(ColumnTypeName(schema.column(*index).type)) +
+                                  " in the data but was fitted as " +
+                                  std::string(ColumnTypeName(c.type)));
+    }
+    const ColumnData& column = data.column(*index);
+    bound[i].data = &column;
+    if (c.type == ColumnType::kCategorical) {
+      if (column.codes.size() != rows) {
+        return InvalidArgumentError("column " + Quote(c.name) + " has " +
+                                    std::to_string(column.codes.size()) + " codes for " +
+                                    std::to_string(rows) + " rows");
+      }
+      std::unordered_map<std::string_view, int32_t> position;
+      for (size_t k = 0; k < c.categories.size(); ++k) {
+        position.emplace(c.categories[k], static_cast<int32_t>(k));
+      }
+      bound[i].level_to_category.assign(column.levels.size(), -1);
+      for (size_t level = 0; level < column.levels.size(); ++level) {
+        auto it = position.find(column.levels[level]);
+        if (it != position.end()) bound[i].level_to_category[level] = it->second;
+      }
+    } else if (column.numbers.size() != rows) {
+      return InvalidArgumentError("column " + Quote(c.name) + " has " +
+                                  std::to_string(column.numbers.size()) + " values for " +
+                                  std::to_string(rows) + " rows");
+    }
+  }
+
+  // 1-based row number for messages: the source file's row when known.
+  auto row_number = [&data, rows](size_t r) {
+    return data.source_rows().size() == rows ? data.source_rows()[r] : static_cast<int64_t>(r + 1);
+  };
+  const size_t cols = num_features();
+  FeatureMatrix out(rows, cols, names_);
+  double* values = out.mutable_values().data();
+  for (size_t begin = 0; begin < rows; begin += kTransformBlockRows) {
+    const size_t end = std::min(rows, begin + kTransformBlockRows);
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const FeatureColumnTransform& c = columns_[i];
+      if (c.type != ColumnType::kCategorical) {
+        const double* numbers = bound[i].data->numbers.data();
+        double* cell = values + begin * cols + c.offset;
+        for (size_t r = begin; r < end; ++r, cell += cols) {
+          const double v = numbers[r];
+          *cell = ((std::isnan(v) ? c.median : v) - c.mean) / c.scale;
+        }
+        continue;
+      }
+      const int32_t* codes = bound[i].data->codes.data();
+      const std::vector<int32_t>& table = bound[i].level_to_category;
+      const int32_t levels = static_cast<int32_t>(table.size());
+      for (size_t r = begin; r < end; ++r) {
+        const int32_t code = codes[r];
+        int32_t category;
+        if (code == kMissingCode) {
+          category = static_cast<int32_t>(c.mode);
+        } else if (code < 0 || code >= levels) {
+          return InvalidArgumentError("row " + std::to_string(row_number(r)) + ", column " +
+                                      Quote(c.name) + ": category code " + std::to_string(code) +
+                                      " is out of range");
+        } else {
+          category = table[static_cast<size_t>(code)];
+        }
+        if (category >= 0) {
+          values[r * cols + c.offset + static_cast<size_t>(category)] = 1.0;
+        } else if (options_.unknown_category == UnknownCategoryPolicy::kError) {
+          return InvalidArgumentError("row " + std::to_string(row_number(r)) + ", column " +
+                                      Quote(c.name) + ": unknown category " +
+                                      Quote(bound[i].data->levels[static_cast<size_t>(code)]) +
+                                      " (known: " + QuotedList(c.categories) + ")");
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace churnml
