@@ -81,29 +81,35 @@ LossSums SumLosses(std::span<const uint8_t> labels, std::span<const double> prob
   return sums;
 }
 
-// Sorts 64-bit keys ascending: least-significant-digit radix sort with 8-bit
-// digits, skipping digits that are equal in every key (the exponent bytes of
-// probabilities mostly are). Small inputs use std::sort.
+// Sorts 64-bit keys ascending: least-significant-digit radix sort with 11-bit
+// digits (6 passes cover 64 bits), skipping digits that are equal in every key
+// (the top bits of probabilities mostly are). Small inputs use std::sort.
 void SortKeys(std::vector<uint64_t>& keys) {
   constexpr size_t kSmall = 2048;
+  constexpr int kDigitBits = 11;
+  constexpr int kPasses = (64 + kDigitBits - 1) / kDigitBits;
+  constexpr size_t kBuckets = size_t{1} << kDigitBits;
+  constexpr uint64_t kMask = kBuckets - 1;
   if (keys.size() < kSmall) {
     std::sort(keys.begin(), keys.end());
     return;
   }
-  std::array<std::array<size_t, 256>, 8> histograms{};
+  std::vector<size_t> histograms(kPasses * kBuckets, 0);
   for (uint64_t key : keys) {
-    for (int d = 0; d < 8; ++d) ++histograms[d][(key >> (8 * d)) & 0xFF];
+    for (int d = 0; d < kPasses; ++d)
+      ++histograms[d * kBuckets + ((key >> (kDigitBits * d)) & kMask)];
   }
   std::vector<uint64_t> buffer(keys.size());
-  for (int d = 0; d < 8; ++d) {
-    auto& histogram = histograms[d];
+  for (int d = 0; d < kPasses; ++d) {
+    const std::span<size_t> histogram(histograms.data() + d * kBuckets, kBuckets);
     if (std::any_of(histogram.begin(), histogram.end(),
                     [&](size_t c) { return c == keys.size(); })) {
       continue;
     }
     size_t offset = 0;
     for (size_t& count : histogram) offset += std::exchange(count, offset);
-    for (uint64_t key : keys) buffer[histogram[(key >> (8 * d)) & 0xFF]++] = key;
+    const int shift = kDigitBits * d;
+    for (uint64_t key : keys) buffer[histogram[(key >> shift) & kMask]++] = key;
     keys.swap(buffer);
   }
 }
