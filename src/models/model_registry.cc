@@ -1,0 +1,82 @@
+#include "models/model_registry.h"
+
+#include <nlohmann/json.hpp>
+
+#include "models/logistic_regression.h"
+#include "models/xgboost_model.h"
+
+namespace churnml {
+
+Status ModelRegistry::Register(std::string kind, ModelFactory factory) {
+  if (kind.empty()) return InvalidArgumentError("model kind name is empty");
+  if (!factory.train || !factory.load) {
+    return InvalidArgumentError("model kind \"" + kind +
+                                "\" needs both a train and a load function");
+  }
+  if (factories_.count(kind) > 0) {
+    return AlreadyExistsError("model kind \"" + kind + "\" is already registered");
+  }
+  factories_.emplace(std::move(kind), std::move(factory));
+  return Status::Ok();
+}
+
+std::vector<std::string> ModelRegistry::kinds() const {
+  std::vector<std::string> out;
+  for (const auto& [kind, factory] : factories_) out.push_back(kind);
+  return out;
+}
+
+Result<const ModelFactory*> ModelRegistry::Find(std::string_view kind) const {
+  auto it = factories_.find(kind);
+  if (it != factories_.end()) return &it->second;
+  std::string valid;
+  for (const auto& [name, factory] : factories_) {
+    if (!valid.empty()) valid += ", ";
+    valid += "\"" + name + "\"";
+  }
+  return NotFoundError("unknown model kind \"" + std::string(kind) + "\" (valid: " +
+                       (valid.empty() ? std::string("none registered") : valid) + ")");
+}
+
+Result<std::unique_ptr<Model>> ModelRegistry::Train(std::string_view kind, const FeatureMatrix& x,
+                                                    std::span<const uint8_t> labels,
+                                                    const nlohmann::json& hyperparameters) const {
+  CHURNML_ASSIGN_OR_RETURN(const ModelFactory* factory, Find(kind));
+  return factory->train(x, labels, hyperparameters);
+}
+
+Result<std::unique_ptr<Model>> ModelRegistry::Load(std::string_view kind,
+                                                   const std::filesystem::path& dir) const {
+  CHURNML_ASSIGN_OR_RETURN(const ModelFactory* factory, Find(kind));
+  return factory->load(dir);
+}
+
+namespace {
+
+template <typename ModelT, typename OptionsT>
+ModelFactory MakeFactory() {
+  ModelFactory f;
+  f.train = [](const FeatureMatrix& x, std::span<const uint8_t> labels,
+               const nlohmann::json& hyperparameters) -> Result<std::unique_ptr<Model>> {
+    CHURNML_ASSIGN_OR_RETURN(OptionsT options, OptionsT::FromJson(hyperparameters));
+    CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Train(x, labels, options));
+    return std::unique_ptr<Model>(std::move(model));
+  };
+  f.load = [](const std::filesystem::path& dir) -> Result<std::unique_ptr<Model>> {
+    CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Load(dir));
+    return std::unique_ptr<Model>(std::move(model));
+  };
+  return f;
+}
+
+}  // namespace
+
+Status RegisterBuiltinModels(ModelRegistry& registry) {
+  CHURNML_RETURN_IF_ERROR(
+      registry.Register(std::string(LogisticRegression::kKind),
+                        MakeFactory<LogisticRegression, LogisticRegressionOptions>()));
+  return registry.Register(std::string(XGBoostModel::kKind),
+                           MakeFactory<XGBoostModel, XGBoostOptions>());
+}
+
+}  // namespace churnml

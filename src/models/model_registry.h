@@ -1,0 +1,62 @@
+// ModelRegistry: model kind name -> how to train and how to load it.
+//
+// Filled explicitly at start-up (RegisterBuiltinModels), never by static
+// initialisers. Registration is not thread-safe; once filled, the const
+// lookups (Train, Load, kinds) may be called from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "features/feature_matrix.h"
+#include "models/model.h"
+
+namespace churnml {
+
+struct ModelFactory {
+  // Trains on `x` with 0/1 `labels` (one per row) and the kind's
+  // hyperparameters as a JSON object (missing keys take their defaults,
+  // unknown keys and bad values are InvalidArgument naming the key).
+  std::function<Result<std::unique_ptr<Model>>(const FeatureMatrix& x,
+                                               std::span<const uint8_t> labels,
+                                               const nlohmann::json& hyperparameters)>
+      train;
+  // Loads what Model::Save wrote into `dir`.
+  std::function<Result<std::unique_ptr<Model>>(const std::filesystem::path& dir)> load;
+};
+
+class ModelRegistry {
+ public:
+  // AlreadyExists when `kind` is taken; InvalidArgument for an empty name or
+  // a factory without both functions.
+  Status Register(std::string kind, ModelFactory factory);
+
+  // NotFound for an unknown kind, listing the registered ones.
+  Result<std::unique_ptr<Model>> Train(std::string_view kind, const FeatureMatrix& x,
+                                       std::span<const uint8_t> labels,
+                                       const nlohmann::json& hyperparameters) const;
+  Result<std::unique_ptr<Model>> Load(std::string_view kind,
+                                      const std::filesystem::path& dir) const;
+
+  // Registered kinds, sorted.
+  std::vector<std::string> kinds() const;
+
+ private:
+  Result<const ModelFactory*> Find(std::string_view kind) const;
+
+  std::map<std::string, ModelFactory, std::less<>> factories_;
+};
+
+// Registers "logistic" (LogisticRegression) and "xgboost" (XGBoostModel).
+Status RegisterBuiltinModels(ModelRegistry& registry);
+
+}  // namespace churnml

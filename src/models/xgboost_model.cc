@@ -1,0 +1,285 @@
+// The XGBoost adapter: the only file that includes xgboost/c_api.h. Every
+// C API call returns 0 or -1; -1 becomes a Status carrying
+// XGBGetLastError()'s text.
+#include "models/xgboost_model.h"
+
+#include <xgboost/c_api.h>
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "models/hyperparameters.h"
+
+namespace churnml {
+
+namespace {
+
+// XGBoost's last error, without the stack trace it appends after the first line.
+std::string LastError() {
+  std::string text = XGBGetLastError();
+  const size_t end = text.find('\n');
+  if (end != std::string::npos) text.resize(end);
+  return text;
+}
+
+Status XgbError(std::string_view what) {
+  return InternalError("xgboost: " + std::string(what) + ": " + LastError());
+}
+
+#define CHURNML_XGB_CALL(call, what)        \
+  do {                                      \
+    if ((call) != 0) return XgbError(what); \
+  } while (false)
+
+// JSON __array_interface__ of a row-major double matrix, as XGBoost's
+// dense-input functions take it.
+std::string DenseArrayInterface(const FeatureMatrix& x) {
+  char buffer[192];
+  std::snprintf(buffer, sizeof(buffer),
+                "{\"data\": [%llu, true], \"shape\": [%zu, %zu], \"typestr\": \"<f8\", "
+                "\"version\": 3}",
+                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(x.values().data())),
+                x.rows(), x.cols());
+  return buffer;
+}
+
+// Missing values are NaN (XGBoost's JSON reader accepts the NaN literal).
+constexpr char kPredictConfig[] =
+    "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
+    "\"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}";
+
+class DMatrix {
+ public:
+  DMatrix() = default;
+  ~DMatrix() {
+    if (handle_ != nullptr) XGDMatrixFree(handle_);
+  }
+  DMatrix(const DMatrix&) = delete;
+  DMatrix& operator=(const DMatrix&) = delete;
+  DMatrixHandle* out() { return &handle_; }
+  DMatrixHandle get() const { return handle_; }
+
+ private:
+  DMatrixHandle handle_ = nullptr;
+};
+
+}  // namespace
+
+struct XGBoostModel::Booster {
+  Booster() = default;
+  ~Booster() {
+    if (handle != nullptr) XGBoosterFree(handle);
+  }
+  Booster(const Booster&) = delete;
+  Booster& operator=(const Booster&) = delete;
+  BoosterHandle handle = nullptr;
+};
+
+Result<XGBoostOptions> XGBoostOptions::FromJson(const nlohmann::json& j) {
+  CHURNML_ASSIGN_OR_RETURN(
+      HyperparameterReader reader,
+      HyperparameterReader::Create(j, std::string(XGBoostModel::kKind),
+                                   {"n_estimators", "max_depth", "learning_rate", "subsample",
+                                    "colsample_bytree", "min_child_weight", "threads", "seed"}));
+  XGBoostOptions o;
+  int64_t n_estimators = o.n_estimators, max_depth = o.max_depth, threads = o.threads;
+  CHURNML_RETURN_IF_ERROR(reader.ReadInt("n_estimators", &n_estimators));
+  CHURNML_RETURN_IF_ERROR(reader.ReadInt("max_depth", &max_depth));
+  CHURNML_RETURN_IF_ERROR(reader.ReadDouble("learning_rate", &o.learning_rate));
+  CHURNML_RETURN_IF_ERROR(reader.ReadDouble("subsample", &o.subsample));
+  CHURNML_RETURN_IF_ERROR(reader.ReadDouble("colsample_bytree", &o.colsample_bytree));
+  CHURNML_RETURN_IF_ERROR(reader.ReadDouble("min_child_weight", &o.min_child_weight));
+  CHURNML_RETURN_IF_ERROR(reader.ReadInt("threads", &threads));
+  CHURNML_RETURN_IF_ERROR(reader.ReadInt("seed", &o.seed));
+  if (n_estimators < 1 || n_estimators > 100000) {
+    return reader.Error("n_estimators",
+                        "must be in [1, 100000], got " + std::to_string(n_estimators));
+  }
+  if (max_depth < 1 || max_depth > 64) {
+    return reader.Error("max_depth", "must be in [1, 64], got " + std::to_string(max_depth));
+  }
+  if (threads < 0 || threads > 4096) {
+    return reader.Error("threads", "must be in [0, 4096], got " + std::to_string(threads));
+  }
+  o.n_estimators = static_cast<int>(n_estimators);
+  o.max_depth = static_cast<int>(max_depth);
+  o.threads = static_cast<int>(threads);
+  CHURNML_RETURN_IF_ERROR(o.Validate());
+  return o;
+}
+
+nlohmann::json XGBoostOptions::ToJson() const {
+  return {{"n_estimators", n_estimators},
+          {"max_depth", max_depth},
+          {"learning_rate", learning_rate},
+          {"subsample", subsample},
+          {"colsample_bytree", colsample_bytree},
+          {"min_child_weight", min_child_weight},
+          {"threads", threads},
+          {"seed", seed}};
+}
+
+Status XGBoostOptions::Validate() const {
+  auto bad = [](std::string_view key, std::string_view rule, double v) {
+    char value[64];
+    std::snprintf(value, sizeof(value), "%.17g", v);
+    return InvalidArgumentError("xgboost hyperparameter \"" + std::string(key) + "\": must be " +
+                                std::string(rule) + ", got " + value);
+  };
+  if (n_estimators < 1) return bad("n_estimators", ">= 1", n_estimators);
+  if (max_depth < 1) return bad("max_depth", ">= 1", max_depth);
+  if (!(learning_rate > 0.0) || !std::isfinite(learning_rate)) {
+    return bad("learning_rate", "> 0", learning_rate);
+  }
+  if (!(subsample > 0.0 && subsample <= 1.0)) return bad("subsample", "in (0, 1]", subsample);
+  if (!(colsample_bytree > 0.0 && colsample_bytree <= 1.0)) {
+    return bad("colsample_bytree", "in (0, 1]", colsample_bytree);
+  }
+  if (!(min_child_weight >= 0.0) || !std::isfinite(min_child_weight)) {
+    return bad("min_child_weight", ">= 0", min_child_weight);
+  }
+  if (threads < 0) return bad("threads", ">= 0", threads);
+  return Status::Ok();
+}
+
+namespace {
+
+Status SetParam(BoosterHandle h, const char* name, const std::string& value) {
+  if (XGBoosterSetParam(h, name, value.c_str()) != 0) {
+    return XgbError(std::string("setting parameter \"") + name + "\" to \"" + value + "\"");
+  }
+  return Status::Ok();
+}
+
+std::string Exact(double v) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", v);
+  return buffer;
+}
+
+// Parameters that matter for prediction as well as training.
+Status SetCommonParams(BoosterHandle h, const XGBoostOptions& o) {
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "verbosity", "0"));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "nthread", std::to_string(o.threads)));
+  return Status::Ok();
+}
+
+}  // namespace
+
+XGBoostModel::XGBoostModel(XGBoostOptions options, std::unique_ptr<Booster> booster,
+                           size_t num_features)
+    : options_(options), booster_(std::move(booster)), num_features_(num_features) {}
+
+XGBoostModel::~XGBoostModel() = default;
+
+Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x,
+                                                          std::span<const uint8_t> labels,
+                                                          const XGBoostOptions& options) {
+  CHURNML_RETURN_IF_ERROR(options.Validate());
+  if (labels.size() != x.rows()) {
+    return InvalidArgumentError("xgboost: " + std::to_string(labels.size()) + " labels for " +
+                                std::to_string(x.rows()) + " rows");
+  }
+  if (x.rows() == 0 || x.cols() == 0) return InvalidArgumentError("xgboost: no training data");
+
+  DMatrix train;
+  const std::string array = DenseArrayInterface(x);
+  const std::string config =
+      "{\"missing\": NaN, \"nthread\": " + std::to_string(options.threads) + "}";
+  CHURNML_XGB_CALL(XGDMatrixCreateFromDense(array.c_str(), config.c_str(), train.out()),
+                   "creating the training matrix");
+  std::vector<float> y(labels.begin(), labels.end());
+  for (float& v : y) v = v != 0.0f ? 1.0f : 0.0f;
+  CHURNML_XGB_CALL(XGDMatrixSetFloatInfo(train.get(), "label", y.data(), y.size()),
+                   "setting the labels");
+
+  auto booster = std::make_unique<Booster>();
+  DMatrixHandle cache[] = {train.get()};
+  CHURNML_XGB_CALL(XGBoosterCreate(cache, 1, &booster->handle), "creating the booster");
+  BoosterHandle h = booster->handle;
+  CHURNML_RETURN_IF_ERROR(SetCommonParams(h, options));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "objective", "binary:logistic"));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "tree_method", "hist"));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "max_depth", std::to_string(options.max_depth)));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "eta", Exact(options.learning_rate)));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "subsample", Exact(options.subsample)));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "colsample_bytree", Exact(options.colsample_bytree)));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "min_child_weight", Exact(options.min_child_weight)));
+  CHURNML_RETURN_IF_ERROR(SetParam(h, "seed", std::to_string(options.seed)));
+  for (int i = 0; i < options.n_estimators; ++i) {
+    CHURNML_XGB_CALL(XGBoosterUpdateOneIter(h, i, train.get()),
+                     "boosting round " + std::to_string(i + 1));
+  }
+  return std::unique_ptr<XGBoostModel>(new XGBoostModel(options, std::move(booster), x.cols()));
+}
+
+Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const std::filesystem::path& dir) {
+  CHURNML_ASSIGN_OR_RETURN(nlohmann::json hyperparameters, ReadHyperparametersFile(dir, kKind));
+  Result<XGBoostOptions> options = XGBoostOptions::FromJson(hyperparameters);
+  if (!options.ok()) return options.status().WithContext((dir / kHyperparametersFile).string());
+  const std::filesystem::path path = dir / kModelFile;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return NotFoundError(path.string() + ": no such model file");
+  }
+  auto booster = std::make_unique<Booster>();
+  if (XGBoosterCreate(nullptr, 0, &booster->handle) != 0) return XgbError("creating the booster");
+  if (XGBoosterLoadModel(booster->handle, path.c_str()) != 0) {
+    return InvalidArgumentError(path.string() +
+                                ": XGBoost could not load the model: " + LastError());
+  }
+  CHURNML_RETURN_IF_ERROR(SetCommonParams(booster->handle, *options));
+  bst_ulong features = 0;
+  CHURNML_XGB_CALL(XGBoosterGetNumFeature(booster->handle, &features), "reading the feature count");
+  if (features == 0) return InvalidArgumentError(path.string() + ": model has no features");
+  return std::unique_ptr<XGBoostModel>(
+      new XGBoostModel(*options, std::move(booster), static_cast<size_t>(features)));
+}
+
+nlohmann::json XGBoostModel::hyperparameters() const { return options_.ToJson(); }
+
+Status XGBoostModel::Save(const std::filesystem::path& dir) const {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return IOError(dir.string() + ": not an existing directory");
+  }
+  CHURNML_RETURN_IF_ERROR(WriteHyperparametersFile(dir, kKind, hyperparameters()));
+  // XGBoost picks the format from the extension, so the temporary name keeps ".ubj".
+  const std::filesystem::path final_path = dir / kModelFile;
+  const std::filesystem::path temp_path = dir / ".tmp-model.ubj";
+  if (XGBoosterSaveModel(booster_->handle, temp_path.c_str()) != 0) {
+    std::filesystem::remove(temp_path, ec);
+    return IOError(final_path.string() +
+                   ": XGBoost could not write the model: " + LastError());
+  }
+  std::filesystem::rename(temp_path, final_path, ec);
+  if (ec) {
+    std::filesystem::remove(temp_path, ec);
+    return IOError(final_path.string() + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
+Status XGBoostModel::DoPredictProba(const FeatureMatrix& x, std::span<double> out) const {
+  const std::string array = DenseArrayInterface(x);
+  const bst_ulong* shape = nullptr;
+  bst_ulong dims = 0;
+  const float* result = nullptr;
+  CHURNML_XGB_CALL(XGBoosterPredictFromDense(booster_->handle, array.c_str(), kPredictConfig,
+                                             nullptr, &shape, &dims, &result),
+                   "predicting");
+  bst_ulong count = dims == 0 ? 0 : 1;
+  for (bst_ulong d = 0; d < dims; ++d) count *= shape[d];
+  if (count != x.rows()) {
+    return InternalError("xgboost: prediction returned " + std::to_string(count) + " values for " +
+                         std::to_string(x.rows()) + " rows");
+  }
+  for (size_t r = 0; r < x.rows(); ++r) out[r] = static_cast<double>(result[r]);
+  return Status::Ok();
+}
+
+}  // namespace churnml

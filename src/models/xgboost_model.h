@@ -1,0 +1,77 @@
+// Gradient-boosted trees trained and evaluated by XGBoost's C API
+// (objective binary:logistic, tree_method hist, verbosity 0).
+//
+// Thread safety: PredictProba uses XGBoost's in-place prediction
+// (XGBoosterPredictFromDense), which XGBoost documents as thread-safe for
+// tree boosters since 1.4; its output buffer is thread-local inside
+// XGBoost and copied out before returning. The booster is never mutated
+// after Train/Load (all parameters are set before the object is shared), so
+// concurrent PredictProba calls take no lock.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <span>
+#include <string_view>
+
+#include "common/status.h"
+#include "features/feature_matrix.h"
+#include "models/model.h"
+
+namespace churnml {
+
+struct XGBoostOptions {
+  int n_estimators = 100;         // boosting rounds, >= 1
+  int max_depth = 6;              // >= 1
+  double learning_rate = 0.3;     // eta, > 0
+  double subsample = 1.0;         // row fraction per tree, (0, 1]
+  double colsample_bytree = 1.0;  // feature fraction per tree, (0, 1]
+  double min_child_weight = 1.0;  // >= 0
+  int threads = 0;                // XGBoost nthread; 0 = every core
+  int64_t seed = 0;
+
+  // Keys: n_estimators, max_depth, learning_rate, subsample,
+  // colsample_bytree, min_child_weight, threads, seed.
+  static Result<XGBoostOptions> FromJson(const nlohmann::json& j);
+  nlohmann::json ToJson() const;
+  Status Validate() const;
+};
+
+class XGBoostModel final : public Model {
+ public:
+  static constexpr std::string_view kKind = "xgboost";
+  // XGBoost's UBJSON model file written by Save.
+  static constexpr std::string_view kModelFile = "model.ubj";
+
+  // Trains on `x` (NaN = missing) and 0/1 `labels`. InvalidArgument for a
+  // shape mismatch or bad options; Internal with XGBoost's message otherwise.
+  static Result<std::unique_ptr<XGBoostModel>> Train(const FeatureMatrix& x,
+                                                     std::span<const uint8_t> labels,
+                                                     const XGBoostOptions& options);
+  // Loads model.ubj and hyperparameters.json from `dir`. Errors name the file.
+  static Result<std::unique_ptr<XGBoostModel>> Load(const std::filesystem::path& dir);
+
+  ~XGBoostModel() override;
+
+  std::string_view kind() const override { return kKind; }
+  size_t num_features() const override { return num_features_; }
+  nlohmann::json hyperparameters() const override;
+  Status Save(const std::filesystem::path& dir) const override;
+
+  const XGBoostOptions& options() const { return options_; }
+
+ protected:
+  Status DoPredictProba(const FeatureMatrix& x, std::span<double> out) const override;
+
+ private:
+  struct Booster;  // owns XGBoost's BoosterHandle
+  XGBoostModel(XGBoostOptions options, std::unique_ptr<Booster> booster, size_t num_features);
+
+  XGBoostOptions options_;
+  std::unique_ptr<Booster> booster_;
+  size_t num_features_ = 0;
+};
+
+}  // namespace churnml

@@ -1,0 +1,147 @@
+#include "models/xgboost_model.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "models/test_problem.h"
+
+namespace churnml {
+namespace {
+
+using testing::FreshDir;
+using ::testing::HasSubstr;
+using testing::XorProblem;
+
+XGBoostOptions SmallOptions() {
+  XGBoostOptions o;
+  o.n_estimators = 30;
+  o.max_depth = 3;
+  o.threads = 1;
+  return o;
+}
+
+std::unique_ptr<XGBoostModel> TrainOrDie(const testing::Problem& p, const XGBoostOptions& o) {
+  auto m = XGBoostModel::Train(p.x, p.y, o);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return std::move(m).value();
+}
+
+std::vector<double> Predict(const Model& m, const FeatureMatrix& x) {
+  std::vector<double> out(x.rows());
+  Status s = m.PredictProba(x, out);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+TEST(XGBoostModel, LearnsANonLinearProblem) {
+  testing::Problem p = XorProblem(2000, 1);
+  auto m = TrainOrDie(p, SmallOptions());
+  EXPECT_EQ(m->num_features(), 2u);
+  EXPECT_EQ(m->kind(), "xgboost");
+  testing::Problem test = XorProblem(500, 2);
+  const std::vector<double> proba = Predict(*m, test.x);
+  for (double v : proba) ASSERT_TRUE(v > 0.0 && v < 1.0);
+  EXPECT_GT(testing::Accuracy(proba, test.y), 0.95);
+}
+
+TEST(XGBoostModel, SaveThenLoadPredictsBitIdentically) {
+  testing::Problem p = XorProblem(1000, 3);
+  XGBoostOptions o = SmallOptions();
+  o.subsample = 0.8;
+  o.colsample_bytree = 0.5;
+  o.learning_rate = 0.123456789;
+  o.seed = 42;
+  auto m = TrainOrDie(p, o);
+  const auto dir = FreshDir("xgboost-roundtrip");
+  ASSERT_TRUE(m->Save(dir).ok());
+  EXPECT_TRUE(std::filesystem::exists(dir / "model.ubj"));
+  auto loaded = XGBoostModel::Load(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->num_features(), 2u);
+  EXPECT_EQ((*loaded)->hyperparameters(), m->hyperparameters());
+  testing::Problem test = XorProblem(777, 4);
+  const std::vector<double> before = Predict(*m, test.x);
+  const std::vector<double> after = Predict(**loaded, test.x);
+  EXPECT_EQ(std::memcmp(before.data(), after.data(), before.size() * sizeof(double)), 0);
+}
+
+TEST(XGBoostModel, MissingValuesAreAccepted) {
+  testing::Problem p = XorProblem(500, 5);
+  for (size_t r = 0; r < 500; r += 7) p.x.at(r, 1) = std::nan("");
+  auto m = TrainOrDie(p, SmallOptions());
+  FeatureMatrix x(1, 2);
+  x.at(0, 0) = 0.5;
+  x.at(0, 1) = std::nan("");
+  const std::vector<double> proba = Predict(*m, x);
+  EXPECT_TRUE(proba[0] > 0.0 && proba[0] < 1.0);
+}
+
+TEST(XGBoostModel, ConcurrentPredictionsMatchSerialOnes) {
+  testing::Problem p = XorProblem(1000, 6);
+  XGBoostOptions o = SmallOptions();
+  o.threads = 2;
+  auto m = TrainOrDie(p, o);
+  std::vector<testing::Problem> inputs;
+  std::vector<std::vector<double>> serial;
+  for (int i = 0; i < 4; ++i) {
+    inputs.push_back(XorProblem(300 + 50 * i, 10 + i));
+    serial.push_back(Predict(*m, inputs.back().x));
+  }
+  std::vector<std::vector<double>> parallel(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      for (int repeat = 0; repeat < 5; ++repeat) parallel[i] = Predict(*m, inputs[i].x);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(parallel[i], serial[i]) << i;
+}
+
+TEST(XGBoostModel, RejectsWrongFeatureCount) {
+  auto m = TrainOrDie(XorProblem(200, 7), SmallOptions());
+  FeatureMatrix wrong(3, 4);
+  std::vector<double> out(3);
+  EXPECT_THAT(m->PredictProba(wrong, out).message(),
+              HasSubstr("xgboost model expects 2 features, got 4"));
+}
+
+TEST(XGBoostModel, OptionsRejectBadValuesNamingTheKey) {
+  EXPECT_THAT(XGBoostOptions::FromJson({{"subsample", 1.5}}).status().message(),
+              HasSubstr("\"subsample\": must be in (0, 1]"));
+  EXPECT_THAT(XGBoostOptions::FromJson({{"n_estimators", 0}}).status().message(),
+              HasSubstr("\"n_estimators\""));
+  EXPECT_THAT(XGBoostOptions::FromJson({{"max_depth", 2.5}}).status().message(),
+              HasSubstr("\"max_depth\": expected an integer"));
+  EXPECT_THAT(XGBoostOptions::FromJson({{"eta", 0.1}}).status().message(),
+              HasSubstr("\"eta\" is unknown (valid: n_estimators, max_depth, learning_rate"));
+  auto o = XGBoostOptions::FromJson({{"n_estimators", 10}, {"learning_rate", 0.1}});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->n_estimators, 10);
+  EXPECT_EQ(o->max_depth, 6);
+}
+
+TEST(XGBoostModel, LoadReportsCorruptModelFileByName) {
+  auto m = TrainOrDie(XorProblem(200, 8), SmallOptions());
+  const auto dir = FreshDir("xgboost-corrupt");
+  ASSERT_TRUE(m->Save(dir).ok());
+  {
+    std::ofstream f(dir / "model.ubj", std::ios::trunc | std::ios::binary);
+    f << "{L\x00\x00garbage";
+  }
+  auto loaded = XGBoostModel::Load(dir);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.status().message(), HasSubstr("model.ubj"));
+  EXPECT_THAT(loaded.status().message(), HasSubstr("XGBoost could not load the model"));
+  std::filesystem::remove(dir / "model.ubj");
+  EXPECT_EQ(XGBoostModel::Load(dir).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace churnml
