@@ -1,0 +1,40 @@
+// The `runs list --filter` and `--order-by` languages, translated to SQL with
+// bound parameters (values never enter the SQL text).
+//
+//   filter  := or_expr
+//   or_expr := and_expr ("or" and_expr)*
+//   and_expr:= term ("and" term)*
+//   term    := "(" or_expr ")" | FIELD OP LITERAL
+//   FIELD   := metrics.KEY | params.KEY | tags.KEY
+//            | attributes.(status|run_id|experiment|start_time|end_time)
+//   OP      := = | == | != | <> | < | <= | > | >=
+//   LITERAL := number | 'text' | "text"      (a doubled quote escapes it)
+//
+// metrics and times compare with numbers; params, tags, status, run_id and
+// experiment compare as text with = and !=. Keywords are case-insensitive.
+//
+//   order   := FIELD ["asc"|"desc"] ("," FIELD ["asc"|"desc"])*
+//
+// Errors are InvalidArgument "filter, column N: …" pointing at the token.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "tracking/sql_connection.h"
+
+namespace churnml::tracking {
+
+// A piece of SQL over `runs r JOIN experiments e` with '?' parameter markers.
+struct SqlFragment {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+
+Result<SqlFragment> TranslateRunFilter(std::string_view filter);
+// An ORDER BY list (without the keywords); empty input gives empty SQL.
+Result<SqlFragment> TranslateRunOrder(std::string_view order_by);
+
+}  // namespace churnml::tracking

@@ -1,0 +1,182 @@
+// Opening a store: URI → connection + artifact root, schema migrations, and
+// the retried-transaction helper every write goes through.
+#include "tracking/tracking_store.h"
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "tracking/names.h"
+#include "tracking/schema_migrations.h"
+
+namespace churnml::tracking {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool IsPostgresUri(const std::string& uri) {
+  return uri.rfind("postgresql://", 0) == 0 || uri.rfind("postgres://", 0) == 0;
+}
+
+// Splits "…?artifact_root=/x&connect_timeout=3" into the URI for libpq
+// (without artifact_root) and the artifact root.
+void SplitArtifactRoot(const std::string& uri, std::string& libpq_uri, std::string& artifact_root) {
+  size_t q = uri.find('?');
+  libpq_uri = uri.substr(0, q);
+  if (q == std::string::npos) return;
+  std::string kept;
+  size_t start = q + 1;
+  while (start <= uri.size()) {
+    size_t end = uri.find('&', start);
+    if (end == std::string::npos) end = uri.size();
+    std::string part = uri.substr(start, end - start);
+    if (part.rfind("artifact_root=", 0) == 0) {
+      artifact_root = part.substr(std::string("artifact_root=").size());
+    } else if (!part.empty()) {
+      kept += (kept.empty() ? "" : "&") + part;
+    }
+    start = end + 1;
+  }
+  if (!kept.empty()) libpq_uri += "?" + kept;
+}
+
+Result<int> ReadSchemaVersion(SqlConnection& connection) {
+  const char* exists_sql =
+      connection.dialect() == SqlDialect::kSqlite
+          ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+          : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_name = 'schema_version'";
+  CHURNML_ASSIGN_OR_RETURN(SqlRows exists, connection.Query(exists_sql, {}));
+  if (exists.empty() || AsInt(exists[0][0]) == 0) return 0;
+  CHURNML_ASSIGN_OR_RETURN(SqlRows rows,
+                           connection.Query("SELECT MAX(version) FROM schema_version", {}));
+  if (rows.empty()) return 0;
+  return static_cast<int>(AsInt(rows[0][0]));
+}
+
+Status NewerSchemaError(const std::string& store, int version) {
+  return FailedPreconditionError("store " + store + " has schema version " +
+                                 std::to_string(version) + ", newer than this churnml supports (" +
+                                 std::to_string(kLatestSchemaVersion) +
+                                 "): upgrade churnml to open it");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TrackingStore>> TrackingStore::Open(const StoreOptions& options) {
+  if (options.uri.empty())
+    return InvalidArgumentError("--store is empty: give a folder or a postgresql:// URI");
+  std::unique_ptr<SqlConnection> connection;
+  fs::path artifact_root = options.artifact_root;
+  std::error_code ec;
+  if (IsPostgresUri(options.uri)) {
+    std::string libpq_uri, uri_root;
+    SplitArtifactRoot(options.uri, libpq_uri, uri_root);
+    if (artifact_root.empty()) artifact_root = uri_root;
+    if (artifact_root.empty()) {
+      return InvalidArgumentError(
+          "PostgreSQL store " + libpq_uri.substr(0, libpq_uri.find('@') + 1) +
+          "… needs a shared artifact folder: add ?artifact_root=/shared/folder "
+          "to the URI");
+    }
+    CHURNML_ASSIGN_OR_RETURN(connection,
+                             OpenPostgresConnection({libpq_uri, options.connect_timeout}));
+  } else {
+    fs::path folder = options.uri;
+    fs::create_directories(folder, ec);
+    if (ec) return IOError("cannot create store folder " + folder.string() + ": " + ec.message());
+    if (artifact_root.empty()) artifact_root = folder / "artifacts";
+    CHURNML_ASSIGN_OR_RETURN(connection, OpenSqliteConnection({fs::absolute(folder / "churnml.db"),
+                                                               options.busy_timeout}));
+  }
+  artifact_root = fs::absolute(artifact_root).lexically_normal();
+  fs::create_directories(artifact_root, ec);
+  if (ec)
+    return IOError("cannot create artifact folder " + artifact_root.string() + ": " + ec.message());
+  std::unique_ptr<TrackingStore> store(
+      new TrackingStore(std::move(connection), std::move(artifact_root), options));
+  CHURNML_RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+TrackingStore::TrackingStore(std::unique_ptr<SqlConnection> connection, fs::path artifact_root,
+                             StoreOptions options)
+    : connection_(std::move(connection)),
+      artifact_root_(std::move(artifact_root)),
+      options_(std::move(options)) {
+  if (options_.max_transaction_attempts < 1) options_.max_transaction_attempts = 1;
+}
+
+TrackingStore::~TrackingStore() = default;
+
+std::string TrackingStore::Describe() const { return connection_->Describe(); }
+
+int64_t TrackingStore::Now() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void TrackingStore::Checkpoint(std::string_view point) const {
+  if (options_.checkpoint) options_.checkpoint(point);
+}
+
+Status TrackingStore::InTransaction(TransactionMode mode, const std::function<Status()>& body) {
+  thread_local std::minstd_rand jitter{std::random_device{}()};
+  Status last;
+  for (int attempt = 1; attempt <= options_.max_transaction_attempts; ++attempt) {
+    Status s = connection_->Begin(mode);
+    if (s.ok()) s = body();
+    if (s.ok()) s = connection_->Commit();
+    if (s.ok()) return s;
+    bool retryable = connection_->LastErrorRetryable();
+    connection_->Rollback();
+    if (!retryable) return s;
+    last = s;
+    // Full jitter on an exponential cap: conflicting writers spread out.
+    int cap_ms = std::min(200, 2 << std::min(attempt, 7));
+    std::this_thread::sleep_for(std::chrono::milliseconds(jitter() % (cap_ms + 1)));
+  }
+  return UnavailableError(last.message() + " (gave up after " +
+                          std::to_string(options_.max_transaction_attempts) + " attempts)");
+}
+
+Result<int> TrackingStore::SchemaVersion() { return ReadSchemaVersion(*connection_); }
+
+Status TrackingStore::Migrate() {
+  int target = options_.schema_version > 0 ? options_.schema_version : kLatestSchemaVersion;
+  if (target > kLatestSchemaVersion) {
+    return InvalidArgumentError("schema version " + std::to_string(target) +
+                                " does not exist (latest is " +
+                                std::to_string(kLatestSchemaVersion) + ")");
+  }
+  CHURNML_ASSIGN_OR_RETURN(int current, ReadSchemaVersion(*connection_));
+  if (current > kLatestSchemaVersion) return NewerSchemaError(Describe(), current);
+  if (current >= target) return Status::Ok();
+  return InTransaction(TransactionMode::kWrite, [&]() -> Status {
+    if (connection_->dialect() == SqlDialect::kPostgres) {
+      // Serializes concurrent first opens: DDL races fail in PostgreSQL.
+      CHURNML_RETURN_IF_ERROR(connection_->Query("SELECT pg_advisory_xact_lock(7301171)", {}));
+    }
+    CHURNML_RETURN_IF_ERROR(connection_->ExecScript(
+        "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"));
+    CHURNML_ASSIGN_OR_RETURN(int locked_current, ReadSchemaVersion(*connection_));
+    if (locked_current > kLatestSchemaVersion) return NewerSchemaError(Describe(), locked_current);
+    CHURNML_ASSIGN_OR_RETURN(SqlRows rows,
+                             connection_->Query("SELECT COUNT(*) FROM schema_version", {}));
+    if (AsInt(rows[0][0]) == 0) {
+      CHURNML_RETURN_IF_ERROR(
+          connection_->Query("INSERT INTO schema_version (version) VALUES (0)", {}));
+    }
+    for (int v = locked_current + 1; v <= target; ++v) {
+      Status s = connection_->ExecScript(MigrationScript(v, connection_->dialect()));
+      if (!s.ok()) return s.WithContext("migrating to schema version " + std::to_string(v));
+      CHURNML_RETURN_IF_ERROR(
+          connection_->Query("UPDATE schema_version SET version = ?", {int64_t{v}}));
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace churnml::tracking

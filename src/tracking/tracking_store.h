@@ -1,0 +1,165 @@
+// TrackingStore: experiment tracking and the model registry over one SQL
+// store — SQLite (a folder: <folder>/churnml.db in WAL mode + <folder>/artifacts/)
+// or PostgreSQL (postgresql://user@host:port/db, artifacts in a shared folder).
+// Both databases run the same schema, queries and conformance tests; the
+// schema and artifact layout are documented in docs/tracking.md.
+//
+// Thread safety: a TrackingStore owns one connection and is not thread-safe;
+// open one per thread. Any number of processes may use the same store at
+// once: writes are transactions retried on lock conflicts.
+//
+// Errors: NotFound (unknown run, model, version, alias), InvalidArgument (bad
+// names, filters, references), FailedPrecondition (deleting what an alias
+// uses, a newer schema), Unavailable (database unreachable or locked past the
+// retries), IOError (artifact files).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "tracking/sql_connection.h"
+#include "tracking/tracking_types.h"
+
+namespace churnml::tracking {
+
+// The schema version this build writes (docs/tracking.md lists each one).
+inline constexpr int kLatestSchemaVersion = 2;
+
+struct StoreOptions {
+  // A folder (SQLite) or postgresql://user[:password]@host[:port]/db. A
+  // PostgreSQL URI may carry ?artifact_root=/shared/folder.
+  std::string uri = "./mlruns";
+  // Where artifacts go. Empty: <folder>/artifacts for SQLite, the URI's
+  // artifact_root parameter for PostgreSQL (required there).
+  std::filesystem::path artifact_root;
+  // PostgreSQL: bound on connecting, seconds.
+  std::chrono::seconds connect_timeout{10};
+  // SQLite: how long one statement waits for another writer's lock.
+  std::chrono::milliseconds busy_timeout{10000};
+  // Attempts of one transaction on lock conflicts / serialization failures.
+  int max_transaction_attempts = 30;
+  // A RUNNING run with no write for this long is reported stale.
+  std::chrono::milliseconds stale_after = std::chrono::hours(6);
+  // Staging folders and unreferenced artifact folders younger than this are
+  // left alone by store check (another process may be writing them).
+  std::chrono::milliseconds repair_grace = std::chrono::minutes(10);
+  // Milliseconds since the Unix epoch; tests pass a manual clock.
+  std::function<int64_t()> clock;
+  // 0 = kLatestSchemaVersion. A lower value creates/migrates only that far
+  // (migration tests and tooling).
+  int schema_version = 0;
+  // Fault injection for crash tests: called at named points of StoreArtifact
+  // ("artifact.staged", "artifact.renamed") and RegisterModelVersion
+  // ("register.inserted", before COMMIT). Empty in production.
+  std::function<void(std::string_view point)> checkpoint;
+};
+
+// Reported to `train` by StoreArtifact and RegisterModelVersion callers.
+class TrackingStore {
+ public:
+  // Opens or creates the store, migrating an older schema. FailedPrecondition
+  // when the store's schema is newer than this build.
+  static Result<std::unique_ptr<TrackingStore>> Open(const StoreOptions& options);
+  ~TrackingStore();
+  TrackingStore(const TrackingStore&) = delete;
+  TrackingStore& operator=(const TrackingStore&) = delete;
+
+  // "sqlite:/abs/mlruns/churnml.db" or the PostgreSQL URI without password.
+  std::string Describe() const;
+  const std::filesystem::path& artifact_root() const { return artifact_root_; }
+  Result<int> SchemaVersion();
+
+  // --- runs -------------------------------------------------------------
+  // Creates a RUNNING run in `experiment` (created on first use) recording
+  // this build's version and commit. Returns the run id.
+  Result<std::string> CreateRun(const std::string& experiment,
+                                const std::map<std::string, std::string>& tags = {});
+  // Upserts params (string values). One transaction.
+  Status LogParams(const std::string& run_id, const std::map<std::string, std::string>& params);
+  // Appends a batch of metrics in one transaction; timestamp 0 means now.
+  Status LogMetrics(const std::string& run_id, const std::vector<Metric>& metrics);
+  Status SetTags(const std::string& run_id, const std::map<std::string, std::string>& tags);
+  Status SetDataFingerprint(const std::string& run_id, const DataFingerprint& data);
+  // Ends a RUNNING run. InvalidArgument for kRunning; FailedPrecondition when
+  // the run already ended.
+  Status FinishRun(const std::string& run_id, RunStatus status);
+  // Copies `local_dir` (a finished model directory) to
+  // <artifact_root>/<run_id>/model atomically (staging name, then rename) and
+  // records it on the run. Returns the final absolute path. AlreadyExists if
+  // the run already has an artifact.
+  Result<std::filesystem::path> StoreArtifact(const std::string& run_id,
+                                              const std::filesystem::path& local_dir);
+
+  Result<Run> GetRun(const std::string& run_id);
+  // Every observation of `key` (all keys when empty), by key, step, time.
+  Result<std::vector<Metric>> GetMetricHistory(const std::string& run_id,
+                                               const std::string& key = "");
+  // InvalidArgument for a malformed filter or order (message has the column).
+  Result<std::vector<Run>> ListRuns(const RunQuery& query);
+  // Deletes the run and its artifact. FailedPrecondition while a model
+  // version comes from it.
+  Status DeleteRun(const std::string& run_id);
+  Result<std::vector<std::string>> ListExperiments();
+
+  // --- registry -----------------------------------------------------------
+  // Creates the next version of `model` (the model is created on first use)
+  // from the run's stored artifact, snapshotting its latest metrics. Versions
+  // are consecutive under concurrency. FailedPrecondition when the run has no
+  // artifact.
+  Result<int64_t> RegisterModelVersion(const std::string& model, const std::string& run_id);
+  // Points `alias` at `version` in one transaction (creating or moving it).
+  Status SetAlias(const std::string& model, const std::string& alias, int64_t version);
+  Status DeleteAlias(const std::string& model, const std::string& alias);
+  // FailedPrecondition while an alias points at the version. The artifact
+  // stays with its run.
+  Status DeleteModelVersion(const std::string& model, int64_t version);
+  Result<std::vector<RegisteredModel>> ListModels();
+  // With every version, ascending.
+  Result<RegisteredModel> GetModel(const std::string& model);
+  Result<ModelVersion> GetModelVersion(const std::string& model, int64_t version);
+
+  // NAME@ALIAS, NAME@latest, NAME/VERSION, or an existing directory → the
+  // artifact directory. NotFound names what is missing.
+  Result<std::filesystem::path> ResolveModelUri(const std::string& ref);
+
+  // --- maintenance --------------------------------------------------------
+  Result<StoreCheckReport> Check(RepairMode mode);
+
+ private:
+  TrackingStore(std::unique_ptr<SqlConnection> connection, std::filesystem::path artifact_root,
+                StoreOptions options);
+
+  int64_t Now() const;
+  // Runs `body` in a transaction, retrying the whole of it on lock conflicts.
+  Status InTransaction(TransactionMode mode, const std::function<Status()>& body);
+  Status Migrate();
+  Status RequireRun(const std::string& run_id, bool must_be_running);
+  Status TouchRun(const std::string& run_id);
+  // NotFound listing the registered models (inside or outside a transaction).
+  Status RequireModel(const std::string& model);
+  Status LoadRunDetails(std::vector<Run>& runs);
+  Result<std::vector<Run>> QueryRuns(const std::string& where, const std::vector<SqlValue>& params,
+                                     const std::string& order, int64_t limit);
+  Result<std::filesystem::path> ResolveVersion(const std::string& model, int64_t version);
+  Result<std::filesystem::path> ResolveAlias(const std::string& model, const std::string& alias);
+  Status CheckArtifacts(RepairMode mode, StoreCheckReport& report);
+  void Checkpoint(std::string_view point) const;
+
+  std::unique_ptr<SqlConnection> connection_;
+  std::filesystem::path artifact_root_;
+  StoreOptions options_;
+};
+
+// Free-function spelling of TrackingStore::Open, for callers that prefer it.
+inline Result<std::unique_ptr<TrackingStore>> OpenStore(const StoreOptions& options) {
+  return TrackingStore::Open(options);
+}
+
+}  // namespace churnml::tracking
