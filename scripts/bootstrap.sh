@@ -11,6 +11,7 @@ packages=(
   liblinear-dev libxgboost-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libsqlite3-dev libxxhash-dev
+  jq procps
 )
 # Extra packages a later layer needs can be listed in scripts/packages.d/*.txt
 # (one package per line), so each layer owns its own install step.

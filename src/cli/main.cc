@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
     if (!s.ok()) throw CLI::ValidationError("--log-level", s.message());
   });
 
+  RegisterDataCommands(app, ctx);
+  RegisterTrainCommands(app, ctx);
+  RegisterEvaluateCommand(app, ctx);
+  RegisterPredictCommand(app, ctx);
+  RegisterDemoCommand(app, ctx);
   AssignEnvironmentNames(app);
 
   try {

@@ -1,0 +1,73 @@
+// `churnml evaluate`: score a labelled CSV with a saved model, print metrics.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/command.h"
+#include "cli/model_ref.h"
+#include "common/atomic_file.h"
+#include "eval/metrics_json.h"
+#include "eval/metrics_text.h"
+#include "pipeline/evaluate.h"
+
+namespace churnml::cli {
+namespace {
+
+struct EvaluateFlags {
+  std::string model;
+  std::string data;
+  std::optional<double> threshold;
+  bool detailed = false;
+  std::string output;
+  bool json = false;
+};
+
+int RunEvaluate(const EvaluateFlags& f, const GlobalOptions& globals) {
+  Result<std::shared_ptr<const ModelArtifact>> artifact = LoadModelRef(f.model, globals);
+  if (!artifact.ok()) return ReportError(artifact.status());
+  EvaluateOptions options;
+  options.data_path = f.data;
+  options.threshold = f.threshold;
+  EvaluateReport report;
+  Status status = Evaluate(**artifact, options, &report);
+  if (!status.ok()) {
+    for (const ValidationIssue& issue : report.issues.issues()) Say("  " + issue.message);
+    return ReportError(status);
+  }
+  nlohmann::json doc = {{"model", f.model},
+                        {"data", f.data},
+                        {"kind", (*artifact)->model().kind()},
+                        {"metrics", ToJson(report.metrics)}};
+  if (!f.output.empty()) {
+    Status written = WriteFileAtomically(f.output, doc.dump(2) + "\n");
+    if (!written.ok()) return ReportError(written);
+  }
+  if (f.json) {
+    std::printf("%s\n", doc.dump(2).c_str());
+  } else {
+    const Schema& schema = (*artifact)->schema();
+    ClassNames names{schema.negative_label(), schema.positive_label()};
+    std::printf("%s", f.detailed ? FormatMetricsDetailed(report.metrics, names).c_str()
+                                 : FormatMetrics(report.metrics).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterEvaluateCommand(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<EvaluateFlags>();
+  CLI::App* cmd =
+      app.add_subcommand("evaluate", "Compute metrics of a saved model on labelled data");
+  cmd->add_option("--model", flags->model, "model directory")->required();
+  cmd->add_option("--data", flags->data, "labelled CSV (raw schema, with the target)")->required();
+  cmd->add_option("--threshold", flags->threshold,
+                  "probability at or above which churn is predicted (default: the model's)");
+  cmd->add_flag("--detailed", flags->detailed, "add the confusion matrix and per-class report");
+  cmd->add_option("--output", flags->output, "also write the metrics as JSON to this file");
+  cmd->add_flag("--json", flags->json, "print the metrics as JSON on stdout");
+  cmd->callback([flags, &ctx] { ctx.exit_code = RunEvaluate(*flags, ctx.globals); });
+}
+
+}  // namespace churnml::cli

@@ -1,0 +1,25 @@
+// Resolves the model reference a user gives (`--model`): a directory path
+// today, and NAME@ALIAS or NAME/VERSION through the tracking store.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "models/model_registry.h"
+#include "pipeline/model_artifact.h"
+
+namespace churnml::cli {
+
+// The model registry with every built-in kind, filled once at start-up.
+const ModelRegistry& BuiltinModels();
+
+// Loads the artifact `ref` names. NotFound names the reference.
+Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref,
+                                                          const GlobalOptions& globals);
+
+// Loads `--schema FILE`, or the built-in Telco schema when `path` is empty.
+Result<Schema> LoadSchemaOption(const std::string& path);
+
+}  // namespace churnml::cli

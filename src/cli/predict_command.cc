@@ -1,0 +1,98 @@
+// `churnml predict`: CSV in, CSV out with customerID, probability, prediction.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/command.h"
+#include "cli/model_ref.h"
+#include "common/strings.h"
+#include "pipeline/batch_predict.h"
+
+namespace churnml::cli {
+namespace {
+
+struct PredictFlags {
+  std::string model;
+  std::string input;
+  std::string output;
+  std::string rejects;
+  std::optional<double> threshold;
+  int threads = 0;
+  bool profile = false;
+  bool json = false;
+};
+
+std::string Seconds(double s) {
+  return FormatDouble(static_cast<double>(static_cast<int64_t>(s * 1000)) / 1000);
+}
+
+int RunPredict(const PredictFlags& f, const GlobalOptions& globals) {
+  Result<std::shared_ptr<const ModelArtifact>> artifact = LoadModelRef(f.model, globals);
+  if (!artifact.ok()) return ReportError(artifact.status());
+  PredictOptions options;
+  options.input_path = f.input;
+  options.output_path = f.output;
+  options.rejects_path = f.rejects;
+  options.threshold = f.threshold;
+  options.threads = f.threads;
+  PredictReport report;
+  Status status = PredictBatch(**artifact, options, &report);
+  if (!status.ok()) return ReportError(status);
+  if (f.json) {
+    nlohmann::json doc = {{"output", report.output_path.string()},
+                          {"rejects", report.rejects_path.string()},
+                          {"rows",
+                           {{"read", report.rows_read},
+                            {"scored", report.rows_scored},
+                            {"rejected", report.rows_rejected}}},
+                          {"threads", report.threads},
+                          {"seconds", report.seconds},
+                          {"stages_seconds",
+                           {{"parse", report.stages.parse},
+                            {"features", report.stages.features},
+                            {"predict", report.stages.predict},
+                            {"encode", report.stages.encode},
+                            {"write", report.stages.write}}},
+                          {"slowest_stage", report.SlowestStage()}};
+    std::printf("%s\n", doc.dump(2).c_str());
+  } else {
+    Say("scored " + FormatCount(report.rows_scored) + " of " + FormatCount(report.rows_read) +
+        " rows in " + Seconds(report.seconds) + " s on " + std::to_string(report.threads) +
+        " threads → " + report.output_path.string());
+    if (report.rows_rejected > 0) {
+      Say("rejected " + FormatCount(report.rows_rejected) + " row(s); reasons in " +
+          report.rejects_path.string());
+    }
+  }
+  if (f.profile) {
+    const PredictStageTimes& s = report.stages;
+    Say("profile (thread-seconds): parse " + Seconds(s.parse) + ", features " +
+        Seconds(s.features) + ", predict " + Seconds(s.predict) + ", encode " + Seconds(s.encode) +
+        ", write " + Seconds(s.write) + "; slowest: " + report.SlowestStage());
+  }
+  return report.rows_rejected > 0 ? kExitPartial : kExitOk;
+}
+
+}  // namespace
+
+void RegisterPredictCommand(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<PredictFlags>();
+  CLI::App* cmd = app.add_subcommand("predict", "Score a CSV of customers with a saved model");
+  cmd->add_option("--model", flags->model, "model directory")->required();
+  cmd->add_option("--input", flags->input, "CSV to score (raw schema; target optional; - = stdin)")
+      ->required();
+  cmd->add_option("--output", flags->output, "CSV to write: id, probability, prediction")
+      ->required();
+  cmd->add_option("--rejects", flags->rejects,
+                  "CSV of rejected rows with reasons (default: <output>.rejects.csv)");
+  cmd->add_option("--threshold", flags->threshold,
+                  "probability at or above which churn is predicted (default: the model's)");
+  cmd->add_option("--threads", flags->threads, "worker threads (0 = one per core)")
+      ->capture_default_str();
+  cmd->add_flag("--profile", flags->profile, "print time per stage and the slowest stage");
+  cmd->add_flag("--json", flags->json, "print the summary as JSON on stdout");
+  cmd->callback([flags, &ctx] { ctx.exit_code = RunPredict(*flags, ctx.globals); });
+}
+
+}  // namespace churnml::cli

@@ -1,0 +1,214 @@
+// `churnml train`: flags → TrainOptions → pipeline::Train → summary.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/model_ref.h"
+#include "common/strings.h"
+#include "eval/metrics_text.h"
+#include "pipeline/train.h"
+
+namespace churnml::cli {
+namespace {
+
+struct TrainFlags {
+  std::string data;
+  std::string schema;
+  std::string model = "logistic";
+  std::string out;
+  double test_size = 0.2;
+  uint64_t seed = 42;
+  int cv = 0;
+  double threshold = 0.5;
+  bool drop_invalid = false;
+  bool force = false;
+  std::string unknown_category = "ignore";
+  bool json = false;
+  // logistic
+  std::string penalty;
+  double c = 1.0;
+  std::string solver;
+  std::string class_weight;
+  double tol = 1e-4;
+  int max_iter = 1000;
+  // xgboost
+  int n_estimators = 100;
+  int max_depth = 6;
+  double learning_rate = 0.3;
+  double subsample = 1.0;
+  double colsample_bytree = 1.0;
+  double min_child_weight = 1.0;
+  int threads = 0;
+};
+
+// Hyperparameter flags: flag name → JSON key, and the kind they belong to.
+struct HyperFlag {
+  const char* flag;
+  const char* key;
+  const char* kind;
+};
+constexpr HyperFlag kHyperFlags[] = {
+    {"--penalty", "penalty", "logistic"},
+    {"--C", "C", "logistic"},
+    {"--solver", "solver", "logistic"},
+    {"--class-weight", "class_weight", "logistic"},
+    {"--tol", "tol", "logistic"},
+    {"--max-iter", "max_iter", "logistic"},
+    {"--n-estimators", "n_estimators", "xgboost"},
+    {"--max-depth", "max_depth", "xgboost"},
+    {"--learning-rate", "learning_rate", "xgboost"},
+    {"--subsample", "subsample", "xgboost"},
+    {"--colsample-bytree", "colsample_bytree", "xgboost"},
+    {"--min-child-weight", "min_child_weight", "xgboost"},
+    {"--threads", "threads", "xgboost"},
+};
+
+// The hyperparameters the user set, as the model kind's JSON object;
+// a flag of another kind is an error naming both.
+Result<nlohmann::json> HyperparametersFromFlags(const CLI::App& cmd, const TrainFlags& f) {
+  nlohmann::json h = nlohmann::json::object();
+  for (const HyperFlag& hf : kHyperFlags) {
+    const CLI::Option* opt = cmd.get_option(hf.flag);
+    if (opt->count() == 0) continue;
+    if (f.model != hf.kind) {
+      return InvalidArgumentError(std::string(hf.flag) + " applies to --model " + hf.kind +
+                                  ", not --model " + f.model);
+    }
+    std::string key = hf.key;
+    if (key == "penalty")
+      h[key] = f.penalty;
+    else if (key == "C")
+      h[key] = f.c;
+    else if (key == "solver")
+      h[key] = f.solver;
+    else if (key == "class_weight")
+      h[key] = f.class_weight;
+    else if (key == "tol")
+      h[key] = f.tol;
+    else if (key == "max_iter")
+      h[key] = f.max_iter;
+    else if (key == "n_estimators")
+      h[key] = f.n_estimators;
+    else if (key == "max_depth")
+      h[key] = f.max_depth;
+    else if (key == "learning_rate")
+      h[key] = f.learning_rate;
+    else if (key == "subsample")
+      h[key] = f.subsample;
+    else if (key == "colsample_bytree")
+      h[key] = f.colsample_bytree;
+    else if (key == "min_child_weight")
+      h[key] = f.min_child_weight;
+    else if (key == "threads")
+      h[key] = f.threads;
+  }
+  if (f.model == "xgboost") h["seed"] = f.seed;
+  return h;
+}
+
+void PrintIssues(const IssueList& issues) {
+  for (const ValidationIssue& issue : issues.issues()) Say("  " + issue.message);
+  if (issues.truncated()) {
+    Say("  ... and " + FormatCount(issues.count() - static_cast<int64_t>(issues.issues().size())) +
+        " more");
+  }
+}
+
+int RunTrain(const CLI::App& cmd, const TrainFlags& f) {
+  TrainOptions options;
+  options.data_path = f.data;
+  Result<Schema> schema = LoadSchemaOption(f.schema);
+  if (!schema.ok()) return ReportError(schema.status());
+  options.schema = std::move(*schema);
+  options.model_kind = f.model;
+  Result<nlohmann::json> hyper = HyperparametersFromFlags(cmd, f);
+  if (!hyper.ok()) return ReportError(hyper.status());
+  options.hyperparameters = std::move(*hyper);
+  Result<UnknownCategoryPolicy> policy = ParseUnknownCategoryPolicy(f.unknown_category);
+  if (!policy.ok()) return ReportError(policy.status());
+  options.preprocessing.unknown_category = *policy;
+  options.test_size = f.test_size;
+  options.seed = f.seed;
+  options.cv_folds = f.cv;
+  options.threshold = f.threshold;
+  options.invalid_rows = f.drop_invalid ? InvalidRowPolicy::kDrop : InvalidRowPolicy::kFail;
+  options.out_dir = f.out;
+  options.existing = f.force ? ExistingPolicy::kReplace : ExistingPolicy::kFail;
+
+  TrainReport report;
+  Status status = Train(options, BuiltinModels(), &report);
+  if (!status.ok()) {
+    if (report.issues.count() > 0) {
+      Say("validation problems in " + f.data + ":");
+      PrintIssues(report.issues);
+    }
+    int code = ReportError(status);
+    return status.code() == StatusCode::kFailedPrecondition && report.issues.count() > 0
+               ? kExitFindings
+               : code;
+  }
+  if (report.rows_dropped > 0) {
+    Say("dropped " + FormatCount(report.rows_dropped) + " invalid row(s) of " +
+        FormatCount(report.rows_read) + ":");
+    PrintIssues(report.issues);
+  }
+  if (f.json) {
+    std::printf("%s\n", report.ToJson(f.model).dump(2).c_str());
+  } else {
+    Say("trained " + f.model + " on " + FormatCount(report.train_rows) + " rows, tested on " +
+        FormatCount(report.test_rows) + " rows (" + FormatDouble(report.timings.total) + " s)");
+    std::printf("%s", FormatMetrics(report.test_metrics).c_str());
+    if (report.cv) std::printf("%s", FormatFoldSummary(*report.cv).c_str());
+    Say("model written to " + report.artifact_dir.string());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<TrainFlags>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on a labelled CSV and save it");
+  cmd->add_option("--data", flags->data, "training CSV (raw schema, with the target)")->required();
+  cmd->add_option("--model", flags->model, "model kind: logistic or xgboost")
+      ->capture_default_str();
+  cmd->add_option("--out", flags->out, "directory to write the model to (must not exist)")
+      ->required();
+  cmd->add_option("--schema", flags->schema, "YAML schema file (default: built-in Telco)");
+  cmd->add_option("--test-size", flags->test_size, "share of rows held out for testing")
+      ->capture_default_str();
+  cmd->add_option("--seed", flags->seed, "seed for the split, folds and XGBoost")
+      ->capture_default_str();
+  cmd->add_option("--cv", flags->cv, "stratified k-fold cross-validation on the training split");
+  cmd->add_option("--threshold", flags->threshold,
+                  "probability at or above which churn is predicted")
+      ->capture_default_str();
+  cmd->add_flag("--drop-invalid", flags->drop_invalid, "train without invalid rows (counted)");
+  cmd->add_flag("--force", flags->force, "replace an existing --out directory");
+  cmd->add_option("--unknown-category", flags->unknown_category,
+                  "categories unseen in training at predict time: ignore or error")
+      ->capture_default_str();
+  cmd->add_flag("--json", flags->json, "print the result as JSON on stdout");
+  auto* lr = "Logistic regression (liblinear)";
+  cmd->add_option("--penalty", flags->penalty, "l1 or l2")->group(lr);
+  cmd->add_option("--C", flags->c, "inverse regularization strength")->group(lr);
+  cmd->add_option("--solver", flags->solver, "auto, newton, dual or newglmnet")->group(lr);
+  cmd->add_option("--class-weight", flags->class_weight, "none or balanced")->group(lr);
+  cmd->add_option("--tol", flags->tol, "stopping tolerance")->group(lr);
+  cmd->add_option("--max-iter", flags->max_iter, "iteration cap (fixed at 1000 by liblinear)")
+      ->group(lr);
+  auto* xgb = "Gradient-boosted trees (XGBoost)";
+  cmd->add_option("--n-estimators", flags->n_estimators, "boosting rounds")->group(xgb);
+  cmd->add_option("--max-depth", flags->max_depth, "maximum tree depth")->group(xgb);
+  cmd->add_option("--learning-rate", flags->learning_rate, "shrinkage (eta)")->group(xgb);
+  cmd->add_option("--subsample", flags->subsample, "row subsample ratio")->group(xgb);
+  cmd->add_option("--colsample-bytree", flags->colsample_bytree, "column subsample ratio")
+      ->group(xgb);
+  cmd->add_option("--min-child-weight", flags->min_child_weight, "minimum hessian in a leaf")
+      ->group(xgb);
+  cmd->add_option("--threads", flags->threads, "training threads (0 = all cores)")->group(xgb);
+  cmd->callback([cmd, flags, &ctx] { ctx.exit_code = RunTrain(*cmd, *flags); });
+}
+
+}  // namespace churnml::cli

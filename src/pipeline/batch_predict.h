@@ -1,0 +1,63 @@
+// The batch predict use case: raw-schema CSV in, CSV out with customerID,
+// probability and prediction, in input order.
+//
+// Streaming and parallel with bounded memory: one reader thread cuts the
+// file into chunks of whole records, `threads` workers parse, validate and
+// score chunks, and one writer puts results out in order. At most
+// 2 × threads chunks are in flight, so memory does not grow with the input.
+// A row that fails validation goes to the rejects file with its reason and
+// does not stop the batch. Output and rejects files are written under
+// temporary names and renamed only when the whole batch succeeded.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "pipeline/model_artifact.h"
+
+namespace churnml {
+
+struct PredictOptions {
+  std::string input_path;                // "-" reads standard input
+  std::filesystem::path output_path;     // required
+  std::filesystem::path rejects_path;    // empty: "<output>.rejects.csv"
+  std::optional<double> threshold;       // empty: the artifact's threshold
+  int threads = 0;                       // worker threads; 0 = one per core
+  size_t chunk_bytes = size_t{1} << 20;  // input bytes per work unit
+  bool show_progress = true;             // progress bar when stderr is a terminal
+};
+
+// Wall-clock seconds summed over worker threads, per stage (the profile
+// `churnml predict --profile` prints).
+struct PredictStageTimes {
+  double parse = 0;     // tokenising and validating records
+  double features = 0;  // preprocessing into a FeatureMatrix
+  double predict = 0;   // the model
+  double encode = 0;    // formatting output rows
+  double write = 0;     // writer thread: writing output and rejects
+};
+
+struct PredictReport {
+  int64_t rows_read = 0;
+  int64_t rows_scored = 0;
+  int64_t rows_rejected = 0;
+  int threads = 0;
+  double seconds = 0;
+  std::filesystem::path output_path;
+  std::filesystem::path rejects_path;
+  PredictStageTimes stages;
+
+  // Name of the stage with the largest time.
+  std::string SlowestStage() const;
+};
+
+// InvalidArgument for a malformed file (naming the line) or a header that
+// does not fit the model's schema; IOError for unreadable input or
+// unwritable output. Rejected rows are not an error: see report->rows_rejected.
+Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options,
+                    PredictReport* report);
+
+}  // namespace churnml

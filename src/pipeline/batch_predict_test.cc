@@ -1,0 +1,134 @@
+#include "pipeline/batch_predict.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "common/strings.h"
+#include "data/csv_loader.h"
+#include "pipeline/test_support.h"
+#include "pipeline/train.h"
+
+namespace churnml {
+namespace {
+
+class BatchPredictTest : public testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    ASSERT_TRUE(RegisterBuiltinModels(registry_).ok());
+    TrainOptions options;
+    options.data_path = Generate("train.csv", 3000, 3);
+    options.out_dir = dir_ / "model";
+    TrainReport report;
+    ASSERT_TRUE(Train(options, registry_, &report).ok());
+    auto artifact = ModelArtifact::Load(dir_ / "model", registry_);
+    ASSERT_TRUE(artifact.ok());
+    artifact_ = *artifact;
+    input_ = Generate("input.csv", 2500, 4);
+  }
+
+  std::vector<std::vector<std::string>> ReadRows(const std::filesystem::path& path) {
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(*ReadFile(path));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<std::string> fields;
+      for (auto f : Split(line, ',')) fields.emplace_back(f);
+      rows.push_back(std::move(fields));
+    }
+    return rows;
+  }
+
+  ModelRegistry registry_;
+  std::shared_ptr<const ModelArtifact> artifact_;
+  std::string input_;
+};
+
+// Small chunks and several threads: output must still be in input order
+// and equal to scoring the whole file at once.
+TEST_F(BatchPredictTest, ParallelChunkedOutputMatchesWholeFileScoringInOrder) {
+  PredictOptions options;
+  options.input_path = input_;
+  options.output_path = dir_ / "scored.csv";
+  options.threads = 3;
+  options.chunk_bytes = 4096;
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.rows_read, 2500);
+  EXPECT_EQ(report.rows_scored, 2500);
+  EXPECT_EQ(report.rows_rejected, 0);
+
+  auto loaded = LoadCsv(input_, Schema::Telco());
+  ASSERT_TRUE(loaded.ok());
+  std::vector<double> expected;
+  ASSERT_TRUE(artifact_->PredictProba(loaded->dataset, &expected).ok());
+  auto rows = ReadRows(options.output_path);
+  ASSERT_EQ(rows.size(), 2501u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"customerID", "probability", "prediction"}));
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_EQ(rows[i + 1][0], loaded->dataset.ids()[i]);
+    ASSERT_EQ(*ParseDouble(rows[i + 1][1]), expected[i]) << "row " << i + 1;  // exact round trip
+    ASSERT_EQ(rows[i + 1][2], expected[i] >= 0.5 ? "1" : "0");
+  }
+}
+
+TEST_F(BatchPredictTest, InvalidRowsGoToRejectsWithAbsoluteRowNumbers) {
+  std::string text = *ReadFile(input_);
+  // Make data row 2000 invalid: replace its tenure with "abc".
+  size_t pos = 0;
+  for (int line = 0; line < 2000; ++line) pos = text.find('\n', pos) + 1;
+  size_t field = pos;
+  for (int i = 0; i < 5; ++i) field = text.find(',', field) + 1;
+  text.replace(field, text.find(',', field) - field, "abc");
+  std::string bad = (dir_ / "bad.csv").string();
+  ASSERT_TRUE(WriteFileAtomically(bad, text).ok());
+
+  PredictOptions options;
+  options.input_path = bad;
+  options.output_path = dir_ / "scored.csv";
+  options.threads = 2;
+  options.chunk_bytes = 8192;
+  PredictReport report;
+  ASSERT_TRUE(PredictBatch(*artifact_, options, &report).ok());
+  EXPECT_EQ(report.rows_scored, 2499);
+  EXPECT_EQ(report.rows_rejected, 1);
+  auto rejects = ReadRows(dir_ / "scored.csv.rejects.csv");
+  ASSERT_EQ(rejects.size(), 2u);
+  EXPECT_EQ(rejects[1][0], "2000");
+  EXPECT_EQ(rejects[1][1], "tenure");
+  EXPECT_EQ(rejects[1][2], "abc");
+  EXPECT_EQ(rejects[1][3], "type");
+}
+
+TEST_F(BatchPredictTest, HeaderThatDoesNotFitTheSchemaFailsWithoutOutput) {
+  std::string bad = (dir_ / "bad.csv").string();
+  ASSERT_TRUE(WriteFileAtomically(bad, "a,b,c\n1,2,3\n").ok());
+  PredictOptions options;
+  options.input_path = bad;
+  options.output_path = dir_ / "scored.csv";
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
+}
+
+TEST_F(BatchPredictTest, MalformedQuotingFailsAndLeavesNoOutput) {
+  std::string text = *ReadFile(input_) + "\"unterminated,Male\n";
+  std::string bad = (dir_ / "bad.csv").string();
+  ASSERT_TRUE(WriteFileAtomically(bad, text).ok());
+  PredictOptions options;
+  options.input_path = bad;
+  options.output_path = dir_ / "scored.csv";
+  options.chunk_bytes = 4096;
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("2502"), std::string::npos) << s.message();  // the line
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "scored.csv.rejects.csv"));
+}
+
+}  // namespace
+}  // namespace churnml

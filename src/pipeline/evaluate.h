@@ -1,0 +1,35 @@
+// The evaluate use case: score a labelled CSV with a saved model and compute
+// every metric at a threshold.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "common/status.h"
+#include "data/validation_issue.h"
+#include "eval/binary_metrics.h"
+#include "pipeline/model_artifact.h"
+
+namespace churnml {
+
+struct EvaluateOptions {
+  std::filesystem::path data_path;
+  // Empty: the threshold stored in the artifact.
+  std::optional<double> threshold;
+  int64_t max_issues = 20;
+};
+
+struct EvaluateReport {
+  int64_t rows = 0;
+  double threshold = 0.5;
+  BinaryMetrics metrics;
+  IssueList issues{20};
+};
+
+// FailedPrecondition when rows fail validation (they are in report->issues):
+// a metric over silently dropped rows would mislead.
+Status Evaluate(const ModelArtifact& artifact, const EvaluateOptions& options,
+                EvaluateReport* report);
+
+}  // namespace churnml

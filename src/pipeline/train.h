@@ -1,0 +1,76 @@
+// The train use case: load and validate a CSV, split it (stratified), fit the
+// preprocessor on the training split only, fit the model, evaluate it on the
+// test split (and optionally cross-validate), then write the artifact
+// directory atomically.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "common/atomic_file.h"
+#include "common/status.h"
+#include "data/csv_loader.h"
+#include "data/schema.h"
+#include "data/validation_issue.h"
+#include "eval/binary_metrics.h"
+#include "eval/fold_summary.h"
+#include "features/preprocessor.h"
+#include "models/model_registry.h"
+
+namespace churnml {
+
+struct TrainOptions {
+  std::filesystem::path data_path;
+  Schema schema = Schema::Telco();
+  std::string model_kind = "logistic";
+  // The kind's hyperparameters (keys as documented per kind in docs/cli.md).
+  nlohmann::json hyperparameters = nlohmann::json::object();
+  PreprocessorOptions preprocessing;
+  double test_size = 0.2;  // share of rows held out, in (0, 1)
+  uint64_t seed = 42;      // split and cross-validation shuffles
+  int cv_folds = 0;        // 0 = no cross-validation; else k >= 2
+  double threshold = 0.5;  // probability at or above which a row is predicted positive
+  // kFail: stop and report invalid rows; kDrop: train without them, counted.
+  InvalidRowPolicy invalid_rows = InvalidRowPolicy::kFail;
+  int64_t max_issues = 20;  // validation issues kept for the report
+  std::filesystem::path out_dir;
+  ExistingPolicy existing = ExistingPolicy::kFail;
+};
+
+// Wall-clock seconds of each stage.
+struct TrainTimings {
+  double load = 0;
+  double preprocess = 0;
+  double fit = 0;
+  double evaluate = 0;
+  double cross_validate = 0;
+  double save = 0;
+  double total = 0;
+};
+
+struct TrainReport {
+  int64_t rows_read = 0;
+  int64_t rows_dropped = 0;
+  int64_t train_rows = 0;
+  int64_t test_rows = 0;
+  std::string data_fingerprint;  // XXH3-128 of the file's bytes
+  IssueList issues{20};          // validation problems (kept up to max_issues)
+  BinaryMetrics test_metrics;
+  std::optional<FoldSummary> cv;
+  nlohmann::json hyperparameters;  // every option, defaults included
+  std::filesystem::path artifact_dir;
+  TrainTimings timings;
+
+  // The stable JSON shape of `churnml train --json` (docs/cli.md).
+  nlohmann::json ToJson(const std::string& model_kind) const;
+};
+
+// Fills `report` as far as training got, so a failed run still carries its
+// validation issues. Returns FailedPrecondition when rows failed validation
+// under InvalidRowPolicy::kFail, and the first error of any stage otherwise.
+Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainReport* report);
+
+}  // namespace churnml
