@@ -196,10 +196,14 @@ Result<std::unique_ptr<SqlConnection>> OpenPostgresConnection(
     const PostgresConnectionOptions& options) {
   std::string description = RedactPassword(options.uri);
   std::string uri = options.uri;
-  uri += uri.find('?') == std::string::npos ? '?' : '&';
   // libpq's connect_timeout bounds the whole connection set-up (TCP, TLS,
   // authentication), so an unreachable or silent server fails in bounded time.
-  uri += "connect_timeout=" + std::to_string(std::max<int64_t>(1, options.connect_timeout.count()));
+  // A connect_timeout already in the URI wins.
+  if (uri.find("connect_timeout=") == std::string::npos) {
+    uri += uri.find('?') == std::string::npos ? '?' : '&';
+    uri +=
+        "connect_timeout=" + std::to_string(std::max<int64_t>(1, options.connect_timeout.count()));
+  }
   try {
     auto connection = std::make_unique<pqxx::connection>(uri);
     pqxx::nontransaction setup(*connection);
