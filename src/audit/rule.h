@@ -1,0 +1,103 @@
+// A security rule is data: stable identity, how bad a hit is, how sure we are,
+// where it sits in CWE and the OWASP Top 10 (2021), a short fix, and how it
+// matches (a literal-prefiltered RE2 pattern, or a whole-file check).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/language.h"
+
+namespace churnml::audit {
+
+enum class Severity { kLow = 0, kMedium = 1, kHigh = 2, kCritical = 3 };
+enum class Confidence { kLow = 0, kMedium = 1, kHigh = 2 };
+
+// "low", "medium", "high", "critical".
+std::string_view SeverityName(Severity s);
+std::optional<Severity> ParseSeverity(std::string_view name);
+std::string_view ConfidenceName(Confidence c);
+
+// OWASP Top 10 (2021) categories, A01..A10.
+enum class OwaspCategory {
+  kA01BrokenAccessControl = 1,
+  kA02CryptographicFailures,
+  kA03Injection,
+  kA04InsecureDesign,
+  kA05SecurityMisconfiguration,
+  kA06VulnerableComponents,
+  kA07AuthenticationFailures,
+  kA08IntegrityFailures,
+  kA09LoggingFailures,
+  kA10ServerSideRequestForgery,
+};
+inline constexpr int kOwaspCategoryCount = 10;
+// "A03:2021".
+std::string OwaspCode(OwaspCategory c);
+// "Injection".
+std::string_view OwaspTitle(OwaspCategory c);
+
+// What a matched secret is checked against before it counts as a finding.
+enum class SecretCheck {
+  kNone,        // the pattern alone decides
+  kGeneric,     // stop words, identifier-looking values and low entropy are dropped
+  kWeakApiKey,  // a literal API key shorter than 32 characters
+};
+
+// How much text the pattern sees around a keyword hit.
+enum class MatchScope {
+  kLine,       // the physical line holding the keyword
+  kStatement,  // that line plus continuation lines while brackets stay open
+};
+
+// A pattern rule: fires when one of `keywords` occurs (ASCII
+// case-insensitively) and `regex` (RE2 syntax) matches the scoped text.
+enum class KeywordCase { kInsensitive, kSensitive };
+
+struct PatternSpec {
+  std::vector<std::string> keywords;
+  KeywordCase keyword_case = KeywordCase::kInsensitive;
+  std::string regex;
+  // When non-empty and it matches the scoped text, the hit is dropped.
+  std::string exclude_regex;
+  MatchScope scope = MatchScope::kLine;
+  // Capture group holding a secret value (redacted in snippets); 0 = none.
+  int secret_group = 0;
+  SecretCheck secret_check = SecretCheck::kNone;
+  // Minimum Shannon entropy (bits per character) of the secret group.
+  double min_entropy = 0.0;
+};
+
+// Whole-file checks (Dockerfile structure, Kubernetes manifests, file modes)
+// are selected by kind; the matcher implements each kind once.
+enum class FileCheck {
+  kNone,
+  kDockerfileRunsAsRoot,
+  kDockerfileNoHealthcheck,
+  kDockerfileLatestTag,
+  kKubernetesMissingLimits,
+  kWorldWritableFile,
+  kReadablePrivateKey,
+  kVulnerableDependency,  // needs advisories; see advisories.h
+  kUnpinnedRequirement,
+  kKubernetesNoNonRoot,
+};
+
+struct Rule {
+  std::string id;     // stable, e.g. "CML-S001"; never reused
+  std::string name;   // kebab-case, e.g. "aws-access-key-id"
+  std::string title;  // one line a person reads
+  Severity severity = Severity::kMedium;
+  Confidence confidence = Confidence::kMedium;
+  int cwe = 0;
+  OwaspCategory owasp = OwaspCategory::kA05SecurityMisconfiguration;
+  std::string fix;  // one or two sentences
+  LanguageSet languages = kAllLanguages;
+  PatternSpec pattern;  // used when file_check == kNone
+  FileCheck file_check = FileCheck::kNone;
+};
+
+}  // namespace churnml::audit

@@ -1,0 +1,291 @@
+#include "audit/scanner.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "audit/file_checks.h"
+#include "audit/rule_matcher.h"
+#include "audit/secret_checks.h"
+#include "audit/suppression.h"
+
+namespace churnml::audit {
+namespace {
+
+constexpr size_t kBinaryProbeBytes = 8000;  // what git inspects
+constexpr size_t kMaxSnippetChars = 160;
+
+struct FileResult {
+  std::vector<Finding> findings;
+  std::vector<ScanWarning> warnings;
+  int64_t bytes = 0;
+  int64_t lines = 0;
+  bool binary = false;
+  bool unreadable = false;
+};
+
+bool ReadWhole(const std::string& path, std::string& buf, std::string& error) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return false;
+  }
+  buf.clear();
+  char chunk[1 << 16];
+  while (true) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = std::strerror(errno);
+      close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    buf.append(chunk, static_cast<size_t>(n));
+  }
+  close(fd);
+  return true;
+}
+
+int Utf8Column(std::string_view line_prefix) {
+  int col = 1;
+  for (unsigned char c : line_prefix) col += (c & 0xC0) != 0x80;
+  return col;
+}
+
+// The matched line, secrets on it redacted, trimmed and shortened around the
+// match column.
+std::string MakeSnippet(std::string_view text, size_t line_begin, size_t line_end,
+                        size_t match_begin, const std::vector<std::pair<size_t, size_t>>& secrets) {
+  std::string out;
+  size_t pos = line_begin;
+  for (const auto& [sb, se] : secrets) {
+    if (se <= line_begin || sb >= line_end || sb < pos) continue;
+    out.append(text.substr(pos, sb - pos));
+    out += RedactSecret(text.substr(sb, std::min(se, line_end) - sb));
+    pos = std::min(se, line_end);
+  }
+  if (pos < line_end) out.append(text.substr(pos, line_end - pos));
+  size_t first = out.find_first_not_of(" \t");
+  size_t last = out.find_last_not_of(" \t");
+  out = first == std::string::npos ? std::string() : out.substr(first, last - first + 1);
+  if (out.size() > kMaxSnippetChars) {
+    size_t rel = match_begin > line_begin ? match_begin - line_begin : 0;
+    size_t start = rel > kMaxSnippetChars / 2 ? rel - kMaxSnippetChars / 4 : 0;
+    start = std::min(start, out.size() - kMaxSnippetChars);
+    while (start > 0 && (static_cast<unsigned char>(out[start]) & 0xC0) == 0x80) --start;
+    size_t len = kMaxSnippetChars;
+    while (start + len < out.size() &&
+           (static_cast<unsigned char>(out[start + len]) & 0xC0) == 0x80) {
+      ++len;
+    }
+    out =
+        (start > 0 ? "..." : "") + out.substr(start, len) + (start + len < out.size() ? "..." : "");
+  }
+  return out;
+}
+
+class FileScanner {
+ public:
+  FileScanner(const AuditOptions& options, const RuleMatcher& matcher,
+              std::vector<const Rule*> file_rules, std::vector<std::string> selected_ids)
+      : options_(options),
+        matcher_(matcher),
+        file_rules_(std::move(file_rules)),
+        selected_(std::move(selected_ids)) {}
+
+  Status Scan(const FileEntry& entry, RuleMatcher::Scratch& scratch, std::string& buf,
+              FileResult& out) const {
+    std::string error;
+    if (!ReadWhole(entry.absolute.string(), buf, error)) {
+      out.unreadable = true;
+      out.warnings.push_back({entry.relative, 0, "cannot read file: " + error});
+      return Status::Ok();
+    }
+    std::string_view text = buf;
+    if (std::memchr(text.data(), '\0', std::min(text.size(), kBinaryProbeBytes)) != nullptr) {
+      out.binary = true;
+      return Status::Ok();
+    }
+    out.bytes = static_cast<int64_t>(text.size());
+    Language language = DetectLanguage(entry.relative, text.substr(0, 256));
+    std::vector<RawMatch> matches;
+    MarkerHits markers;
+    CHURNML_RETURN_IF_ERROR(matcher_.Scan(text, language, scratch, matches, markers));
+    std::vector<FileCheckMatch> checks;
+    FileContext ctx{text, entry.relative, entry.mode, language, options_.advisories};
+    for (const Rule* rule : file_rules_) RunFileCheck(*rule, ctx, checks);
+    LineIndex lines(text);
+    out.lines = text.empty() ? 0 : lines.line_count();
+    if (matches.empty() && checks.empty() && markers.line_starts.empty()) return Status::Ok();
+
+    std::vector<InlineSuppression> suppressions;
+    for (size_t ls : markers.line_starts) {
+      auto [b, e] = LineSpan(text, ls);
+      InlineSuppression s;
+      if (ParseSuppression(text.substr(b, e - b), lines.LineOf(ls), s)) {
+        suppressions.push_back(std::move(s));
+      }
+    }
+    std::vector<std::pair<size_t, size_t>> secrets;
+    for (const RawMatch& m : matches) {
+      if (m.secret_end > m.secret_begin) secrets.emplace_back(m.secret_begin, m.secret_end);
+    }
+    std::sort(secrets.begin(), secrets.end());
+    struct Pending {
+      RawMatch match;
+      std::string detail;
+      Severity severity;
+    };
+    std::vector<Pending> pending;
+    for (const RawMatch& m : matches) pending.push_back({m, "", m.rule->severity});
+    for (const FileCheckMatch& c : checks) {
+      pending.push_back({c.match, c.detail, c.has_severity ? c.severity : c.match.rule->severity});
+    }
+    for (const Pending& p : pending) {
+      Finding f;
+      f.rule = p.match.rule;
+      f.severity = p.severity;
+      f.path = entry.relative;
+      f.line = lines.LineOf(p.match.begin);
+      size_t line_begin = lines.LineStart(f.line);
+      auto [lb, le] = LineSpan(text, p.match.begin);
+      f.column = Utf8Column(text.substr(line_begin, p.match.begin - line_begin));
+      size_t scope_last = p.match.scope_end > 0 ? p.match.scope_end - 1 : 0;
+      f.end_line = std::max(f.line, lines.LineOf(std::max(scope_last, p.match.scope_begin)));
+      f.snippet = MakeSnippet(text, lb, le, p.match.begin, secrets);
+      f.message = f.rule->title + (p.detail.empty() ? "" : ": " + p.detail);
+      int first_line =
+          StatementFirstLine(text, lines, std::min(f.line, lines.LineOf(p.match.scope_begin)));
+      ApplySuppressions(suppressions, first_line, f);
+      out.findings.push_back(std::move(f));
+    }
+    std::sort(out.findings.begin(), out.findings.end(), [](const Finding& a, const Finding& b) {
+      return std::tie(a.line, a.column, a.rule->id) < std::tie(b.line, b.column, b.rule->id);
+    });
+    std::map<std::pair<std::string, std::string>, int> occurrences;
+    for (Finding& f : out.findings) {
+      std::string norm = NormalizeSnippet(f.snippet);
+      int k = occurrences[{f.rule->id, norm}]++;
+      f.fingerprint = ComputeFingerprint(f.rule->id, f.path, norm, k);
+    }
+    for (const InlineSuppression& s : suppressions) WarnAbout(s, entry.relative, out.warnings);
+    return Status::Ok();
+  }
+
+ private:
+  void WarnAbout(const InlineSuppression& s, const std::string& path,
+                 std::vector<ScanWarning>& warnings) const {
+    bool all_selected = true;
+    for (const std::string& id : s.rule_ids) {
+      if (id.back() == '*') continue;  // a prefix
+      const Rule* r = options_.registry ? options_.registry->Find(id) : nullptr;
+      if (options_.registry && r == nullptr) {
+        warnings.push_back({path, s.line, "suppression names unknown rule " + id});
+        return;
+      }
+      if (r && std::find(selected_.begin(), selected_.end(), r->id) == selected_.end()) {
+        all_selected = false;
+      }
+    }
+    if (!s.used && all_selected) {
+      std::string what = s.rule_ids.empty() ? std::string(s.nosec ? "# nosec" : "churnml:ignore")
+                                            : "churnml:ignore " + Join(s.rule_ids);
+      warnings.push_back({path, s.line, "suppression matches no finding (" + what + ")"});
+    }
+  }
+
+  static std::string Join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
+    return out;
+  }
+
+  const AuditOptions& options_;
+  const RuleMatcher& matcher_;
+  std::vector<const Rule*> file_rules_;
+  std::vector<std::string> selected_;
+};
+
+}  // namespace
+
+Result<AuditReport> RunAudit(const AuditOptions& options) {
+  CHURNML_ASSIGN_OR_RETURN(WalkResult walk, WalkFiles(options.walk));
+  CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<RuleMatcher> matcher,
+                           RuleMatcher::Compile(options.rules));
+  std::vector<const Rule*> file_rules;
+  std::vector<std::string> selected;
+  for (const Rule* r : options.rules) {
+    selected.push_back(r->id);
+    if (r->file_check != FileCheck::kNone) file_rules.push_back(r);
+  }
+  FileScanner scanner(options, *matcher, file_rules, selected);
+
+  std::vector<FileResult> results(walk.files.size());
+  int jobs = options.jobs > 0 ? options.jobs
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  jobs = static_cast<int>(
+      std::min<size_t>(static_cast<size_t>(jobs), std::max<size_t>(1, walk.files.size())));
+  std::atomic<size_t> next{0};
+  std::mutex error_mu;
+  Status first_error;  // guarded by error_mu
+  auto worker = [&] {
+    auto scratch = matcher->NewScratch();
+    if (!scratch.ok()) {
+      std::lock_guard<std::mutex> lock(error_mu);
+      if (first_error.ok()) first_error = scratch.status();
+      return;
+    }
+    std::string buf;
+    for (size_t i = next++; i < walk.files.size(); i = next++) {
+      Status s = scanner.Scan(walk.files[i], **scratch, buf, results[i]);
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (first_error.ok()) first_error = s.WithContext(walk.files[i].relative);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < jobs; ++t) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+  if (!first_error.ok()) return first_error;
+
+  AuditReport report;
+  report.tool_version = options.tool_version;
+  report.base = walk.base;
+  report.rules = options.rules;
+  report.stats = walk.stats;
+  report.warnings = std::move(walk.warnings);
+  for (FileResult& r : results) {
+    if (r.binary) {
+      ++report.stats.skipped_binary;
+      continue;
+    }
+    if (r.unreadable) {
+      ++report.stats.skipped_unreadable;
+    } else {
+      ++report.stats.files_scanned;
+      report.stats.bytes_scanned += r.bytes;
+      report.stats.lines_scanned += r.lines;
+    }
+    for (Finding& f : r.findings) report.findings.push_back(std::move(f));
+    for (ScanWarning& w : r.warnings) report.warnings.push_back(std::move(w));
+  }
+  if (options.baseline != nullptr) {
+    report.baseline_applied = true;
+    report.baseline_unmatched = ApplyBaseline(*options.baseline, report.findings);
+  }
+  ComputeScore(report);
+  ComputeOwasp(report);
+  return report;
+}
+
+}  // namespace churnml::audit
