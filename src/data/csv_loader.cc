@@ -1,15 +1,43 @@
 #include "data/csv_loader.h"
 
 #include <algorithm>
+#include <functional>
+#include <thread>
 
 #include "common/strings.h"
 #include "data/csv_chunk_parser.h"
+#include "data/ordered_chunk_parser.h"
 
 namespace churnml {
 
 int64_t IdRegistry::Insert(std::string_view id, int64_t row) {
-  auto [it, inserted] = first_row_.try_emplace(std::string(id), row);
-  return inserted ? 0 : it->second;
+  if ((used_ + 1) * 4 > slots_.size() * 3) Grow();
+  const uint64_t hash = std::hash<std::string_view>()(id);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.row == 0) {
+      slot = Slot{hash, arena_.size(), id.size(), row};
+      arena_.append(id);
+      ++used_;
+      return 0;
+    }
+    if (slot.hash == hash && std::string_view(arena_).substr(slot.offset, slot.size) == id) {
+      return slot.row;
+    }
+  }
+}
+
+void IdRegistry::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.row == 0) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].row != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
 }
 
 namespace {
@@ -79,19 +107,20 @@ Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
     return result;
   }
   IdRegistry ids;
-  ChunkParseOptions parse_options{options.max_issues};
-  while (true) {
-    CHURNML_ASSIGN_OR_RETURN(std::optional<CsvChunk> chunk, reader.Next());
-    if (!chunk) break;
-    CHURNML_ASSIGN_OR_RETURN(ChunkParseResult parsed,
-                             ParseCsvChunk(*chunk, *converter, source, parse_options));
-    RebaseRows(&parsed, result.rows_read);
+  OrderedParseOptions parse_options;
+  parse_options.max_issues = options.max_issues;
+  parse_options.threads = options.threads > 0
+                              ? options.threads
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto consume = [&](ChunkParseResult& parsed) -> Status {
     CheckDuplicateIds(schema, &ids, &parsed);
     result.rows_read += parsed.records;
     result.rows_dropped += parsed.invalid;
     result.rows_kept += static_cast<int64_t>(parsed.rows.num_rows());
     result.issues.Merge(parsed.issues, 0);
-    if (options.invalid_rows == InvalidRowPolicy::kFail && result.issues.count() > 0) continue;
+    if (options.invalid_rows == InvalidRowPolicy::kFail && result.issues.count() > 0) {
+      return Status::Ok();  // keep counting, stop keeping rows
+    }
     if (options.storage == RowStorage::kKeep) {
       if (result.dataset.num_rows() == 0) {
         result.dataset = std::move(parsed.rows);
@@ -99,7 +128,9 @@ Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
         CHURNML_RETURN_IF_ERROR(result.dataset.Append(parsed.rows));
       }
     }
-  }
+    return Status::Ok();
+  };
+  CHURNML_RETURN_IF_ERROR(ParseChunksInOrder(reader, *converter, parse_options, consume));
   if (options.invalid_rows == InvalidRowPolicy::kFail && result.issues.count() > 0) {
     return FailureFromIssues(source, result.issues);
   }

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "common/status.h"
 #include "data/csv_chunk_reader.h"
@@ -33,6 +33,7 @@ struct LoadOptions {
   RowStorage storage = RowStorage::kKeep;
   int64_t max_issues = 1000;             // issues kept (all are counted)
   size_t chunk_bytes = size_t{4} << 20;  // read size, bytes
+  int threads = 0;                       // parsing threads; 0 = one per core
 };
 
 struct LoadResult {
@@ -45,13 +46,25 @@ struct LoadResult {
 
 // Remembers ids seen so far and reports repeats. Not thread-safe: call from
 // the in-order consumer.
+// Memory: the id bytes plus 32 bytes per table slot (one arena, one open-addressing
+// table; no allocation per id).
 class IdRegistry {
  public:
   // 0 when `id` is new (and records it at `row`), else the first row that had it.
   int64_t Insert(std::string_view id, int64_t row);
 
  private:
-  std::unordered_map<std::string, int64_t> first_row_;
+  struct Slot {
+    uint64_t hash = 0;
+    uint64_t offset = 0;  // into arena_
+    uint64_t size = 0;
+    int64_t row = 0;  // 0 = empty slot
+  };
+  void Grow();
+
+  std::vector<Slot> slots_;  // size is a power of two
+  size_t used_ = 0;
+  std::string arena_;
 };
 
 // Reads `path` ("-" = stdin) against `schema`. Errors: IOError (cannot

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "common/strings.h"
 
@@ -58,6 +59,27 @@ RowConverter::RowConverter(Schema schema, std::vector<int> field_of_column, size
       field_of_column_(std::move(field_of_column)),
       num_fields_(num_fields) {
   if (schema_.target_index()) target_field_ = field_of_column_[*schema_.target_index()];
+  category_keys_.resize(schema_.num_columns());
+  for (size_t c = 0; c < schema_.num_columns(); ++c) {
+    const std::vector<std::string>& cats = schema_.column(c).categories;
+    for (size_t k = 0; k < cats.size(); ++k) {
+      if (cats[k].empty()) continue;
+      category_keys_[c].push_back(
+          CategoryKey{cats[k].size(), cats[k].front(), cats[k].back(), static_cast<int32_t>(k)});
+    }
+  }
+}
+
+int32_t RowConverter::FindCategory(size_t c, std::string_view text) const {
+  // Compare size and end bytes inline; memcmp only the likely match.
+  const std::vector<std::string>& cats = schema_.column(c).categories;
+  for (const CategoryKey& key : category_keys_[c]) {
+    if (key.size == text.size() && key.first == text.front() && key.last == text.back() &&
+        std::memcmp(cats[static_cast<size_t>(key.code)].data(), text.data(), text.size()) == 0) {
+      return key.code;
+    }
+  }
+  return kMissingCode;
 }
 
 Result<RowConverter> RowConverter::Bind(const Schema& schema,
@@ -165,13 +187,7 @@ bool RowConverter::Convert(std::span<const std::string_view> fields, int64_t row
     }
     if (spec.type == ColumnType::kCategorical) {
       if (spec.categories.empty()) continue;  // open vocabulary: resolved on append
-      int32_t code = kMissingCode;
-      for (size_t k = 0; k < spec.categories.size(); ++k) {
-        if (spec.categories[k] == text) {
-          code = static_cast<int32_t>(k);
-          break;
-        }
-      }
+      const int32_t code = FindCategory(c, text);
       if (code == kMissingCode) {
         AddIssue(issues, row, spec.name, raw, rule::kCategory,
                  "\"" + std::string(raw) +

@@ -72,9 +72,20 @@ class RowConverter {
  private:
   RowConverter(Schema schema, std::vector<int> field_of_column, size_t num_fields);
 
+  // A closed-vocabulary category, keyed for a cheap first comparison.
+  struct CategoryKey {
+    size_t size;
+    char first;
+    char last;
+    int32_t code;
+  };
+  // Code of `text` in column `c`'s closed vocabulary, or kMissingCode.
+  int32_t FindCategory(size_t c, std::string_view text) const;
+
   Schema schema_;
-  std::vector<int> field_of_column_;  // CSV field index per schema column, or -1
-  size_t num_fields_ = 0;             // fields every record must have
+  std::vector<std::vector<CategoryKey>> category_keys_;  // per schema column
+  std::vector<int> field_of_column_;                     // CSV field index per schema column, or -1
+  size_t num_fields_ = 0;                                // fields every record must have
   int target_field_ = -1;
 };
 
