@@ -60,8 +60,10 @@ Status RunDemoSteps(const DemoFlags& f) {
 
     Say(std::string("4/5 evaluating ") + kind + " on " + new_csv);
     CHURNML_ASSIGN_OR_RETURN(auto artifact, ModelArtifact::Load(options.out_dir, BuiltinModels()));
+    EvaluateOptions eval_options;
+    eval_options.data_path = new_csv;
     EvaluateReport eval;
-    CHURNML_RETURN_IF_ERROR(Evaluate(*artifact, {.data_path = new_csv}, &eval));
+    CHURNML_RETURN_IF_ERROR(Evaluate(*artifact, eval_options, &eval));
     holdout.push_back({kind, eval.metrics});
   }
   const NamedMetrics& best =

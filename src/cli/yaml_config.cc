@@ -44,7 +44,10 @@ std::string EnvPart(const std::string& name) {
 void AssignNames(CLI::App& app, const std::string& prefix) {
   for (CLI::Option* opt : app.get_options()) {
     if (!opt->get_envname().empty() || opt->get_lnames().empty()) continue;
-    if (opt->get_lnames().front() == "help" || opt->get_lnames().front() == "config") continue;
+    if (opt->get_lnames().front() == "help" || opt->get_lnames().front() == "config" ||
+        opt->get_lnames().front() == "version") {
+      continue;
+    }
     opt->envname(prefix + EnvPart(opt->get_lnames().front()));
   }
   for (CLI::App* sub : app.get_subcommands({})) {
