@@ -50,9 +50,13 @@ struct LogisticRegressionOptions {
   LogisticSolver solver = LogisticSolver::kAuto;
   ClassWeight class_weight = ClassWeight::kNone;
   // liblinear's eps. For "newton" and l1 the stop is
-  // |grad f(w)| <= tol * max(min(#pos, #neg), 1) / n * |grad f(w0)|, for "dual"
-  // the maximal dual violation <= tol. scikit-learn's default is 1e-4.
-  double tol = 1e-4;
+  // |grad f(w)| <= tol * max(min(#pos, #neg), 1) / n * |grad f(0)|, for "dual"
+  // the maximal dual violation <= tol. The default is liblinear's own default
+  // for the primal solver, 1e-2, not scikit-learn's 1e-4: on 1M generated
+  // Telco rows (45 features) both reach the same test ROC AUC to within
+  // 1.2e-5 and log loss to within 3e-5, but 1e-4 takes 6 Newton iterations
+  // and 33 CG steps (each a full pass over the data) against 4 and 18.
+  double tol = 1e-2;
   int max_iter = kLiblinearFixedMaxIter;
 
   // Keys: penalty ("l1"|"l2"), C, solver ("auto"|"liblinear"|"newton"|"dual"|

@@ -253,8 +253,7 @@ Status XGBoostModel::Save(const std::filesystem::path& dir) const {
   const std::filesystem::path temp_path = dir / ".tmp-model.ubj";
   if (XGBoosterSaveModel(booster_->handle, temp_path.c_str()) != 0) {
     std::filesystem::remove(temp_path, ec);
-    return IOError(final_path.string() +
-                   ": XGBoost could not write the model: " + LastError());
+    return IOError(final_path.string() + ": XGBoost could not write the model: " + LastError());
   }
   std::filesystem::rename(temp_path, final_path, ec);
   if (ec) {
