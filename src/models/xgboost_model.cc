@@ -248,9 +248,9 @@ Status XGBoostModel::Save(const std::filesystem::path& dir) const {
     return IOError(dir.string() + ": not an existing directory");
   }
   CHURNML_RETURN_IF_ERROR(WriteHyperparametersFile(dir, kKind, hyperparameters()));
-  // XGBoost picks the format from the extension, so the temporary name keeps ".ubj".
+  // XGBoost picks the format from the extension, so the temporary name keeps ".json".
   const std::filesystem::path final_path = dir / kModelFile;
-  const std::filesystem::path temp_path = dir / ".tmp-model.ubj";
+  const std::filesystem::path temp_path = dir / ".tmp-xgboost_model.json";
   if (XGBoosterSaveModel(booster_->handle, temp_path.c_str()) != 0) {
     std::filesystem::remove(temp_path, ec);
     return IOError(final_path.string() + ": XGBoost could not write the model: " + LastError());

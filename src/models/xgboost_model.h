@@ -42,15 +42,18 @@ struct XGBoostOptions {
 class XGBoostModel final : public Model {
  public:
   static constexpr std::string_view kKind = "xgboost";
-  // XGBoost's UBJSON model file written by Save.
-  static constexpr std::string_view kModelFile = "model.ubj";
+  // XGBoost's JSON model file written by Save. JSON rather than UBJSON:
+  // XGBoost 1.7's UBJSON reader trusts string lengths read from the file, so
+  // a damaged model.ubj can request an allocation of terabytes; its JSON
+  // reader fails cleanly. Floats are written in round-trip form either way.
+  static constexpr std::string_view kModelFile = "xgboost_model.json";
 
   // Trains on `x` (NaN = missing) and 0/1 `labels`. InvalidArgument for a
   // shape mismatch or bad options; Internal with XGBoost's message otherwise.
   static Result<std::unique_ptr<XGBoostModel>> Train(const FeatureMatrix& x,
                                                      std::span<const uint8_t> labels,
                                                      const XGBoostOptions& options);
-  // Loads model.ubj and hyperparameters.json from `dir`. Errors name the file.
+  // Loads xgboost_model.json and hyperparameters.json from `dir`. Errors name the file.
   static Result<std::unique_ptr<XGBoostModel>> Load(const std::filesystem::path& dir);
 
   ~XGBoostModel() override;

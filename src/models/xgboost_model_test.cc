@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
 
 #include "models/test_problem.h"
@@ -60,7 +62,7 @@ TEST(XGBoostModel, SaveThenLoadPredictsBitIdentically) {
   auto m = TrainOrDie(p, o);
   const auto dir = FreshDir("xgboost-roundtrip");
   ASSERT_TRUE(m->Save(dir).ok());
-  EXPECT_TRUE(std::filesystem::exists(dir / "model.ubj"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "xgboost_model.json"));
   auto loaded = XGBoostModel::Load(dir);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ((*loaded)->num_features(), 2u);
@@ -132,14 +134,23 @@ TEST(XGBoostModel, LoadReportsCorruptModelFileByName) {
   const auto dir = FreshDir("xgboost-corrupt");
   ASSERT_TRUE(m->Save(dir).ok());
   {
-    std::ofstream f(dir / "model.ubj", std::ios::trunc | std::ios::binary);
-    f << "{L\x00\x00garbage";
+    // A model file cut in half.
+    std::ifstream in(dir / "xgboost_model.json", std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream f(dir / "xgboost_model.json", std::ios::trunc | std::ios::binary);
+    f << text.substr(0, text.size() / 2);
+  }
+  EXPECT_THAT(XGBoostModel::Load(dir).status().message(),
+              HasSubstr("XGBoost could not load the model"));
+  {
+    std::ofstream f(dir / "xgboost_model.json", std::ios::trunc | std::ios::binary);
+    f << "{\"learner\": {\"garbage";
   }
   auto loaded = XGBoostModel::Load(dir);
   ASSERT_FALSE(loaded.ok());
-  EXPECT_THAT(loaded.status().message(), HasSubstr("model.ubj"));
+  EXPECT_THAT(loaded.status().message(), HasSubstr("xgboost_model.json"));
   EXPECT_THAT(loaded.status().message(), HasSubstr("XGBoost could not load the model"));
-  std::filesystem::remove(dir / "model.ubj");
+  std::filesystem::remove(dir / "xgboost_model.json");
   EXPECT_EQ(XGBoostModel::Load(dir).status().code(), StatusCode::kNotFound);
 }
 
