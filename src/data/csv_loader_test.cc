@@ -290,3 +290,27 @@ TEST(RowConverter, AbsentNamedFieldIsMissing) {
 
 }  // namespace
 }  // namespace churnml
+
+namespace churnml {
+namespace {
+
+TEST(RowConverter, CollidingVocabularyStillResolvesEveryCategory) {
+  ColumnSpec c;
+  c.name = "code";
+  c.type = ColumnType::kCategorical;
+  c.categories = {"abc", "axc", "b"};  // "abc" and "axc" share size and end bytes
+  Result<Schema> s = Schema::Create("t", {c}, "");
+  ASSERT_TRUE(s.ok());
+  RowConverter conv = RowConverter::ForSchema(*s, TargetPolicy::kIgnore);
+  Dataset d(*s);
+  IssueList issues;
+  for (std::string v : {"axc", "abc", "b", "ayc"}) {
+    conv.ConvertNamed({{"code", v}}, 1, &d, &issues);
+  }
+  EXPECT_EQ(d.column(0).codes, (std::vector<int32_t>{1, 0, 2}));
+  ASSERT_EQ(issues.count(), 1);
+  EXPECT_EQ(issues.issues()[0].rule, "category");
+}
+
+}  // namespace
+}  // namespace churnml

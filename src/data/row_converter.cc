@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstring>
 
 #include "common/strings.h"
 
@@ -14,6 +13,13 @@ std::string_view TrimBlanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// Requires a non-empty `s`.
+size_t CategoryHash(std::string_view s) {
+  return (s.size() * 7 + static_cast<unsigned char>(s.front()) * 3 +
+          static_cast<unsigned char>(s.back())) &
+         63;
 }
 
 bool ParseNumber(std::string_view s, double* out) {
@@ -59,25 +65,34 @@ RowConverter::RowConverter(Schema schema, std::vector<int> field_of_column, size
       field_of_column_(std::move(field_of_column)),
       num_fields_(num_fields) {
   if (schema_.target_index()) target_field_ = field_of_column_[*schema_.target_index()];
-  category_keys_.resize(schema_.num_columns());
+  category_tables_.resize(schema_.num_columns());
   for (size_t c = 0; c < schema_.num_columns(); ++c) {
     const std::vector<std::string>& cats = schema_.column(c).categories;
-    for (size_t k = 0; k < cats.size(); ++k) {
-      if (cats[k].empty()) continue;
-      category_keys_[c].push_back(
-          CategoryKey{cats[k].size(), cats[k].front(), cats[k].back(), static_cast<int32_t>(k)});
+    CategoryTable& table = category_tables_[c];
+    table.direct = !cats.empty() && cats.size() < 128;
+    for (size_t k = 0; k < cats.size() && table.direct; ++k) {
+      int8_t& slot = table.slot[CategoryHash(cats[k])];
+      if (cats[k].empty() || slot != 0) table.direct = false;
+      slot = static_cast<int8_t>(k + 1);
     }
   }
 }
 
 int32_t RowConverter::FindCategory(size_t c, std::string_view text) const {
-  // Compare size and end bytes inline; memcmp only the likely match.
   const std::vector<std::string>& cats = schema_.column(c).categories;
-  for (const CategoryKey& key : category_keys_[c]) {
-    if (key.size == text.size() && key.first == text.front() && key.last == text.back() &&
-        std::memcmp(cats[static_cast<size_t>(key.code)].data(), text.data(), text.size()) == 0) {
-      return key.code;
+  const CategoryTable& table = category_tables_[c];
+  if (table.direct) {
+    const int code = table.slot[CategoryHash(text)] - 1;
+    if (code < 0) return kMissingCode;
+    const std::string& cat = cats[static_cast<size_t>(code)];
+    if (cat.size() != text.size()) return kMissingCode;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (cat[i] != text[i]) return kMissingCode;
     }
+    return code;
+  }
+  for (size_t k = 0; k < cats.size(); ++k) {
+    if (cats[k] == text) return static_cast<int32_t>(k);
   }
   return kMissingCode;
 }

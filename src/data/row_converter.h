@@ -11,6 +11,7 @@
 // IssueList and RowScratch.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -72,20 +73,20 @@ class RowConverter {
  private:
   RowConverter(Schema schema, std::vector<int> field_of_column, size_t num_fields);
 
-  // A closed-vocabulary category, keyed for a cheap first comparison.
-  struct CategoryKey {
-    size_t size;
-    char first;
-    char last;
-    int32_t code;
+  // Closed vocabulary lookup: a 64-slot table indexed by a hash of (size,
+  // first byte, last byte), when the vocabulary has no collisions under it
+  // (one probe, no unpredictable branch); otherwise a linear scan.
+  struct CategoryTable {
+    bool direct = false;
+    std::array<int8_t, 64> slot{};  // code + 1, 0 = none
   };
   // Code of `text` in column `c`'s closed vocabulary, or kMissingCode.
   int32_t FindCategory(size_t c, std::string_view text) const;
 
   Schema schema_;
-  std::vector<std::vector<CategoryKey>> category_keys_;  // per schema column
-  std::vector<int> field_of_column_;                     // CSV field index per schema column, or -1
-  size_t num_fields_ = 0;                                // fields every record must have
+  std::vector<CategoryTable> category_tables_;  // per schema column
+  std::vector<int> field_of_column_;            // CSV field index per schema column, or -1
+  size_t num_fields_ = 0;                       // fields every record must have
   int target_field_ = -1;
 };
 
