@@ -5,7 +5,9 @@
 // longer than that makes a bigger chunk). Boundaries are quote-aware: a line
 // break inside a quoted field never ends a chunk. A UTF-8 byte order mark at
 // the start of the file is dropped. The header record is read separately by
-// ReadHeader() and is not part of any chunk.
+// ReadHeader() and is not part of any chunk. Boundaries are line feeds, so
+// a file with old-Mac lone-CR line ends (or an unterminated quote) becomes
+// one chunk holding the rest of the file.
 //
 // Threading: one reader thread calls ReadHeader()/Next(); each CsvChunk is a
 // value the reader hands over (move it to a worker); chunks come out in file

@@ -3,7 +3,7 @@
 // chunk (CsvChunkReaderOptions::chunk_bytes) whatever the file size.
 //
 // Not thread-safe. The views in a CsvRecord stay valid until the next call
-// to Next().
+// to Next(). Move a CsvReader only before its first Next().
 #pragma once
 
 #include <optional>
