@@ -31,9 +31,9 @@ constexpr auto kA08 = OwaspCategory::kA08IntegrityFailures;
 // A Python argument that is not a plain string literal: an f-string, a name or
 // call, or a literal followed by %, + or .format(.
 #define CML_PY_NONLITERAL \
-  R"((?:[fF][rR]?["']|[rR][fF]["']|[^"'\s)]|["'][^"']*["']\s*(?:%|\+|\.format\s*\()))"
+  R"((?:[fF][rR]?["']|[rR][fF]["']|[^"'\s)]|(?:"[^"\n]*"|'[^'\n]*')\s*(?:%|\+|\.format\s*\()))"
 // The same for JavaScript, including template literals with ${...}.
-#define CML_JS_NONLITERAL R"((?:`[^`]*\$\{|[^"'`\s)]|["'][^"']*["']\s*\+))"
+#define CML_JS_NONLITERAL R"((?:`[^`]*\$\{|[^"'`\s)]|(?:"[^"\n]*"|'[^'\n]*')\s*\+))"
 // Balanced-enough argument list: text without parentheses or one nested pair.
 #define CML_ARGS R"((?:[^()]|\([^()]*\))*)"
 
@@ -52,19 +52,19 @@ std::vector<Rule> InjectionRules() {
        .exclude_regex =
            R"(\b(?:execute|executemany|executescript|read_sql|read_sql_query|raw|text)\s*\(\s*[A-Za-z_][\w.]*\s*[,)])",
        .scope = MatchScope::kStatement}));
-  r.push_back(
-      MakeRule("CML-I002", "sql-template-query",
-               "SQL built by template or concatenation passed to query", kHigh, Confidence::kHigh,
-               89, kA03, "Use placeholders ($1, ?) and pass values separately to the driver.", kJs,
-               {.keywords = {"query(", "execute(", "raw("},
-                .regex = R"(\b(?:query|execute|raw)\s*\(\s*(?:`[^`]*\$\{|["'][^"']*["']\s*\+))",
-                .scope = MatchScope::kStatement}));
+  r.push_back(MakeRule(
+      "CML-I002", "sql-template-query", "SQL built by template or concatenation passed to query",
+      kHigh, Confidence::kHigh, 89, kA03,
+      "Use placeholders ($1, ?) and pass values separately to the driver.", kJs,
+      {.keywords = {"query(", "execute(", "raw("},
+       .regex = R"(\b(?:query|execute|raw)\s*\(\s*(?:`[^`]*\$\{|(?:"[^"\n]*"|'[^'\n]*')\s*\+))",
+       .scope = MatchScope::kStatement}));
   r.push_back(MakeRule(
       "CML-I003", "sql-string-building", "SQL text built by formatting or concatenation", kMed,
       Confidence::kLow, 89, kA03, "Keep SQL text constant and bind values as parameters.", kPy,
       {.keywords = {"select ", "insert into", "update ", "delete from"},
        .regex =
-           R"((?i)(?:[fF]["'](?:select|insert\s+into|update|delete\s+from)\s[^"']*\{|["'](?:select|insert\s+into|update|delete\s+from)\s[^"']*["']\s*(?:%\s*[\w(]|\+\s*\w|\.format\s*\()))",
+           R"((?i)(?:f"(?:select|insert\s+into|update|delete\s+from)\s[^"]*\{|f'(?:select|insert\s+into|update|delete\s+from)\s[^']*\{|(?:"(?:select|insert\s+into|update|delete\s+from)\s[^"]*"|'(?:select|insert\s+into|update|delete\s+from)\s[^']*')\s*(?:%\s*[\w(]|\+\s*\w|\.format\s*\()))",
        .exclude_regex =
            R"(\b(?:execute|executemany|executescript|read_sql|read_sql_query|raw)\s*\()"}));
   r.push_back(MakeRule(

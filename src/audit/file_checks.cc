@@ -168,22 +168,23 @@ void CheckRequirementPins(const Rule& rule, const FileContext& f,
   }
 }
 
-// True when the text holds a PEM private-key header line:
-// "-----BEGIN [TYPE ]PRIVATE KEY-----".
-bool LooksLikePrivateKeyFile(const FileContext& f) {
+// Offset of a PEM private-key header at the start of a line ("-----BEGIN [TYPE ]PRIVATE KEY-----"),
+// or npos.
+size_t PrivateKeyHeader(const FileContext& f) {
   const std::string_view kBegin = "-----BEGIN ";
   const std::string_view kEnd = "PRIVATE KEY-----";
   for (size_t at = f.text.find(kBegin); at != std::string_view::npos;
        at = f.text.find(kBegin, at + 1)) {
+    if (at > 0 && f.text[at - 1] != '\n') continue;  // key files start lines with it
     size_t i = at + kBegin.size();
     while (i < f.text.size() &&
            (std::isupper(static_cast<unsigned char>(f.text[i])) || f.text[i] == ' ')) {
-      if (f.text.substr(i, kEnd.size()) == kEnd) return true;
+      if (f.text.substr(i, kEnd.size()) == kEnd) return at;
       ++i;
     }
-    if (f.text.substr(i, kEnd.size()) == kEnd) return true;
+    if (f.text.substr(i, kEnd.size()) == kEnd) return at;
   }
-  return false;
+  return std::string_view::npos;
 }
 
 }  // namespace
@@ -206,8 +207,15 @@ void RunFileCheck(const Rule& rule, const FileContext& f, std::vector<FileCheckM
       if ((f.mode & S_IWOTH) != 0) out.push_back(At(rule, Lines(f.text).front()));
       return;
     case FileCheck::kReadablePrivateKey:
-      if ((f.mode & (S_IRGRP | S_IROTH)) != 0 && LooksLikePrivateKeyFile(f)) {
-        out.push_back(At(rule, Lines(f.text).front()));
+      if ((f.mode & (S_IRGRP | S_IROTH)) != 0) {
+        size_t at = PrivateKeyHeader(f);
+        if (at == std::string_view::npos) return;
+        for (const Line& l : Lines(f.text)) {
+          if (at >= l.begin && at <= l.end) {
+            out.push_back(At(rule, l));
+            break;
+          }
+        }
       }
       return;
     case FileCheck::kUnpinnedRequirement:

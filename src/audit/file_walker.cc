@@ -213,7 +213,10 @@ Result<WalkResult> WalkFiles(const WalkOptions& options) {
   if (options.roots.empty()) return InvalidArgumentError("audit: no path to scan");
   WalkResult out;
   Walker walker(options, out);
-  walker.base_ = ReportBase(options.roots);
+  std::error_code base_ec;
+  walker.base_ = options.base.empty()
+                     ? ReportBase(options.roots)
+                     : fs::weakly_canonical(fs::absolute(options.base, base_ec), base_ec);
   out.base = walker.base_.string();
   std::error_code ec;
   for (const fs::path& root : options.roots) {

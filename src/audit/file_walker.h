@@ -20,6 +20,9 @@ struct WalkOptions {
   std::vector<std::string> excludes;
   bool respect_gitignore = true;
   int64_t max_file_bytes = 4 << 20;  // bytes; larger files are skipped and counted
+  // Folder reported paths are relative to. Empty: the current folder when
+  // every root is inside it, else the deepest folder holding every root.
+  std::filesystem::path base;
 };
 
 struct FileEntry {

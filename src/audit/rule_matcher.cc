@@ -242,6 +242,11 @@ Status RuleMatcher::Scan(std::string_view text, Language language, Scratch& scra
       RawMatch m;
       m.rule = cr.rule;
       m.begin = static_cast<size_t>(groups[0].data() - text.data());
+      // Report the first non-blank character of the match ("^\s*key: ...").
+      size_t match_end = m.begin + groups[0].size();
+      while (m.begin + 1 < match_end && (text[m.begin] == ' ' || text[m.begin] == '\t')) {
+        ++m.begin;
+      }
       m.scope_begin = scope.first;
       m.scope_end = scope.second;
       m.secret_begin = m.secret_end = m.begin;

@@ -134,6 +134,17 @@ class FileScanner {
         suppressions.push_back(std::move(s));
       }
     }
+    // A provider-specific secret rule beats the generic ones on the same value.
+    std::erase_if(matches, [&](const RawMatch& g) {
+      if (g.rule->pattern.secret_check == SecretCheck::kNone) return false;
+      for (const RawMatch& m : matches) {
+        if (m.rule->pattern.secret_check == SecretCheck::kNone && m.secret_end > m.secret_begin &&
+            m.secret_begin < g.secret_end && g.secret_begin < m.secret_end) {
+          return true;
+        }
+      }
+      return false;
+    });
     std::vector<std::pair<size_t, size_t>> secrets;
     for (const RawMatch& m : matches) {
       if (m.secret_end > m.secret_begin) secrets.emplace_back(m.secret_begin, m.secret_end);

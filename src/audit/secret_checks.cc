@@ -56,6 +56,17 @@ bool LooksLikeNonSecret(std::string_view value) {
   }
   if (Contains(v, kPlace) || Contains(v, kFak) || Contains(v, std::string(3, 'x'))) return true;
   if (v[0] == '$' || v[0] == '%') return true;  // $VAR, %VAR%
+  // An environment variable name (CHURNML_API_KEY) or a file path.
+  bool env_name = value.find('_') != std::string_view::npos;
+  for (char c : value) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (!(std::isupper(u) || std::isdigit(u) || c == '_')) env_name = false;
+  }
+  if (env_name) return true;
+  if ((v[0] == '/' || v.rfind("./", 0) == 0 || v.rfind("~/", 0) == 0) &&
+      v.find('/', 1) != std::string::npos) {
+    return true;
+  }
   // A single repeated character ("aaaaaaaa", "********").
   if (v.find_first_not_of(v[0]) == std::string::npos) return true;
   return false;

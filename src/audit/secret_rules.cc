@@ -112,6 +112,9 @@ Status RegisterSecretRules(RuleRegistry& registry) {
       "password", "passwd",      "pwd",           "secret",     "token",
       "api_key",  "apikey",      "api-key",       "access_key", "accesskey",
       "auth_key", "private_key", "client_secret", "credential"};
+  // Names that hold a reference to a secret, not the secret itself.
+  const char* const kNotASecretName =
+      R"((?i)(?:password|passwd|pwd|secret|token|api[_-]?key|access_?key|auth_?key|private_?key|credentials?)[\w.-]*?[_.-](?:file|path|env|name|id|url|var|len|length|type|header|field|dir|ref|policy|min|max|count|prompt|hash|expiry|expires|ttl|timeout)["']?\s*(?::=|=>|=|:))";
   const char* const kSecretName =
       R"((?i)([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access_?key|auth_?key|private_?key|credentials?)[\w.-]*)["']?\s*(?::=|=>|=|:)\s*)";
   rules.push_back(MakeRule("CML-S013", "hardcoded-secret", "Password or key assigned in code",
@@ -120,6 +123,7 @@ Status RegisterSecretRules(RuleRegistry& registry) {
                                rules::kCMake | rules::kText,
                            {.keywords = kSecretNames,
                             .regex = std::string(kSecretName) + R"([bru]?["']([^"'\s]{6,})["'])",
+                            .exclude_regex = kNotASecretName,
                             .secret_group = 2,
                             .secret_check = SecretCheck::kGeneric,
                             .min_entropy = 2.5}));
@@ -129,6 +133,7 @@ Status RegisterSecretRules(RuleRegistry& registry) {
       rules::kYaml | rules::kEnv | rules::kConf,
       {.keywords = kSecretNames,
        .regex = std::string(kSecretName) + R"(["']?([^"'\s,#}]{6,})["']?\s*,?\s*(?:#.*)?$)",
+       .exclude_regex = kNotASecretName,
        .secret_group = 2,
        .secret_check = SecretCheck::kGeneric,
        .min_entropy = 2.5}));
@@ -141,6 +146,7 @@ Status RegisterSecretRules(RuleRegistry& registry) {
       {.keywords = {"api_key", "apikey", "api-key"},
        .regex =
            R"((?i)([\w.-]*api[_-]?key[\w.-]*)["']?\s*(?::=|=>|=|:)\s*[bru]?["']?([A-Za-z0-9_\-]{8,31})(?:["']|\s|$|[,;})]))",
+       .exclude_regex = kNotASecretName,
        .secret_group = 2,
        .secret_check = SecretCheck::kWeakApiKey}));
   rules.push_back(MakeRule(

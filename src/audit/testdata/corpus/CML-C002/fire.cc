@@ -1,0 +1,2 @@
+#include <openssl/evp.h>
+const EVP_MD* Digest() { return EVP_md5(); }

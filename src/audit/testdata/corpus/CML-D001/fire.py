@@ -1,0 +1,3 @@
+import pickle, joblib
+model = pickle.load(open("model.pkl", "rb"))
+pipeline = joblib.load(path)

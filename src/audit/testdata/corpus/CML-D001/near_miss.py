@@ -1,0 +1,3 @@
+import json
+model = json.load(open("model.json"))
+pickled = False

@@ -1,0 +1,5 @@
+import pickle
+from flask import request
+@app.post("/predict")
+def predict():
+    features = pickle.loads(request.data)

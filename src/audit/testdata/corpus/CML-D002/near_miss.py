@@ -1,0 +1,4 @@
+import json
+from flask import request
+def predict():
+    features = json.loads(request.data)

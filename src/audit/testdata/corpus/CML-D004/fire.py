@@ -1,0 +1,3 @@
+import yaml
+config = yaml.load(stream)
+other = yaml.load(stream, Loader=yaml.Loader)

@@ -1,0 +1,2 @@
+SQL = "SELECT * FROM users WHERE id = ?"
+message = "select " + "a column"

@@ -1,0 +1,3 @@
+import os
+os.system("ls -l")
+os.system_name = "linux"

@@ -1,0 +1,6 @@
+#include <cstdlib>
+void Run() {
+  std::system("ls -l");
+  int rc = filesystem(1);
+  obj.system(cmd);
+}

@@ -1,0 +1,3 @@
+void run(const char *prog, char *const argv[]) {
+  execvp(prog, argv);
+}

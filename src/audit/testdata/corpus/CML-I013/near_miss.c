@@ -1,0 +1,3 @@
+void run(char *const argv[]) {
+  execv("/usr/bin/env", argv);
+}

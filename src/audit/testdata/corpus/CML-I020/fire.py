@@ -1,0 +1,4 @@
+def calc(expr, code):
+    value = eval(expr)
+    exec(code)
+    return value

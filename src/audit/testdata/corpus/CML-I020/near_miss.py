@@ -1,0 +1,4 @@
+import ast
+model.eval()
+value = ast.literal_eval(expr)
+result = eval("1 + 2")

@@ -1,0 +1,2 @@
+const result = eval(userInput);
+const fn = new Function(body);

@@ -1,0 +1,3 @@
+import tarfile
+with tarfile.open(archive) as tar:
+    tar.extractall(dest, filter="data")

@@ -1,0 +1,2 @@
+#!/bin/sh
+export GITHUB_TOKEN_VALUE=ghp_TESTDATAexampleTOKEN0123456789abcdef

@@ -1,0 +1,1 @@
+const slack = new WebClient("xoxb-123456789012-TESTDATAexampleTOKEN");

@@ -1,0 +1,1 @@
+const token = req.headers.authorization.replace("Bearer eyJ", "");

@@ -1,0 +1,1 @@
+const maps = loadMaps({ key: "AIzaSyTESTDATA-example_0123456789abcdef" });

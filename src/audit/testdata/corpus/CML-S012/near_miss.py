@@ -1,0 +1,1 @@
+client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])

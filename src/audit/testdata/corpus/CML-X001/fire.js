@@ -1,0 +1,2 @@
+el.innerHTML = userComment;
+el.outerHTML = `<b>${name}</b>`;

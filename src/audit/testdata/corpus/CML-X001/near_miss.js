@@ -1,0 +1,3 @@
+el.innerHTML = "<b>static</b>";
+el.textContent = userComment;
+const html = el.innerHTML;

@@ -1,0 +1,2 @@
+document.write(location.hash);
+el.insertAdjacentHTML("beforeend", comment);

@@ -1,0 +1,2 @@
+document.write("<p>loading</p>");
+el.insertAdjacentHTML("beforeend", "<hr>");

@@ -1,0 +1,1 @@
+export const Bio = ({ bio }) => <div dangerouslySetInnerHTML={{ __html: bio }} />;

@@ -1,0 +1,1 @@
+export const Bio = () => <div dangerouslySetInnerHTML={{ __html: "<b>fixed</b>" }} />;

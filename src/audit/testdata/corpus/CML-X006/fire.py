@@ -1,0 +1,3 @@
+from flask import render_template_string, request
+def hello():
+    return render_template_string("<h1>Hello " + request.args["name"] + "</h1>")
