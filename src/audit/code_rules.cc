@@ -55,7 +55,7 @@ std::vector<Rule> InjectionRules() {
   r.push_back(MakeRule(
       "CML-I002", "sql-template-query", "SQL built by template or concatenation passed to query",
       kHigh, Confidence::kHigh, 89, kA03,
-      "Use placeholders ($1, ?) and pass values separately to the driver.", kJs,
+      "Use bind parameters ($1, ?) and pass values separately to the driver.", kJs,
       {.keywords = {"query(", "execute(", "raw("},
        .regex = R"(\b(?:query|execute|raw)\s*\(\s*(?:`[^`]*\$\{|(?:"[^"\n]*"|'[^'\n]*')\s*\+))",
        .scope = MatchScope::kStatement}));
