@@ -23,15 +23,17 @@ build: bootstrap $(BUILD_DIR)/build.ninja
 demo: build
 	./$(BUILD_DIR)/churnml demo --workdir demo-out
 
+# The tracking conformance suite runs against SQLite and a real PostgreSQL
+# server that scripts/with_postgres.sh starts on a free loopback port.
 test: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	bash scripts/with_postgres.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # Address + undefined-behaviour sanitizer build of every test.
 check: bootstrap
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCHURNML_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+	  bash scripts/with_postgres.sh ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
 
 bench: bootstrap
 	cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHURNML_BUILD_BENCH=ON $(CMAKE_FLAGS)
