@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace churnml {
 namespace {
@@ -265,6 +266,33 @@ TEST(Preprocessor, FromJsonErrorsNameTheField) {
     EXPECT_THAT(Preprocessor::FromJson(bad).status().message(),
                 HasSubstr("\"columns[1].scale\": is missing"));
   }
+}
+
+TEST(Preprocessor, ConcurrentTransformsMatchASerialOne) {
+  std::vector<double> x, n;
+  std::vector<int32_t> color, city;
+  for (int i = 0; i < 3000; ++i) {
+    x.push_back(i % 11 == 0 ? kNaN : 0.5 * i);
+    n.push_back(i % 13);
+    color.push_back(i % 4 == 3 ? kMissingCode : i % 3);
+    city.push_back(i % 2);
+  }
+  Dataset d = MakeData(x, n, color, {"Paris", "Rome"}, city);
+  Preprocessor p = FitOrDie(d);
+  Result<FeatureMatrix> serial = p.Transform(d);
+  ASSERT_TRUE(serial.ok());
+  std::vector<std::vector<double>> results(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int repeat = 0; repeat < 3; ++repeat) {
+        Result<FeatureMatrix> m = p.Transform(d);
+        if (m.ok()) results[t] = m->values();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const std::vector<double>& r : results) EXPECT_EQ(r, serial->values());
 }
 
 TEST(Preprocessor, ParsesPolicyNames) {
