@@ -478,8 +478,10 @@ int StoreCheck(const CheckFlags& f, const GlobalOptions& g) {
   }
   if (report->clean()) return kExitOk;
   if (report->repaired) {
-    Say("repaired: staging and orphan folders removed, broken versions and aliases deleted, "
-        "stale runs marked KILLED");
+    size_t fixed = report->temporary_folders.size() + report->orphan_artifacts.size() +
+                   report->versions_without_artifact.size() +
+                   report->runs_with_missing_artifact.size() + report->stale_runs.size();
+    Say("repaired " + std::to_string(fixed) + " problem(s)");
     return kExitOk;
   }
   Say("problems found: run `churnml store check --repair` to fix them");
