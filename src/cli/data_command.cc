@@ -28,6 +28,7 @@ struct ValidateFlags {
 };
 
 int RunGenerate(const GenerateFlags& f) {
+  if (f.rows < 0) return ReportError(InvalidArgumentError("--rows must be 0 or more"));
   ProgressBar bar("generate", f.rows);
   Status s = GenerateCsv(f.out, GeneratorOptions{f.rows, f.seed},
                          [&bar](int64_t done) { bar.Update(done); });
@@ -59,6 +60,7 @@ nlohmann::json ReportJson(const std::string& file, const LoadResult& r) {
 }
 
 int RunValidate(const ValidateFlags& f) {
+  if (f.max_errors < 0) return ReportError(InvalidArgumentError("--max-errors must be 0 or more"));
   Schema schema = Schema::Telco();
   if (!f.schema.empty()) {
     Result<Schema> loaded = Schema::FromYamlFile(f.schema);
@@ -109,8 +111,7 @@ void RegisterDataCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* generate = data->add_subcommand(
       "generate", "Write a deterministic synthetic Telco churn CSV (same seed, same bytes)");
   generate->add_option("--rows", gen->rows, "number of customers (data rows)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->capture_default_str();
   generate->add_option("--seed", gen->seed, "random seed")->capture_default_str();
   generate->add_option("--out", gen->out, "output CSV file, or - for standard output")->required();
   generate->callback([gen, &ctx] { ctx.exit_code = RunGenerate(*gen); });
@@ -123,8 +124,7 @@ void RegisterDataCommands(CLI::App& app, CommandContext& ctx) {
   validate->add_option("file", val->file, "CSV file to check, or - for standard input")->required();
   validate->add_option("--schema", val->schema, "YAML schema file (default: built-in Telco)");
   validate->add_option("--max-errors", val->max_errors, "problems to list (all are counted)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->capture_default_str();
   validate->add_flag("--json", val->json, "print a JSON report on standard output");
   validate->callback([val, &ctx] { ctx.exit_code = RunValidate(*val); });
 }
