@@ -236,8 +236,14 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const std::filesystem::
   bst_ulong features = 0;
   CHURNML_XGB_CALL(XGBoosterGetNumFeature(booster->handle, &features), "reading the feature count");
   if (features == 0) return InvalidArgumentError(path.string() + ": model has no features");
-  return std::unique_ptr<XGBoostModel>(
+  std::unique_ptr<XGBoostModel> model(
       new XGBoostModel(*options, std::move(booster), static_cast<size_t>(features)));
+  // XGBoost configures a loaded booster lazily on its first prediction; do
+  // that here, before the model can be shared between threads.
+  FeatureMatrix one_row(1, model->num_features());
+  double probability = 0.0;
+  CHURNML_RETURN_IF_ERROR(model->PredictProba(one_row, std::span<double>(&probability, 1)));
+  return model;
 }
 
 nlohmann::json XGBoostModel::hyperparameters() const { return options_.ToJson(); }
