@@ -60,7 +60,8 @@ void RegisterEvaluateCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<EvaluateFlags>();
   CLI::App* cmd =
       app.add_subcommand("evaluate", "Compute metrics of a saved model on labelled data");
-  cmd->add_option("--model", flags->model, "model directory")->required();
+  cmd->add_option("--model", flags->model, "model: a directory, NAME@ALIAS or NAME/VERSION")
+      ->required();
   cmd->add_option("--data", flags->data, "labelled CSV (raw schema, with the target)")->required();
   cmd->add_option("--threshold", flags->threshold,
                   "probability at or above which churn is predicted (default: the model's)");

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/tracking_command.h"
 #include "cli/yaml_config.h"
 #include "common/build_info.h"
 #include "common/logging.h"
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   RegisterEvaluateCommand(app, ctx);
   RegisterPredictCommand(app, ctx);
   RegisterDemoCommand(app, ctx);
+  RegisterAuditCommand(app, ctx);
+  RegisterTrackingCommands(app, ctx);
   AssignEnvironmentNames(app);
 
   try {

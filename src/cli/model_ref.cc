@@ -1,5 +1,9 @@
 #include "cli/model_ref.h"
 
+#include <filesystem>
+
+#include "tracking/tracking_store.h"
+
 namespace churnml::cli {
 
 const ModelRegistry& BuiltinModels() {
@@ -15,9 +19,33 @@ const ModelRegistry& BuiltinModels() {
   return *registry;
 }
 
+namespace {
+
+// NAME@ALIAS, or NAME/VERSION with a numeric version, that is not also an
+// existing directory: a registry reference rather than a path.
+bool IsRegistryRef(const std::string& ref) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(ref, ec)) return false;
+  if (ref.find('@') != std::string::npos) return true;
+  size_t slash = ref.find('/');
+  if (slash == std::string::npos || slash == 0 || ref.find('/', slash + 1) != std::string::npos) {
+    return false;
+  }
+  std::string version = ref.substr(slash + 1);
+  return !version.empty() && version.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref,
-                                                          const GlobalOptions& /*globals*/) {
-  return ModelArtifact::Load(ref, BuiltinModels());
+                                                          const GlobalOptions& globals) {
+  if (!IsRegistryRef(ref)) return ModelArtifact::Load(ref, BuiltinModels());
+  tracking::StoreOptions options;
+  options.uri = globals.store;
+  CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<tracking::TrackingStore> store,
+                           tracking::TrackingStore::Open(options));
+  CHURNML_ASSIGN_OR_RETURN(std::filesystem::path dir, store->ResolveModelUri(ref));
+  return ModelArtifact::Load(dir, BuiltinModels());
 }
 
 Result<Schema> LoadSchemaOption(const std::string& path) {

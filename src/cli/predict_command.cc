@@ -79,7 +79,8 @@ int RunPredict(const PredictFlags& f, const GlobalOptions& globals) {
 void RegisterPredictCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<PredictFlags>();
   CLI::App* cmd = app.add_subcommand("predict", "Score a CSV of customers with a saved model");
-  cmd->add_option("--model", flags->model, "model directory")->required();
+  cmd->add_option("--model", flags->model, "model: a directory, NAME@ALIAS or NAME/VERSION")
+      ->required();
   cmd->add_option("--input", flags->input, "CSV to score (raw schema; target optional; - = stdin)")
       ->required();
   cmd->add_option("--output", flags->output, "CSV to write: id, probability, prediction")

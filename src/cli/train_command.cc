@@ -4,9 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/interrupt_guard.h"
 #include "cli/model_ref.h"
 #include "common/strings.h"
 #include "eval/metrics_text.h"
+#include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
 
 namespace churnml::cli {
@@ -25,12 +27,17 @@ struct TrainFlags {
   bool force = false;
   std::string unknown_category = "ignore";
   bool json = false;
+  // tracking
+  std::string experiment = "default";
+  std::string register_model;
+  std::string alias;
+  bool no_track = false;
   // logistic
   std::string penalty;
   double c = 1.0;
   std::string solver;
   std::string class_weight;
-  double tol = 1e-4;
+  double tol = 1e-2;
   int max_iter = 1000;
   // xgboost
   int n_estimators = 100;
@@ -115,7 +122,7 @@ void PrintIssues(const IssueList& issues) {
   }
 }
 
-int RunTrain(const CLI::App& cmd, const TrainFlags& f) {
+int RunTrain(const CLI::App& cmd, const TrainFlags& f, const GlobalOptions& globals) {
   TrainOptions options;
   options.data_path = f.data;
   Result<Schema> schema = LoadSchemaOption(f.schema);
@@ -136,8 +143,29 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f) {
   options.out_dir = f.out;
   options.existing = f.force ? ExistingPolicy::kReplace : ExistingPolicy::kFail;
 
+  if (f.no_track && (!f.register_model.empty() || !f.alias.empty())) {
+    return ReportError(
+        InvalidArgumentError("--register and --alias need the store; drop --no-track"));
+  }
+  if (f.no_track && f.out.empty()) {
+    return ReportError(InvalidArgumentError("--out is required with --no-track"));
+  }
+
   TrainReport report;
-  Status status = Train(options, BuiltinModels(), &report);
+  TrackedRun run;
+  Status status;
+  if (f.no_track) {
+    status = Train(options, BuiltinModels(), &report);
+  } else {
+    TrackingOptions tracking;
+    tracking.store.uri = globals.store;
+    tracking.experiment = f.experiment;
+    tracking.register_model = f.register_model;
+    tracking.alias = f.alias;
+    InterruptGuard guard(tracking.store);
+    tracking.on_run_created = [&guard](const std::string& id) { guard.SetRun(id); };
+    status = TrainTracked(options, tracking, BuiltinModels(), &report, &run);
+  }
   if (!status.ok()) {
     if (report.issues.count() > 0) {
       Say("validation problems in " + f.data + ":");
@@ -154,13 +182,33 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f) {
     PrintIssues(report.issues);
   }
   if (f.json) {
-    std::printf("%s\n", report.ToJson(f.model).dump(2).c_str());
+    nlohmann::json doc = report.ToJson(f.model);
+    if (!f.no_track) {
+      doc["run_id"] = run.run_id;
+      doc["store"] = run.store;
+      doc["artifact"] = run.artifact_path.string();
+      doc["registered"] = run.version
+                              ? nlohmann::json{{"model", f.register_model},
+                                               {"version", *run.version},
+                                               {"alias", f.alias.empty() ? nlohmann::json(nullptr)
+                                                                         : nlohmann::json(f.alias)}}
+                              : nlohmann::json(nullptr);
+    }
+    std::printf("%s\n", doc.dump(2).c_str());
   } else {
     Say("trained " + f.model + " on " + FormatCount(report.train_rows) + " rows, tested on " +
         FormatCount(report.test_rows) + " rows (" + FormatDouble(report.timings.total) + " s)");
     std::printf("%s", FormatMetrics(report.test_metrics).c_str());
     if (report.cv) std::printf("%s", FormatFoldSummary(*report.cv).c_str());
-    Say("model written to " + report.artifact_dir.string());
+    if (!f.out.empty()) Say("model written to " + f.out);
+    if (!f.no_track) {
+      Say("run " + run.run_id + " recorded in " + run.store + " (artifact " +
+          run.artifact_path.string() + ")");
+      if (run.version) {
+        Say("registered " + f.register_model + " version " + std::to_string(*run.version) +
+            (f.alias.empty() ? "" : " as @" + f.alias));
+      }
+    }
   }
   return kExitOk;
 }
@@ -173,8 +221,8 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--data", flags->data, "training CSV (raw schema, with the target)")->required();
   cmd->add_option("--model", flags->model, "model kind: logistic or xgboost")
       ->capture_default_str();
-  cmd->add_option("--out", flags->out, "directory to write the model to (must not exist)")
-      ->required();
+  cmd->add_option("--out", flags->out,
+                  "also write the model to this directory (must not exist unless --force)");
   cmd->add_option("--schema", flags->schema, "YAML schema file (default: built-in Telco)");
   cmd->add_option("--test-size", flags->test_size, "share of rows held out for testing")
       ->capture_default_str();
@@ -190,12 +238,23 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
                   "categories unseen in training at predict time: ignore or error")
       ->capture_default_str();
   cmd->add_flag("--json", flags->json, "print the result as JSON on stdout");
+  auto* tr = "Tracking (the store is --store, default ./mlruns)";
+  cmd->add_option("--experiment", flags->experiment, "experiment to record the run in")
+      ->capture_default_str()
+      ->group(tr);
+  cmd->add_option("--register", flags->register_model,
+                  "register the model as the next version of this name")
+      ->group(tr);
+  cmd->add_option("--alias", flags->alias, "point this alias (e.g. champion) at the new version")
+      ->group(tr);
+  cmd->add_flag("--no-track", flags->no_track, "do not record a run (needs --out)")->group(tr);
   auto* lr = "Logistic regression (liblinear)";
   cmd->add_option("--penalty", flags->penalty, "l1 or l2")->group(lr);
   cmd->add_option("--C", flags->c, "inverse regularization strength")->group(lr);
   cmd->add_option("--solver", flags->solver, "auto, newton, dual or newglmnet")->group(lr);
   cmd->add_option("--class-weight", flags->class_weight, "none or balanced")->group(lr);
-  cmd->add_option("--tol", flags->tol, "stopping tolerance")->group(lr);
+  cmd->add_option("--tol", flags->tol, "stopping tolerance (liblinear eps; default 0.01)")
+      ->group(lr);
   cmd->add_option("--max-iter", flags->max_iter, "iteration cap (fixed at 1000 by liblinear)")
       ->group(lr);
   auto* xgb = "Gradient-boosted trees (XGBoost)";
@@ -208,7 +267,7 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--min-child-weight", flags->min_child_weight, "minimum hessian in a leaf")
       ->group(xgb);
   cmd->add_option("--threads", flags->threads, "training threads (0 = all cores)")->group(xgb);
-  cmd->callback([cmd, flags, &ctx] { ctx.exit_code = RunTrain(*cmd, *flags); });
+  cmd->callback([cmd, flags, &ctx] { ctx.exit_code = RunTrain(*cmd, *flags, ctx.globals); });
 }
 
 }  // namespace churnml::cli

@@ -74,8 +74,12 @@ class [[nodiscard]] Result {
   }
 
   bool ok() const { return std::holds_alternative<T>(data_); }
-  // OK when the result holds a value.
-  Status status() const { return ok() ? Status::Ok() : std::get<Status>(data_); }
+  // OK when the result holds a value. A reference, so
+  // `const std::string& m = r.status().message();` does not dangle.
+  const Status& status() const {
+    static const Status kOkStatus;
+    return ok() ? kOkStatus : std::get<Status>(data_);
+  }
 
   // Precondition: ok().
   T& value() & { return std::get<T>(data_); }

@@ -5,7 +5,7 @@
 //                      metadata (data fingerprint, rows, split, seed,
 //                      hyperparameters), test metrics, threshold, base rate
 //   preprocessor.json  the fitted Preprocessor
-//   model.txt | model.ubj  the model's own file (liblinear text / XGBoost UBJSON)
+//   model.txt | xgboost_model.json  the model's own file (liblinear text / XGBoost JSON)
 //
 // docs/artifact.md is the contract; kArtifactFormatVersion changes only with
 // a migration. Loading checks the version and the schema and fails with a

@@ -49,10 +49,10 @@ Result<BinaryMetrics> Score(const FittedModel& fitted, const Dataset& test, doub
 }
 
 Result<FoldSummary> CrossValidate(const Dataset& train, const TrainOptions& options,
-                                  const ModelRegistry& registry) {
+                                  const ModelRegistry& registry,
+                                  std::vector<BinaryMetrics>* fold_metrics) {
   CHURNML_ASSIGN_OR_RETURN(std::vector<SplitIndices> folds,
                            StratifiedKFold(train.target(), options.cv_folds, options.seed));
-  std::vector<BinaryMetrics> fold_metrics;
   std::vector<double> probabilities;
   for (const SplitIndices& fold : folds) {
     Dataset fold_train = train.Select(fold.train);
@@ -60,9 +60,9 @@ Result<FoldSummary> CrossValidate(const Dataset& train, const TrainOptions& opti
     CHURNML_ASSIGN_OR_RETURN(FittedModel fitted, Fit(fold_train, options, registry, nullptr));
     CHURNML_ASSIGN_OR_RETURN(BinaryMetrics m,
                              Score(fitted, fold_test, options.threshold, &probabilities));
-    fold_metrics.push_back(std::move(m));
+    fold_metrics->push_back(std::move(m));
   }
-  return SummarizeFolds(fold_metrics);
+  return SummarizeFolds(*fold_metrics);
 }
 
 }  // namespace
@@ -134,7 +134,8 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
 
   if (options.cv_folds > 0) {
     stage = Clock::now();
-    CHURNML_ASSIGN_OR_RETURN(report->cv, CrossValidate(train, options, registry));
+    CHURNML_ASSIGN_OR_RETURN(report->cv,
+                             CrossValidate(train, options, registry, &report->cv_folds));
     report->timings.cross_validate = SecondsSince(stage);
   }
 

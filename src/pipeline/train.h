@@ -60,7 +60,8 @@ struct TrainReport {
   IssueList issues{20};          // validation problems (kept up to max_issues)
   BinaryMetrics test_metrics;
   std::optional<FoldSummary> cv;
-  nlohmann::json hyperparameters;  // every option, defaults included
+  std::vector<BinaryMetrics> cv_folds;  // each fold's held-out metrics
+  nlohmann::json hyperparameters;       // every option, defaults included
   std::filesystem::path artifact_dir;
   TrainTimings timings;
 

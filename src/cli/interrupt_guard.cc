@@ -1,0 +1,61 @@
+#include "cli/interrupt_guard.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace churnml::cli {
+namespace {
+
+// SIGUSR2 tells the watcher to stop when the command ends normally.
+sigset_t WatchedSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR2);
+  return set;
+}
+
+}  // namespace
+
+InterruptGuard::InterruptGuard(tracking::StoreOptions store) : store_(std::move(store)) {
+  sigset_t set = WatchedSignals();
+  pthread_sigmask(SIG_BLOCK, &set, &old_mask_);
+  watcher_ = std::thread([this] { Watch(); });
+}
+
+InterruptGuard::~InterruptGuard() {
+  pthread_kill(watcher_.native_handle(), SIGUSR2);
+  watcher_.join();
+  pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+}
+
+void InterruptGuard::SetRun(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  run_id_ = run_id;
+}
+
+void InterruptGuard::Watch() {
+  sigset_t set = WatchedSignals();
+  int sig = 0;
+  if (sigwait(&set, &sig) != 0 || sig == SIGUSR2) return;
+  std::string run_id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    run_id = run_id_;
+  }
+  if (!run_id.empty()) {
+    auto store = tracking::TrackingStore::Open(store_);
+    if (store.ok()) (*store)->FinishRun(run_id, tracking::RunStatus::kKilled).IgnoreError();
+    std::fprintf(stderr, "churnml: interrupted; run %s marked KILLED\n", run_id.c_str());
+  } else {
+    std::fprintf(stderr, "churnml: interrupted\n");
+  }
+  // Temporary output folders are left for `churnml store check` to repair;
+  // nothing exists under a final name.
+  std::_Exit(128 + sig);
+}
+
+}  // namespace churnml::cli

@@ -1,0 +1,40 @@
+// Marks a tracked run KILLED when the user presses Ctrl-C (or the process
+// gets SIGTERM) during a long command, then exits with status 130.
+//
+// SIGINT and SIGTERM are blocked in every thread created after the guard
+// (training threads included) and waited for by one thread, which can then
+// safely open its own store connection: no work happens in a signal handler.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "tracking/tracking_store.h"
+
+namespace churnml::cli {
+
+class InterruptGuard {
+ public:
+  explicit InterruptGuard(tracking::StoreOptions store);
+  ~InterruptGuard();  // stops watching; restores the signal mask
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+  // The run to mark KILLED from now on. Thread-safe.
+  void SetRun(const std::string& run_id);
+
+ private:
+  void Watch();
+
+  tracking::StoreOptions store_;
+  sigset_t old_mask_;
+  std::mutex mu_;
+  std::string run_id_;  // guarded by mu_
+  std::thread watcher_;
+};
+
+}  // namespace churnml::cli
