@@ -2,7 +2,7 @@
 # `churnml` binary (path in $CHURNML) as a user would, in a fresh temp folder.
 set -uo pipefail
 
-CHURNML=${1:?usage: $0 PATH_TO_CHURNML}
+CHURNML=$(realpath "${1:?usage: $0 PATH_TO_CHURNML}")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/churnml-e2e.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 2
