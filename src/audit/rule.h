@@ -53,6 +53,10 @@ enum class MatchScope {
   kStatement,  // that line plus continuation lines while brackets stay open
 };
 
+// Whether a hit inside a comment counts. Secrets leak from comments too;
+// code rules skip comments (and, in C/C++, function declarations).
+enum class InComments { kSkip, kScan };
+
 // A pattern rule: fires when one of `keywords` occurs (ASCII
 // case-insensitively) and `regex` (RE2 syntax) matches the scoped text.
 enum class KeywordCase { kInsensitive, kSensitive };
@@ -69,6 +73,7 @@ struct PatternSpec {
   SecretCheck secret_check = SecretCheck::kNone;
   // Minimum Shannon entropy (bits per character) of the secret group.
   double min_entropy = 0.0;
+  InComments in_comments = InComments::kSkip;
 };
 
 // Whole-file checks (Dockerfile structure, Kubernetes manifests, file modes)

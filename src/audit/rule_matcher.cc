@@ -6,6 +6,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -48,6 +49,58 @@ bool Passes(const CompiledRule& cr, std::string_view secret) {
       return secret.size() < 32 && !LooksLikeNonSecret(secret) && ShannonEntropy(secret) >= 2.0;
   }
   return true;
+}
+
+bool IsHashCommentLanguage(Language l) {
+  return l == Language::kPython || l == Language::kShell || l == Language::kYaml ||
+         l == Language::kDockerfile || l == Language::kEnv || l == Language::kConfig ||
+         l == Language::kRequirements || l == Language::kCMake;
+}
+
+// True when `pos` sits in a comment, judged from its line: after "//" or in a
+// "/*"/"*" comment line (C-like), or after a '#' (hash-comment languages).
+// Quotes before the marker make it a string, not a comment.
+bool InComment(std::string_view line, size_t pos, Language language) {
+  std::string_view before = line.substr(0, pos);
+  size_t first = before.find_first_not_of(" \t");
+  std::string_view lead =
+      first == std::string_view::npos ? std::string_view() : before.substr(first);
+  auto unquoted = [&](size_t at) {
+    std::string_view head = before.substr(0, at);
+    return std::count(head.begin(), head.end(), '"') % 2 == 0 &&
+           std::count(head.begin(), head.end(), '\'') % 2 == 0;
+  };
+  if (language == Language::kCpp || language == Language::kJavaScript) {
+    if (lead.substr(0, 2) == "/*" || (!lead.empty() && lead[0] == '*')) return true;
+    size_t slashes = before.find("//");
+    return slashes != std::string_view::npos && unquoted(slashes);
+  }
+  if (IsHashCommentLanguage(language)) {
+    size_t hash = before.find('#');
+    return hash != std::string_view::npos && unquoted(hash) &&
+           (hash == 0 || before[hash - 1] == ' ' || before[hash - 1] == '\t');
+  }
+  return false;
+}
+
+// A C/C++ declaration such as "extern int execl(" or "const EVP_CIPHER
+// *EVP_des_ecb(": only type-like words precede the name on its line (or the
+// line is a preprocessor directive).
+bool IsCDeclaration(std::string_view line, size_t pos) {
+  std::string_view before = line.substr(0, pos);
+  size_t first = before.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return false;
+  before = before.substr(first);
+  if (before.substr(0, 1) == "#") return true;  // #define system(a) ...
+  if (before.find("return") != std::string_view::npos) return false;
+  for (char c : before) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ' ' || c == '\t' ||
+          c == '*' || c == '&' || c == ':' || c == '<' || c == '>')) {
+      return false;
+    }
+  }
+  char last = before.back();
+  return last == ' ' || last == '\t' || last == '*' || last == '&';
 }
 
 }  // namespace
@@ -242,6 +295,14 @@ Status RuleMatcher::Scan(std::string_view text, Language language, Scratch& scra
       RawMatch m;
       m.rule = cr.rule;
       m.begin = static_cast<size_t>(groups[0].data() - text.data());
+      if (cr.rule->pattern.in_comments == InComments::kSkip) {
+        size_t word = m.begin;
+        while (word < text.size() && (text[word] == ' ' || text[word] == '\t')) ++word;
+        auto ml = LineSpan(text, word);
+        std::string_view mline = text.substr(ml.first, ml.second - ml.first);
+        if (InComment(mline, word - ml.first, language)) continue;
+        if (language == Language::kCpp && IsCDeclaration(mline, word - ml.first)) continue;
+      }
       // Report the first non-blank character of the match ("^\s*key: ...").
       size_t match_end = m.begin + groups[0].size();
       while (m.begin + 1 < match_end && (text[m.begin] == ' ' || text[m.begin] == '\t')) {

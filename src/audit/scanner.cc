@@ -31,16 +31,19 @@ struct FileResult {
   bool unreadable = false;
 };
 
-bool ReadWhole(const std::string& path, std::string& buf, std::string& error) {
+// Reads the whole file into `buf` (reused across files by one thread).
+bool ReadWhole(const std::string& path, int64_t size_hint, std::string& buf, std::string& error) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = std::strerror(errno);
     return false;
   }
-  buf.clear();
-  char chunk[1 << 16];
+  size_t capacity = static_cast<size_t>(std::max<int64_t>(size_hint, 0)) + 1;
+  buf.resize(capacity);
+  size_t used = 0;
   while (true) {
-    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (used == buf.size()) buf.resize(buf.size() * 2);
+    ssize_t n = read(fd, buf.data() + used, buf.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       error = std::strerror(errno);
@@ -48,9 +51,10 @@ bool ReadWhole(const std::string& path, std::string& buf, std::string& error) {
       return false;
     }
     if (n == 0) break;
-    buf.append(chunk, static_cast<size_t>(n));
+    used += static_cast<size_t>(n);
   }
   close(fd);
+  buf.resize(used);
   return true;
 }
 
@@ -92,6 +96,20 @@ std::string MakeSnippet(std::string_view text, size_t line_begin, size_t line_en
   return out;
 }
 
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// JSON has no comments (a "# nosec" there is data), and Markdown prose quotes
+// markers in backticks: only an HTML comment suppresses in Markdown.
+bool AcceptsSuppression(std::string_view path, const InlineSuppression& s) {
+  if (EndsWith(path, ".json") || EndsWith(path, ".sarif") || EndsWith(path, ".ipynb")) {
+    return false;
+  }
+  if (EndsWith(path, ".md")) return s.opener == "<!--";
+  return true;
+}
+
 class FileScanner {
  public:
   FileScanner(const AuditOptions& options, const RuleMatcher& matcher,
@@ -104,7 +122,7 @@ class FileScanner {
   Status Scan(const FileEntry& entry, RuleMatcher::Scratch& scratch, std::string& buf,
               FileResult& out) const {
     std::string error;
-    if (!ReadWhole(entry.absolute.string(), buf, error)) {
+    if (!ReadWhole(entry.absolute.string(), entry.size, buf, error)) {
       out.unreadable = true;
       out.warnings.push_back({entry.relative, 0, "cannot read file: " + error});
       return Status::Ok();
@@ -130,7 +148,8 @@ class FileScanner {
     for (size_t ls : markers.line_starts) {
       auto [b, e] = LineSpan(text, ls);
       InlineSuppression s;
-      if (ParseSuppression(text.substr(b, e - b), lines.LineOf(ls), s)) {
+      if (ParseSuppression(text.substr(b, e - b), lines.LineOf(ls), s) &&
+          AcceptsSuppression(entry.relative, s)) {
         suppressions.push_back(std::move(s));
       }
     }

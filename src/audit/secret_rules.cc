@@ -160,7 +160,10 @@ Status RegisterSecretRules(RuleRegistry& registry) {
        .secret_group = 1,
        .secret_check = SecretCheck::kGeneric,
        .min_entropy = 1.5}));
-  for (Rule& r : rules) CHURNML_RETURN_IF_ERROR(registry.Register(std::move(r)));
+  for (Rule& r : rules) {
+    r.pattern.in_comments = InComments::kScan;
+    CHURNML_RETURN_IF_ERROR(registry.Register(std::move(r)));
+  }
   return Status::Ok();
 }
 

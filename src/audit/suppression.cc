@@ -64,6 +64,12 @@ bool ParseSuppression(std::string_view line, int line_number, InlineSuppression&
   out.line = line_number;
   out.nosec = nosec;
   out.standalone = Trim(line.substr(0, comment)).empty();
+  for (std::string_view opener : {"<!--", "/*", "//", "{#", "--", "#", ";"}) {
+    if (line.substr(comment, opener.size()) == opener) {
+      out.opener = std::string(opener);
+      break;
+    }
+  }
   std::string_view rest = line.substr(at + marker_len);
   size_t dashes = rest.find("--");
   std::string_view ids = rest.substr(0, dashes);

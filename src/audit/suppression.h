@@ -18,6 +18,7 @@ struct InlineSuppression {
   bool nosec = false;                 // "# nosec" rather than "churnml:ignore"
   std::vector<std::string> rule_ids;  // empty: every rule
   std::string reason;                 // text after "--"
+  std::string opener;                 // the comment opener: "#", "//", "<!--"...
   bool used = false;
 };
 

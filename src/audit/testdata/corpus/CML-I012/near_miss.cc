@@ -4,3 +4,5 @@ void Run() {
   int rc = filesystem(1);
   obj.system(cmd);
 }
+// Runs the operating system (kernel) scheduler.
+extern int system (const char* command);

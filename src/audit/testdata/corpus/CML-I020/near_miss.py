@@ -2,3 +2,4 @@ import ast
 model.eval()
 value = ast.literal_eval(expr)
 result = eval("1 + 2")
+# eval(expr) would be unsafe here
