@@ -13,6 +13,7 @@
 #include "eval/metrics_text.h"
 #include "pipeline/batch_predict.h"
 #include "pipeline/evaluate.h"
+#include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
 
 namespace churnml::cli {
@@ -44,35 +45,51 @@ Status RunDemoSteps(const DemoFlags& f) {
   CHURNML_ASSIGN_OR_RETURN(LoadResult checked, LoadCsv(train_csv, Schema::Telco(), validate));
   Say("    " + FormatCount(checked.rows_kept) + " rows valid");
 
+  // Both models are tracked runs in the demo's own store, registered as
+  // versions of "churn"; the better one becomes churn@champion.
+  TrackingOptions tracking;
+  tracking.store.uri = (dir / "mlruns").string();
+  tracking.experiment = "demo";
+  tracking.register_model = "churn";
   std::vector<NamedMetrics> holdout;
+  std::vector<int64_t> versions;
   for (const char* kind : {"logistic", "xgboost"}) {
     Say(std::string("3/5 training ") + kind);
     TrainOptions options;
     options.data_path = train_csv;
     options.model_kind = kind;
     options.seed = f.seed;
-    options.out_dir = dir / "models" / kind;
-    options.existing = ExistingPolicy::kReplace;
+    if (std::string_view(kind) == "xgboost") {
+      // Shallower trees and a smaller step than XGBoost's defaults: the
+      // defaults overfit a table this small.
+      options.hyperparameters = {{"n_estimators", 150}, {"max_depth", 4}, {"learning_rate", 0.1}};
+    }
     TrainReport report;
-    CHURNML_RETURN_IF_ERROR(Train(options, BuiltinModels(), &report));
+    TrackedRun run;
+    CHURNML_RETURN_IF_ERROR(TrainTracked(options, tracking, BuiltinModels(), &report, &run));
+    versions.push_back(*run.version);
     Say("    test-split ROC AUC " + FormatDouble(*report.test_metrics.roc_auc) + " in " +
-        FormatDouble(report.timings.total) + " s");
+        FormatDouble(report.timings.total) + " s; run " + run.run_id + ", churn/" +
+        std::to_string(*run.version));
 
     Say(std::string("4/5 evaluating ") + kind + " on " + new_csv);
-    CHURNML_ASSIGN_OR_RETURN(auto artifact, ModelArtifact::Load(options.out_dir, BuiltinModels()));
+    CHURNML_ASSIGN_OR_RETURN(auto artifact,
+                             ModelArtifact::Load(run.artifact_path, BuiltinModels()));
     EvaluateOptions eval_options;
     eval_options.data_path = new_csv;
     EvaluateReport eval;
     CHURNML_RETURN_IF_ERROR(Evaluate(*artifact, eval_options, &eval));
     holdout.push_back({kind, eval.metrics});
   }
-  const NamedMetrics& best =
-      *holdout[1].metrics.roc_auc > *holdout[0].metrics.roc_auc ? holdout[1] : holdout[0];
+  const size_t best_index = *holdout[1].metrics.roc_auc > *holdout[0].metrics.roc_auc ? 1 : 0;
+  const NamedMetrics& best = holdout[best_index];
+  CHURNML_ASSIGN_OR_RETURN(auto store, tracking::TrackingStore::Open(tracking.store));
+  CHURNML_RETURN_IF_ERROR(store->SetAlias("churn", "champion", versions[best_index]));
+  CHURNML_ASSIGN_OR_RETURN(fs::path champion, store->ResolveModelUri("churn@champion"));
 
   fs::path scored = dir / "predictions.csv";
-  Say("5/5 scoring " + new_csv + " with " + best.name + " → " + scored.string());
-  CHURNML_ASSIGN_OR_RETURN(auto artifact,
-                           ModelArtifact::Load(dir / "models" / best.name, BuiltinModels()));
+  Say("5/5 scoring " + new_csv + " with churn@champion (" + best.name + ") → " + scored.string());
+  CHURNML_ASSIGN_OR_RETURN(auto artifact, ModelArtifact::Load(champion, BuiltinModels()));
   PredictOptions predict;
   predict.input_path = new_csv;
   predict.output_path = scored;
@@ -82,11 +99,19 @@ Status RunDemoSteps(const DemoFlags& f) {
   std::printf("\nMetrics on %s new customers (not seen in training):\n%s\n",
               FormatCount(holdout[0].metrics.rows).c_str(),
               FormatMetricsSideBySide(holdout).c_str());
-  std::printf("Models:      %s\n", (dir / "models").c_str());
+  const std::string store_flag = "--store " + tracking.store.uri;
+  std::printf("Store:       %s (runs, registered models churn/%lld and churn/%lld)\n",
+              store->Describe().c_str(), static_cast<long long>(versions[0]),
+              static_cast<long long>(versions[1]));
+  std::printf("Champion:    churn@champion = churn/%lld (%s)\n",
+              static_cast<long long>(versions[best_index]), best.name.c_str());
   std::printf("Predictions: %s (%s rows)\n", scored.c_str(),
               FormatCount(report.rows_scored).c_str());
-  std::printf("Next: churnml predict --model %s --input YOUR.csv --output scored.csv\n",
-              (dir / "models" / best.name).c_str());
+  std::printf("Next:        churnml %s runs list\n", store_flag.c_str());
+  std::printf(
+      "             churnml %s predict --model churn@champion --input YOUR.csv --output "
+      "scored.csv\n",
+      store_flag.c_str());
   return Status::Ok();
 }
 
