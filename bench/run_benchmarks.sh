@@ -12,6 +12,17 @@ OUT="$BUILD/bench-results"
 mkdir -p "$OUT"
 DATA="$OUT/telco-$ROWS.csv"
 
+# Benchmark-only packages (the baseline Python stack, timing tools).
+missing=()
+while read -r pkg; do
+  [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done <"$(dirname "$0")/packages.txt"
+if ((${#missing[@]} > 0)); then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+PY=/usr/bin/python3  # Debian's, where python3-sklearn lives
+
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 echo "== micro-benchmarks"
@@ -35,10 +46,18 @@ rm -rf "$OUT/models"
 measure "data generate" "$CHURNML" data generate --rows "$ROWS" --seed 1 --out "$DATA"
 echo "   file size: $(du -m "$DATA" | cut -f1) MB"
 measure "data validate" "$CHURNML" data validate "$DATA"
-measure "train logistic" "$CHURNML" train --data "$DATA" --model logistic --out "$OUT/models/logistic" --json
+measure "train logistic" "$CHURNML" train --data "$DATA" --model logistic --no-track --out "$OUT/models/logistic" --json
 echo "   ROC AUC (test split): $(jq -r .metrics.roc_auc "$OUT/train logistic.out")  timings: $(jq -c .timings "$OUT/train logistic.out")"
-measure "train xgboost" "$CHURNML" train --data "$DATA" --model xgboost --n-estimators 100 --max-depth 6 --threads 2 --out "$OUT/models/xgb" --json
+measure "train xgboost" "$CHURNML" train --data "$DATA" --model xgboost --n-estimators 100 --max-depth 6 --threads 2 --no-track --out "$OUT/models/xgb" --json
 echo "   ROC AUC (test split): $(jq -r .metrics.roc_auc "$OUT/train xgboost.out")  timings: $(jq -c .timings "$OUT/train xgboost.out")"
 measure "predict logistic" "$CHURNML" predict --model "$OUT/models/logistic" --input "$DATA" --output "$OUT/scored.csv"
 measure "predict xgboost" "$CHURNML" predict --model "$OUT/models/xgb" --input "$DATA" --output "$OUT/scored-xgb.csv"
 measure "evaluate logistic" "$CHURNML" evaluate --model "$OUT/models/logistic" --data "$DATA"
+
+echo "== the Python stack on the same data (bench/python_reference.py)"
+measure "py train logistic" "$PY" bench/python_reference.py train-logistic "$DATA" "$OUT/py-logistic.pkl"
+echo "   $(cat "$OUT/py train logistic.out")"
+measure "py train xgboost" "$PY" bench/python_reference.py train-xgboost "$DATA"
+echo "   $(cat "$OUT/py train xgboost.out")"
+measure "py predict logistic" "$PY" bench/python_reference.py predict "$OUT/py-logistic.pkl" "$DATA" "$OUT/py-scored.csv"
+echo "   $(cat "$OUT/py predict logistic.out")"
