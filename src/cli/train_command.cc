@@ -49,66 +49,52 @@ struct TrainFlags {
   int threads = 0;
 };
 
-// Hyperparameter flags: flag name → JSON key, and the kind they belong to.
+// Hyperparameter flags: flag, JSON key, the kind they belong to, and how to
+// read the flag's value.
 struct HyperFlag {
   const char* flag;
   const char* key;
   const char* kind;
+  nlohmann::json (*value)(const TrainFlags&);
 };
 constexpr HyperFlag kHyperFlags[] = {
-    {"--penalty", "penalty", "logistic"},
-    {"--C", "C", "logistic"},
-    {"--solver", "solver", "logistic"},
-    {"--class-weight", "class_weight", "logistic"},
-    {"--tol", "tol", "logistic"},
-    {"--max-iter", "max_iter", "logistic"},
-    {"--n-estimators", "n_estimators", "xgboost"},
-    {"--max-depth", "max_depth", "xgboost"},
-    {"--learning-rate", "learning_rate", "xgboost"},
-    {"--subsample", "subsample", "xgboost"},
-    {"--colsample-bytree", "colsample_bytree", "xgboost"},
-    {"--min-child-weight", "min_child_weight", "xgboost"},
-    {"--threads", "threads", "xgboost"},
+    {"--penalty", "penalty", "logistic",
+     [](const TrainFlags& f) -> nlohmann::json { return f.penalty; }},
+    {"--C", "C", "logistic", [](const TrainFlags& f) -> nlohmann::json { return f.c; }},
+    {"--solver", "solver", "logistic",
+     [](const TrainFlags& f) -> nlohmann::json { return f.solver; }},
+    {"--class-weight", "class_weight", "logistic",
+     [](const TrainFlags& f) -> nlohmann::json { return f.class_weight; }},
+    {"--tol", "tol", "logistic", [](const TrainFlags& f) -> nlohmann::json { return f.tol; }},
+    {"--max-iter", "max_iter", "logistic",
+     [](const TrainFlags& f) -> nlohmann::json { return f.max_iter; }},
+    {"--n-estimators", "n_estimators", "xgboost",
+     [](const TrainFlags& f) -> nlohmann::json { return f.n_estimators; }},
+    {"--max-depth", "max_depth", "xgboost",
+     [](const TrainFlags& f) -> nlohmann::json { return f.max_depth; }},
+    {"--learning-rate", "learning_rate", "xgboost",
+     [](const TrainFlags& f) -> nlohmann::json { return f.learning_rate; }},
+    {"--subsample", "subsample", "xgboost",
+     [](const TrainFlags& f) -> nlohmann::json { return f.subsample; }},
+    {"--colsample-bytree", "colsample_bytree", "xgboost",
+     [](const TrainFlags& f) -> nlohmann::json { return f.colsample_bytree; }},
+    {"--min-child-weight", "min_child_weight", "xgboost",
+     [](const TrainFlags& f) -> nlohmann::json { return f.min_child_weight; }},
+    {"--threads", "threads", "xgboost",
+     [](const TrainFlags& f) -> nlohmann::json { return f.threads; }},
 };
 
-// The hyperparameters the user set, as the model kind's JSON object;
-// a flag of another kind is an error naming both.
+// The hyperparameters the user set, as the model kind's JSON object (unset
+// ones take the kind's defaults); a flag of another kind is an error.
 Result<nlohmann::json> HyperparametersFromFlags(const CLI::App& cmd, const TrainFlags& f) {
   nlohmann::json h = nlohmann::json::object();
   for (const HyperFlag& hf : kHyperFlags) {
-    const CLI::Option* opt = cmd.get_option(hf.flag);
-    if (opt->count() == 0) continue;
+    if (cmd.get_option(hf.flag)->count() == 0) continue;
     if (f.model != hf.kind) {
       return InvalidArgumentError(std::string(hf.flag) + " applies to --model " + hf.kind +
                                   ", not --model " + f.model);
     }
-    std::string key = hf.key;
-    if (key == "penalty")
-      h[key] = f.penalty;
-    else if (key == "C")
-      h[key] = f.c;
-    else if (key == "solver")
-      h[key] = f.solver;
-    else if (key == "class_weight")
-      h[key] = f.class_weight;
-    else if (key == "tol")
-      h[key] = f.tol;
-    else if (key == "max_iter")
-      h[key] = f.max_iter;
-    else if (key == "n_estimators")
-      h[key] = f.n_estimators;
-    else if (key == "max_depth")
-      h[key] = f.max_depth;
-    else if (key == "learning_rate")
-      h[key] = f.learning_rate;
-    else if (key == "subsample")
-      h[key] = f.subsample;
-    else if (key == "colsample_bytree")
-      h[key] = f.colsample_bytree;
-    else if (key == "min_child_weight")
-      h[key] = f.min_child_weight;
-    else if (key == "threads")
-      h[key] = f.threads;
+    h[hf.key] = hf.value(f);
   }
   if (f.model == "xgboost") h["seed"] = f.seed;
   return h;
