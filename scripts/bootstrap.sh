@@ -28,13 +28,23 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  exit 0
+if ((${#missing[@]} > 0)); then
+  echo "bootstrap: installing ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "bootstrap: installing ${missing[*]}" >&2
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The SARIF schema validator (ajv) the audit tests run, pinned by
+# deploy/audit/package-lock.json, from the npm registry.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ! -x "$root/deploy/audit/node_modules/.bin/ajv" ]]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "bootstrap: installing the SARIF validator (npm ci --prefix deploy/audit)" >&2
+    npm ci --prefix "$root/deploy/audit" --no-audit --no-fund --loglevel=error >&2
+  else
+    echo "bootstrap: npm not found; SARIF schema validation will be skipped" >&2
+  fi
+fi

@@ -8,11 +8,19 @@
 
 namespace churnml {
 
+// One splitmix64 step: advances *state and returns a well-mixed 64-bit value.
+inline uint64_t SplitMix64(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 class Rng {
  public:
   explicit Rng(uint64_t seed) {
     uint64_t x = seed;
-    for (uint64_t& s : state_) s = SplitMix64(x);
+    for (uint64_t& s : state_) s = SplitMix64(&x);
   }
 
   // Uniform 64-bit value.
@@ -38,12 +46,6 @@ class Rng {
   }
 
  private:
-  static uint64_t SplitMix64(uint64_t& x) {
-    uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
   uint64_t state_[4];

@@ -9,48 +9,24 @@
 
 #include <cstdint>
 
+#include "common/random.h"
+
 namespace churnml {
 
-// splitmix64 step: also a good 64-bit mixing function.
-inline uint64_t SplitMix64(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
+// The generator's distributions over common/random.h's Rng (xoshiro256**
+// seeded by splitmix64: one implementation of the stream for the project).
 class DeterministicRandom {
  public:
-  explicit DeterministicRandom(uint64_t seed) {
-    uint64_t s = seed;
-    for (uint64_t& word : state_) word = SplitMix64(&s);
-  }
+  explicit DeterministicRandom(uint64_t seed) : rng_(seed) {}
 
-  // xoshiro256**.
-  uint64_t Next() {
-    const uint64_t result = Rotl(state_[1] * 5, 7) * 9;
-    const uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = Rotl(state_[3], 45);
-    return result;
-  }
-
+  uint64_t Next() { return rng_.Next(); }
   // Uniform in [0, 1), 53 random bits.
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  double Uniform() { return rng_.Uniform(); }
+  // Uniform integer in [0, n), n > 0.
+  uint64_t Below(uint64_t n) { return rng_.Below(n); }
 
   // True with probability p.
   bool Bernoulli(double p) { return Uniform() < p; }
-
-  // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; the tiny
-  // bias is irrelevant for synthetic data).
-  uint64_t Below(uint64_t n) {
-    __extension__ using Wide = unsigned __int128;
-    return static_cast<uint64_t>((static_cast<Wide>(Next()) * n) >> 64);
-  }
 
   // Approximately standard normal: Irwin–Hall sum of 12 uniforms minus 6
   // (mean 0, variance 1, tails cut at ±6).
@@ -71,8 +47,7 @@ class DeterministicRandom {
   }
 
  private:
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t state_[4];
+  Rng rng_;
 };
 
 // e^x from + - * / only: x = k·ln2 + r with |r| <= ln2/2, a degree-13
