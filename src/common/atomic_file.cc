@@ -42,7 +42,18 @@ fs::path TemporarySibling(const fs::path& final_path) {
 }
 
 Result<AtomicFileWriter> AtomicFileWriter::Create(fs::path final_path, ExistingPolicy policy) {
-  if (policy == ExistingPolicy::kFail && fs::exists(final_path)) {
+  std::error_code ec;
+  const fs::file_status existing = fs::status(final_path, ec);
+  if (fs::exists(existing) && !fs::is_regular_file(existing) && !fs::is_directory(existing)) {
+    // A device or pipe (/dev/null, /dev/stdout, a FIFO): renaming over it
+    // would replace the device with a plain file, so write to it directly.
+    FILE* file = std::fopen(final_path.c_str(), "wb");
+    if (file == nullptr) {
+      return IOError("cannot open " + final_path.string() + ": " + ErrnoText(errno));
+    }
+    return AtomicFileWriter(std::move(final_path), fs::path(), file, policy);
+  }
+  if (policy == ExistingPolicy::kFail && fs::exists(existing)) {
     return AlreadyExistsError(final_path.string() + " already exists");
   }
   fs::path temp = TemporarySibling(final_path);
@@ -102,7 +113,8 @@ Status AtomicFileWriter::Commit() {
     Abort();
     return IOError("cannot write " + final_path_.string());
   }
-  bool flushed = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  const bool direct = temp_path_.empty();  // a device or pipe written in place
+  bool flushed = std::fflush(file_) == 0 && (direct || ::fsync(::fileno(file_)) == 0);
   int err = errno;
   std::fclose(file_);
   file_ = nullptr;
@@ -110,6 +122,7 @@ Status AtomicFileWriter::Commit() {
     Abort();
     return IOError("cannot write " + final_path_.string() + ": " + ErrnoText(err));
   }
+  if (direct) return Status::Ok();
   if (policy_ == ExistingPolicy::kFail) {
     // link(2) fails if the target exists, so two writers cannot both win.
     if (::link(temp_path_.c_str(), final_path_.c_str()) != 0) {

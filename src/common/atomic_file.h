@@ -17,6 +17,8 @@ enum class ExistingPolicy { kFail, kReplace };
 
 // A file written under "<dir>/.<name>.tmp-<pid>-<n>" and renamed on Commit().
 // Not thread-safe. Destroying an uncommitted writer removes the temporary file.
+// A final path that is a device or a pipe (/dev/null, /dev/stdout, a FIFO)
+// is written in place instead: renaming over it would replace the device.
 class AtomicFileWriter {
  public:
   static Result<AtomicFileWriter> Create(std::filesystem::path final_path,

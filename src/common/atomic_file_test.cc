@@ -1,8 +1,11 @@
 #include "common/atomic_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <thread>
 
 namespace churnml {
 namespace {
@@ -47,6 +50,30 @@ TEST_F(AtomicFileTest, FailPolicyRefusesExistingFile) {
   ASSERT_TRUE(WriteFileAtomically(dir_ / "x", "old").ok());
   auto writer = AtomicFileWriter::Create(dir_ / "x", ExistingPolicy::kFail);
   EXPECT_EQ(writer.status().code(), StatusCode::kAlreadyExists);
+}
+
+// Renaming over a pipe or device would replace it with a plain file (a
+// `--output /dev/null` must not destroy /dev/null): such paths are written
+// in place.
+TEST_F(AtomicFileTest, WritesIntoAPipeInPlaceInsteadOfReplacingIt) {
+  const fs::path fifo = dir_ / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] {
+    FILE* in = std::fopen(fifo.c_str(), "rb");
+    char buf[64];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0) received.append(buf, n);
+    std::fclose(in);
+  });
+  auto writer = AtomicFileWriter::Create(fifo);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE(writer->Write("through the pipe").ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  reader.join();
+  EXPECT_EQ(received, "through the pipe");
+  EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+  EXPECT_EQ(EntryCount(), 1u);
 }
 
 TEST_F(AtomicFileTest, StagedDirectoryAppearsWholeOnCommit) {
