@@ -1,6 +1,7 @@
 #include "data/row_converter.h"
 
 #include <charconv>
+#include <cstring>
 #include <cmath>
 
 #include "common/strings.h"
@@ -85,9 +86,8 @@ int32_t RowConverter::FindCategory(size_t c, std::string_view text) const {
     const int code = table.slot[CategoryHash(text)] - 1;
     if (code < 0) return kMissingCode;
     const std::string& cat = cats[static_cast<size_t>(code)];
-    if (cat.size() != text.size()) return kMissingCode;
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (cat[i] != text[i]) return kMissingCode;
+    if (cat.size() != text.size() || std::memcmp(cat.data(), text.data(), text.size()) != 0) {
+      return kMissingCode;
     }
     return code;
   }
