@@ -1,7 +1,7 @@
 // `churnml runs list|show|compare|delete`, `churnml models
 // list|show|alias set|alias delete|delete-version`, `churnml store check`.
 // Each parses flags, opens the store from --store, calls one TrackingStore
-// function and prints a table (stdout) or --json (docs/tracking.md).
+// function and prints a table (stdout) or --json (docs/store.md).
 #include "cli/tracking_command.h"
 
 #include <algorithm>
@@ -512,20 +512,20 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
       ->add_option("--stale-after", list->stale_after_s,
                    "seconds without a write after which a RUNNING run is shown as stale")
       ->capture_default_str();
-  list_cmd->add_flag("--json", list->json, "print JSON (docs/tracking.md)");
+  list_cmd->add_flag("--json", list->json, "print JSON (docs/store.md)");
   list_cmd->callback([list, &g, &ctx] { ctx.exit_code = RunsList(*list, g); });
 
   auto show = std::make_shared<ShowFlags>();
   CLI::App* show_cmd = runs->add_subcommand("show", "Show one run with its metric history");
   show_cmd->add_option("run_id", show->id, "run id")->required();
-  show_cmd->add_flag("--json", show->json, "print JSON (docs/tracking.md)");
+  show_cmd->add_flag("--json", show->json, "print JSON (docs/store.md)");
   show_cmd->callback([show, &g, &ctx] { ctx.exit_code = RunsShow(*show, g); });
 
   auto compare = std::make_shared<CompareFlags>();
   CLI::App* compare_cmd =
       runs->add_subcommand("compare", "Params and metrics of runs side by side, best marked");
   compare_cmd->add_option("run_ids", compare->ids, "two or more run ids")->required();
-  compare_cmd->add_flag("--json", compare->json, "print JSON (docs/tracking.md)");
+  compare_cmd->add_flag("--json", compare->json, "print JSON (docs/store.md)");
   compare_cmd->callback([compare, &g, &ctx] { ctx.exit_code = RunsCompare(*compare, g); });
 
   auto del = std::make_shared<std::string>();
@@ -537,13 +537,13 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   models->require_subcommand(1);
   auto models_json = std::make_shared<bool>(false);
   CLI::App* mlist = models->add_subcommand("list", "List registered models");
-  mlist->add_flag("--json", *models_json, "print JSON (docs/tracking.md)");
+  mlist->add_flag("--json", *models_json, "print JSON (docs/store.md)");
   mlist->callback([models_json, &g, &ctx] { ctx.exit_code = ModelsList(*models_json, g); });
 
   auto mshow = std::make_shared<ShowFlags>();
   CLI::App* mshow_cmd = models->add_subcommand("show", "Show a model's versions and aliases");
   mshow_cmd->add_option("name", mshow->id, "model name")->required();
-  mshow_cmd->add_flag("--json", mshow->json, "print JSON (docs/tracking.md)");
+  mshow_cmd->add_flag("--json", mshow->json, "print JSON (docs/store.md)");
   mshow_cmd->callback([mshow, &g, &ctx] { ctx.exit_code = ModelsShow(*mshow, g); });
 
   CLI::App* alias = models->add_subcommand("alias", "Set or delete an alias");
@@ -583,7 +583,7 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
       ->add_option("--grace", check->grace_s,
                    "seconds a staging or unreferenced folder must be old to count")
       ->capture_default_str();
-  check_cmd->add_flag("--json", check->json, "print JSON (docs/tracking.md)");
+  check_cmd->add_flag("--json", check->json, "print JSON (docs/store.md)");
   check_cmd->callback([check, &g, &ctx] { ctx.exit_code = StoreCheck(*check, g); });
 }
 

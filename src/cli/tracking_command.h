@@ -1,6 +1,6 @@
 // `churnml runs …`, `churnml models …` and `churnml store check`: thin
 // adapters over tracking/tracking_store.h. The --json shapes are documented
-// in docs/tracking.md and are a contract for scripts.
+// in docs/store.md and are a contract for scripts.
 #pragma once
 
 #include <CLI/CLI.hpp>

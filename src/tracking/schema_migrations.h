@@ -1,7 +1,7 @@
 // The store schema as an ordered list of migrations. Migration N takes a
 // store from schema version N-1 to N; version 0 is an empty database. The
 // same SQL runs on SQLite and PostgreSQL except for the id column type.
-// docs/tracking.md documents every version: this list is a contract.
+// docs/store.md documents every version: this list is a contract.
 #pragma once
 
 #include <string>

@@ -2,7 +2,7 @@
 // store — SQLite (a folder: <folder>/churnml.db in WAL mode + <folder>/artifacts/)
 // or PostgreSQL (postgresql://user@host:port/db, artifacts in a shared folder).
 // Both databases run the same schema, queries and conformance tests; the
-// schema and artifact layout are documented in docs/tracking.md.
+// schema and artifact layout are documented in docs/store.md.
 //
 // Thread safety: a TrackingStore owns one connection and is not thread-safe;
 // open one per thread. Any number of processes may use the same store at
@@ -29,7 +29,7 @@
 
 namespace churnml::tracking {
 
-// The schema version this build writes (docs/tracking.md lists each one).
+// The schema version this build writes (docs/store.md lists each one).
 inline constexpr int kLatestSchemaVersion = 2;
 
 struct StoreOptions {
