@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "cli/interrupt_guard.h"
 #include "cli/model_ref.h"
+#include "common/progress.h"
 #include "common/strings.h"
 #include "eval/metrics_text.h"
 #include "pipeline/tracked_train.h"
@@ -137,6 +138,8 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const GlobalOptions& glob
     return ReportError(InvalidArgumentError("--out is required with --no-track"));
   }
 
+  ProgressBar progress("train", kTrainStages);
+  options.on_progress = [&progress](int done) { progress.Update(done); };
   TrainReport report;
   TrackedRun run;
   Status status;
@@ -152,6 +155,7 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const GlobalOptions& glob
     tracking.on_run_created = [&guard](const std::string& id) { guard.SetRun(id); };
     status = TrainTracked(options, tracking, BuiltinModels(), &report, &run);
   }
+  progress.Finish();
   if (!status.ok()) {
     if (report.issues.count() > 0) {
       Say("validation problems in " + f.data + ":");

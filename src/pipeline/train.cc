@@ -114,6 +114,10 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
         "; fix the data or pass --drop-invalid to train without those rows");
   }
   report->timings.load = SecondsSince(stage);
+  auto progress = [&options](int done) {
+    if (options.on_progress) options.on_progress(done);
+  };
+  progress(1);
 
   const Dataset& data = loaded.dataset;
   CHURNML_ASSIGN_OR_RETURN(
@@ -125,12 +129,14 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
 
   CHURNML_ASSIGN_OR_RETURN(FittedModel fitted, Fit(train, options, registry, &report->timings));
   report->hyperparameters = fitted.model->hyperparameters();
+  progress(2);
 
   stage = Clock::now();
   std::vector<double> probabilities;
   CHURNML_ASSIGN_OR_RETURN(report->test_metrics,
                            Score(fitted, test, options.threshold, &probabilities));
   report->timings.evaluate = SecondsSince(stage);
+  progress(3);
 
   if (options.cv_folds > 0) {
     stage = Clock::now();
@@ -138,6 +144,7 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
                              CrossValidate(train, options, registry, &report->cv_folds));
     report->timings.cross_validate = SecondsSince(stage);
   }
+  progress(4);
 
   stage = Clock::now();
   const std::vector<uint8_t>& y = train.target();
@@ -163,6 +170,7 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
   report->artifact_dir = options.out_dir;
   report->timings.save = SecondsSince(stage);
   report->timings.total = SecondsSince(start);
+  progress(kTrainStages);
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,7 +39,12 @@ struct TrainOptions {
   int64_t max_issues = 20;  // validation issues kept for the report
   std::filesystem::path out_dir;
   ExistingPolicy existing = ExistingPolicy::kFail;
+  // Called after each of the kTrainStages stages (load, preprocess and fit,
+  // evaluate, cross-validate, save) with the number done; may be empty.
+  std::function<void(int stages_done)> on_progress;
 };
+
+inline constexpr int kTrainStages = 5;
 
 // Wall-clock seconds of each stage.
 struct TrainTimings {
