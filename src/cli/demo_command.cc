@@ -68,8 +68,8 @@ Status RunDemoSteps(const DemoFlags& f) {
     TrackedRun run;
     CHURNML_RETURN_IF_ERROR(TrainTracked(options, tracking, BuiltinModels(), &report, &run));
     versions.push_back(*run.version);
-    Say("    test-split ROC AUC " + FormatDouble(*report.test_metrics.roc_auc) + " in " +
-        FormatDouble(report.timings.total) + " s; run " + run.run_id + ", churn/" +
+    Say("    test-split ROC AUC " + FormatFixed(*report.test_metrics.roc_auc, 4) + " in " +
+        FormatFixed(report.timings.total, 2) + " s; run " + run.run_id + ", churn/" +
         std::to_string(*run.version));
 
     Say(std::string("4/5 evaluating ") + kind + " on " + new_csv);

@@ -23,9 +23,7 @@ struct PredictFlags {
   bool json = false;
 };
 
-std::string Seconds(double s) {
-  return FormatDouble(static_cast<double>(static_cast<int64_t>(s * 1000)) / 1000);
-}
+std::string Seconds(double s) { return FormatFixed(s, 3); }
 
 int RunPredict(const PredictFlags& f, const GlobalOptions& globals) {
   Result<std::shared_ptr<const ModelArtifact>> artifact = LoadModelRef(f.model, globals);

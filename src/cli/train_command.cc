@@ -187,7 +187,7 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const GlobalOptions& glob
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
     Say("trained " + f.model + " on " + FormatCount(report.train_rows) + " rows, tested on " +
-        FormatCount(report.test_rows) + " rows (" + FormatDouble(report.timings.total) + " s)");
+        FormatCount(report.test_rows) + " rows (" + FormatFixed(report.timings.total, 2) + " s)");
     std::printf("%s", FormatMetrics(report.test_metrics).c_str());
     if (report.cv) std::printf("%s", FormatFoldSummary(*report.cv).c_str());
     if (!f.out.empty()) Say("model written to " + f.out);

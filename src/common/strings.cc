@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace churnml {
 
@@ -74,6 +75,12 @@ std::string FormatDouble(double v) {
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   if (ec != std::errc()) return "nan";
   return std::string(buf, ptr);
+}
+
+std::string FormatFixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
 }
 
 }  // namespace churnml

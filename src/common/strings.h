@@ -28,4 +28,8 @@ std::optional<int64_t> ParseInt(std::string_view s);
 // Shortest text that reads back as the same double ("0.1", "1e-07").
 std::string FormatDouble(double v);
 
+// Fixed notation with `decimals` digits after the point ("3.60"), for
+// durations and scores people read.
+std::string FormatFixed(double v, int decimals);
+
 }  // namespace churnml
