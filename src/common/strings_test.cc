@@ -34,6 +34,11 @@ TEST(Strings, ParseIntRejectsFractions) {
   EXPECT_FALSE(ParseInt("7.5"));
 }
 
+TEST(Strings, FormatFixedRoundsToTheGivenDecimals) {
+  EXPECT_EQ(FormatFixed(3.600484744, 2), "3.60");
+  EXPECT_EQ(FormatFixed(0.84646, 4), "0.8465");
+}
+
 TEST(Strings, FormatDoubleRoundTrips) {
   double v = 0.1 + 0.2;
   EXPECT_EQ(*ParseDouble(FormatDouble(v)), v);
