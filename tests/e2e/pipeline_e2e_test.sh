@@ -96,18 +96,27 @@ expect_one_line_error "predict with a missing model"
 expect_no_file x.csv "no output from a failed predict"
 
 # --- a killed process leaves nothing under the final name ---
-run "$CHURNML" data generate --rows 300000 --seed 5 --out big.csv
+run "$CHURNML" data generate --rows 600000 --seed 5 --out big.csv
 "$CHURNML" train --data big.csv --model xgboost --n-estimators 400 --out models/killed >/dev/null 2>&1 &
 pid=$!
 sleep 1.5
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 expect_no_file models/killed "killed train leaves no artifact"
+# Scoring 600k rows with trees takes well over the 0.3 s before the kill;
+# should the machine still be faster, the check says so instead of passing.
 "$CHURNML" predict --model models/xgb --input big.csv --output big-scored.csv >/dev/null 2>&1 &
 pid=$!
 sleep 0.3
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-expect_no_file big-scored.csv "killed predict leaves no output"
+if kill -9 "$pid" 2>/dev/null; then
+  wait "$pid" 2>/dev/null
+  expect_no_file big-scored.csv "killed predict leaves no output"
+  if ls -a | grep -q '^\.big-scored\.csv\.tmp-'; then pass; else
+    fail "killed predict left no temporary file: was it killed mid-write?"
+  fi
+else
+  wait "$pid" 2>/dev/null
+  echo "NOTE: predict finished before the kill; kill check not exercised" >&2
+fi
 
 finish
