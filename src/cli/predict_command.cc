@@ -81,7 +81,8 @@ void RegisterPredictCommand(CLI::App& app, CommandContext& ctx) {
       ->required();
   cmd->add_option("--input", flags->input, "CSV to score (raw schema; target optional; - = stdin)")
       ->required();
-  cmd->add_option("--output", flags->output, "CSV to write: id, probability, prediction")
+  cmd->add_option("--output", flags->output,
+                  "CSV to write: id, probability, prediction (- = stdout)")
       ->required();
   cmd->add_option("--rejects", flags->rejects,
                   "CSV of rejected rows with reasons (default: <output>.rejects.csv)");

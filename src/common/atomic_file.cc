@@ -41,8 +41,23 @@ fs::path TemporarySibling(const fs::path& final_path) {
   return parent.empty() ? fs::path(name) : parent / name;
 }
 
+Result<AtomicFileWriter> AtomicFileWriter::ForStdout() {
+  int fd = ::dup(STDOUT_FILENO);
+  FILE* file = fd < 0 ? nullptr : ::fdopen(fd, "wb");
+  if (file == nullptr)
+    return IOError(std::string("cannot write standard output: ") + ErrnoText(errno));
+  std::setvbuf(file, nullptr, _IOFBF, 1 << 20);
+  return AtomicFileWriter(fs::path("-"), fs::path(), file, ExistingPolicy::kReplace);
+}
+
 Result<AtomicFileWriter> AtomicFileWriter::Create(fs::path final_path, ExistingPolicy policy) {
   std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(final_path, ec))) {
+    // Renaming over a link would replace the link itself: write to what it
+    // points at (a link to a pipe or terminal has no such file: see below).
+    fs::path target = fs::canonical(final_path, ec);
+    if (!ec) final_path = target;
+  }
   const fs::file_status existing = fs::status(final_path, ec);
   if (fs::exists(existing) && !fs::is_regular_file(existing) && !fs::is_directory(existing)) {
     // A device or pipe (/dev/null, /dev/stdout, a FIFO): renaming over it

@@ -21,8 +21,12 @@ enum class ExistingPolicy { kFail, kReplace };
 // is written in place instead: renaming over it would replace the device.
 class AtomicFileWriter {
  public:
+  // A symbolic link is followed: the file it points at is replaced, the
+  // link stays.
   static Result<AtomicFileWriter> Create(std::filesystem::path final_path,
                                          ExistingPolicy policy = ExistingPolicy::kReplace);
+  // Writes standard output in place (no temporary file); Commit() flushes.
+  static Result<AtomicFileWriter> ForStdout();
   AtomicFileWriter(AtomicFileWriter&& other) noexcept;
   AtomicFileWriter& operator=(AtomicFileWriter&&) = delete;
   AtomicFileWriter(const AtomicFileWriter&) = delete;

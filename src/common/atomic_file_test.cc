@@ -76,6 +76,15 @@ TEST_F(AtomicFileTest, WritesIntoAPipeInPlaceInsteadOfReplacingIt) {
   EXPECT_EQ(EntryCount(), 1u);
 }
 
+TEST_F(AtomicFileTest, ReplacesWhatASymlinkPointsAtAndKeepsTheLink) {
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "real.csv", "old").ok());
+  fs::create_symlink(dir_ / "real.csv", dir_ / "link.csv");
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "link.csv", "new").ok());
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(dir_ / "link.csv")));
+  EXPECT_EQ(*ReadFile(dir_ / "real.csv"), "new");
+  EXPECT_EQ(EntryCount(), 2u);
+}
+
 TEST_F(AtomicFileTest, StagedDirectoryAppearsWholeOnCommit) {
   auto staged = StagedDirectory::Create(dir_ / "model");
   ASSERT_TRUE(staged.ok());

@@ -259,10 +259,15 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
                     PredictReport* report) {
   const auto start = Clock::now();
   if (options.output_path.empty()) return InvalidArgumentError("--output is required");
-  report->output_path = options.output_path;
-  report->rejects_path = options.rejects_path.empty()
-                             ? fs::path(options.output_path.string() + ".rejects.csv")
-                             : options.rejects_path;
+  // "-" is standard output, written in place like any device.
+  const bool to_stdout = options.output_path == "-";
+  report->output_path = to_stdout ? fs::path("standard output") : options.output_path;
+  if (!options.rejects_path.empty()) {
+    report->rejects_path = options.rejects_path;
+  } else {
+    report->rejects_path = to_stdout ? fs::path("rejects.csv")
+                                     : fs::path(options.output_path.string() + ".rejects.csv");
+  }
   CsvChunkReaderOptions reader_options;
   reader_options.chunk_bytes = options.chunk_bytes;
   CHURNML_ASSIGN_OR_RETURN(CsvChunkReader reader,
@@ -273,7 +278,9 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
       RowConverter converter,
       RowConverter::Bind(artifact.schema(), header, TargetPolicy::kIgnore, &header_issues));
 
-  CHURNML_ASSIGN_OR_RETURN(AtomicFileWriter output, AtomicFileWriter::Create(options.output_path));
+  CHURNML_ASSIGN_OR_RETURN(
+      AtomicFileWriter output,
+      to_stdout ? AtomicFileWriter::ForStdout() : AtomicFileWriter::Create(options.output_path));
   CHURNML_ASSIGN_OR_RETURN(AtomicFileWriter rejects,
                            AtomicFileWriter::Create(report->rejects_path));
   const Schema& schema = artifact.schema();

@@ -79,6 +79,9 @@ expect_eq "$(head -1 scored.csv | tr -d '\r')" "customerID,probability,predictio
 expect_eq "$(($(wc -l <scored.csv) - 1))" 1500 "one output row per input row"
 expect_eq "$(cut -d, -f1 scored.csv | sed -n 2p)" "$(cut -d, -f1 holdout.csv | sed -n 2p)" "rows keep input order"
 
+"$CHURNML" predict --model models/logistic --input - --output - --rejects r.csv <holdout.csv 2>/dev/null >piped.csv
+if cmp -s scored.csv piped.csv; then pass; else fail "predict stdin → stdout differs from file → file"; fi
+
 cut -d, -f1-20 holdout.csv >no-target.csv
 run "$CHURNML" predict --model models/logistic --input no-target.csv --output scored2.csv
 expect_status 0 "predict without the target column"
