@@ -24,7 +24,7 @@ class SqliteConnection final : public SqlConnection {
   }
 
   SqlDialect dialect() const override { return SqlDialect::kSqlite; }
-  std::string Describe() const override { return "sqlite:" + file_.string(); }
+  std::string Describe() const override { return "sqlite:" + file_.lexically_normal().string(); }
 
   Status Begin(TransactionMode mode) override {
     CHURNML_RETURN_IF_ERROR(
