@@ -233,6 +233,10 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const std::filesystem::
                                 ": XGBoost could not load the model: " + LastError());
   }
   CHURNML_RETURN_IF_ERROR(SetCommonParams(booster->handle, *options));
+  // A loaded model serves callers that bring their own parallelism (batch
+  // predict runs one worker per core): one XGBoost thread per call keeps
+  // OpenMP from oversubscribing the cores. Results do not depend on it.
+  CHURNML_RETURN_IF_ERROR(SetParam(booster->handle, "nthread", "1"));
   bst_ulong features = 0;
   CHURNML_XGB_CALL(XGBoosterGetNumFeature(booster->handle, &features), "reading the feature count");
   if (features == 0) return InvalidArgumentError(path.string() + ": model has no features");
