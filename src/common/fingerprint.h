@@ -1,5 +1,5 @@
 // Content fingerprints (XXH3-128) for data sets and artifacts: fast enough to
-// hash a training file on every run (>10 GB/s), stable across machines.
+// hash a training file on every run, stable across machines.
 #pragma once
 
 #include <cstdint>
