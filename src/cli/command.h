@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "models/model_registry.h"
 
 namespace churnml::cli {
 
@@ -25,6 +26,8 @@ struct GlobalOptions {
 
 struct CommandContext {
   GlobalOptions globals;
+  // The model kinds (logistic, xgboost), registered once in main().
+  ModelRegistry models;
   int exit_code = kExitOk;
 };
 

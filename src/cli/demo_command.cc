@@ -26,7 +26,7 @@ struct DemoFlags {
   uint64_t seed = 42;
 };
 
-Status RunDemoSteps(const DemoFlags& f) {
+Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
   fs::path dir = f.workdir;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -66,15 +66,14 @@ Status RunDemoSteps(const DemoFlags& f) {
     }
     TrainReport report;
     TrackedRun run;
-    CHURNML_RETURN_IF_ERROR(TrainTracked(options, tracking, BuiltinModels(), &report, &run));
+    CHURNML_RETURN_IF_ERROR(TrainTracked(options, tracking, models, &report, &run));
     versions.push_back(*run.version);
     Say("    test-split ROC AUC " + FormatFixed(*report.test_metrics.roc_auc, 4) + " in " +
         FormatFixed(report.timings.total, 2) + " s; run " + run.run_id + ", churn/" +
         std::to_string(*run.version));
 
     Say(std::string("4/5 evaluating ") + kind + " on " + new_csv);
-    CHURNML_ASSIGN_OR_RETURN(auto artifact,
-                             ModelArtifact::Load(run.artifact_path, BuiltinModels()));
+    CHURNML_ASSIGN_OR_RETURN(auto artifact, ModelArtifact::Load(run.artifact_path, models));
     EvaluateOptions eval_options;
     eval_options.data_path = new_csv;
     EvaluateReport eval;
@@ -89,7 +88,7 @@ Status RunDemoSteps(const DemoFlags& f) {
 
   fs::path scored = dir / "predictions.csv";
   Say("5/5 scoring " + new_csv + " with churn@champion (" + best.name + ") → " + scored.string());
-  CHURNML_ASSIGN_OR_RETURN(auto artifact, ModelArtifact::Load(champion, BuiltinModels()));
+  CHURNML_ASSIGN_OR_RETURN(auto artifact, ModelArtifact::Load(champion, models));
   PredictOptions predict;
   predict.input_path = new_csv;
   predict.output_path = scored;
@@ -127,7 +126,7 @@ void RegisterDemoCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--seed", flags->seed, "seed for data, split and models")->capture_default_str();
   cmd->callback([flags, &ctx] {
-    Status s = RunDemoSteps(*flags);
+    Status s = RunDemoSteps(*flags, ctx.models);
     ctx.exit_code = s.ok() ? kExitOk : ReportError(s);
   });
 }

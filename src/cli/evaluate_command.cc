@@ -23,8 +23,8 @@ struct EvaluateFlags {
   bool json = false;
 };
 
-int RunEvaluate(const EvaluateFlags& f, const GlobalOptions& globals) {
-  Result<std::shared_ptr<const ModelArtifact>> artifact = LoadModelRef(f.model, globals);
+int RunEvaluate(const EvaluateFlags& f, const CommandContext& ctx) {
+  Result<std::shared_ptr<const ModelArtifact>> artifact = LoadModelRef(f.model, ctx);
   if (!artifact.ok()) return ReportError(artifact.status());
   EvaluateOptions options;
   options.data_path = f.data;
@@ -68,7 +68,7 @@ void RegisterEvaluateCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--detailed", flags->detailed, "add the confusion matrix and per-class report");
   cmd->add_option("--output", flags->output, "also write the metrics as JSON to this file");
   cmd->add_flag("--json", flags->json, "print the metrics as JSON on stdout");
-  cmd->callback([flags, &ctx] { ctx.exit_code = RunEvaluate(*flags, ctx.globals); });
+  cmd->callback([flags, &ctx] { ctx.exit_code = RunEvaluate(*flags, ctx); });
 }
 
 }  // namespace churnml::cli

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   app.allow_config_extras(CLI::config_extras_mode::error);
 
   CommandContext ctx;
+  if (churnml::Status s = churnml::RegisterBuiltinModels(ctx.models); !s.ok()) {
+    return ReportError(s);
+  }
   app.add_option("--log-level", ctx.globals.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
   app.add_option("--store", ctx.globals.store,

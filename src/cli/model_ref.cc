@@ -6,19 +6,6 @@
 
 namespace churnml::cli {
 
-const ModelRegistry& BuiltinModels() {
-  static const ModelRegistry* registry = [] {
-    auto* r = new ModelRegistry();
-    Status s = RegisterBuiltinModels(*r);
-    if (!s.ok()) {
-      ReportError(s);
-      std::exit(kExitError);
-    }
-    return r;
-  }();
-  return *registry;
-}
-
 namespace {
 
 // NAME@ALIAS, or NAME/VERSION with a numeric version, that is not also an
@@ -38,14 +25,14 @@ bool IsRegistryRef(const std::string& ref) {
 }  // namespace
 
 Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref,
-                                                          const GlobalOptions& globals) {
-  if (!IsRegistryRef(ref)) return ModelArtifact::Load(ref, BuiltinModels());
+                                                          const CommandContext& ctx) {
+  if (!IsRegistryRef(ref)) return ModelArtifact::Load(ref, ctx.models);
   tracking::StoreOptions options;
-  options.uri = globals.store;
+  options.uri = ctx.globals.store;
   CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<tracking::TrackingStore> store,
                            tracking::TrackingStore::Open(options));
   CHURNML_ASSIGN_OR_RETURN(std::filesystem::path dir, store->ResolveModelUri(ref));
-  return ModelArtifact::Load(dir, BuiltinModels());
+  return ModelArtifact::Load(dir, ctx.models);
 }
 
 Result<Schema> LoadSchemaOption(const std::string& path) {

@@ -12,12 +12,10 @@
 
 namespace churnml::cli {
 
-// The model registry with every built-in kind, filled once at start-up.
-const ModelRegistry& BuiltinModels();
-
-// Loads the artifact `ref` names. NotFound names the reference.
+// Loads the artifact `ref` names (a directory, or NAME@ALIAS / NAME/VERSION
+// in ctx.globals.store). NotFound names the reference.
 Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref,
-                                                          const GlobalOptions& globals);
+                                                          const CommandContext& ctx);
 
 // Loads `--schema FILE`, or the built-in Telco schema when `path` is empty.
 Result<Schema> LoadSchemaOption(const std::string& path);

@@ -25,8 +25,8 @@ struct PredictFlags {
 
 std::string Seconds(double s) { return FormatFixed(s, 3); }
 
-int RunPredict(const PredictFlags& f, const GlobalOptions& globals) {
-  Result<std::shared_ptr<const ModelArtifact>> artifact = LoadModelRef(f.model, globals);
+int RunPredict(const PredictFlags& f, const CommandContext& ctx) {
+  Result<std::shared_ptr<const ModelArtifact>> artifact = LoadModelRef(f.model, ctx);
   if (!artifact.ok()) return ReportError(artifact.status());
   PredictOptions options;
   options.input_path = f.input;
@@ -92,7 +92,7 @@ void RegisterPredictCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--profile", flags->profile, "print time per stage and the slowest stage");
   cmd->add_flag("--json", flags->json, "print the summary as JSON on stdout");
-  cmd->callback([flags, &ctx] { ctx.exit_code = RunPredict(*flags, ctx.globals); });
+  cmd->callback([flags, &ctx] { ctx.exit_code = RunPredict(*flags, ctx); });
 }
 
 }  // namespace churnml::cli

@@ -109,7 +109,7 @@ void PrintIssues(const IssueList& issues) {
   }
 }
 
-int RunTrain(const CLI::App& cmd, const TrainFlags& f, const GlobalOptions& globals) {
+int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx) {
   TrainOptions options;
   options.data_path = f.data;
   Result<Schema> schema = LoadSchemaOption(f.schema);
@@ -144,16 +144,16 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const GlobalOptions& glob
   TrackedRun run;
   Status status;
   if (f.no_track) {
-    status = Train(options, BuiltinModels(), &report);
+    status = Train(options, ctx.models, &report);
   } else {
     TrackingOptions tracking;
-    tracking.store.uri = globals.store;
+    tracking.store.uri = ctx.globals.store;
     tracking.experiment = f.experiment;
     tracking.register_model = f.register_model;
     tracking.alias = f.alias;
     InterruptGuard guard(tracking.store);
     tracking.on_run_created = [&guard](const std::string& id) { guard.SetRun(id); };
-    status = TrainTracked(options, tracking, BuiltinModels(), &report, &run);
+    status = TrainTracked(options, tracking, ctx.models, &report, &run);
   }
   progress.Finish();
   if (!status.ok()) {
@@ -257,7 +257,7 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--min-child-weight", flags->min_child_weight, "minimum hessian in a leaf")
       ->group(xgb);
   cmd->add_option("--threads", flags->threads, "training threads (0 = all cores)")->group(xgb);
-  cmd->callback([cmd, flags, &ctx] { ctx.exit_code = RunTrain(*cmd, *flags, ctx.globals); });
+  cmd->callback([cmd, flags, &ctx] { ctx.exit_code = RunTrain(*cmd, *flags, ctx); });
 }
 
 }  // namespace churnml::cli
