@@ -238,7 +238,7 @@ Result<ModelVersion> TrackingStore::GetModelVersion(const std::string& model, in
   return NotFoundError(VersionName(model, version) + " not found in " + Describe());
 }
 
-Result<fs::path> TrackingStore::ResolveVersion(const std::string& model, int64_t version) {
+Result<ResolvedModel> TrackingStore::ResolveVersion(const std::string& model, int64_t version) {
   CHURNML_ASSIGN_OR_RETURN(
       SqlRows rows,
       connection_->Query("SELECT artifact_path FROM model_versions WHERE name = ? AND version = ?",
@@ -254,10 +254,11 @@ Result<fs::path> TrackingStore::ResolveVersion(const std::string& model, int64_t
                                    " is missing at " + path.string() +
                                    " (run `churnml store check`)");
   }
-  return path;
+  return ResolvedModel{model, version, path};
 }
 
-Result<fs::path> TrackingStore::ResolveAlias(const std::string& model, const std::string& alias) {
+Result<ResolvedModel> TrackingStore::ResolveAlias(const std::string& model,
+                                                  const std::string& alias) {
   if (alias == "latest") {
     CHURNML_ASSIGN_OR_RETURN(
         SqlRows rows,
@@ -292,13 +293,18 @@ Result<fs::path> TrackingStore::ResolveAlias(const std::string& model, const std
                                    VersionName(model, AsInt(rows[0][1])) + ") is missing at " +
                                    path.string() + " (run `churnml store check`)");
   }
-  return path;
+  return ResolvedModel{model, AsInt(rows[0][1]), path};
 }
 
 Result<fs::path> TrackingStore::ResolveModelUri(const std::string& ref) {
+  CHURNML_ASSIGN_OR_RETURN(ResolvedModel resolved, ResolveModel(ref));
+  return std::move(resolved.artifact_path);
+}
+
+Result<ResolvedModel> TrackingStore::ResolveModel(const std::string& ref) {
   std::error_code ec;
   if (ref.empty()) return InvalidArgumentError("model reference is empty");
-  if (fs::is_directory(ref, ec)) return fs::absolute(ref).lexically_normal();
+  if (fs::is_directory(ref, ec)) return ResolvedModel{"", 0, fs::absolute(ref).lexically_normal()};
   size_t at = ref.rfind('@');
   if (at != std::string::npos) {
     std::string model = ref.substr(0, at);

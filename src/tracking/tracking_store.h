@@ -128,6 +128,10 @@ class TrackingStore {
   // NAME@ALIAS, NAME@latest, NAME/VERSION, or an existing directory → the
   // artifact directory. NotFound names what is missing.
   Result<std::filesystem::path> ResolveModelUri(const std::string& ref);
+  // The same, with the model name and version the reference resolved to (a
+  // directory gives an empty name and version 0). Serving watches this to
+  // notice an alias that moved.
+  Result<ResolvedModel> ResolveModel(const std::string& ref);
 
   // --- maintenance --------------------------------------------------------
   Result<StoreCheckReport> Check(RepairMode mode);
@@ -147,8 +151,8 @@ class TrackingStore {
   Status LoadRunDetails(std::vector<Run>& runs);
   Result<std::vector<Run>> QueryRuns(const std::string& where, const std::vector<SqlValue>& params,
                                      const std::string& order, int64_t limit);
-  Result<std::filesystem::path> ResolveVersion(const std::string& model, int64_t version);
-  Result<std::filesystem::path> ResolveAlias(const std::string& model, const std::string& alias);
+  Result<ResolvedModel> ResolveVersion(const std::string& model, int64_t version);
+  Result<ResolvedModel> ResolveAlias(const std::string& model, const std::string& alias);
   Status CheckArtifacts(RepairMode mode, StoreCheckReport& report);
   void Checkpoint(std::string_view point) const;
 

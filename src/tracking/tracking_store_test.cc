@@ -341,6 +341,13 @@ TEST_P(TrackingStoreTest, RegistersVersionsMovesAliasesAndResolvesReferences) {
   EXPECT_EQ(*store->ResolveModelUri("churn/1"), Options().artifact_root / run1 / "model");
   EXPECT_EQ(*store->ResolveModelUri("churn@latest"), Options().artifact_root / run2 / "model");
   EXPECT_EQ(*store->ResolveModelUri(dir_.string()), dir_);
+  auto resolved = store->ResolveModel("churn@champion");
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  EXPECT_EQ(resolved->model, "churn");
+  EXPECT_EQ(resolved->version, 2);
+  EXPECT_EQ(resolved->artifact_path, Options().artifact_root / run2 / "model");
+  EXPECT_EQ(store->ResolveModel("churn/1")->version, 1);
+  EXPECT_EQ(store->ResolveModel(dir_.string())->version, 0);
   EXPECT_EQ(store->ResolveModelUri("churn/9").status().code(), StatusCode::kNotFound);
   EXPECT_THAT(store->ResolveModelUri("churn@prod").status().message(),
               HasSubstr("aliases: challenger, champion"));

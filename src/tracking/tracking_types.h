@@ -67,6 +67,13 @@ struct ModelVersion {
   std::vector<std::string> aliases;       // sorted
 };
 
+// What a model reference (NAME@ALIAS, NAME/VERSION, a directory) names.
+struct ResolvedModel {
+  std::string model;  // empty for a directory
+  int64_t version = 0;
+  std::filesystem::path artifact_path;
+};
+
 struct RegisteredModel {
   std::string name;
   int64_t created_ms = 0;
