@@ -1,0 +1,79 @@
+#include "serving/api/customer_record.h"
+
+#include <string>
+
+#include "data/validation_issue.h"
+
+namespace churnml::serving {
+
+std::string_view CustomerId(const Schema& schema, const CustomerRecord& record) {
+  const std::optional<size_t> id = schema.id_index();
+  if (!id || !record.has_customer_id || *id >= record.fields.size()) return {};
+  return record.fields[*id];
+}
+
+ApiError InvalidCustomerError(const CustomerRecord& record) {
+  // A problem with the whole record (no field name) becomes the message.
+  ApiError error{ApiErrorKind::kInvalidCustomer, "invalid customer", {}};
+  for (const FieldError& e : record.errors) {
+    if (e.field.empty()) {
+      error.message = e.message;
+    } else {
+      error.fields.push_back(e);
+    }
+  }
+  return error;
+}
+
+void ConvertCustomers(const RowConverter& converter, std::span<CustomerRecord> records,
+                      Dataset* out) {
+  const Schema& schema = converter.schema();
+  const std::optional<size_t> id = schema.id_index();
+  std::vector<std::string_view> views(schema.num_columns());
+  RowScratch scratch;
+  IssueList issues;
+  std::string index_text;
+  for (size_t i = 0; i < records.size(); ++i) {
+    CustomerRecord& record = records[i];
+    if (!record.ok()) continue;
+    if (record.fields.size() != views.size()) {
+      record.errors.push_back({"", "record does not match the model's schema"});
+      continue;
+    }
+    for (size_t c = 0; c < views.size(); ++c) views[c] = record.fields[c];
+    if (id && !record.has_customer_id) {
+      index_text = std::to_string(i);
+      views[*id] = index_text;
+    }
+    const int64_t row = static_cast<int64_t>(i) + 1;
+    const size_t before = issues.issues().size();
+    if (converter.Convert(views, row, out, &issues, &scratch)) continue;
+    for (size_t k = before; k < issues.issues().size(); ++k) {
+      const ValidationIssue& issue = issues.issues()[k];
+      std::string message = issue.message;
+      const std::string prefix = RowColumnPrefix(issue.row, issue.column);
+      if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+      record.errors.push_back({issue.column, std::move(message)});
+    }
+    if (record.errors.empty()) record.errors.push_back({"", "invalid customer"});
+    if (issues.issues().size() > 512) issues = IssueList();
+  }
+}
+
+ColumnLookup::ColumnLookup(const Schema& schema) {
+  for (const ColumnSpec& c : schema.columns()) {
+    if (!names_.empty()) expected_names_ += ", ";
+    expected_names_ += c.name;
+    names_.push_back(c.name);
+  }
+}
+
+std::optional<size_t> ColumnLookup::Find(std::string_view name, size_t hint) const {
+  if (hint < names_.size() && names_[hint] == name) return hint;
+  for (size_t c = 0; c < names_.size(); ++c) {
+    if (names_[c] == name) return c;
+  }
+  return std::nullopt;
+}
+
+}  // namespace churnml::serving

@@ -1,0 +1,151 @@
+#include "serving/api/json_parse.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace churnml::serving::internal {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// A SAX handler that accepts everything and remembers the first syntax
+// error; nlohmann reports errors to it instead of throwing. Used only to
+// locate the error when simdjson has already rejected a body (simdjson's
+// DOM parser reports an error code but no position).
+class ErrorLocator {
+ public:
+  using json = nlohmann::json;
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(json::number_integer_t) { return true; }
+  bool number_unsigned(json::number_unsigned_t) { return true; }
+  bool number_float(json::number_float_t, const json::string_t&) { return true; }
+  bool string(json::string_t&) { return true; }
+  bool binary(json::binary_t&) { return true; }
+  bool start_object(std::size_t) { return true; }
+  bool key(json::string_t&) { return true; }
+  bool end_object() { return true; }
+  bool start_array(std::size_t) { return true; }
+  bool end_array() { return true; }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& ex) {
+    found_ = true;
+    position_ = position;
+    reason_ = ex.what();
+    return false;
+  }
+
+  bool found() const { return found_; }
+  std::size_t position() const { return position_; }
+  // nlohmann's text without its "[json.exception...] parse error at line L,
+  // column C: " prefix (the byte offset says where).
+  std::string reason() const {
+    const size_t colon = reason_.find(": ");
+    return colon == std::string::npos ? reason_ : reason_.substr(colon + 2);
+  }
+
+ private:
+  bool found_ = false;
+  std::size_t position_ = 0;
+  std::string reason_;
+};
+
+// The shortest text that reads back as `v`.
+void AssignNumber(double v, std::string* out) {
+  char buf[32];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->assign(buf, static_cast<size_t>(ptr - buf));
+}
+
+template <typename Int>
+void AssignInt(Int v, std::string* out) {
+  char buf[24];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->assign(buf, static_cast<size_t>(ptr - buf));
+}
+
+}  // namespace
+
+// Converts one JSON value of column `spec` into `text`; returns the
+// problem, or "" when the value is acceptable.
+std::string ReadColumnValue(const ColumnSpec& spec, const element& value, std::string* text) {
+  const bool numeric = spec.type != ColumnType::kCategorical && spec.role != ColumnRole::kId;
+  switch (value.type()) {
+    case element_type::NULL_VALUE:
+      text->clear();
+      return "";
+    case element_type::STRING: {
+      text->assign(value.get_string().value_unsafe());  // the type is STRING
+      return "";
+    }
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE:
+      if (!numeric) return "expected a string, got a number";
+      if (value.type() == element_type::INT64) {
+        AssignInt(value.get_int64().value_unsafe(), text);
+      } else if (value.type() == element_type::UINT64) {
+        AssignInt(value.get_uint64().value_unsafe(), text);
+      } else {
+        const double v = value.get_double().value_unsafe();
+        if (spec.type == ColumnType::kInteger && std::nearbyint(v) != v) {
+          std::string shown;
+          AssignNumber(v, &shown);
+          return shown + " is not an integer";
+        }
+        AssignNumber(v, text);
+      }
+      return "";
+    default:
+      return std::string(numeric ? "expected a number, got " : "expected a string, got ") +
+             std::string(JsonTypeName(value));
+  }
+}
+
+ApiResult<simdjson::dom::element> ParseJson(std::string_view body) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const simdjson::error_code code = parser.parse(body.data(), body.size()).get(doc);
+  if (code == simdjson::SUCCESS) return doc;
+
+  ErrorLocator locator;
+  nlohmann::json::sax_parse(body.begin(), body.end(), &locator,
+                            nlohmann::json::input_format_t::json,
+                            /*strict=*/true, /*ignore_comments=*/false);
+  std::string message = "invalid JSON: ";
+  if (locator.found()) {
+    // nlohmann counts the bytes it read, including the offending one.
+    const size_t at = locator.position() > 0 ? locator.position() - 1 : 0;
+    message += locator.reason() + " at byte " + std::to_string(at);
+  } else {
+    message += simdjson::error_message(code);
+  }
+  return ApiError{ApiErrorKind::kInvalidJson, std::move(message), {}};
+}
+
+std::string_view JsonTypeName(const simdjson::dom::element& e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::ARRAY:
+      return "an array";
+    case simdjson::dom::element_type::OBJECT:
+      return "an object";
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      return "a number";
+    case simdjson::dom::element_type::STRING:
+      return "a string";
+    case simdjson::dom::element_type::BOOL:
+      return "a boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+  }
+  return "a value";
+}
+
+}  // namespace churnml::serving::internal

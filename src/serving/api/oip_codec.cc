@@ -1,0 +1,440 @@
+#include "serving/api/oip_codec.h"
+
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "common/strings.h"
+#include "serving/api/json_parse.h"
+#include "serving/api/json_writer.h"
+
+namespace churnml::serving {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// Messages kept in one error body; the rest are counted.
+constexpr size_t kMaxProblems = 20;
+// Element problems reported per input before "and N more".
+constexpr size_t kMaxElementProblems = 5;
+
+enum class DataKind { kBytes, kFloat, kInt };
+
+std::optional<DataKind> KindOf(std::string_view datatype) {
+  if (datatype == "BYTES") return DataKind::kBytes;
+  if (datatype == "FP64" || datatype == "FP32") return DataKind::kFloat;
+  for (std::string_view t :
+       {"INT64", "INT32", "INT16", "INT8", "UINT64", "UINT32", "UINT16", "UINT8"}) {
+    if (datatype == t) return DataKind::kInt;
+  }
+  return std::nullopt;
+}
+
+std::string_view DatatypeOf(const ColumnSpec& spec) {
+  if (spec.type == ColumnType::kCategorical || spec.role == ColumnRole::kId) return "BYTES";
+  return spec.type == ColumnType::kInteger ? "INT64" : "FP64";
+}
+
+class Problems {
+ public:
+  void Add(std::string message) {
+    ++count_;
+    if (list_.size() < kMaxProblems) list_.push_back(std::move(message));
+  }
+  bool empty() const { return count_ == 0; }
+  ApiError ToError() const {
+    std::string message = Join(list_, "; ");
+    if (count_ > list_.size()) {
+      message += "; and " + std::to_string(count_ - list_.size()) + " more";
+    }
+    return ApiError{ApiErrorKind::kInvalidInference, std::move(message), {}};
+  }
+
+ private:
+  std::vector<std::string> list_;
+  size_t count_ = 0;
+};
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string InputLabel(std::string_view name) { return "input " + Quoted(name); }
+
+// An input whose header (name, datatype, shape, data length) checked out.
+struct Input {
+  size_t column = 0;
+  DataKind kind = DataKind::kFloat;
+  std::string_view name;
+  std::vector<element> data;  // flattened
+};
+
+// Reads shape [N] or [N, 1]; returns N, or nullopt.
+std::optional<size_t> BatchSizeOf(const element& shape, std::string* shown) {
+  simdjson::dom::array dims;
+  if (shape.get_array().get(dims) != simdjson::SUCCESS) return std::nullopt;
+  std::vector<int64_t> values;
+  *shown = "[";
+  bool valid = true;
+  for (const element d : dims) {
+    int64_t v = 0;
+    if (!shown->empty() && shown->size() > 1) *shown += ", ";
+    if (d.get_int64().get(v) != simdjson::SUCCESS) {
+      *shown += "?";
+      valid = false;
+      continue;
+    }
+    *shown += std::to_string(v);
+    values.push_back(v);
+  }
+  *shown += "]";
+  if (!valid || values.empty() || values.size() > 2 || values[0] < 0) return std::nullopt;
+  if (values.size() == 2 && values[1] != 1) return std::nullopt;
+  return static_cast<size_t>(values[0]);
+}
+
+// Appends the elements of `data`, flattening one level of nested arrays.
+void Flatten(const simdjson::dom::array& data, std::vector<element>* out) {
+  out->clear();
+  for (const element e : data) {
+    simdjson::dom::array inner;
+    if (e.get_array().get(inner) == simdjson::SUCCESS) {
+      for (const element x : inner) out->push_back(x);
+    } else {
+      out->push_back(e);
+    }
+  }
+}
+
+// Checks one input object's members; on success fills `input`.
+bool ReadInputHeader(const Schema& schema, const ColumnLookup& lookup, size_t k,
+                     const element& value, Input* input, Problems* problems) {
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) {
+    problems->Add("inputs[" + std::to_string(k) + "] must be a JSON object, got " +
+                  std::string(internal::JsonTypeName(value)));
+    return false;
+  }
+  std::optional<element> shape_e, datatype_e, data_e;
+  std::string_view name;
+  if (object["name"].get_string().get(name) != simdjson::SUCCESS) {
+    problems->Add("inputs[" + std::to_string(k) + "]: \"name\" must be a string");
+    return false;
+  }
+  const std::string label = InputLabel(name);
+  bool ok = true;
+  for (const auto member : object) {
+    if (member.key == "name" || member.key == "parameters") continue;
+    if (member.key == "shape") {
+      shape_e = member.value;
+    } else if (member.key == "datatype") {
+      datatype_e = member.value;
+    } else if (member.key == "data") {
+      data_e = member.value;
+    } else {
+      problems->Add(label + ": unknown member " + Quoted(member.key) +
+                    " (expected name, shape, datatype, data, parameters)");
+      ok = false;
+    }
+  }
+  const std::optional<size_t> column = lookup.Find(name, 0);
+  if (!column) {
+    problems->Add("unknown " + label + " (expected inputs: " + lookup.expected_names() + ")");
+    return false;
+  }
+  const ColumnSpec& spec = schema.column(*column);
+  for (const auto& [member, what] :
+       {std::pair{&shape_e, "shape"}, std::pair{&datatype_e, "datatype"},
+        std::pair{&data_e, "data"}}) {
+    if (!member->has_value()) {
+      problems->Add(label + ": missing member \"" + what + "\"");
+      ok = false;
+    }
+  }
+  if (!ok) return false;
+
+  std::string_view datatype;
+  std::optional<DataKind> kind;
+  if (datatype_e->get_string().get(datatype) == simdjson::SUCCESS) kind = KindOf(datatype);
+  const std::string_view expected = DatatypeOf(spec);
+  const bool bytes_column = expected == "BYTES";
+  if (!kind || (*kind == DataKind::kBytes) != bytes_column) {
+    problems->Add(
+        label + ": datatype " +
+        (datatype.empty() ? std::string("(not a string)") : Quoted(datatype)) +
+        " does not fit the column (expected " +
+        (bytes_column ? std::string("BYTES") : std::string("FP64, FP32, INT64 or INT32")) + ")");
+    ok = false;
+  }
+  std::string shown;
+  const std::optional<size_t> n = BatchSizeOf(*shape_e, &shown);
+  if (!n) {
+    problems->Add(label + ": shape " + shown + " must be [N] or [N, 1]");
+    ok = false;
+  }
+  simdjson::dom::array data;
+  if (data_e->get_array().get(data) != simdjson::SUCCESS) {
+    problems->Add(label + ": \"data\" must be an array, got " +
+                  std::string(internal::JsonTypeName(*data_e)));
+    return false;
+  }
+  if (!ok) return false;
+  Flatten(data, &input->data);
+  if (input->data.size() != *n) {
+    problems->Add(label + ": data has " + std::to_string(input->data.size()) + " elements, shape " +
+                  shown + " holds " + std::to_string(*n));
+    return false;
+  }
+  input->column = *column;
+  input->kind = *kind;
+  input->name = name;
+  return true;
+}
+
+// Decodes the elements of one input into the records.
+void ReadInputData(const ColumnSpec& spec, const Input& input, std::vector<CustomerRecord>* records,
+                   Problems* problems) {
+  size_t bad = 0;
+  auto problem = [&](size_t i, const std::string& message) {
+    if (++bad <= kMaxElementProblems) {
+      problems->Add(InputLabel(input.name) + " element " + std::to_string(i) + ": " + message);
+    }
+  };
+  const bool required = spec.role == ColumnRole::kFeature && !spec.nullable;
+  for (size_t i = 0; i < input.data.size(); ++i) {
+    const element& e = input.data[i];
+    CustomerRecord& record = (*records)[i];
+    if (input.kind == DataKind::kInt && e.type() == element_type::DOUBLE) {
+      const double v = e.get_double().value_unsafe();
+      if (std::nearbyint(v) != v) {
+        problem(i, FormatDouble(v) + " is not an integer (datatype INT)");
+        continue;
+      }
+    }
+    std::string message = internal::ReadColumnValue(spec, e, &record.fields[input.column]);
+    if (!message.empty()) {
+      problem(i, message);
+      continue;
+    }
+    if (e.is_null() && required) {
+      problem(i, "null is not allowed (the column is not nullable)");
+      continue;
+    }
+    if (spec.role == ColumnRole::kId) record.has_customer_id = !e.is_null();
+  }
+  if (bad > kMaxElementProblems) {
+    problems->Add(InputLabel(input.name) + ": and " + std::to_string(bad - kMaxElementProblems) +
+                  " more bad elements");
+  }
+}
+
+void ReadOutputs(const element& value, InferRequest* request, Problems* problems) {
+  simdjson::dom::array outputs;
+  if (value.get_array().get(outputs) != simdjson::SUCCESS) {
+    problems->Add("\"outputs\" must be an array, got " +
+                  std::string(internal::JsonTypeName(value)));
+    return;
+  }
+  request->want_probability = false;
+  request->want_prediction = false;
+  size_t k = 0;
+  for (const element output : outputs) {
+    std::string_view name;
+    if (output["name"].get_string().get(name) != simdjson::SUCCESS) {
+      problems->Add("outputs[" + std::to_string(k) + "]: \"name\" must be a string");
+    } else if (name == kProbabilityOutput) {
+      request->want_probability = true;
+    } else if (name == kPredictionOutput) {
+      request->want_prediction = true;
+    } else {
+      problems->Add("unknown output " + Quoted(name) + " (expected probability, prediction)");
+    }
+    ++k;
+  }
+}
+
+}  // namespace
+
+OipCodec::OipCodec(const Schema& schema) : schema_(schema), lookup_(schema) {}
+
+ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body,
+                                                     size_t max_batch) const {
+  ApiResult<element> doc = internal::ParseJson(body);
+  if (!doc.ok()) return doc.error();
+  Problems problems;
+  simdjson::dom::object object;
+  if (doc->get_object().get(object) != simdjson::SUCCESS) {
+    problems.Add("request body must be a JSON object, got " +
+                 std::string(internal::JsonTypeName(*doc)));
+    return problems.ToError();
+  }
+  InferRequest request;
+  std::optional<simdjson::dom::array> inputs;
+  for (const auto member : object) {
+    if (member.key == "id") {
+      std::string_view id;
+      if (member.value.get_string().get(id) == simdjson::SUCCESS) {
+        request.id.assign(id);
+      } else {
+        problems.Add("\"id\" must be a string");
+      }
+    } else if (member.key == "parameters") {
+      if (!member.value.is_object()) problems.Add("\"parameters\" must be an object");
+    } else if (member.key == "inputs") {
+      simdjson::dom::array array;
+      if (member.value.get_array().get(array) == simdjson::SUCCESS) {
+        inputs = array;
+      } else {
+        problems.Add("\"inputs\" must be an array, got " +
+                     std::string(internal::JsonTypeName(member.value)));
+      }
+    } else if (member.key == "outputs") {
+      ReadOutputs(member.value, &request, &problems);
+    } else {
+      problems.Add("unknown member " + Quoted(member.key) +
+                   " (expected id, parameters, inputs, outputs)");
+    }
+  }
+  if (!inputs) {
+    if (problems.empty()) problems.Add("missing member \"inputs\"");
+    return problems.ToError();
+  }
+
+  std::vector<Input> read;
+  std::vector<int> input_of_column(schema_.num_columns(), -1);
+  std::optional<size_t> batch;
+  size_t k = 0;
+  for (const element value : *inputs) {
+    Input input;
+    if (ReadInputHeader(schema_, lookup_, k++, value, &input, &problems)) {
+      const std::string label = InputLabel(input.name);
+      if (input_of_column[input.column] >= 0) {
+        problems.Add(label + " appears more than once");
+        continue;
+      }
+      input_of_column[input.column] = static_cast<int>(read.size());
+      if (!batch) {
+        batch = input.data.size();
+      } else if (*batch != input.data.size()) {
+        problems.Add(label + ": batch size " + std::to_string(input.data.size()) +
+                     " differs from " + std::to_string(*batch) + " (" +
+                     InputLabel(read.front().name) + ")");
+        continue;
+      }
+      if (schema_.column(input.column).role == ColumnRole::kTarget) continue;  // ignored
+      read.push_back(std::move(input));
+    }
+  }
+  for (size_t c = 0; c < schema_.num_columns(); ++c) {
+    const ColumnSpec& spec = schema_.column(c);
+    if (spec.role == ColumnRole::kFeature && !spec.nullable && input_of_column[c] < 0) {
+      problems.Add("missing " + InputLabel(spec.name));
+    }
+  }
+  if (!problems.empty()) return problems.ToError();
+  const size_t n = batch.value_or(0);
+  if (n > max_batch) {
+    return ApiError{ApiErrorKind::kBatchTooLarge,
+                    "batch of " + FormatCount(static_cast<int64_t>(n)) + " exceeds the limit of " +
+                        FormatCount(static_cast<int64_t>(max_batch)),
+                    {}};
+  }
+  request.records.resize(n);
+  for (CustomerRecord& record : request.records) record.fields.resize(schema_.num_columns());
+  for (const Input& input : read) {
+    ReadInputData(schema_.column(input.column), input, &request.records, &problems);
+  }
+  if (!problems.empty()) return problems.ToError();
+  return request;
+}
+
+ApiError InvalidInferRowsError(std::span<const CustomerRecord> records) {
+  Problems problems;
+  for (size_t i = 0; i < records.size(); ++i) {
+    for (const FieldError& e : records[i].errors) {
+      problems.Add((e.field.empty() ? std::string() : InputLabel(e.field) + " ") + "element " +
+                   std::to_string(i) + ": " + e.message);
+    }
+  }
+  if (problems.empty()) problems.Add("invalid inputs");
+  return problems.ToError();
+}
+
+void EncodeInferResponse(std::string_view model_name, std::string_view model_version,
+                         const InferRequest& request, std::span<const Prediction> predictions,
+                         std::string* out) {
+  out->append("{\"model_name\":");
+  AppendJsonString(model_name, out);
+  out->append(",\"model_version\":");
+  AppendJsonString(model_version, out);
+  if (!request.id.empty()) {
+    out->append(",\"id\":");
+    AppendJsonString(request.id, out);
+  }
+  out->append(",\"outputs\":[");
+  const auto shape = [&] {
+    out->append(",\"shape\":[");
+    AppendJsonInt(static_cast<int64_t>(predictions.size()), out);
+    out->append("],\"data\":[");
+  };
+  if (request.want_probability) {
+    out->append("{\"name\":\"probability\",\"datatype\":\"FP64\"");
+    shape();
+    for (size_t i = 0; i < predictions.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonNumber(predictions[i].probability, out);
+    }
+    out->append("]}");
+  }
+  if (request.want_prediction) {
+    if (request.want_probability) out->push_back(',');
+    out->append("{\"name\":\"prediction\",\"datatype\":\"INT64\"");
+    shape();
+    for (size_t i = 0; i < predictions.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonInt(predictions[i].prediction, out);
+    }
+    out->append("]}");
+  }
+  out->append("]}");
+}
+
+void EncodeModelMetadata(const Schema& schema, std::string_view model_name,
+                         std::span<const std::string> versions, std::string* out) {
+  out->append("{\"name\":");
+  AppendJsonString(model_name, out);
+  out->append(",\"versions\":[");
+  for (size_t i = 0; i < versions.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(versions[i], out);
+  }
+  out->append("],\"platform\":\"churnml\",\"inputs\":[");
+  bool first = true;
+  for (size_t c : schema.feature_indices()) {
+    const ColumnSpec& spec = schema.column(c);
+    if (!first) out->push_back(',');
+    first = false;
+    out->append("{\"name\":");
+    AppendJsonString(spec.name, out);
+    out->append(",\"datatype\":");
+    AppendJsonString(DatatypeOf(spec), out);
+    out->append(",\"shape\":[-1]}");
+  }
+  out->append(
+      "],\"outputs\":[{\"name\":\"probability\",\"datatype\":\"FP64\",\"shape\":[-1]},"
+      "{\"name\":\"prediction\",\"datatype\":\"INT64\",\"shape\":[-1]}]}");
+}
+
+void EncodeServerMetadata(std::string_view server_version, std::string* out) {
+  out->append("{\"name\":\"churnml\",\"version\":");
+  AppendJsonString(server_version, out);
+  out->append(",\"extensions\":[]}");
+}
+
+void EncodeOipError(std::string_view message, std::string* out) {
+  out->append("{\"error\":");
+  AppendJsonString(message, out);
+  out->push_back('}');
+}
+
+}  // namespace churnml::serving

@@ -1,0 +1,90 @@
+// The Open Inference Protocol (KServe V2) REST bodies (docs/api.md):
+// POST /v2/models/{name}[/versions/{v}]/infer, GET /v2/models/{name}
+// (model metadata), GET /v2 (server metadata) and the {"error":...} body.
+//
+// An infer request carries one named input per schema column, all with
+// the same batch size N: shape [N] or [N, 1], data flattened in row-major
+// order (one level of nesting, [[a],[b]], is accepted too). Categorical
+// columns and customerID are BYTES (JSON strings); numeric and integer
+// columns are FP64, FP32, INT64 or INT32 (INT8/16, UINT8/16/32/64 too). A
+// null element is a missing value. customerID and nullable columns may be
+// left out; the target column is accepted and ignored. Every problem is
+// collected into one kInvalidInference error (400), each naming the input
+// and, for data, the element index.
+//
+// Thread safety: an OipCodec is immutable; Decode runs concurrently on any
+// number of threads.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/schema.h"
+#include "serving/api/api_error.h"
+#include "serving/api/customer_record.h"
+#include "serving/api/predict_codec.h"
+
+namespace churnml::serving {
+
+// The two outputs the model produces, by OIP name.
+inline constexpr std::string_view kProbabilityOutput = "probability";  // FP64
+inline constexpr std::string_view kPredictionOutput = "prediction";    // INT64
+
+struct InferRequest {
+  std::string id;  // echoed in the response; "" when the request had none
+  // One record per batch element, in order (decoded; run ConvertCustomers
+  // for the value checks).
+  std::vector<CustomerRecord> records;
+  // Requested outputs ("outputs" member); both when it is absent.
+  bool want_probability = true;
+  bool want_prediction = true;
+};
+
+class OipCodec {
+ public:
+  explicit OipCodec(const Schema& schema);
+
+  // Decodes an infer request. Errors: kInvalidJson (400); kBatchTooLarge
+  // (413) when N > max_batch; kInvalidInference (400) for everything else:
+  // body not an object, unknown or mistyped members, missing/unknown/
+  // duplicate input, wrong datatype, bad shape, data length != product of
+  // shape, batch sizes that differ, elements of the wrong JSON type.
+  ApiResult<InferRequest> DecodeInferRequest(std::string_view body, size_t max_batch) const;
+
+  const Schema& schema() const { return schema_; }
+
+ private:
+  Schema schema_;
+  ColumnLookup lookup_;
+};
+
+// After ConvertCustomers: a 400 naming the input and element of every
+// problem in `records` ("input \"tenure\" element 2: \"99\" is outside the
+// range [0, 72]"), the Open Inference Protocol having no per-row errors.
+// Precondition: at least one record has errors.
+ApiError InvalidInferRowsError(std::span<const CustomerRecord> records);
+
+// {"model_name","model_version","id"?,"outputs":[{"name":"probability",
+// "datatype":"FP64","shape":[N],"data":[...]},{"name":"prediction",
+// "datatype":"INT64","shape":[N],"data":[...]}]} appended to `out`, with
+// the outputs the request asked for; "id" only when the request had one.
+void EncodeInferResponse(std::string_view model_name, std::string_view model_version,
+                         const InferRequest& request, std::span<const Prediction> predictions,
+                         std::string* out);
+
+// {"name","versions":[...],"platform":"churnml","inputs":[{"name",
+// "datatype","shape":[-1]}...],"outputs":[...]}: one input per feature
+// column (BYTES for categorical, INT64 for integer, FP64 for numeric).
+void EncodeModelMetadata(const Schema& schema, std::string_view model_name,
+                         std::span<const std::string> versions, std::string* out);
+
+// {"name":"churnml","version":<server_version>,"extensions":[]}.
+void EncodeServerMetadata(std::string_view server_version, std::string* out);
+
+// {"error":<message>}.
+void EncodeOipError(std::string_view message, std::string* out);
+
+}  // namespace churnml::serving

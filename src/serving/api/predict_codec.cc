@@ -1,0 +1,220 @@
+#include "serving/api/predict_codec.h"
+
+#include <string>
+
+#include "common/strings.h"
+#include "serving/api/json_parse.h"
+#include "serving/api/json_writer.h"
+
+namespace churnml::serving {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// Fills `record` from one customer object. Every problem goes to
+// record->errors.
+void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
+                    const simdjson::dom::object& object, CustomerRecord* record) {
+  const size_t n = schema.num_columns();
+  record->fields.resize(n);
+  for (std::string& f : record->fields) f.clear();
+  record->has_customer_id = false;
+  record->errors.clear();
+  // 0 = absent, 1 = null, 2 = value.
+  std::vector<uint8_t> seen(n, 0);
+  size_t hint = 0;
+  for (const auto field : object) {
+    const std::string_view key = field.key;
+    const std::optional<size_t> c = lookup.Find(key, hint);
+    if (!c) {
+      record->errors.push_back(
+          {std::string(key), "unknown field (expected fields: " + lookup.expected_names() + ")"});
+      continue;
+    }
+    hint = *c + 1;
+    if (seen[*c] != 0) {
+      record->errors.push_back({std::string(key), "field appears more than once"});
+      continue;
+    }
+    const ColumnSpec& spec = schema.column(*c);
+    seen[*c] = field.value.is_null() ? 1 : 2;
+    if (spec.role == ColumnRole::kTarget) continue;  // accepted and ignored
+    std::string problem = internal::ReadColumnValue(spec, field.value, &record->fields[*c]);
+    if (!problem.empty()) {
+      record->errors.push_back({std::string(key), std::move(problem)});
+      continue;
+    }
+    if (spec.role == ColumnRole::kId) record->has_customer_id = seen[*c] == 2;
+  }
+  for (size_t c = 0; c < n; ++c) {
+    const ColumnSpec& spec = schema.column(c);
+    if (spec.role != ColumnRole::kFeature || spec.nullable || seen[c] == 2) continue;
+    record->errors.push_back({spec.name, seen[c] == 1
+                                             ? "null is not allowed (the field is not nullable)"
+                                             : "required field is missing"});
+  }
+}
+
+std::string NotAnObject(std::string_view what, const element& e) {
+  return std::string(what) + " must be a JSON object, got " +
+         std::string(internal::JsonTypeName(e));
+}
+
+// A record-level problem is a FieldError with an empty field name.
+std::string_view RecordProblem(const CustomerRecord& record) {
+  for (const FieldError& e : record.errors) {
+    if (e.field.empty()) return e.message;
+  }
+  return "invalid customer";
+}
+
+void AppendNamedFieldErrors(const CustomerRecord& record, std::string* out) {
+  std::vector<FieldError> named;
+  named.reserve(record.errors.size());
+  for (const FieldError& e : record.errors) {
+    if (!e.field.empty()) named.push_back(e);
+  }
+  AppendFieldErrors(named, out);
+}
+
+void AppendCustomerId(const Schema& schema, const CustomerRecord& record, std::string* out) {
+  out->append("\"customerID\":");
+  if (record.has_customer_id) {
+    AppendJsonString(CustomerId(schema, record), out);
+  } else {
+    out->append("null");
+  }
+}
+
+void AppendModel(const ModelInfo& model, std::string* out) {
+  out->append("\"model\":");
+  AppendJsonString(model.name, out);
+  out->append(",\"version\":");
+  AppendJsonString(model.version, out);
+  if (!model.fallback.empty()) {
+    out->append(",\"fallback\":");
+    AppendJsonString(model.fallback, out);
+  }
+}
+
+}  // namespace
+
+PredictCodec::PredictCodec(const Schema& schema) : schema_(schema), lookup_(schema) {}
+
+ApiResult<CustomerRecord> PredictCodec::DecodePredict(std::string_view body) const {
+  ApiResult<element> doc = internal::ParseJson(body);
+  if (!doc.ok()) return doc.error();
+  simdjson::dom::object object;
+  if (doc->get_object().get(object) != simdjson::SUCCESS) {
+    return ApiError{ApiErrorKind::kInvalidRequest, NotAnObject("request body", *doc), {}};
+  }
+  CustomerRecord record;
+  DecodeCustomer(schema_, lookup_, object, &record);
+  if (!record.ok()) return InvalidCustomerError(record);
+  return record;
+}
+
+ApiResult<std::vector<CustomerRecord>> PredictCodec::DecodeBatch(std::string_view body,
+                                                                 size_t max_batch) const {
+  ApiResult<element> doc = internal::ParseJson(body);
+  if (!doc.ok()) return doc.error();
+  simdjson::dom::object object;
+  if (doc->get_object().get(object) != simdjson::SUCCESS) {
+    return ApiError{ApiErrorKind::kInvalidRequest, NotAnObject("request body", *doc), {}};
+  }
+  simdjson::dom::array customers;
+  bool found = false;
+  for (const auto member : object) {
+    if (member.key != "customers") {
+      return ApiError{ApiErrorKind::kInvalidRequest,
+                      "unknown member \"" + std::string(member.key) + "\" (expected \"customers\")",
+                      {}};
+    }
+    if (found) {
+      return ApiError{ApiErrorKind::kInvalidRequest, "\"customers\" appears more than once", {}};
+    }
+    found = true;
+    if (member.value.get_array().get(customers) != simdjson::SUCCESS) {
+      return ApiError{ApiErrorKind::kInvalidRequest,
+                      "\"customers\" must be an array, got " +
+                          std::string(internal::JsonTypeName(member.value)),
+                      {}};
+    }
+  }
+  if (!found) {
+    return ApiError{ApiErrorKind::kInvalidRequest, "missing member \"customers\"", {}};
+  }
+  const size_t count = customers.size();
+  if (count > max_batch) {
+    return ApiError{ApiErrorKind::kBatchTooLarge,
+                    "batch of " + FormatCount(static_cast<int64_t>(count)) +
+                        " customers exceeds the limit of " +
+                        FormatCount(static_cast<int64_t>(max_batch)),
+                    {}};
+  }
+  std::vector<CustomerRecord> records(count);
+  size_t i = 0;
+  for (const element e : customers) {
+    CustomerRecord& record = records[i++];
+    simdjson::dom::object customer;
+    if (e.get_object().get(customer) != simdjson::SUCCESS) {
+      record.fields.assign(schema_.num_columns(), std::string());
+      record.errors.push_back({"", NotAnObject("customer", e)});
+      continue;
+    }
+    DecodeCustomer(schema_, lookup_, customer, &record);
+  }
+  return records;
+}
+
+void EncodePrediction(const Schema& schema, const CustomerRecord& record,
+                      const Prediction& prediction, const ModelInfo& model, std::string* out) {
+  out->push_back('{');
+  AppendCustomerId(schema, record, out);
+  out->append(",\"probability\":");
+  AppendJsonNumber(prediction.probability, out);
+  out->append(",\"prediction\":");
+  AppendJsonInt(prediction.prediction, out);
+  out->push_back(',');
+  AppendModel(model, out);
+  out->push_back('}');
+}
+
+void EncodeBatch(const Schema& schema, std::span<const CustomerRecord> records,
+                 std::span<const Prediction> predictions, const ModelInfo& model,
+                 std::string* out) {
+  out->push_back('{');
+  AppendModel(model, out);
+  out->append(",\"results\":[");
+  size_t next = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const CustomerRecord& record = records[i];
+    if (i > 0) out->push_back(',');
+    out->push_back('{');
+    if (record.ok() && next < predictions.size()) {
+      const Prediction& p = predictions[next++];
+      AppendCustomerId(schema, record, out);
+      out->append(",\"probability\":");
+      AppendJsonNumber(p.probability, out);
+      out->append(",\"prediction\":");
+      AppendJsonInt(p.prediction, out);
+    } else {
+      if (record.has_customer_id) {
+        AppendCustomerId(schema, record, out);
+        out->push_back(',');
+      }
+      out->append("\"index\":");
+      AppendJsonInt(static_cast<int64_t>(i), out);
+      out->append(",\"error\":");
+      AppendJsonString(record.ok() ? "no prediction" : RecordProblem(record), out);
+      out->push_back(',');
+      AppendNamedFieldErrors(record, out);
+    }
+    out->push_back('}');
+  }
+  out->append("]}");
+}
+
+}  // namespace churnml::serving

@@ -1,0 +1,262 @@
+#include "serving/api/predict_codec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "data/row_converter.h"
+#include "data/schema.h"
+
+namespace churnml::serving {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// One valid Telco customer, without the closing brace so tests can add fields.
+constexpr std::string_view kCustomerOpen =
+    R"({"customerID":"7590-VHVEG","gender":"Female","SeniorCitizen":0,"Partner":"Yes",)"
+    R"("Dependents":"No","tenure":1,"PhoneService":"No","MultipleLines":"No phone service",)"
+    R"("InternetService":"DSL","OnlineSecurity":"No","OnlineBackup":"Yes",)"
+    R"("DeviceProtection":"No","TechSupport":"No","StreamingTV":"No","StreamingMovies":"No",)"
+    R"("Contract":"Month-to-month","PaperlessBilling":"Yes","PaymentMethod":"Electronic check",)"
+    R"("MonthlyCharges":29.85,"TotalCharges":"29.85")";
+
+std::string Customer(std::string_view extra = "") {
+  return std::string(kCustomerOpen) + std::string(extra) + "}";
+}
+
+// Replaces the first occurrence of `from` in `s`.
+std::string Replace(std::string s, std::string_view from, std::string_view to) {
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+class PredictCodecTest : public ::testing::Test {
+ protected:
+  const Schema& schema_ = Schema::Telco();
+  PredictCodec codec_{schema_};
+  RowConverter converter_ = RowConverter::ForSchema(schema_, TargetPolicy::kIgnore);
+
+  std::vector<FieldError> DecodeErrors(const std::string& body) {
+    ApiResult<CustomerRecord> r = codec_.DecodePredict(body);
+    EXPECT_FALSE(r.ok()) << body;
+    if (r.ok()) return {};
+    EXPECT_EQ(r.error().kind, ApiErrorKind::kInvalidCustomer) << r.error().message;
+    EXPECT_EQ(r.error().http_status(), 422);
+    return r.error().fields;
+  }
+};
+
+TEST_F(PredictCodecTest, DecodesOneCustomerIntoSchemaOrderedText) {
+  ApiResult<CustomerRecord> r = codec_.DecodePredict(Customer());
+  ASSERT_TRUE(r.ok()) << r.error().ToJson();
+  EXPECT_TRUE(r->ok());
+  EXPECT_EQ(CustomerId(schema_, *r), "7590-VHVEG");
+  EXPECT_EQ(r->fields[*schema_.IndexOf("tenure")], "1");
+  EXPECT_EQ(r->fields[*schema_.IndexOf("MonthlyCharges")], "29.85");
+  EXPECT_EQ(r->fields[*schema_.IndexOf("TotalCharges")], "29.85");
+  EXPECT_EQ(r->fields[*schema_.IndexOf("PaymentMethod")], "Electronic check");
+
+  std::vector<CustomerRecord> records = {*r};
+  Dataset data(schema_);
+  ConvertCustomers(converter_, records, &data);
+  ASSERT_TRUE(records[0].ok());
+  ASSERT_EQ(data.num_rows(), 1u);
+  EXPECT_EQ(data.ids()[0], "7590-VHVEG");
+  EXPECT_DOUBLE_EQ(data.column(*schema_.IndexOf("MonthlyCharges")).numbers[0], 29.85);
+}
+
+TEST_F(PredictCodecTest, CustomerIdIsOptionalAndTargetIsIgnored) {
+  std::string body = Replace(Customer(R"(,"Churn":"No")"), R"("customerID":"7590-VHVEG",)", "");
+  ApiResult<CustomerRecord> r = codec_.DecodePredict(body);
+  ASSERT_TRUE(r.ok()) << r.error().ToJson();
+  EXPECT_FALSE(r->has_customer_id);
+  EXPECT_EQ(CustomerId(schema_, *r), "");
+  std::vector<CustomerRecord> records = {*r};
+  Dataset data(schema_);
+  ConvertCustomers(converter_, records, &data);
+  EXPECT_TRUE(records[0].ok());
+  EXPECT_EQ(data.num_rows(), 1u);
+
+  std::string out;
+  EncodePrediction(schema_, records[0], {0.25, 0}, {"churn", "3", ""}, &out);
+  EXPECT_EQ(
+      out,
+      R"({"customerID":null,"probability":0.25,"prediction":0,"model":"churn","version":"3"})");
+}
+
+TEST_F(PredictCodecTest, NumericColumnsAcceptNumbersNumericStringsAndBlankForNullable) {
+  std::string body = Replace(Customer(), R"("TotalCharges":"29.85")", R"("TotalCharges":" ")");
+  body = Replace(body, R"("tenure":1)", R"("tenure":"12")");
+  body = Replace(body, R"("SeniorCitizen":0)", R"("SeniorCitizen":1.0)");
+  ApiResult<CustomerRecord> r = codec_.DecodePredict(body);
+  ASSERT_TRUE(r.ok()) << r.error().ToJson();
+  EXPECT_EQ(r->fields[*schema_.IndexOf("tenure")], "12");
+  EXPECT_EQ(r->fields[*schema_.IndexOf("SeniorCitizen")], "1");
+  std::vector<CustomerRecord> records = {*r};
+  Dataset data(schema_);
+  ConvertCustomers(converter_, records, &data);
+  ASSERT_TRUE(records[0].ok());
+  EXPECT_TRUE(std::isnan(data.column(*schema_.IndexOf("TotalCharges")).numbers[0]));
+
+  std::string null_total =
+      Replace(Customer(), R"("TotalCharges":"29.85")", R"("TotalCharges":null)");
+  EXPECT_TRUE(codec_.DecodePredict(null_total).ok());
+}
+
+TEST_F(PredictCodecTest, CollectsEveryTypeError) {
+  std::string body = Replace(Customer(), R"("tenure":1)", R"("tenure":1.5)");
+  body = Replace(body, R"("gender":"Female")", R"("gender":3)");
+  body = Replace(body, R"("MonthlyCharges":29.85)", R"("MonthlyCharges":true)");
+  body = Replace(body, R"("Partner":"Yes")", R"("Partner":["Yes"])");
+  body = Replace(body, R"("Dependents":"No")", R"("Dependents":null)");
+  body = Replace(body, R"("customerID":"7590-VHVEG")", R"("customerID":{})");
+  EXPECT_THAT(
+      DecodeErrors(body),
+      ElementsAre(FieldError{"customerID", "expected a string, got an object"},
+                  FieldError{"gender", "expected a string, got a number"},
+                  FieldError{"Partner", "expected a string, got an array"},
+                  FieldError{"tenure", "1.5 is not an integer"},
+                  FieldError{"MonthlyCharges", "expected a number, got a boolean"},
+                  FieldError{"Dependents", "null is not allowed (the field is not nullable)"}));
+}
+
+TEST_F(PredictCodecTest, UnknownDuplicateAndMissingFields) {
+  std::string body =
+      Replace(Customer(R"(,"tenur":3,"gender":"Male")"), R"("Contract":"Month-to-month",)", "");
+  std::vector<FieldError> errors = DecodeErrors(body);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].field, "tenur");
+  EXPECT_THAT(errors[0].message, HasSubstr("unknown field (expected fields: customerID, gender,"));
+  EXPECT_EQ(errors[1], (FieldError{"gender", "field appears more than once"}));
+  EXPECT_EQ(errors[2], (FieldError{"Contract", "required field is missing"}));
+}
+
+TEST_F(PredictCodecTest, SchemaValueErrorsComeFromTheConverterWithFieldNames) {
+  std::string body = Replace(Customer(), R"("tenure":1)", R"("tenure":99)");
+  body = Replace(body, R"("Contract":"Month-to-month")", R"("Contract":"Weekly")");
+  body = Replace(body, R"("TotalCharges":"29.85")", R"("TotalCharges":"abc")");
+  ApiResult<CustomerRecord> r = codec_.DecodePredict(body);
+  ASSERT_TRUE(r.ok());
+  std::vector<CustomerRecord> records = {*r};
+  Dataset data(schema_);
+  ConvertCustomers(converter_, records, &data);
+  EXPECT_EQ(data.num_rows(), 0u);
+  ASSERT_EQ(records[0].errors.size(), 3u);
+  EXPECT_EQ(records[0].errors[0].field, "tenure");
+  EXPECT_EQ(records[0].errors[0].message, "\"99\" is outside the range [0, 72]");
+  EXPECT_EQ(records[0].errors[1].field, "Contract");
+  EXPECT_THAT(records[0].errors[1].message, HasSubstr("\"Weekly\" is not an allowed value"));
+  EXPECT_EQ(records[0].errors[2], (FieldError{"TotalCharges", "\"abc\" is not a number"}));
+
+  ApiError error = InvalidCustomerError(records[0]);
+  EXPECT_EQ(error.http_status(), 422);
+  EXPECT_THAT(
+      error.ToJson(),
+      HasSubstr(
+          R"({"error":"invalid customer","fields":[{"field":"tenure","message":"\"99\" is outside the range [0, 72]"},)"));
+}
+
+TEST_F(PredictCodecTest, InvalidJsonIs400WithBytePosition) {
+  ApiResult<CustomerRecord> r = codec_.DecodePredict(R"({"tenure": tru})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ApiErrorKind::kInvalidJson);
+  EXPECT_EQ(r.error().http_status(), 400);
+  EXPECT_THAT(r.error().message, HasSubstr("invalid JSON: "));
+  EXPECT_THAT(r.error().message, HasSubstr(" at byte 14"));
+  EXPECT_EQ(r.error().ToJson().rfind("{\"error\":\"invalid JSON: ", 0), 0u);
+
+  ApiResult<CustomerRecord> empty = codec_.DecodePredict("");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().kind, ApiErrorKind::kInvalidJson);
+}
+
+TEST_F(PredictCodecTest, NonObjectBodyIs422) {
+  ApiResult<CustomerRecord> r = codec_.DecodePredict("[1,2]");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ApiErrorKind::kInvalidRequest);
+  EXPECT_EQ(r.error().http_status(), 422);
+  EXPECT_EQ(r.error().ToJson(), R"({"error":"request body must be a JSON object, got an array"})");
+}
+
+TEST_F(PredictCodecTest, BatchGivesPerRowResults) {
+  std::string bad = Replace(Customer(), R"("tenure":1)", R"("tenure":"x")");
+  bad = Replace(bad, R"("customerID":"7590-VHVEG")", R"("customerID":"BAD-1")");
+  std::string wrong_type = Replace(Customer(), R"("gender":"Female")", R"("gender":false)");
+  std::string body = R"({"customers":[)" + Customer() + "," + bad + ",42," + wrong_type + "]}";
+  ApiResult<std::vector<CustomerRecord>> r = codec_.DecodeBatch(body, 100);
+  ASSERT_TRUE(r.ok()) << r.error().ToJson();
+  std::vector<CustomerRecord>& records = *r;
+  ASSERT_EQ(records.size(), 4u);
+  Dataset data(schema_);
+  ConvertCustomers(converter_, records, &data);
+  EXPECT_EQ(data.num_rows(), 1u);
+  EXPECT_TRUE(records[0].ok());
+  EXPECT_FALSE(records[1].ok());
+  EXPECT_FALSE(records[2].ok());
+  EXPECT_FALSE(records[3].ok());
+
+  std::string out;
+  std::vector<Prediction> predictions = {{0.625, 1}};
+  EncodeBatch(schema_, records, predictions, {"churn", "7", "prior"}, &out);
+  EXPECT_EQ(out,
+            R"({"model":"churn","version":"7","fallback":"prior","results":[)"
+            R"({"customerID":"7590-VHVEG","probability":0.625,"prediction":1},)"
+            R"({"customerID":"BAD-1","index":1,"error":"invalid customer","fields":[)"
+            R"({"field":"tenure","message":"\"x\" is not an integer"}]},)"
+            R"({"index":2,"error":"customer must be a JSON object, got a number","fields":[]},)"
+            R"({"customerID":"7590-VHVEG","index":3,"error":"invalid customer","fields":[)"
+            R"({"field":"gender","message":"expected a string, got a boolean"}]}]})");
+}
+
+TEST_F(PredictCodecTest, BatchRequestErrors) {
+  auto kind_of = [&](std::string_view body, size_t max) {
+    ApiResult<std::vector<CustomerRecord>> r = codec_.DecodeBatch(body, max);
+    EXPECT_FALSE(r.ok()) << body;
+    return r.ok() ? std::pair{ApiErrorKind::kInvalidRequest, std::string("ok")}
+                  : std::pair{r.error().kind, r.error().message};
+  };
+  EXPECT_EQ(kind_of("{}", 10),
+            std::pair(ApiErrorKind::kInvalidRequest, std::string("missing member \"customers\"")));
+  EXPECT_EQ(kind_of(R"({"customers":{}})", 10),
+            std::pair(ApiErrorKind::kInvalidRequest,
+                      std::string("\"customers\" must be an array, got an object")));
+  EXPECT_EQ(kind_of(R"({"customers":[],"x":1})", 10),
+            std::pair(ApiErrorKind::kInvalidRequest,
+                      std::string("unknown member \"x\" (expected \"customers\")")));
+  EXPECT_EQ(kind_of(R"("customers")", 10),
+            std::pair(ApiErrorKind::kInvalidRequest,
+                      std::string("request body must be a JSON object, got a string")));
+  EXPECT_EQ(kind_of(R"({"customers":[{},{},{}]})", 2),
+            std::pair(ApiErrorKind::kBatchTooLarge,
+                      std::string("batch of 3 customers exceeds the limit of 2")));
+  EXPECT_EQ(kind_of(R"({"customers":[)", 2).first, ApiErrorKind::kInvalidJson);
+
+  ApiResult<std::vector<CustomerRecord>> big = codec_.DecodeBatch(R"({"customers":[{},{},{}]})", 2);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().http_status(), 413);
+
+  ApiResult<std::vector<CustomerRecord>> empty = codec_.DecodeBatch(R"({"customers":[]})", 2);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST_F(PredictCodecTest, EncoderEscapesAndPrintsRoundTrippableNumbers) {
+  std::string body =
+      Replace(Customer(), R"("customerID":"7590-VHVEG")", R"("customerID":"a\"b\\c\n\u0001")");
+  ApiResult<CustomerRecord> r = codec_.DecodePredict(body);
+  ASSERT_TRUE(r.ok());
+  std::string out;
+  EncodePrediction(schema_, *r, {0.1 + 0.2, 1}, {"m", "v", "previous_version"}, &out);
+  EXPECT_EQ(out,
+            R"({"customerID":"a\"b\\c\n\u0001","probability":0.30000000000000004,"prediction":1,)"
+            R"("model":"m","version":"v","fallback":"previous_version"})");
+}
+
+}  // namespace
+}  // namespace churnml::serving
