@@ -1,0 +1,314 @@
+#include "serving/http/http_connection.h"
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <exception>
+
+#include "serving/http/http_worker.h"
+#include "serving/http/response_head.h"
+
+namespace churnml::serving {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::uint32_t kMaxHeaderBytes = 16 * 1024;
+// After a final response, how long unread input is drained before the socket
+// closes (closing with unread input sends a reset that can destroy the
+// response before the client reads it).
+constexpr std::chrono::milliseconds kMaxLinger{2000};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+Connection::TimePoint Now() { return std::chrono::steady_clock::now(); }
+
+}  // namespace
+
+Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
+    : worker_(worker), state_(worker.state()), socket_(std::move(socket)) {}
+
+Connection::~Connection() {
+  worker_.Unregister(this);
+  state_.active_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::Start() {
+  worker_.Register(this);
+  error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  const auto endpoint = socket_.remote_endpoint(ec);
+  if (!ec) {
+    remote_address_ = endpoint.address().to_string();
+    remote_address_.push_back(':');
+    remote_address_.append(std::to_string(endpoint.port()));
+  }
+  BeginRequest();
+}
+
+void Connection::BeginRequest() {
+  storage_.Clear();
+  storage_.body_limit = state_.options.max_body_bytes;
+  parser_.emplace(storage_);
+  parser_->header_limit(kMaxHeaderBytes);
+  parser_->body_limit(state_.options.max_body_bytes);
+  parser_->eager(true);
+  header_done_ = false;
+  if (buffer_.size() > 0) {
+    StartTiming();
+    Parse();
+    return;
+  }
+  if (state_.stopping.load(std::memory_order_relaxed)) {
+    Close();
+    return;
+  }
+  phase_ = Phase::kIdle;
+  deadline_ = Now() + state_.options.idle_timeout;
+  Read();
+}
+
+void Connection::StartTiming() {
+  phase_ = Phase::kReading;
+  request_start_ = Now();
+  deadline_ = request_start_ + state_.options.header_timeout;
+}
+
+void Connection::Read() {
+  socket_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+                            self->OnRead(ec, bytes);
+                          });
+}
+
+void Connection::OnRead(const error_code& ec, std::size_t bytes) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {
+    // EOF between requests is the normal end of a keep-alive connection;
+    // EOF or an error mid-request leaves no one to answer.
+    Close();
+    return;
+  }
+  buffer_.commit(bytes);
+  if (phase_ == Phase::kLingering) {
+    buffer_.consume(buffer_.size());
+    Read();
+    return;
+  }
+  if (phase_ == Phase::kIdle) StartTiming();
+  Parse();
+}
+
+void Connection::Parse() {
+  while (true) {
+    if (buffer_.size() == 0) {
+      Read();
+      return;
+    }
+    error_code ec;
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      if (OnHeaderDone()) return;
+      Read();
+      return;
+    }
+    if (ec) {
+      FailRequest(ec);
+      return;
+    }
+    if (parser_->is_done()) {
+      Dispatch();
+      return;
+    }
+    if (OnHeaderDone()) return;
+    if (used == 0) {
+      Read();
+      return;
+    }
+  }
+}
+
+bool Connection::OnHeaderDone() {
+  if (header_done_ || !parser_->is_header_done()) return false;
+  header_done_ = true;
+  deadline_ = Now() + state_.options.read_timeout;
+  if (!storage_.expect_continue || storage_.version < 11 || parser_->is_done()) return false;
+  phase_ = Phase::kContinue;
+  asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self = shared_from_this()](const error_code& ec, std::size_t) {
+                      if (self->phase_ == Phase::kClosed) return;
+                      if (ec) {
+                        self->Close();
+                        return;
+                      }
+                      self->phase_ = Phase::kReading;
+                      self->Parse();
+                    });
+  return true;
+}
+
+void Connection::FillRequestLine() {
+  request_.headers.clear();
+  request_.params.clear();
+  request_.route = {};
+  request_.body = {};
+  request_.query = {};
+  request_.remote_address = remote_address_;
+  request_.version = storage_.version;
+  if (!storage_.request_line_seen) {
+    request_.method = {};
+    request_.target = {};
+    request_.path = {};
+    return;
+  }
+  request_.method = storage_.View(storage_.method);
+  request_.target = storage_.View(storage_.target);
+  const std::size_t question = request_.target.find('?');
+  if (question == std::string_view::npos) {
+    request_.path = request_.target;
+  } else {
+    request_.path = request_.target.substr(0, question);
+    request_.query = request_.target.substr(question + 1);
+  }
+}
+
+void Connection::Dispatch() {
+  FillRequestLine();
+  request_.body = storage_.body;
+  for (const auto& [name, value] : storage_.fields) {
+    request_.headers.push_back(HttpField{storage_.View(name), storage_.View(value)});
+  }
+  const std::string_view client_id = request_.Header("X-Request-Id");
+  if (IsSaneRequestId(client_id)) {
+    request_id_.assign(client_id);
+  } else {
+    worker_.NextRequestId(request_id_);
+  }
+  request_.request_id = request_id_;
+  response_.Reset();
+  try {
+    state_.handler(request_, response_);
+  } catch (const std::exception&) {
+    response_.Reset();
+    response_.SetError(500, "internal error");
+  } catch (...) {
+    response_.Reset();
+    response_.SetError(500, "internal error");
+  }
+  keep_alive_ = parser_->keep_alive() && !state_.stopping.load(std::memory_order_relaxed);
+  WriteResponse();
+}
+
+void Connection::FailRequest(const error_code& ec) {
+  FillRequestLine();
+  worker_.NextRequestId(request_id_);
+  request_.request_id = request_id_;
+  response_.Reset();
+  if (ec == http::error::body_limit) {
+    response_.SetError(
+        413, "request body exceeds " + std::to_string(state_.options.max_body_bytes) + " bytes");
+  } else if (ec == http::error::header_limit) {
+    response_.SetError(431, "request header exceeds " + std::to_string(kMaxHeaderBytes) + " bytes");
+  } else {
+    response_.SetError(400, "malformed HTTP request: " + ec.message());
+  }
+  if (phase_ != Phase::kReading) request_start_ = Now();
+  keep_alive_ = false;
+  request_failed_ = true;
+  WriteResponse();
+}
+
+void Connection::WriteResponse() {
+  if (StatusForbidsBody(response_.status)) response_.body.clear();
+  ResponseHead head;
+  head.status = response_.status;
+  head.content_length = response_.body.size();
+  head.keep_alive = keep_alive_;
+  head.request_version = storage_.version;
+  head.request_id = request_id_;
+  head.date = worker_.Date();
+  head_.clear();
+  AppendResponseHead(head, response_, head_);
+  const bool send_body = request_.method != "HEAD";
+  phase_ = Phase::kWriting;
+  deadline_ = Now() + state_.options.read_timeout;
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head_), send_body ? asio::buffer(response_.body) : asio::const_buffer()};
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+                      self->OnWrite(ec, bytes);
+                    });
+}
+
+void Connection::OnWrite(const error_code& ec, std::size_t bytes) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  worker_.CountRequest();
+  if (state_.options.access_observer) {
+    AccessRecord record;
+    record.method = request_.method;
+    record.path = request_.path;
+    record.route = request_.route;
+    record.status = response_.status;
+    record.latency = Now() - request_start_;
+    record.request_body_bytes = storage_.body.size();
+    record.response_bytes = bytes;
+    record.request_id = request_id_;
+    record.remote_address = remote_address_;
+    try {
+      state_.options.access_observer(record);
+    } catch (...) {
+      // An observer failure must not take the connection or the server down.
+    }
+  }
+  if (keep_alive_) {
+    BeginRequest();
+  } else {
+    LingeringClose();
+  }
+}
+
+void Connection::LingeringClose() {
+  phase_ = Phase::kLingering;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  // A complete request answered with Connection: close leaves nothing to
+  // drain unless the client already sent more; an error answer (400/413/431)
+  // usually leaves the rest of the request unread.
+  const bool unread_input = buffer_.size() > 0 || socket_.available(ignored) > 0;
+  if (!request_failed_ && !unread_input) {
+    Close();
+    return;
+  }
+  const auto linger =
+      std::min<std::chrono::steady_clock::duration>(state_.options.read_timeout, kMaxLinger);
+  deadline_ = Now() + linger;
+  buffer_.consume(buffer_.size());
+  Read();
+}
+
+void Connection::CheckDeadline(TimePoint now) {
+  if (phase_ != Phase::kClosed && now >= deadline_) Close();
+}
+
+void Connection::OnDrain() {
+  if (phase_ == Phase::kIdle) Close();
+}
+
+void Connection::Close() {
+  if (phase_ == Phase::kClosed) return;
+  phase_ = Phase::kClosed;
+  error_code ignored;
+  socket_.close(ignored);
+}
+
+}  // namespace churnml::serving

@@ -1,0 +1,78 @@
+// Internal to churnml_http: one accepted TCP connection, served request by
+// request (keep-alive, pipelining in order) on its worker's thread. Buffers,
+// the request/response objects and the header arena are reused for every
+// request on the connection.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "serving/http/http_message.h"
+#include "serving/http/request_parser.h"
+
+namespace churnml::serving {
+
+class Worker;
+class HttpServerState;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  Connection(Worker& worker, boost::asio::ip::tcp::socket socket);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void Start();
+  // Closes the connection when its current phase's deadline has passed.
+  void CheckDeadline(TimePoint now);
+  // Server stopping: closes an idle keep-alive connection now; a request in
+  // progress finishes and is answered with Connection: close.
+  void OnDrain();
+  void Close();
+
+  std::size_t registry_index = 0;  // owned by Worker
+
+ private:
+  enum class Phase { kIdle, kReading, kContinue, kWriting, kLingering, kClosed };
+
+  void BeginRequest();
+  void StartTiming();
+  void Read();
+  void OnRead(const boost::system::error_code& ec, std::size_t bytes);
+  void Parse();
+  bool OnHeaderDone();  // true when a 100 Continue write was started
+  void Dispatch();
+  void FailRequest(const boost::system::error_code& ec);
+  void FillRequestLine();
+  void WriteResponse();
+  void OnWrite(const boost::system::error_code& ec, std::size_t bytes);
+  void LingeringClose();
+
+  Worker& worker_;
+  HttpServerState& state_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string remote_address_;
+  Phase phase_ = Phase::kIdle;
+  TimePoint deadline_{};
+  TimePoint request_start_{};
+  bool header_done_ = false;
+  bool keep_alive_ = true;
+  bool request_failed_ = false;  // answered 400/413/431: linger before closing
+
+  boost::beast::flat_buffer buffer_;
+  RequestStorage storage_;
+  std::optional<RequestParser> parser_;
+  HttpRequest request_;
+  HttpResponse response_;
+  std::string request_id_;
+  std::string head_;
+};
+
+}  // namespace churnml::serving

@@ -1,0 +1,122 @@
+// An HTTP/1.1 server on Boost.Beast/Asio for the prediction service (which
+// plugs its routes in through a Router). Boost stays inside the .cc files.
+//
+// Threading: `threads` workers, each with its own io_context and its own
+// SO_REUSEPORT listening socket on the same port (the kernel spreads new
+// connections); a connection lives on one worker for its whole life, so no
+// lock is taken per request. Handlers run inline on the worker thread: keep
+// them short and non-blocking (a blocked handler stalls its worker's other
+// connections).
+//
+// Limits and timeouts (docs/http-server.md):
+//  - header_timeout: from the first byte of a request until its header is
+//    complete; read_timeout: from then until the body is complete, and again
+//    for writing the response; idle_timeout: a keep-alive connection waiting
+//    for the next request. Expiry closes the connection.
+//  - Body over max_body_bytes → 413; header over 16 KiB → 431; malformed
+//    HTTP → 400; each then closes the connection.
+//  - Over max_connections: the new connection is accepted and closed at once
+//    and counted in rejected_connections.
+//
+// Every response carries X-Request-Id (the client's when it is a sane token
+// of at most 128 characters, else a generated one), Date and the security
+// headers X-Content-Type-Options: nosniff, X-Frame-Options: DENY,
+// Content-Security-Policy: default-src 'none', Referrer-Policy: no-referrer,
+// Cache-Control: no-store.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "serving/http/http_message.h"
+
+namespace churnml::serving {
+
+// One answered request (or a connection-level error answer: 400/413/431),
+// handed to the observer after the response was written. Views are valid
+// only during the call.
+struct AccessRecord {
+  std::string_view method;  // "" when the request line never parsed
+  std::string_view path;    // "" when the request line never parsed
+  std::string_view route;   // matched pattern; "" when none matched
+  int status = 0;
+  std::chrono::nanoseconds latency{0};  // first request byte → response written
+  std::size_t request_body_bytes = 0;
+  std::size_t response_bytes = 0;  // header + body as written
+  std::string_view request_id;
+  std::string_view remote_address;
+};
+
+using AccessObserver = std::function<void(const AccessRecord&)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";        // an IPv4/IPv6 address, or "localhost"
+  uint16_t port = 0;                     // 0 = an ephemeral port (see HttpServer::port())
+  int threads = 0;                       // worker threads; 0 = hardware cores
+  std::size_t max_body_bytes = 1 << 20;  // request body limit, bytes (413 above)
+  std::chrono::milliseconds header_timeout{10'000};  // first byte → full header
+  std::chrono::milliseconds read_timeout{30'000};    // header → full body; also the write
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
+  std::size_t max_connections = 10'000;              // open connections, all workers
+  std::chrono::milliseconds drain_timeout{30'000};   // Stop(): in-flight grace period
+  // Called on the worker thread after each response; must be cheap and
+  // thread-safe. Exceptions from it are swallowed.
+  AccessObserver access_observer;
+};
+
+struct HttpServerStats {
+  std::size_t active_connections = 0;
+  std::uint64_t accepted_connections = 0;  // including the rejected ones
+  std::uint64_t rejected_connections = 0;  // over max_connections
+  std::uint64_t requests = 0;              // responses written
+};
+
+class HttpServerState;
+
+class HttpServer {
+ public:
+  // Binds host:port, listens and starts the workers. InvalidArgument for a
+  // bad option (names the field); IOError naming host:port when binding
+  // fails (address in use, permission denied, address not available).
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                   HttpHandler handler);
+
+  // Stop() then Wait().
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The bound port (the ephemeral one when options.port was 0).
+  uint16_t port() const { return port_; }
+
+  // Graceful drain; returns at once, idempotent, callable from any thread
+  // (including a handler). New connections are refused from the moment it
+  // returns; idle keep-alive connections are closed; requests in flight
+  // finish and are answered with Connection: close; whatever is still open
+  // after drain_timeout is closed.
+  void Stop();
+  // Blocks until every worker has finished (after Stop(): drained).
+  void Wait();
+
+  HttpServerStats stats() const;
+
+ private:
+  HttpServer() = default;
+
+  uint16_t port_ = 0;
+  std::unique_ptr<HttpServerState> state_;
+  std::mutex threads_mu_;
+  std::vector<std::thread> threads_;  // guarded by threads_mu_ (for Wait)
+};
+
+}  // namespace churnml::serving

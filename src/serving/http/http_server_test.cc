@@ -1,0 +1,553 @@
+// The server over real sockets on 127.0.0.1 (ephemeral ports).
+#include "serving/http/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "serving/http/http_test_client.h"
+#include "serving/http/router.h"
+
+namespace churnml::serving {
+namespace {
+
+using testing::GetRequest;
+using testing::PostRequest;
+using testing::TestClient;
+using testing::TestResponse;
+
+// Polls `condition` for up to 10 s (state the server updates on its own
+// threads, e.g. a counter after a close); no timing is asserted.
+template <typename Fn>
+bool Eventually(Fn&& condition) {
+  for (int i = 0; i < 1000; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(router_
+                    .Add("GET", "/hello",
+                         [](const HttpRequest&, HttpResponse& response) {
+                           response.body = R"({"hello":"world"})";
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("POST", "/echo",
+                         [](const HttpRequest& request, HttpResponse& response) {
+                           response.content_type = "text/plain";
+                           response.body = std::string(request.body);
+                           response.headers.emplace_back("X-Seen-Query",
+                                                         std::string(request.query));
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/models/{name}/versions/{version}",
+                         [](const HttpRequest& request, HttpResponse& response) {
+                           response.body = std::string(request.Param("name")) + "/" +
+                                           std::string(request.Param("version"));
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("DELETE", "/models/{name}/versions/{version}",
+                         [](const HttpRequest&, HttpResponse& response) { response.status = 204; })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/throw",
+                         [](const HttpRequest&, HttpResponse&) {
+                           throw std::runtime_error("secret internal detail");
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/inject",
+                         [](const HttpRequest&, HttpResponse& response) {
+                           response.headers.emplace_back("X-Bad", "a\r\nSet-Cookie: x=1");
+                           response.headers.emplace_back("Content-Length", "999");
+                           response.headers.emplace_back("X-Good", "fine");
+                         })
+                    .ok());
+    ASSERT_TRUE(router_
+                    .Add("GET", "/block",
+                         [this](const HttpRequest&, HttpResponse& response) {
+                           entered_.count_down();
+                           release_.wait();
+                           response.body = "released";
+                         })
+                    .ok());
+  }
+
+  void StartServer(HttpServerOptions options = {}) {
+    if (options.threads == 0) options.threads = 2;
+    options.access_observer = [this](const AccessRecord& record) {
+      std::lock_guard lock(records_mu_);
+      records_.push_back({std::string(record.method), std::string(record.route), record.status,
+                          std::string(record.request_id)});
+    };
+    auto server = HttpServer::Start(options, router_.AsHandler());
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  struct Record {
+    std::string method;
+    std::string route;
+    int status;
+    std::string request_id;
+  };
+
+  Router router_;
+  std::latch entered_{1};
+  std::latch release_{1};
+  std::mutex records_mu_;
+  std::vector<Record> records_;  // guarded by records_mu_
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, ServesARouteWithParams) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/models/churn/versions/3")));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "churn/3");
+  EXPECT_EQ(response->Header("content-type"), "application/json");
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/x")));
+  auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+  EXPECT_EQ(response->body, R"({"error":"no route for GET /x"})");
+  ASSERT_TRUE(client.Send(PostRequest("/models/a/versions/1", "{}")));
+  response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 405);
+  EXPECT_EQ(response->Header("allow"), "GET, DELETE");
+}
+
+TEST_F(HttpServerTest, QueryStringIsSplitFromThePath) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(PostRequest("/echo?a=1&b=2", "body")));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "body");
+  EXPECT_EQ(response->Header("content-type"), "text/plain");
+  EXPECT_EQ(response->Header("x-seen-query"), "a=1&b=2");
+}
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  StartServer();
+  TestClient client(server_->port());
+  for (int i = 0; i < 5; ++i) {
+    const std::string body = "request " + std::to_string(i);
+    ASSERT_TRUE(client.Send(PostRequest("/echo", body)));
+    const auto response = client.Read();
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->body, body);
+    EXPECT_FALSE(response->Has("connection"));
+  }
+  EXPECT_EQ(server_->stats().accepted_connections, 1u);
+  EXPECT_EQ(server_->stats().requests, 5u);
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  StartServer();
+  TestClient client(server_->port());
+  std::string batch;
+  for (int i = 0; i < 20; ++i) batch += PostRequest("/echo", "n" + std::to_string(i));
+  batch += GetRequest("/hello");
+  ASSERT_TRUE(client.Send(batch));
+  for (int i = 0; i < 20; ++i) {
+    const auto response = client.Read();
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->body, "n" + std::to_string(i));
+  }
+  const auto last = client.Read();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->body, R"({"hello":"world"})");
+}
+
+TEST_F(HttpServerTest, ChunkedBodyArrivesDechunked) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "hello world");
+}
+
+TEST_F(HttpServerTest, ContentLengthOverLimitIs413ThenClose) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(PostRequest("/echo", std::string(4096, 'x'))));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->body, R"({"error":"request body exceeds 1024 bytes"})");
+  EXPECT_EQ(response->Header("connection"), "close");
+  EXPECT_TRUE(client.WaitForClose());
+}
+
+TEST_F(HttpServerTest, ChunkedBodyOverLimitIs413ThenClose) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  TestClient client(server_->port());
+  std::string request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 5; ++i) request += "200\r\n" + std::string(512, 'y') + "\r\n";
+  request += "0\r\n\r\n";
+  ASSERT_TRUE(client.Send(request));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->Header("connection"), "close");
+  EXPECT_TRUE(client.WaitForClose());
+}
+
+TEST_F(HttpServerTest, BodyAtTheLimitIsAccepted) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(PostRequest("/echo", std::string(1024, 'z'))));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body.size(), 1024u);
+}
+
+TEST_F(HttpServerTest, GarbageIs400ThenCloseAndTheServerServesTheNextClient) {
+  StartServer();
+  {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send("\x01\x02 this is not http\r\n\r\n"));
+    const auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 400);
+    EXPECT_EQ(response->Header("connection"), "close");
+    EXPECT_TRUE(client.WaitForClose());
+  }
+  TestClient next(server_->port());
+  ASSERT_TRUE(next.Send(GetRequest("/hello")));
+  const auto response = next.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HttpServerTest, OversizedHeaderIs431) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/hello", "X-Big: " + std::string(20000, 'a') + "\r\n")));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 431);
+}
+
+TEST_F(HttpServerTest, HeaderTimeoutClosesAClientThatSendsHalfAHeader) {
+  HttpServerOptions options;
+  options.header_timeout = std::chrono::milliseconds(200);
+  StartServer(options);
+  TestClient slow(server_->port());
+  ASSERT_TRUE(slow.Send("GET /hello HTTP/1.1\r\nHost: t\r\n"));
+  EXPECT_TRUE(slow.WaitForClose());
+  // The worker was never held: another client is served.
+  TestClient other(server_->port());
+  ASSERT_TRUE(other.Send(GetRequest("/hello")));
+  const auto response = other.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HttpServerTest, ReadTimeoutClosesAClientThatStallsInTheBody) {
+  HttpServerOptions options;
+  options.read_timeout = std::chrono::milliseconds(200);
+  StartServer(options);
+  TestClient slow(server_->port());
+  ASSERT_TRUE(slow.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc"));
+  EXPECT_TRUE(slow.WaitForClose());
+}
+
+TEST_F(HttpServerTest, IdleTimeoutClosesAKeepAliveConnection) {
+  HttpServerOptions options;
+  options.idle_timeout = std::chrono::milliseconds(200);
+  StartServer(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/hello")));
+  ASSERT_TRUE(client.Read());
+  EXPECT_TRUE(client.WaitForClose());
+  EXPECT_TRUE(Eventually([&] { return server_->stats().active_connections == 0; }));
+}
+
+TEST_F(HttpServerTest, ConnectionsOverTheLimitAreAcceptedAndClosed) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  StartServer(options);
+  TestClient first(server_->port());
+  TestClient second(server_->port());
+  for (TestClient* client : {&first, &second}) {
+    ASSERT_TRUE(client->Send(GetRequest("/hello")));
+    ASSERT_TRUE(client->Read());
+  }
+  TestClient third(server_->port());
+  EXPECT_TRUE(third.WaitForClose());
+  EXPECT_TRUE(Eventually([&] { return server_->stats().rejected_connections == 1; }));
+  EXPECT_EQ(server_->stats().active_connections, 2u);
+  // Existing connections still work.
+  ASSERT_TRUE(first.Send(GetRequest("/hello")));
+  ASSERT_TRUE(first.Read());
+}
+
+TEST_F(HttpServerTest, EveryResponseCarriesSecurityHeadersAndARequestId) {
+  StartServer();
+  TestClient client(server_->port());
+  for (const std::string path : {"/hello", "/nowhere"}) {
+    ASSERT_TRUE(client.Send(GetRequest(path)));
+    const auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->Header("x-content-type-options"), "nosniff");
+    EXPECT_EQ(response->Header("x-frame-options"), "DENY");
+    EXPECT_EQ(response->Header("content-security-policy"), "default-src 'none'");
+    EXPECT_EQ(response->Header("referrer-policy"), "no-referrer");
+    EXPECT_EQ(response->Header("cache-control"), "no-store");
+    EXPECT_TRUE(response->Has("date"));
+    EXPECT_FALSE(response->Header("x-request-id").empty());
+  }
+}
+
+TEST_F(HttpServerTest, GeneratedRequestIdsAreUnique) {
+  StartServer();
+  TestClient client(server_->port());
+  std::set<std::string> ids;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(client.Send(GetRequest("/hello")));
+    const auto response = client.Read();
+    ASSERT_TRUE(response);
+    ids.insert(response->Header("x-request-id"));
+  }
+  EXPECT_EQ(ids.size(), 50u);
+}
+
+TEST_F(HttpServerTest, SaneClientRequestIdIsHonouredAndOthersAreReplaced) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/hello", "X-Request-Id: abc-123_DEF.4\r\n")));
+  auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->Header("x-request-id"), "abc-123_DEF.4");
+
+  ASSERT_TRUE(client.Send(GetRequest("/hello", "X-Request-Id: <script>\r\n")));
+  response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_NE(response->Header("x-request-id"), "<script>");
+  EXPECT_FALSE(response->Header("x-request-id").empty());
+
+  ASSERT_TRUE(client.Send(GetRequest("/hello", "X-Request-Id: " + std::string(129, 'a') + "\r\n")));
+  response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_NE(response->Header("x-request-id"), std::string(129, 'a'));
+}
+
+TEST_F(HttpServerTest, HandlerHeadersCannotInjectOrOverrideFraming) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/inject")));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_FALSE(response->Has("x-bad"));
+  EXPECT_FALSE(response->Has("set-cookie"));
+  EXPECT_EQ(response->Header("content-length"), "0");
+  EXPECT_EQ(response->Header("x-good"), "fine");
+  // The connection is still in sync.
+  ASSERT_TRUE(client.Send(GetRequest("/hello")));
+  ASSERT_TRUE(client.Read());
+}
+
+TEST_F(HttpServerTest, HandlerExceptionIs500WithoutInternalsAndTheServerStaysUp) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/throw")));
+  auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(response->body, R"({"error":"internal error"})");
+  ASSERT_TRUE(client.Send(GetRequest("/hello")));
+  response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HttpServerTest, NoContentResponseHasNoBody) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send("DELETE /models/a/versions/1 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 204);
+  EXPECT_FALSE(response->Has("content-length"));
+  ASSERT_TRUE(client.Send(GetRequest("/hello")));
+  const auto next = client.Read();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+}
+
+TEST_F(HttpServerTest, ExpectContinueGets100BeforeTheBody) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  const auto interim = client.ReadHead();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->rfind("HTTP/1.1 100 Continue", 0), 0u);
+  ASSERT_TRUE(client.Send("data"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "data");
+}
+
+TEST_F(HttpServerTest, Http10ClosesUnlessKeepAliveIsAsked) {
+  StartServer();
+  {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send("GET /hello HTTP/1.0\r\n\r\n"));
+    const auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->Header("connection"), "close");
+    EXPECT_TRUE(client.WaitForClose());
+  }
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->Header("connection"), "keep-alive");
+  ASSERT_TRUE(client.Send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  ASSERT_TRUE(client.Read());
+}
+
+TEST_F(HttpServerTest, ObserverSeesRoutePatternStatusAndRequestId) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/models/m/versions/2", "X-Request-Id: trace-1\r\n")));
+  ASSERT_TRUE(client.Read());
+  ASSERT_TRUE(client.Send(GetRequest("/missing")));
+  ASSERT_TRUE(client.Read());
+  // The observer runs after the write completes, on the worker thread.
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(records_mu_);
+    return records_.size() == 2;
+  }));
+  std::lock_guard lock(records_mu_);
+  EXPECT_EQ(records_[0].method, "GET");
+  EXPECT_EQ(records_[0].route, "/models/{name}/versions/{version}");
+  EXPECT_EQ(records_[0].status, 200);
+  EXPECT_EQ(records_[0].request_id, "trace-1");
+  EXPECT_EQ(records_[1].route, "");
+  EXPECT_EQ(records_[1].status, 404);
+}
+
+TEST_F(HttpServerTest, StopDrainsAnInFlightRequestAndRefusesNewConnections) {
+  HttpServerOptions options;
+  options.threads = 1;
+  StartServer(options);
+  TestClient busy(server_->port());
+  TestClient idle(server_->port());
+  ASSERT_TRUE(idle.Send(GetRequest("/hello")));
+  ASSERT_TRUE(idle.Read());
+  ASSERT_TRUE(busy.Send(GetRequest("/block")));
+  entered_.wait();  // the handler is running and blocked
+
+  server_->Stop();
+  TestClient late(server_->port());
+  const bool refused = !late.connected() || !late.Send(GetRequest("/hello")) || !late.Read();
+  EXPECT_TRUE(refused);
+
+  release_.count_down();
+  const auto response = busy.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "released");
+  EXPECT_EQ(response->Header("connection"), "close");
+  EXPECT_TRUE(busy.WaitForClose());
+  EXPECT_TRUE(idle.WaitForClose());
+  server_->Wait();
+  EXPECT_EQ(server_->stats().active_connections, 0u);
+}
+
+TEST_F(HttpServerTest, StopClosesIdleKeepAliveConnectionsAndWaitReturns) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/hello")));
+  ASSERT_TRUE(client.Read());
+  server_->Stop();
+  EXPECT_TRUE(client.WaitForClose());
+  server_->Wait();
+  server_->Stop();  // idempotent
+}
+
+TEST_F(HttpServerTest, DrainTimeoutForceClosesAStalledClient) {
+  HttpServerOptions options;
+  options.drain_timeout = std::chrono::milliseconds(200);
+  StartServer(options);
+  TestClient stalled(server_->port());
+  ASSERT_TRUE(stalled.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab"));
+  ASSERT_TRUE(Eventually([&] { return server_->stats().active_connections == 1; }));
+  server_->Stop();
+  server_->Wait();  // returns although the client never finishes its body
+  EXPECT_TRUE(stalled.WaitForClose());
+}
+
+TEST(HttpServer, BindFailureNamesHostAndPort) {
+  auto handler = [](HttpRequest&, HttpResponse&) {};
+  HttpServerOptions options;
+  options.threads = 2;
+  auto first = HttpServer::Start(options, handler);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  options.port = (*first)->port();
+  auto second = HttpServer::Start(options, handler);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kIOError);
+  EXPECT_NE(second.status().message().find("127.0.0.1:" + std::to_string(options.port)),
+            std::string::npos)
+      << second.status().message();
+}
+
+TEST(HttpServer, RejectsInvalidOptions) {
+  auto handler = [](HttpRequest&, HttpResponse&) {};
+  HttpServerOptions options;
+  options.host = "not-an-address";
+  EXPECT_EQ(HttpServer::Start(options, handler).status().code(), StatusCode::kInvalidArgument);
+  options = {};
+  options.max_body_bytes = 0;
+  auto result = HttpServer::Start(options, handler);
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("max_body_bytes"), std::string::npos);
+  options = {};
+  options.header_timeout = std::chrono::milliseconds(0);
+  result = HttpServer::Start(options, handler);
+  EXPECT_NE(result.status().message().find("header_timeout"), std::string::npos);
+  EXPECT_EQ(HttpServer::Start({}, HttpHandler()).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace churnml::serving
