@@ -19,6 +19,8 @@ using simdjson::dom::element_type;
 constexpr size_t kMaxProblems = 20;
 // Element problems reported per input before "and N more".
 constexpr size_t kMaxElementProblems = 5;
+// input_of_column value of an input that was present but unusable.
+constexpr int kBadInput = -2;
 
 enum class DataKind { kBytes, kFloat, kInt };
 
@@ -142,6 +144,8 @@ bool ReadInputHeader(const Schema& schema, const ColumnLookup& lookup, size_t k,
     problems->Add("unknown " + label + " (expected inputs: " + lookup.expected_names() + ")");
     return false;
   }
+  input->column = *column;  // known: a bad input is not also reported missing
+  input->name = name;
   const ColumnSpec& spec = schema.column(*column);
   for (const auto& [member, what] :
        {std::pair{&shape_e, "shape"}, std::pair{&datatype_e, "datatype"},
@@ -185,9 +189,7 @@ bool ReadInputHeader(const Schema& schema, const ColumnLookup& lookup, size_t k,
                   shown + " holds " + std::to_string(*n));
     return false;
   }
-  input->column = *column;
   input->kind = *kind;
-  input->name = name;
   return true;
 }
 
@@ -303,31 +305,37 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body,
   std::vector<Input> read;
   std::vector<int> input_of_column(schema_.num_columns(), -1);
   std::optional<size_t> batch;
+  std::string_view batch_from;  // the input that set `batch`
   size_t k = 0;
   for (const element value : *inputs) {
     Input input;
-    if (ReadInputHeader(schema_, lookup_, k++, value, &input, &problems)) {
-      const std::string label = InputLabel(input.name);
-      if (input_of_column[input.column] >= 0) {
-        problems.Add(label + " appears more than once");
-        continue;
+    input.column = schema_.num_columns();
+    if (!ReadInputHeader(schema_, lookup_, k++, value, &input, &problems)) {
+      if (input.column < schema_.num_columns() && input_of_column[input.column] < 0) {
+        input_of_column[input.column] = kBadInput;
       }
-      input_of_column[input.column] = static_cast<int>(read.size());
-      if (!batch) {
-        batch = input.data.size();
-      } else if (*batch != input.data.size()) {
-        problems.Add(label + ": batch size " + std::to_string(input.data.size()) +
-                     " differs from " + std::to_string(*batch) + " (" +
-                     InputLabel(read.front().name) + ")");
-        continue;
-      }
-      if (schema_.column(input.column).role == ColumnRole::kTarget) continue;  // ignored
-      read.push_back(std::move(input));
+      continue;
     }
+    const std::string label = InputLabel(input.name);
+    if (input_of_column[input.column] != -1) {
+      problems.Add(label + " appears more than once");
+      continue;
+    }
+    input_of_column[input.column] = static_cast<int>(read.size());
+    if (!batch) {
+      batch = input.data.size();
+      batch_from = input.name;
+    } else if (*batch != input.data.size()) {
+      problems.Add(label + ": batch size " + std::to_string(input.data.size()) + " differs from " +
+                   std::to_string(*batch) + " (" + InputLabel(batch_from) + ")");
+      continue;
+    }
+    if (schema_.column(input.column).role == ColumnRole::kTarget) continue;  // ignored
+    read.push_back(std::move(input));
   }
   for (size_t c = 0; c < schema_.num_columns(); ++c) {
     const ColumnSpec& spec = schema_.column(c);
-    if (spec.role == ColumnRole::kFeature && !spec.nullable && input_of_column[c] < 0) {
+    if (spec.role == ColumnRole::kFeature && !spec.nullable && input_of_column[c] == -1) {
       problems.Add("missing " + InputLabel(spec.name));
     }
   }
