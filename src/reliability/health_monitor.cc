@@ -26,7 +26,7 @@ HealthConfig Clamp(HealthConfig c) {
   if (!(c.critical_z >= c.degraded_z)) c.critical_z = c.degraded_z;
   c.min_latency_stddev = std::max(c.min_latency_stddev, Clock::Duration(1));
   if (!(c.min_latency_stddev_fraction >= 0.0)) c.min_latency_stddev_fraction = 0.0;
-  if (!(c.min_error_rate_stddev > 0.0)) c.min_error_rate_stddev = 0.01;
+  if (!(c.min_error_rate_stddev > 0.0)) c.min_error_rate_stddev = 0.05;
   for (double* rate : {&c.degraded_error_rate, &c.critical_error_rate, &c.degraded_fallback_rate,
                        &c.critical_fallback_rate}) {
     *rate = std::clamp(std::isnan(*rate) ? 1.0 : *rate, 0.0, 1.0);
@@ -238,16 +238,23 @@ HealthReport HealthMonitor::Evaluate() {
                                                   ? config_.critical_fallback_rate
                                                   : config_.degraded_fallback_rate)));
     }
-    // During warm-up every interval counts fully (a running mean); after it
-    // an anomalous interval moves the baseline only slowly.
-    const auto alpha_for = [&](const Ewma& ewma, bool anomalous) {
+    // During warm-up every interval counts fully (a running mean). After it
+    // an anomalous interval is folded in clamped to degraded_z standard
+    // deviations above the baseline and at a reduced weight, so a spike
+    // barely moves the baseline (mean or variance) while a lasting shift is
+    // still learned, over minutes.
+    const auto fold = [&](Ewma& ewma, double x, double stddev, bool anomalous) {
       if (ewma.samples < config_.warmup_intervals) {
-        return std::max(config_.ewma_alpha, 1.0 / static_cast<double>(ewma.samples + 1));
+        ewma.Update(x, std::max(config_.ewma_alpha, 1.0 / static_cast<double>(ewma.samples + 1)));
+      } else if (anomalous) {
+        ewma.Update(std::min(x, ewma.mean + config_.degraded_z * stddev),
+                    config_.ewma_alpha * config_.anomaly_alpha_factor);
+      } else {
+        ewma.Update(x, config_.ewma_alpha);
       }
-      return anomalous ? config_.ewma_alpha * config_.anomaly_alpha_factor : config_.ewma_alpha;
     };
-    latency_.Update(r.mean_latency_ms, alpha_for(latency_, latency_anomalous));
-    error_rate_.Update(r.error_rate, alpha_for(error_rate_, errors_anomalous));
+    fold(latency_, r.mean_latency_ms, r.baseline_latency_stddev_ms, latency_anomalous);
+    fold(error_rate_, r.error_rate, error_stddev, errors_anomalous);
   }
 
   for (const Watched& w : watched_) {

@@ -40,9 +40,10 @@ struct HealthConfig {
   // EWMA weight of a new normal interval in the baseline, (0, 1].
   double ewma_alpha = 0.1;
   // Weight of an anomalous interval relative to ewma_alpha, [0, 1]: an
-  // anomaly moves the baseline ewma_alpha x this (0.1 -> 10x slower), so a
-  // spike does not raise the baseline it is measured against, while a
-  // lasting shift is still learned over minutes.
+  // anomaly is folded in clamped to degraded_z standard deviations above the
+  // baseline and with weight ewma_alpha x this, so a spike does not raise the
+  // baseline it is measured against, while a lasting shift is still learned
+  // over minutes.
   double anomaly_alpha_factor = 0.1;
   // z-scores (standard deviations above the baseline) at which mean latency
   // or error rate makes the state degraded / critical (0 < degraded <= critical).
@@ -53,8 +54,9 @@ struct HealthConfig {
   // max(min_latency_stddev, min_latency_stddev_fraction x baseline mean).
   Clock::Duration min_latency_stddev = std::chrono::microseconds(100);
   double min_latency_stddev_fraction = 0.1;
-  // Error-rate stddev floor (fraction, e.g. 0.01 = one percentage point).
-  double min_error_rate_stddev = 0.01;
+  // Error-rate stddev floor (fraction; 0.05 = five percentage points, so
+  // from a clean baseline the z thresholds trip at 15% / 30% errors).
+  double min_error_rate_stddev = 0.05;
   // Absolute error rate (errors / requests) thresholds, [0, 1].
   double degraded_error_rate = 0.05;
   double critical_error_rate = 0.25;

@@ -121,6 +121,13 @@ Status Retry(const RetryPolicy& policy, const Clock& clock, Rng& rng, CircuitBre
     const bool retryable =
         policy.retryable ? policy.retryable(status) : IsRetryableByDefault(status);
     if (!retryable) return status;
+    if (breaker && (breaker->state() == CircuitState::kOpen ||
+                    breaker->state() == CircuitState::kForcedOpen)) {
+      // This attempt opened the breaker: waiting out a backoff only to be
+      // refused would delay the caller's fallback.
+      s.last_status = breaker->NotPermittedStatus();
+      return s.last_status;
+    }
     if (attempt >= max_attempts) {
       return status.WithContext(fmt::format("gave up after {} attempts", attempt));
     }
