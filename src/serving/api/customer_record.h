@@ -23,7 +23,8 @@ struct CustomerRecord {
   // Text per schema column, in schema order (size Schema::num_columns());
   // "" is a missing value. Numbers arrive as their shortest round-trip text.
   std::vector<std::string> fields;
-  // Whether the request carried the id column (customerID).
+  // Whether the request carried a non-empty id (customerID); "" counts as
+  // absent.
   bool has_customer_id = false;
   // Every problem with this customer, in request order then schema order.
   // Empty when the record is valid (so far: see ConvertCustomers).

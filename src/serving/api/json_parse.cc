@@ -46,7 +46,13 @@ class ErrorLocator {
   // column C: " prefix (the byte offset says where).
   std::string reason() const {
     const size_t colon = reason_.find(": ");
-    return colon == std::string::npos ? reason_ : reason_.substr(colon + 2);
+    std::string reason = colon == std::string::npos ? reason_ : reason_.substr(colon + 2);
+    // The text quotes the bytes last read, which may be invalid UTF-8 or
+    // control characters: keep printable ASCII only.
+    for (char& c : reason) {
+      if (c < ' ' || c > '~') c = '?';
+    }
+    return reason;
   }
 
  private:

@@ -222,7 +222,7 @@ void ReadInputData(const ColumnSpec& spec, const Input& input, std::vector<Custo
       problem(i, "null is not allowed (the column is not nullable)");
       continue;
     }
-    if (spec.role == ColumnRole::kId) record.has_customer_id = !e.is_null();
+    if (spec.role == ColumnRole::kId) record.has_customer_id = !record.fields[input.column].empty();
   }
   if (bad > kMaxElementProblems) {
     problems->Add(InputLabel(input.name) + ": and " + std::to_string(bad - kMaxElementProblems) +

@@ -46,7 +46,7 @@ void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
       record->errors.push_back({std::string(key), std::move(problem)});
       continue;
     }
-    if (spec.role == ColumnRole::kId) record->has_customer_id = seen[*c] == 2;
+    if (spec.role == ColumnRole::kId) record->has_customer_id = !record->fields[*c].empty();
   }
   for (size_t c = 0; c < n; ++c) {
     const ColumnSpec& spec = schema.column(c);
