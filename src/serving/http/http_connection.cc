@@ -181,8 +181,16 @@ void Connection::FillRequestLine() {
 void Connection::Dispatch() {
   FillRequestLine();
   request_.body = storage_.body;
+  bool has_host = false;
   for (const auto& [name, value] : storage_.fields) {
     request_.headers.push_back(HttpField{storage_.View(name), storage_.View(value)});
+    has_host = has_host || EqualsIgnoreCase(request_.headers.back().name, "Host");
+  }
+  if (storage_.version >= 11 && !has_host) {
+    // RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1 request
+    // without Host.
+    FailRequest(http::error::bad_field, "HTTP/1.1 request without a Host header");
+    return;
   }
   const std::string_view client_id = request_.Header("X-Request-Id");
   if (IsSaneRequestId(client_id)) {
@@ -205,7 +213,7 @@ void Connection::Dispatch() {
   WriteResponse();
 }
 
-void Connection::FailRequest(const error_code& ec) {
+void Connection::FailRequest(const error_code& ec, std::string_view detail) {
   FillRequestLine();
   worker_.NextRequestId(request_id_);
   request_.request_id = request_id_;
@@ -216,7 +224,9 @@ void Connection::FailRequest(const error_code& ec) {
   } else if (ec == http::error::header_limit) {
     response_.SetError(431, "request header exceeds " + std::to_string(kMaxHeaderBytes) + " bytes");
   } else {
-    response_.SetError(400, "malformed HTTP request: " + ec.message());
+    std::string message = "malformed HTTP request: ";
+    message.append(detail.empty() ? std::string_view(ec.message()) : detail);
+    response_.SetError(400, message);
   }
   if (phase_ != Phase::kReading) request_start_ = Now();
   keep_alive_ = false;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "serving/http/http_message.h"
 #include "serving/http/request_parser.h"
@@ -49,7 +50,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Parse();
   bool OnHeaderDone();  // true when a 100 Continue write was started
   void Dispatch();
-  void FailRequest(const boost::system::error_code& ec);
+  // Answers 400/413/431 for a request that cannot be served, then closes.
+  void FailRequest(const boost::system::error_code& ec, std::string_view detail = {});
   void FillRequestLine();
   void WriteResponse();
   void OnWrite(const boost::system::error_code& ec, std::size_t bytes);
