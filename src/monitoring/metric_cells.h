@@ -1,7 +1,8 @@
-// The storage under Counter and Histogram: values spread over a few
-// cache-line-aligned stripes, one picked per thread, so io threads that bump
-// the same counter on different cores do not fight over one cache line.
-// Readers (a scrape) sum the stripes. All operations are relaxed atomics.
+// The storage under Counter, Histogram and StageProfiler: values spread over
+// cache-line-aligned stripes, one per thread, so io threads that bump the
+// same counter on different cores neither share a cache line nor need a
+// locked instruction. Readers (a scrape) sum the stripes. All accesses are
+// relaxed atomics.
 #pragma once
 
 #include <atomic>
@@ -12,17 +13,35 @@
 
 namespace churnml::monitoring::internal {
 
-// Stripes per metric. Threads take stripes round-robin as they first touch
-// any metric, so up to kStripes threads never share a line.
-inline constexpr size_t kStripes = 8;
+// Stripes per metric. The first kStripes - 1 threads alive at once that
+// touch metrics each own a stripe outright and update it with a plain
+// load and store (no locked instruction); any further threads share the
+// last stripe and use atomic read-modify-writes.
+inline constexpr size_t kStripes = 16;
 
-// Assigns the next stripe index (round-robin over all threads).
-size_t NextStripe();
+struct StripeSlot {
+  size_t index = kStripes - 1;
+  bool exclusive = false;  // true: only this thread writes stripe `index`
+};
+
+// Holds this thread's slot; gives an exclusive stripe back when the thread
+// exits, so a thread pool that is recreated keeps exclusive stripes.
+class StripeLease {
+ public:
+  StripeLease();
+  ~StripeLease();
+  StripeLease(const StripeLease&) = delete;
+  StripeLease& operator=(const StripeLease&) = delete;
+  const StripeSlot& slot() const { return slot_; }
+
+ private:
+  StripeSlot slot_;
+};
 
 // This thread's stripe, fixed for the thread's lifetime.
-inline size_t ThisThreadStripe() {
-  static thread_local const size_t stripe = NextStripe();
-  return stripe;
+inline const StripeSlot& ThisThreadStripe() {
+  static thread_local const StripeLease lease;
+  return lease.slot();
 }
 
 // Adds `delta` to a double held as bits in a 64-bit atomic (a CAS loop, which
@@ -37,6 +56,24 @@ inline void AtomicAddDouble(std::atomic<uint64_t>& cell, double delta) {
 
 inline double LoadDouble(const std::atomic<uint64_t>& cell) {
   return std::bit_cast<double>(cell.load(std::memory_order_relaxed));
+}
+
+// Adds to a cell of this thread's stripe: a plain load and store when the
+// stripe is the thread's own (readers still see whole values: the cell is
+// atomic), an atomic add when it is shared.
+inline void StripeAddCount(const StripeSlot& slot, std::atomic<uint64_t>& cell, uint64_t delta) {
+  if (slot.exclusive) {
+    cell.store(cell.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  } else {
+    cell.fetch_add(delta, std::memory_order_relaxed);
+  }
+}
+inline void StripeAddDouble(const StripeSlot& slot, std::atomic<uint64_t>& cell, double delta) {
+  if (slot.exclusive) {
+    cell.store(std::bit_cast<uint64_t>(LoadDouble(cell) + delta), std::memory_order_relaxed);
+  } else {
+    AtomicAddDouble(cell, delta);
+  }
 }
 
 struct alignas(64) CacheLine {

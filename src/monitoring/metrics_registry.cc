@@ -13,9 +13,41 @@ namespace churnml::monitoring {
 
 namespace internal {
 
-size_t NextStripe() {
-  static std::atomic<size_t> next{0};
-  return next.fetch_add(1, std::memory_order_relaxed) % kStripes;
+namespace {
+
+// Which exclusive stripes (0 .. kStripes-2) are leased. guarded by mu
+struct StripeLeases {
+  std::mutex mu;
+  bool leased[kStripes - 1] = {};
+};
+
+StripeLeases& Leases() {
+  static StripeLeases* leases = new StripeLeases;  // outlives every thread_local
+  return *leases;
+}
+
+}  // namespace
+
+StripeLease::StripeLease() {
+  StripeLeases& leases = Leases();
+  std::lock_guard lock(leases.mu);
+  for (size_t i = 0; i < kStripes - 1; ++i) {
+    if (!leases.leased[i]) {
+      leases.leased[i] = true;
+      slot_ = StripeSlot{i, true};
+      return;
+    }
+  }
+}
+
+StripeLease::~StripeLease() {
+  if (!slot_.exclusive) return;
+  StripeLeases& leases = Leases();
+  std::lock_guard lock(leases.mu);
+  leases.leased[slot_.index] = false;
+  // A metric updated from a later thread_local destructor of this thread
+  // then goes to the shared stripe, not one another thread may now own.
+  slot_ = StripeSlot{};
 }
 
 }  // namespace internal

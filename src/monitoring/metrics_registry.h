@@ -5,8 +5,9 @@
 // Families are declared up front (AddCounter/AddGauge/AddHistogram); a
 // labelled family hands out one stable metric object per label-value tuple
 // (WithLabels), which callers look up once and keep, so the hot path
-// (Counter::Increment, Histogram::Observe) is a couple of relaxed atomic
-// operations on a per-thread stripe: no lock, no lookup, no allocation.
+// (Counter::Increment, Histogram::Observe) is a plain load and store (or an
+// atomic add when more threads than stripes update metrics) on a per-thread
+// stripe: no lock, no lookup, no allocation.
 //
 // Instrumentation off: construct the registry with
 // `MetricsRegistryOptions{.instrumentation = Instrumentation::kOff}`. Every
@@ -69,7 +70,8 @@ class Counter {
   // counter never goes down. Lock-free.
   void Increment(double amount = 1) {
     if (!on_ || !(amount >= 0)) return;
-    internal::AtomicAddDouble(cells_.Word(internal::ThisThreadStripe(), 0), amount);
+    const internal::StripeSlot& slot = internal::ThisThreadStripe();
+    internal::StripeAddDouble(slot, cells_.Word(slot.index, 0), amount);
   }
   double Value() const { return cells_.SumDouble(0); }
 
@@ -117,9 +119,9 @@ class Histogram {
   // none) and adds it to the sum. NaN is ignored. Lock-free.
   void Observe(double value) {
     if (!on_ || value != value) return;
-    const size_t stripe = internal::ThisThreadStripe();
-    cells_.Word(stripe, BucketIndex(value)).fetch_add(1, std::memory_order_relaxed);
-    internal::AtomicAddDouble(cells_.Word(stripe, SumIndex()), value);
+    const internal::StripeSlot& slot = internal::ThisThreadStripe();
+    internal::StripeAddCount(slot, cells_.Word(slot.index, BucketIndex(value)), 1);
+    internal::StripeAddDouble(slot, cells_.Word(slot.index, SumIndex()), value);
   }
 
   HistogramSnapshot Snapshot() const;

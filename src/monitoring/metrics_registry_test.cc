@@ -110,8 +110,9 @@ TEST(MetricsRegistry, ConcurrentIncrementsSumExactly) {
   MetricsRegistry registry;
   Counter& c = Must(registry.AddCounter("churnml_n_total", "N."))->Get();
   Histogram& h = Must(registry.AddHistogram("churnml_h_seconds", "H.", {}, {0.5}))->Get();
-  constexpr int kThreads = 6;
-  constexpr int kPerThread = 50000;
+  // More threads than stripes: some own a stripe, the rest share one.
+  constexpr int kThreads = static_cast<int>(internal::kStripes) + 4;
+  constexpr int kPerThread = 20000;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
@@ -127,6 +128,23 @@ TEST(MetricsRegistry, ConcurrentIncrementsSumExactly) {
   EXPECT_EQ(snap.count, static_cast<uint64_t>(kThreads * kPerThread));
   EXPECT_EQ(snap.cumulative_counts[0], static_cast<uint64_t>(kThreads * kPerThread / 2));
   EXPECT_EQ(snap.sum, kThreads * kPerThread / 2 * 1.25);
+}
+
+TEST(MetricsRegistry, ThreadsThatComeAndGoKeepEveryIncrement) {
+  MetricsRegistry registry;
+  Counter& c = Must(registry.AddCounter("churnml_n_total", "N."))->Get();
+  // Exclusive stripes are handed back when a thread exits and reused by the
+  // next one; no increment may be lost across the hand-over.
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 1000; ++i) c.Increment();
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  EXPECT_EQ(c.Value(), 50 * 3 * 1000);
 }
 
 TEST(MetricsRegistry, ConcurrentWithLabelsReturnsOneSeries) {

@@ -60,10 +60,10 @@ void StageProfiler::Record(size_t stage, Clock::Duration duration) {
   if (!on_ || stage >= names_.size()) return;
   const int64_t nanos =
       std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count());
-  const size_t stripe = internal::ThisThreadStripe();
-  totals_.Word(stripe, 2 * stage).fetch_add(1, std::memory_order_relaxed);
-  totals_.Word(stripe, 2 * stage + 1)
-      .fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
+  const internal::StripeSlot& slot = internal::ThisThreadStripe();
+  internal::StripeAddCount(slot, totals_.Word(slot.index, 2 * stage), 1);
+  internal::StripeAddCount(slot, totals_.Word(slot.index, 2 * stage + 1),
+                           static_cast<uint64_t>(nanos));
   if (!histograms_.empty()) histograms_[stage]->Observe(static_cast<double>(nanos) * 1e-9);
 }
 
