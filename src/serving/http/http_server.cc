@@ -78,7 +78,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   if (!handler) return InvalidArgumentError("http server: empty handler");
   CHURNML_ASSIGN_OR_RETURN(const asio::ip::address address, ParseHost(options.host));
   tcp::endpoint endpoint(address, options.port);
-  const std::string where = options.host + ":" + std::to_string(options.port);
+  const bool bracket = options.host.find(':') != std::string::npos;
+  const std::string where =
+      (bracket ? "[" + options.host + "]" : options.host) + ":" + std::to_string(options.port);
   if (options.port != 0) CHURNML_RETURN_IF_ERROR(CheckPortFree(endpoint, where));
 
   auto state = std::make_unique<HttpServerState>();

@@ -137,7 +137,7 @@ TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 405);
-  EXPECT_EQ(response->Header("allow"), "GET, DELETE");
+  EXPECT_EQ(response->Header("allow"), "GET, HEAD, DELETE");
 }
 
 TEST_F(HttpServerTest, QueryStringIsSplitFromThePath) {
@@ -442,6 +442,21 @@ TEST_F(HttpServerTest, NoContentResponseHasNoBody) {
   EXPECT_EQ(next->status, 200);
 }
 
+TEST_F(HttpServerTest, HeadGetsTheHeadersWithoutTheBody) {
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  const auto head = client.ReadHead();
+  ASSERT_TRUE(head);
+  EXPECT_NE(head->find("Content-Length: 17\r\n"), std::string::npos) << *head;
+  // No body followed: the next response starts right after the head.
+  ASSERT_TRUE(client.Send(GetRequest("/hello")));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, R"({"hello":"world"})");
+}
+
 TEST_F(HttpServerTest, ExpectContinueGets100BeforeTheBody) {
   StartServer();
   TestClient client(server_->port());
@@ -523,6 +538,26 @@ TEST_F(HttpServerTest, StopDrainsAnInFlightRequestAndRefusesNewConnections) {
   EXPECT_TRUE(idle.WaitForClose());
   server_->Wait();
   EXPECT_EQ(server_->stats().active_connections, 0u);
+}
+
+TEST_F(HttpServerTest, StopRefusesNewConnectionsOnEveryWorker) {
+  HttpServerOptions options;
+  options.threads = 4;
+  StartServer(options);
+  TestClient busy(server_->port());
+  ASSERT_TRUE(busy.Send(GetRequest("/block")));
+  entered_.wait();
+  server_->Stop();
+  // SO_REUSEPORT would hand each attempt to any of the four listeners.
+  for (int i = 0; i < 20; ++i) {
+    TestClient late(server_->port());
+    EXPECT_FALSE(late.connected()) << i;
+  }
+  release_.count_down();
+  const auto response = busy.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  server_->Wait();
 }
 
 TEST_F(HttpServerTest, StopClosesIdleKeepAliveConnectionsAndWaitReturns) {

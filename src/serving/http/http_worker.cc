@@ -1,5 +1,6 @@
 #include "serving/http/http_worker.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
@@ -74,7 +75,19 @@ uint16_t Worker::LocalPort() const {
 void Worker::Run() {
   Accept();
   ArmSweep();
-  context_.run();
+  // Handlers' exceptions are caught per request; this catches what escapes
+  // the server's own code (e.g. std::bad_alloc) so one failure costs one
+  // connection, not the process.
+  while (true) {
+    try {
+      context_.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("http worker {}: {}", index_, e.what());
+    } catch (...) {
+      spdlog::error("http worker {}: unknown exception", index_);
+    }
+  }
 }
 
 void Worker::BeginStop() {

@@ -116,6 +116,12 @@ RouteMatch Router::Match(std::string_view method, std::string_view path,
       return match;
     }
   }
+  // HEAD is GET without the body (the server drops it), unless a route
+  // registers HEAD itself.
+  if (method == "HEAD") {
+    RouteMatch as_get = Match("GET", path, params);
+    if (as_get.outcome == MatchOutcome::kFound) return as_get;
+  }
   params.clear();
   std::vector<std::string_view> allowed;
   for (const Route& route : routes_) {
@@ -124,6 +130,11 @@ RouteMatch Router::Match(std::string_view method, std::string_view path,
     allowed.push_back(route.method);
     if (!match.allow.empty()) match.allow.append(", ");
     match.allow.append(route.method);
+    if (route.method == "GET" &&
+        std::find(allowed.begin(), allowed.end(), "HEAD") == allowed.end()) {
+      allowed.push_back("HEAD");
+      match.allow.append(", HEAD");
+    }
   }
   if (!match.allow.empty()) match.outcome = MatchOutcome::kMethodNotAllowed;
   return match;

@@ -63,7 +63,18 @@ TEST(Router, WrongMethodIs405WithAllow) {
   EXPECT_EQ(response.status, 405);
   ASSERT_EQ(response.headers.size(), 1u);
   EXPECT_EQ(response.headers[0].first, "Allow");
-  EXPECT_EQ(response.headers[0].second, "GET, DELETE");
+  EXPECT_EQ(response.headers[0].second, "GET, HEAD, DELETE");
+}
+
+TEST(Router, HeadFallsBackToGet) {
+  Router router;
+  ASSERT_TRUE(router.Add("GET", "/health", Reply("h")).ok());
+  ASSERT_TRUE(router.Add("POST", "/predict", Reply("p")).ok());
+  std::vector<HttpField> params;
+  const RouteMatch match = router.Match("HEAD", "/health", params);
+  EXPECT_EQ(match.outcome, MatchOutcome::kFound);
+  EXPECT_EQ(match.pattern, "/health");
+  EXPECT_EQ(router.Match("HEAD", "/predict", params).outcome, MatchOutcome::kMethodNotAllowed);
 }
 
 TEST(Router, SegmentCountMustMatchExactly) {
