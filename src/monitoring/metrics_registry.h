@@ -40,6 +40,9 @@
 
 namespace churnml::monitoring {
 
+// The Content-Type of RenderText's output.
+inline constexpr char kTextFormatContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+
 enum class Instrumentation { kOn, kOff };
 
 enum class MetricType { kCounter, kGauge, kHistogram };
