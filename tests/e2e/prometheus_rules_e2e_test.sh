@@ -4,6 +4,8 @@
 # is moved; prometheus.yml is a valid config; deploy/grafana/dashboard.json
 # is a dashboard whose every query parses as PromQL; and every metric the
 # rules and the dashboard name is in the catalogue (docs/monitoring.md).
+# When the binary has `serve`, a live /metrics scrape passes
+# `promtool check metrics` too.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "$0")/lib.sh"
 
@@ -75,5 +77,46 @@ names=$(cat "$PROM/rules.yml" "$DASHBOARD" | grep -oE 'churnml_[a-z0-9_]+' |
 for name in $names; do
   if grep -qF "\`$name\`" "$CATALOGUE"; then pass; else fail "$name is not in the catalogue ($CATALOGUE)"; fi
 done
+
+# --- a live scrape: churnml serve's /metrics passes promtool's lint and
+# holds the catalogue families the rules read ---
+if "$CHURNML" serve --help >/dev/null 2>&1; then
+  run "$CHURNML" data generate --rows 2000 --seed 5 --out d.csv
+  run "$CHURNML" train --data d.csv --model logistic --out model
+  expect_status 0 "train a model to serve"
+  "$CHURNML" serve --model model --port 0 --threads 1 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+  serve_pid=$!
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(grep -oE 'on http://[^ ]+:[0-9]+' "$WORK/serve.err" | grep -oE '[0-9]+$' | head -1)
+    [[ -n $port ]] && break
+    kill -0 "$serve_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z $port ]]; then
+    fail "serve did not report its port: $(head -c 600 "$WORK/serve.err")"
+  else
+    pass
+    body=$(jq -nc '{customerID:"e2e-1", gender:"Female",
+      SeniorCitizen:0, Partner:"Yes", Dependents:"No", tenure:5, PhoneService:"Yes",
+      MultipleLines:"No", InternetService:"Fiber optic", OnlineSecurity:"No", OnlineBackup:"No",
+      DeviceProtection:"No", TechSupport:"No", StreamingTV:"Yes", StreamingMovies:"No",
+      Contract:"Month-to-month", PaperlessBilling:"Yes", PaymentMethod:"Electronic check",
+      MonthlyCharges:80.5, TotalCharges:402.5}')
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data "$body" \
+      "http://127.0.0.1:$port/predict"
+    curl -s "http://127.0.0.1:$port/metrics" >"$WORK/metrics.txt"
+    run promtool check metrics <"$WORK/metrics.txt"
+    expect_status 0 "promtool check metrics on serve's /metrics"
+    expect_eq "$(cat "$WORK/out" "$WORK/err")" "" "no lint findings on serve's /metrics"
+    for family in churnml_build_info churnml_http_requests_total \
+      churnml_http_request_duration_seconds churnml_process_resident_memory_bytes \
+      churnml_process_open_fds churnml_metrics_scrape_duration_seconds; do
+      expect_contains "$WORK/metrics.txt" "# TYPE $family " "serve reports $family"
+    done
+  fi
+  kill "$serve_pid" 2>/dev/null
+  wait "$serve_pid" 2>/dev/null
+fi
 
 finish
