@@ -1,0 +1,46 @@
+// An HTTP receiver for the alerts tests: a real Beast server on 127.0.0.1
+// that either holds connections open without answering (kHang) or answers
+// 200 and records each request (kAnswer). Test-only.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace churnml::monitoring::testing {
+
+// A port nothing listens on right now (bound to port 0, then closed).
+uint16_t FreePort();
+
+class TestHttpReceiver {
+ public:
+  enum class Mode { kHang, kAnswer };
+  struct Request {
+    std::string method;
+    std::string target;
+    std::string body;
+  };
+
+  // Listens on 127.0.0.1:`port` until destroyed.
+  TestHttpReceiver(uint16_t port, Mode mode);
+  ~TestHttpReceiver();
+
+  void set_mode(Mode mode) { mode_.store(mode); }
+  std::vector<Request> requests() const;
+  int connections() const { return connections_.load(); }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<Mode> mode_;
+  std::atomic<int> connections_{0};
+  mutable std::mutex mu_;
+  std::vector<Request> requests_;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace churnml::monitoring::testing
