@@ -12,6 +12,13 @@ if(CHURNML_SANITIZE)
   set(CHURNML_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
                               -fno-sanitize-recover=undefined)
 endif()
+# libFuzzer builds (scripts/fuzz.sh, clang): instrument every churnml library
+# for coverage and ASan+UBSan; the fuzz targets themselves link -fsanitize=fuzzer.
+if(CHURNML_FUZZ)
+  set(CHURNML_SANITIZER_FLAGS -fsanitize=fuzzer-no-link,address,undefined
+                              -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  list(APPEND CHURNML_WARNINGS -Wno-unknown-warning-option)  # clang lacks -Wshadow=local
+endif()
 
 # churnml_library(NAME SOURCES a.cc b.cc DEPS other_lib ...)
 # One library per layer folder; the include root is src/ so headers are

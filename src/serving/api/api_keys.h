@@ -60,7 +60,9 @@ class ApiKeySet {
   // than kMinApiKeyLength, a key with a blank or control character, the
   // same key twice, a source that is given but holds no key; IOError when
   // the file cannot be read. A key file readable by group or others is
-  // accepted with a warning (logged, and kept in warnings()).
+  // accepted with a warning (logged, and kept in warnings()). With neither
+  // source given the set is empty; whether that means "no authentication"
+  // is the server's decision.
   static Result<ApiKeySet> Load(const ApiKeySources& sources);
 
   // Parses `authorization_header` (the header's value; "" when absent) as

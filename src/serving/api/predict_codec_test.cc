@@ -176,6 +176,24 @@ TEST_F(PredictCodecTest, InvalidJsonIs400WithBytePosition) {
   EXPECT_EQ(empty.error().kind, ApiErrorKind::kInvalidJson);
 }
 
+TEST_F(PredictCodecTest, InvalidJsonMessageIsPrintableAscii) {
+  ApiResult<CustomerRecord> r = codec_.DecodePredict("{\"a\":\x01\xff}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ApiErrorKind::kInvalidJson);
+  for (char c : r.error().message) EXPECT_TRUE(c >= ' ' && c <= '~') << r.error().message;
+}
+
+TEST_F(PredictCodecTest, EmptyCustomerIdCountsAsAbsent) {
+  std::string body = Replace(Customer(), R"("customerID":"7590-VHVEG")", R"("customerID":"")");
+  ApiResult<CustomerRecord> r = codec_.DecodePredict(body);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_customer_id);
+  std::vector<CustomerRecord> records = {*r};
+  Dataset data(schema_);
+  ConvertCustomers(converter_, records, &data);
+  EXPECT_TRUE(records[0].ok());
+}
+
 TEST_F(PredictCodecTest, NonObjectBodyIs422) {
   ApiResult<CustomerRecord> r = codec_.DecodePredict("[1,2]");
   ASSERT_FALSE(r.ok());
