@@ -206,8 +206,10 @@ HealthReport HealthMonitor::Evaluate() {
   };
 
   if (r.judged) {
-    r.latency_z = (r.mean_latency_ms - r.baseline_latency_ms) / r.baseline_latency_stddev_ms;
-    r.error_rate_z = (r.error_rate - r.baseline_error_rate) / error_stddev;
+    if (r.baseline_ready) {
+      r.latency_z = (r.mean_latency_ms - r.baseline_latency_ms) / r.baseline_latency_stddev_ms;
+      r.error_rate_z = (r.error_rate - r.baseline_error_rate) / error_stddev;
+    }
     const bool latency_anomalous = r.baseline_ready && r.latency_z >= config_.degraded_z;
     const bool errors_anomalous = r.baseline_ready && r.error_rate_z >= config_.degraded_z;
     if (latency_anomalous) {

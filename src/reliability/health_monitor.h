@@ -95,7 +95,8 @@ struct HealthReport {
   double error_rate = 0.0;     // 0..1
   double fallback_rate = 0.0;  // 0..1
   bool judged = false;         // requests >= min_requests
-  // Baseline (before this interval was folded in) and this interval's z-scores.
+  // Baseline (before this interval was folded in) and this interval's
+  // z-scores (0 until the baseline is ready or when not judged).
   bool baseline_ready = false;  // warm-up done
   double baseline_latency_ms = 0.0;
   double baseline_latency_stddev_ms = 0.0;

@@ -82,6 +82,7 @@ TEST(HealthMonitor, WarmUpDoesNotJudgeLatency) {
   Interval(m, clock, 100, milliseconds(1));
   HealthReport r = Interval(m, clock, 100, milliseconds(50));  // would be huge z
   EXPECT_FALSE(r.baseline_ready);
+  EXPECT_EQ(r.latency_z, 0.0);
   EXPECT_EQ(r.state, HealthState::kHealthy);
   EXPECT_TRUE(r.reasons.empty());
 }
