@@ -218,6 +218,14 @@ Result<std::string> DecodeSilenceId(std::string_view body) {
 
 std::string EncodeError(const std::string& message) { return Dump(json{{"error", message}}); }
 
+std::optional<std::string> DecodeError(std::string_view body) {
+  Result<json> j = ParseJson(body);
+  if (!j.ok() || !j->is_object()) return std::nullopt;
+  auto it = j->find("error");
+  if (it == j->end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 std::string EncodeWebhookPayload(const Notification& n, const std::string& receiver,
                                  const std::string& external_url) {
   json alerts = json::array();

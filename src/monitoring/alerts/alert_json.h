@@ -12,6 +12,7 @@
 // Times are RFC 3339 UTC strings.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,8 @@ Result<std::string> DecodeSilenceId(std::string_view body);
 
 // {"error":"message"}: the body of a failed alerts request.
 std::string EncodeError(const std::string& message);
+// The message of an {"error":"..."} body; nullopt for any other body.
+std::optional<std::string> DecodeError(std::string_view body);
 
 // The webhook channel's body, modelled on Alertmanager's webhook payload:
 // {"version":"4","receiver","status","groupKey","groupLabels",

@@ -28,8 +28,8 @@ struct TestHttpReceiver::Impl {
   std::vector<std::shared_ptr<tcp::socket>> held;  // hung connections, io thread only
 };
 
-TestHttpReceiver::TestHttpReceiver(uint16_t port, Mode mode)
-    : impl_(std::make_unique<Impl>()), mode_(mode) {
+TestHttpReceiver::TestHttpReceiver(uint16_t port, Mode mode, Handler handler)
+    : impl_(std::make_unique<Impl>()), mode_(mode), handler_(std::move(handler)) {
   const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
   impl_->acceptor.open(endpoint.protocol());
   impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -50,14 +50,17 @@ TestHttpReceiver::TestHttpReceiver(uint16_t port, Mode mode)
         http::async_read(
             *socket, *buffer, *req, [this, socket, buffer, req](beast::error_code rec, size_t) {
               if (rec) return;
+              Request request{std::string(req->method_string()), std::string(req->target()),
+                              req->body()};
               {
                 std::lock_guard lock(mu_);
-                requests_.push_back(Request{std::string(req->method_string()),
-                                            std::string(req->target()), req->body()});
+                requests_.push_back(request);
               }
-              auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
+              const Response answer = handler_ ? handler_(request) : Response{};
+              auto res = std::make_shared<http::response<http::string_body>>(
+                  static_cast<http::status>(answer.status), 11);
               res->set(http::field::content_type, "application/json");
-              res->body() = "{}";
+              res->body() = answer.body;
               res->prepare_payload();
               http::async_write(*socket, *res, [socket, res](beast::error_code, size_t) {
                 beast::error_code ignored;

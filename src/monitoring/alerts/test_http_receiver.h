@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,8 +26,15 @@ class TestHttpReceiver {
     std::string body;
   };
 
-  // Listens on 127.0.0.1:`port` until destroyed.
-  TestHttpReceiver(uint16_t port, Mode mode);
+  struct Response {
+    int status = 200;
+    std::string body = "{}";
+  };
+  using Handler = std::function<Response(const Request&)>;
+
+  // Listens on 127.0.0.1:`port` until destroyed. In kAnswer mode each
+  // request gets `handler`'s answer (200 "{}" without one).
+  TestHttpReceiver(uint16_t port, Mode mode, Handler handler = nullptr);
   ~TestHttpReceiver();
 
   void set_mode(Mode mode) { mode_.store(mode); }
@@ -37,6 +45,7 @@ class TestHttpReceiver {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::atomic<Mode> mode_;
+  Handler handler_;
   std::atomic<int> connections_{0};
   mutable std::mutex mu_;
   std::vector<Request> requests_;  // guarded by mu_
