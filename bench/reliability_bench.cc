@@ -5,7 +5,9 @@
 //     one breaker (the serve case: every io thread guards the same model);
 //   - BreakerExecute: the Execute() wrapper (two clock reads added);
 //   - HealthRecordRequest: HealthMonitor::RecordRequest, 1 and 2 threads;
-//   - RetryBudgetRequestAndRetry: RecordRequest + TryAcquireRetry.
+//   - RetryBudgetRequestAndRetry: RecordRequest + TryAcquireRetry;
+//   - RealClockNow: one RealClock().Now(), the floor under every operation
+//     that reads the time (time-based windows, Execute, the retry budget).
 //
 //   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHURNML_BUILD_BENCH=ON
 //   cmake --build build-bench --target reliability_bench && build-bench/bench/reliability_bench
@@ -100,6 +102,13 @@ void RetryBudgetRequestAndRetry(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(RetryBudgetRequestAndRetry)->Threads(1)->Threads(2)->UseRealTime();
+
+void RealClockNow(benchmark::State& state) {
+  const Clock& clock = RealClock();
+  for (auto _ : state) benchmark::DoNotOptimize(clock.Now());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(RealClockNow)->Threads(1)->UseRealTime();
 
 }  // namespace
 }  // namespace churnml::reliability
