@@ -160,6 +160,21 @@ std::shared_ptr<const HealthReport> HealthMonitor::current() const {
 
 HealthReport HealthMonitor::Evaluate() {
   std::lock_guard lock(mu_);
+  HealthReport r = CloseIntervalLocked();
+  if (r.judged) JudgeTrafficLocked(r);
+  JudgeBreakersLocked(r);
+  ApplyHysteresisLocked(r);
+
+  auto published = std::make_shared<const HealthReport>(r);
+  {
+    std::lock_guard report_lock(report_mu_);
+    report_ = std::move(published);
+  }
+  state_.store(r.state, std::memory_order_release);
+  return r;
+}
+
+HealthReport HealthMonitor::CloseIntervalLocked() {
   int64_t requests = 0, errors = 0, fallbacks = 0, latency_ns = 0;
   for (Shard& shard : shards_) {
     requests += shard.requests.exchange(0, std::memory_order_relaxed);
@@ -186,115 +201,104 @@ HealthReport HealthMonitor::Evaluate() {
       std::max({std::sqrt(latency_.variance), ToMillis(config_.min_latency_stddev),
                 config_.min_latency_stddev_fraction * latency_.mean});
   r.baseline_error_rate = error_rate_.mean;
+  return r;
+}
+
+void HealthMonitor::JudgeTrafficLocked(HealthReport& r) {
   const double error_stddev =
       std::max(std::sqrt(error_rate_.variance), config_.min_error_rate_stddev);
-
-  HealthState computed = HealthState::kHealthy;
-  auto raise = [&](HealthState to, std::string reason) {
-    computed = std::max(computed, to);
-    r.reasons.push_back(std::move(reason));
-  };
-  auto by_z = [&](double z) {
-    return z >= config_.critical_z   ? HealthState::kCritical
-           : z >= config_.degraded_z ? HealthState::kDegraded
-                                     : HealthState::kHealthy;
-  };
-  auto by_rate = [](double rate, double degraded, double critical) {
-    return rate >= critical   ? HealthState::kCritical
-           : rate >= degraded ? HealthState::kDegraded
-                              : HealthState::kHealthy;
-  };
-
-  if (r.judged) {
-    if (r.baseline_ready) {
-      r.latency_z = (r.mean_latency_ms - r.baseline_latency_ms) / r.baseline_latency_stddev_ms;
-      r.error_rate_z = (r.error_rate - r.baseline_error_rate) / error_stddev;
-    }
-    const bool latency_anomalous = r.baseline_ready && r.latency_z >= config_.degraded_z;
-    const bool errors_anomalous = r.baseline_ready && r.error_rate_z >= config_.degraded_z;
-    if (latency_anomalous) {
-      raise(by_z(r.latency_z),
-            fmt::format("mean latency {:.3g} ms is {:.1f}σ above the {:.3g} ms baseline",
-                        r.mean_latency_ms, r.latency_z, r.baseline_latency_ms));
-    }
-    if (errors_anomalous) {
-      raise(by_z(r.error_rate_z),
-            fmt::format("error rate {} is {:.1f}σ above the {} baseline", Percent(r.error_rate),
-                        r.error_rate_z, Percent(r.baseline_error_rate)));
-    }
-    const HealthState by_errors =
-        by_rate(r.error_rate, config_.degraded_error_rate, config_.critical_error_rate);
-    if (by_errors != HealthState::kHealthy) {
-      raise(by_errors, fmt::format("error rate {} >= {} threshold {}", Percent(r.error_rate),
-                                   HealthStateName(by_errors),
-                                   Percent(by_errors == HealthState::kCritical
-                                               ? config_.critical_error_rate
-                                               : config_.degraded_error_rate)));
-    }
-    const HealthState by_fallbacks =
-        by_rate(r.fallback_rate, config_.degraded_fallback_rate, config_.critical_fallback_rate);
-    if (by_fallbacks != HealthState::kHealthy) {
-      raise(by_fallbacks, fmt::format("fallback rate {} >= {} threshold {}",
-                                      Percent(r.fallback_rate), HealthStateName(by_fallbacks),
-                                      Percent(by_fallbacks == HealthState::kCritical
-                                                  ? config_.critical_fallback_rate
-                                                  : config_.degraded_fallback_rate)));
-    }
-    // During warm-up every interval counts fully (a running mean). After it
-    // an anomalous interval is folded in clamped to degraded_z standard
-    // deviations above the baseline and at a reduced weight, so a spike
-    // barely moves the baseline (mean or variance) while a lasting shift is
-    // still learned, over minutes.
-    const auto fold = [&](Ewma& ewma, double x, double stddev, bool anomalous) {
-      if (ewma.samples < config_.warmup_intervals) {
-        ewma.Update(x, std::max(config_.ewma_alpha, 1.0 / static_cast<double>(ewma.samples + 1)));
-      } else if (anomalous) {
-        ewma.Update(std::min(x, ewma.mean + config_.degraded_z * stddev),
-                    config_.ewma_alpha * config_.anomaly_alpha_factor);
-      } else {
-        ewma.Update(x, config_.ewma_alpha);
-      }
-    };
-    fold(latency_, r.mean_latency_ms, r.baseline_latency_stddev_ms, latency_anomalous);
-    fold(error_rate_, r.error_rate, error_stddev, errors_anomalous);
+  if (r.baseline_ready) {
+    r.latency_z = (r.mean_latency_ms - r.baseline_latency_ms) / r.baseline_latency_stddev_ms;
+    r.error_rate_z = (r.error_rate - r.baseline_error_rate) / error_stddev;
   }
+  const bool latency_anomalous = r.baseline_ready && r.latency_z >= config_.degraded_z;
+  const bool errors_anomalous = r.baseline_ready && r.error_rate_z >= config_.degraded_z;
+  if (latency_anomalous) {
+    Raise(r, ByZ(r.latency_z),
+          fmt::format("mean latency {:.3g} ms is {:.1f}σ above the {:.3g} ms baseline",
+                      r.mean_latency_ms, r.latency_z, r.baseline_latency_ms));
+  }
+  if (errors_anomalous) {
+    Raise(r, ByZ(r.error_rate_z),
+          fmt::format("error rate {} is {:.1f}σ above the {} baseline", Percent(r.error_rate),
+                      r.error_rate_z, Percent(r.baseline_error_rate)));
+  }
+  RaiseByRate(r, "error rate", r.error_rate, config_.degraded_error_rate,
+              config_.critical_error_rate);
+  RaiseByRate(r, "fallback rate", r.fallback_rate, config_.degraded_fallback_rate,
+              config_.critical_fallback_rate);
+  Fold(latency_, r.mean_latency_ms, r.baseline_latency_stddev_ms, latency_anomalous);
+  Fold(error_rate_, r.error_rate, error_stddev, errors_anomalous);
+}
 
+// During warm-up every interval counts fully (a running mean). After it an
+// anomalous interval is folded in clamped to degraded_z standard deviations
+// above the baseline and at a reduced weight, so a spike barely moves the
+// baseline (mean or variance) while a lasting shift is still learned, over
+// minutes.
+void HealthMonitor::Fold(Ewma& ewma, double x, double stddev, bool anomalous) const {
+  if (ewma.samples < config_.warmup_intervals) {
+    ewma.Update(x, std::max(config_.ewma_alpha, 1.0 / static_cast<double>(ewma.samples + 1)));
+  } else if (anomalous) {
+    ewma.Update(std::min(x, ewma.mean + config_.degraded_z * stddev),
+                config_.ewma_alpha * config_.anomaly_alpha_factor);
+  } else {
+    ewma.Update(x, config_.ewma_alpha);
+  }
+}
+
+HealthState HealthMonitor::ByZ(double z) const {
+  return z >= config_.critical_z   ? HealthState::kCritical
+         : z >= config_.degraded_z ? HealthState::kDegraded
+                                   : HealthState::kHealthy;
+}
+
+void HealthMonitor::Raise(HealthReport& r, HealthState to, std::string reason) {
+  r.state = std::max(r.state, to);
+  r.reasons.push_back(std::move(reason));
+}
+
+void HealthMonitor::RaiseByRate(HealthReport& r, std::string_view what, double rate,
+                                double degraded, double critical) {
+  const HealthState to = rate >= critical   ? HealthState::kCritical
+                         : rate >= degraded ? HealthState::kDegraded
+                                            : HealthState::kHealthy;
+  if (to == HealthState::kHealthy) return;
+  Raise(r, to,
+        fmt::format("{} {} >= {} threshold {}", what, Percent(rate), HealthStateName(to),
+                    Percent(to == HealthState::kCritical ? critical : degraded)));
+}
+
+void HealthMonitor::JudgeBreakersLocked(HealthReport& r) {
   for (const Watched& w : watched_) {
     const CircuitState breaker_state = w.breaker->state();
     r.breakers.push_back({w.breaker->name(), breaker_state});
     if (breaker_state == CircuitState::kOpen || breaker_state == CircuitState::kForcedOpen) {
-      raise(w.when_open, fmt::format("circuit breaker '{}' is {}", w.breaker->name(),
-                                     CircuitStateName(breaker_state)));
+      Raise(r, w.when_open,
+            fmt::format("circuit breaker '{}' is {}", w.breaker->name(),
+                        CircuitStateName(breaker_state)));
     } else if (breaker_state == CircuitState::kHalfOpen && w.when_open != HealthState::kHealthy) {
-      raise(HealthState::kDegraded,
+      Raise(r, HealthState::kDegraded,
             fmt::format("circuit breaker '{}' is half_open (probing)", w.breaker->name()));
     }
   }
+}
 
-  // Hysteresis: leave critical only after recovery_intervals good intervals.
-  HealthState next = computed;
-  if (state_.load(std::memory_order_relaxed) == HealthState::kCritical &&
-      computed != HealthState::kCritical) {
-    ++good_intervals_in_critical_;
-    if (good_intervals_in_critical_ < config_.recovery_intervals) {
-      next = HealthState::kCritical;
-      r.reasons.push_back(fmt::format("recovering: {} of {} intervals below critical",
-                                      good_intervals_in_critical_, config_.recovery_intervals));
-    } else {
-      good_intervals_in_critical_ = 0;
-    }
-  } else {
+// Leaves critical only after recovery_intervals consecutive intervals below it.
+void HealthMonitor::ApplyHysteresisLocked(HealthReport& r) {
+  if (state_.load(std::memory_order_relaxed) != HealthState::kCritical ||
+      r.state == HealthState::kCritical) {
     good_intervals_in_critical_ = 0;
+    return;
   }
-  r.state = next;
-
-  auto published = std::make_shared<const HealthReport>(r);
-  {
-    std::lock_guard report_lock(report_mu_);
-    report_ = std::move(published);
+  ++good_intervals_in_critical_;
+  if (good_intervals_in_critical_ >= config_.recovery_intervals) {
+    good_intervals_in_critical_ = 0;
+    return;
   }
-  state_.store(next, std::memory_order_release);
-  return r;
+  r.state = HealthState::kCritical;
+  r.reasons.push_back(fmt::format("recovering: {} of {} intervals below critical",
+                                  good_intervals_in_critical_, config_.recovery_intervals));
 }
 
 }  // namespace churnml::reliability

@@ -156,6 +156,17 @@ class HealthMonitor {
   };
 
   Shard& LocalShard();
+  // The steps of Evaluate, run under mu_. Raise* lift r.state to at least
+  // `to` and add the reason.
+  HealthReport CloseIntervalLocked();
+  void JudgeTrafficLocked(HealthReport& r);
+  void JudgeBreakersLocked(HealthReport& r);
+  void ApplyHysteresisLocked(HealthReport& r);
+  void Fold(Ewma& ewma, double x, double stddev, bool anomalous) const;
+  HealthState ByZ(double z) const;
+  static void Raise(HealthReport& r, HealthState to, std::string reason);
+  static void RaiseByRate(HealthReport& r, std::string_view what, double rate, double degraded,
+                          double critical);
 
   const HealthConfig config_;
   const Clock& clock_;
