@@ -403,6 +403,13 @@ Result<Clock::Duration> ParseDuration(std::string_view text) {
                                   "\" is not a duration (an integer followed by ms, s, m, h or d, "
                                   "e.g. 30s, 5m, 1h)");
     }
+    // Reject before multiplying: nanosecond counts overflow past ~292 years.
+    if (static_cast<long double>(*n) * static_cast<long double>(one.count()) +
+            static_cast<long double>(total.count()) >
+        static_cast<long double>(
+            std::chrono::duration_cast<Clock::Duration>(hours(24 * 365 * 100)).count())) {
+      return InvalidArgumentError("duration \"" + original + "\" is longer than 100 years");
+    }
     total += one * *n;
     text.remove_prefix(digits + unit_len);
   }

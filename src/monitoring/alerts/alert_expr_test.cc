@@ -29,6 +29,7 @@ TEST(ParseDuration, AcceptsUnitsAndCompounds) {
   EXPECT_FALSE(ParseDuration("5").ok());
   EXPECT_FALSE(ParseDuration("5w").ok());
   EXPECT_FALSE(ParseDuration("").ok());
+  EXPECT_FALSE(ParseDuration("999999999999d").ok());
   EXPECT_EQ(FormatDuration(seconds(90)), "1m30s");
 }
 
