@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <iterator>
 #include <latch>
 #include <mutex>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -284,6 +286,45 @@ TEST_F(HttpServerTest, Http11RequestWithoutHostIs400) {
   EXPECT_EQ(response->status, 400);
   EXPECT_EQ(response->body,
             R"({"error":"malformed HTTP request: HTTP/1.1 request without a Host header"})");
+}
+
+TEST_F(HttpServerTest, RandomAndMutatedInputNeverTakesTheServerDown) {
+  HttpServerOptions options;
+  options.max_body_bytes = 4096;
+  StartServer(options);
+  const std::string valid[] = {
+      PostRequest("/echo?x=1", R"({"a":1})", "X-Request-Id: r1\r\n"),
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+      GetRequest("/models/a/versions/1") + GetRequest("/hello"),
+  };
+  std::mt19937 random(20261128);
+  for (int i = 0; i < 300; ++i) {
+    std::string input = valid[static_cast<std::size_t>(i) % std::size(valid)];
+    switch (i % 3) {
+      case 0:  // flip bytes
+        for (int flips = 0; flips < 1 + i % 5; ++flips) {
+          input[random() % input.size()] = static_cast<char>(random() % 256);
+        }
+        break;
+      case 1:  // truncate
+        input.resize(random() % input.size());
+        break;
+      default:  // pure noise
+        input.resize(1 + random() % 200);
+        for (char& c : input) c = static_cast<char>(random() % 256);
+    }
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.connected()) << i;
+    client.Send(input);
+    client.ShutdownSend();
+    EXPECT_TRUE(client.DrainUntilClose()) << i;
+  }
+  TestClient after(server_->port());
+  ASSERT_TRUE(after.Send(GetRequest("/hello")));
+  const auto response = after.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(Eventually([&] { return server_->stats().active_connections == 1; }));
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIs431) {

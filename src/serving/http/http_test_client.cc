@@ -106,6 +106,14 @@ bool TestClient::WaitForClose() {
   return false;
 }
 
+void TestClient::ShutdownSend() { ::shutdown(fd_, SHUT_WR); }
+
+bool TestClient::DrainUntilClose() {
+  pending_.clear();
+  while (Fill()) pending_.clear();
+  return !timed_out_;
+}
+
 std::string GetRequest(std::string_view path, std::string_view extra) {
   std::string request = "GET ";
   request.append(path).append(" HTTP/1.1\r\nHost: test\r\n").append(extra).append("\r\n");

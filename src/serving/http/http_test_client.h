@@ -41,6 +41,10 @@ class TestClient {
   // True when the server closed the connection (EOF or reset) with no
   // further bytes; false on timeout or unexpected data.
   bool WaitForClose();
+  // Half-closes the sending side (the server sees EOF).
+  void ShutdownSend();
+  // Reads and discards until the server closes; false on timeout.
+  bool DrainUntilClose();
 
  private:
   bool Fill();  // one recv into pending_; false on EOF, error or timeout
