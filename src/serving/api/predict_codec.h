@@ -13,6 +13,19 @@
 // accepted and ignored, so CSV rows can be posted as they are. Any other
 // name is an unknown field (422), as is a name given twice.
 //
+// The path of one request (the batch one is the same with DecodeBatch,
+// which never fails for a bad customer, and EncodeBatch):
+//
+//   ApiResult<CustomerRecord> r = codec.DecodePredict(body);
+//   if (!r.ok()) return Reply(r.error().http_status(), r.error().ToJson());
+//   std::vector<CustomerRecord> records;
+//   records.push_back(std::move(r).value());
+//   Dataset data(codec.schema());
+//   ConvertCustomers(converter, records, &data);  // range/category checks
+//   if (!records[0].ok()) return Reply(422, InvalidCustomerError(records[0]).ToJson());
+//   artifact.PredictProba(data, &p);
+//   EncodePrediction(codec.schema(), records[0], {p[0], p[0] >= threshold}, model, &out);
+//
 // Thread safety: a PredictCodec is immutable; Decode* run concurrently on
 // any number of threads (each thread parses with its own reused simdjson
 // parser). The encoders are free functions on caller-owned buffers.
