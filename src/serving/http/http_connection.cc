@@ -64,7 +64,7 @@ void Connection::BeginRequest() {
     Parse();
     return;
   }
-  if (state_.stopping.load(std::memory_order_relaxed)) {
+  if (state_.stopping.load(std::memory_order_relaxed) && !InputWaiting()) {
     Close();
     return;
   }
@@ -310,8 +310,16 @@ void Connection::CheckDeadline(TimePoint now) {
   if (phase_ != Phase::kClosed && now >= deadline_) Close();
 }
 
+bool Connection::InputWaiting() {
+  error_code ec;
+  return socket_.available(ec) > 0 && !ec;
+}
+
 void Connection::OnDrain() {
-  if (phase_ == Phase::kIdle) Close();
+  // A request whose bytes reached the server before the worker got to the
+  // drain (say while it was busy in a handler) is in flight: the pending
+  // read completes, and the request is answered with Connection: close.
+  if (phase_ == Phase::kIdle && !InputWaiting()) Close();
 }
 
 void Connection::Close() {

@@ -34,7 +34,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the connection when its current phase's deadline has passed.
   void CheckDeadline(TimePoint now);
   // Server stopping: closes an idle keep-alive connection now; a request in
-  // progress finishes and is answered with Connection: close.
+  // progress (including one whose first bytes have arrived but are not read
+  // yet) finishes and is answered with Connection: close.
   void OnDrain();
   void Close();
 
@@ -56,6 +57,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WriteResponse();
   void OnWrite(const boost::system::error_code& ec, std::size_t bytes);
   void LingeringClose();
+  // Bytes received by the kernel and not read yet.
+  bool InputWaiting();
 
   Worker& worker_;
   HttpServerState& state_;

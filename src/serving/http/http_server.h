@@ -102,8 +102,9 @@ class HttpServer {
   // Graceful drain; returns at once, idempotent, callable from any thread
   // (including a handler). New connections are refused from the moment it
   // returns; idle keep-alive connections are closed; requests in flight
-  // finish and are answered with Connection: close; whatever is still open
-  // after drain_timeout is closed.
+  // (including one whose bytes reached the server before its worker got to
+  // the drain) finish and are answered with Connection: close; whatever is
+  // still open drain_timeout after Stop() is closed.
   void Stop();
   // Blocks until every worker has finished (after Stop(): drained).
   void Wait();

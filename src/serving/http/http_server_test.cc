@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <iterator>
 #include <latch>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -33,6 +35,28 @@ bool Eventually(Fn&& condition) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return condition();
+}
+
+// Runs server->Wait() on its own thread and reports whether it returned
+// within `bound`, a hang guard (not a timing assertion): a drain bug fails
+// the test instead of hanging the suite. When it did not return, the server
+// and the thread are abandoned (leaked) so the fixture cannot hang either.
+bool WaitReturns(std::unique_ptr<HttpServer>& server,
+                 std::chrono::seconds bound = std::chrono::seconds(20)) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> returned = done->get_future();
+  HttpServer* raw = server.get();
+  std::thread waiter([raw, done] {
+    raw->Wait();
+    done->set_value();
+  });
+  if (returned.wait_for(bound) == std::future_status::ready) {
+    waiter.join();
+    return true;
+  }
+  waiter.detach();
+  (void)server.release();
+  return false;
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -622,6 +646,265 @@ TEST_F(HttpServerTest, DrainTimeoutForceClosesAStalledClient) {
   server_->Stop();
   server_->Wait();  // returns although the client never finishes its body
   EXPECT_TRUE(stalled.WaitForClose());
+}
+
+// Keep-alive clients that each finished a request and stay open, spread
+// over two workers by SO_REUSEPORT. The drain has to end by itself: the
+// default idle_timeout (60 s) and drain_timeout (30 s) are longer than the
+// hang guard, so neither can rescue a connection the drain forgot.
+std::vector<std::unique_ptr<TestClient>> OpenIdleKeepAliveClients(uint16_t port, int count) {
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < count; ++i) {
+    auto client = std::make_unique<TestClient>(port);
+    if (!client->Send(PostRequest("/echo", R"({"n":1})"))) break;
+    const auto response = client->Read();
+    if (!response || response->status != 200) break;
+    clients.push_back(std::move(client));
+  }
+  return clients;
+}
+
+TEST_F(HttpServerTest, StopFromAnotherThreadWhileAHandlerBlocksDrainsEveryWorker) {
+  HttpServerOptions options;
+  options.threads = 2;
+  StartServer(options);
+  auto idle = OpenIdleKeepAliveClients(server_->port(), 8);
+  ASSERT_EQ(idle.size(), 8u);
+  TestClient busy(server_->port());
+  ASSERT_TRUE(busy.Send(GetRequest("/block")));
+  entered_.wait();  // one worker is stuck in the handler
+
+  std::thread([this] { server_->Stop(); }).join();
+  release_.count_down();
+
+  const auto response = busy.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "released");
+  EXPECT_EQ(response->Header("connection"), "close");
+  ASSERT_TRUE(WaitReturns(server_)) << "Wait() did not return after Stop()";
+  EXPECT_TRUE(busy.WaitForClose());
+  for (std::size_t i = 0; i < idle.size(); ++i) EXPECT_TRUE(idle[i]->WaitForClose()) << i;
+  EXPECT_EQ(server_->stats().active_connections, 0u);
+}
+
+// A client has sent half a request header when Stop() is called: its
+// request is in flight, so once it completes it is answered with
+// Connection: close, and the drain still ends.
+class HttpServerHalfSentTest : public HttpServerTest {
+ protected:
+  void Run(int threads) {
+    HttpServerOptions options;
+    options.threads = threads;
+    StartServer(options);
+    auto idle = OpenIdleKeepAliveClients(server_->port(), 4);
+    ASSERT_EQ(idle.size(), 4u);
+    std::vector<std::unique_ptr<TestClient>> halves;
+    for (int i = 0; i < 4; ++i) {
+      halves.push_back(std::make_unique<TestClient>(server_->port()));
+      ASSERT_TRUE(halves.back()->Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Le"));
+    }
+    ASSERT_TRUE(Eventually([&] { return server_->stats().active_connections == 8; }));
+    TestClient busy(server_->port());
+    ASSERT_TRUE(busy.Send(GetRequest("/block")));
+    entered_.wait();
+
+    std::thread([this] { server_->Stop(); }).join();
+    for (auto& half : halves) ASSERT_TRUE(half->Send("ngth: 2\r\n\r\nhi"));
+    release_.count_down();
+
+    const auto blocked = busy.Read();
+    ASSERT_TRUE(blocked);
+    EXPECT_EQ(blocked->status, 200);
+    EXPECT_EQ(blocked->Header("connection"), "close");
+    for (std::size_t i = 0; i < halves.size(); ++i) {
+      const auto response = halves[i]->Read();
+      ASSERT_TRUE(response) << i;
+      EXPECT_EQ(response->status, 200) << i;
+      EXPECT_EQ(response->body, "hi") << i;
+      EXPECT_EQ(response->Header("connection"), "close") << i;
+    }
+    ASSERT_TRUE(WaitReturns(server_)) << "Wait() did not return after Stop()";
+    for (auto& half : halves) EXPECT_TRUE(half->WaitForClose());
+    for (auto& client : idle) EXPECT_TRUE(client->WaitForClose());
+  }
+};
+
+TEST_F(HttpServerHalfSentTest, OneWorker) { Run(1); }
+TEST_F(HttpServerHalfSentTest, TwoWorkers) { Run(2); }
+
+// Requests sent on idle keep-alive connections right after Stop() returned,
+// while a handler still blocks a worker: each is either answered with
+// Connection: close (it reached the server before the drain looked at the
+// connection) or the connection is closed unanswered, and the drain ends.
+TEST_F(HttpServerTest, StopWithRequestsArrivingOnKeepAliveConnectionsStillDrains) {
+  HttpServerOptions options;
+  options.threads = 2;
+  StartServer(options);
+  auto idle = OpenIdleKeepAliveClients(server_->port(), 8);
+  ASSERT_EQ(idle.size(), 8u);
+  TestClient busy(server_->port());
+  ASSERT_TRUE(busy.Send(GetRequest("/block")));
+  entered_.wait();
+
+  std::thread([this] { server_->Stop(); }).join();
+  for (auto& client : idle) client->Send(PostRequest("/echo", "late"));
+  release_.count_down();
+
+  const auto blocked = busy.Read();
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->status, 200);
+  EXPECT_EQ(blocked->Header("connection"), "close");
+  for (std::size_t i = 0; i < idle.size(); ++i) {
+    const auto response = idle[i]->Read();
+    if (response) {
+      EXPECT_EQ(response->status, 200) << i;
+      EXPECT_EQ(response->body, "late") << i;
+      EXPECT_EQ(response->Header("connection"), "close") << i;
+      EXPECT_TRUE(idle[i]->WaitForClose()) << i;
+    }
+  }
+  ASSERT_TRUE(WaitReturns(server_)) << "Wait() did not return after Stop()";
+  EXPECT_EQ(server_->stats().active_connections, 0u);
+}
+
+// With a single worker blocked in a handler, requests that reach idle
+// keep-alive connections after Stop() arrive before the worker can look at
+// them: they are in flight, and are answered with Connection: close.
+TEST_F(HttpServerTest, RequestsThatArrivedWhileTheWorkerWasBlockedAreAnswered) {
+  HttpServerOptions options;
+  options.threads = 1;
+  StartServer(options);
+  auto idle = OpenIdleKeepAliveClients(server_->port(), 4);
+  ASSERT_EQ(idle.size(), 4u);
+  TestClient busy(server_->port());
+  ASSERT_TRUE(busy.Send(GetRequest("/block")));
+  entered_.wait();
+
+  server_->Stop();
+  for (auto& client : idle) ASSERT_TRUE(client->Send(PostRequest("/echo", "late")));
+  release_.count_down();
+
+  ASSERT_TRUE(busy.Read());
+  for (std::size_t i = 0; i < idle.size(); ++i) {
+    const auto response = idle[i]->Read();
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->status, 200) << i;
+    EXPECT_EQ(response->body, "late") << i;
+    EXPECT_EQ(response->Header("connection"), "close") << i;
+  }
+  ASSERT_TRUE(WaitReturns(server_)) << "Wait() did not return after Stop()";
+  for (auto& client : idle) EXPECT_TRUE(client->WaitForClose());
+}
+
+// The worker's periodic deadline check falls due while the worker is stuck
+// in a handler after Stop(); its completion is then already queued when the
+// last connection goes and the drain finishes, and it must not re-arm
+// itself (an armed timer keeps the worker's io_context, and Wait(), alive).
+// header_timeout sets the check period to 10 ms; blocking for 100 ms makes
+// sure it falls due during the handler.
+TEST_F(HttpServerTest, StopWhileTheLastConnectionIsInAHandlerAcrossADeadlineCheck) {
+  for (const int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    Router router;
+    std::latch entered(1);
+    std::latch release(1);
+    ASSERT_TRUE(router
+                    .Add("POST", "/slow",
+                         [&](const HttpRequest& request, HttpResponse& response) {
+                           entered.count_down();
+                           release.wait();
+                           response.body = std::string(request.body);
+                         })
+                    .ok());
+    HttpServerOptions options;
+    options.threads = threads;
+    options.header_timeout = std::chrono::milliseconds(40);
+    auto started = HttpServer::Start(options, router.AsHandler());
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    std::unique_ptr<HttpServer> server = std::move(started).value();
+
+    TestClient busy(server->port());
+    ASSERT_TRUE(busy.Send(PostRequest("/slow", "in flight")));
+    entered.wait();
+    std::thread([&] { server->Stop(); }).join();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    release.count_down();
+
+    const auto response = busy.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "in flight");
+    EXPECT_EQ(response->Header("connection"), "close");
+    EXPECT_TRUE(busy.WaitForClose());
+    ASSERT_TRUE(WaitReturns(server)) << "Wait() did not return after Stop()";
+    EXPECT_EQ(server->stats().active_connections, 0u);
+  }
+}
+
+// Keep-alive clients hammering the server on every worker while Stop()
+// arrives from another thread, with one handler blocked at that moment:
+// every client ends up closed and Wait() returns, round after round.
+TEST_F(HttpServerTest, StopUnderKeepAliveLoadDrainsAndWaitReturns) {
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE(round);
+    Router router;
+    std::atomic<bool> block_next{false};
+    std::latch blocked(1);
+    std::latch unblock(1);
+    ASSERT_TRUE(router
+                    .Add("POST", "/echo",
+                         [&](const HttpRequest& request, HttpResponse& response) {
+                           if (block_next.exchange(false)) {
+                             blocked.count_down();
+                             unblock.wait();
+                           }
+                           response.body = std::string(request.body);
+                         })
+                    .ok());
+    HttpServerOptions options;
+    options.threads = 2;
+    auto started = HttpServer::Start(options, router.AsHandler());
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    std::unique_ptr<HttpServer> server = std::move(started).value();
+    const uint16_t port = server->port();
+
+    std::atomic<int> answered{0};
+    std::atomic<int> ended_cleanly{0};
+    constexpr int kClients = 16;
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+      clients.emplace_back([&, c] {
+        TestClient client(port);
+        if (!client.connected()) {
+          ended_cleanly.fetch_add(1);
+          return;
+        }
+        while (true) {
+          if (!client.Send(PostRequest("/echo", std::to_string(c)))) break;
+          const auto response = client.Read();
+          if (!response) break;
+          answered.fetch_add(1);
+          if (response->Header("connection") == "close") {
+            client.WaitForClose();
+            break;
+          }
+        }
+        ended_cleanly.fetch_add(1);
+      });
+    }
+    ASSERT_TRUE(Eventually([&] { return answered.load() >= 200; }));
+    block_next.store(true);
+    blocked.wait();
+    std::thread([&] { server->Stop(); }).join();
+    unblock.count_down();
+    const bool returned = WaitReturns(server);
+    EXPECT_TRUE(returned) << "Wait() did not return after Stop()";
+    for (auto& thread : clients) thread.join();
+    EXPECT_EQ(ended_cleanly.load(), kClients);
+    if (!returned) return;
+    EXPECT_EQ(server->stats().active_connections, 0u);
+  }
 }
 
 TEST(HttpServer, BindFailureNamesHostAndPort) {

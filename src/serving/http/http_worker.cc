@@ -95,7 +95,10 @@ void Worker::BeginStop() {
   // once (SYNs are refused) and wakes the pending accept with an error; the
   // descriptor itself stays valid for the worker thread to close.
   ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
-  asio::post(context_, [this] { Drain(); });
+  // The drain deadline counts from Stop(), not from when the worker gets to
+  // the drain (it may be busy in a handler for a while).
+  const auto deadline = std::chrono::steady_clock::now() + state_.options.drain_timeout;
+  asio::post(context_, [this, deadline] { Drain(deadline); });
 }
 
 void Worker::Accept() {
@@ -133,9 +136,18 @@ void Worker::OnAccept(const error_code& ec, tcp::socket socket) {
 }
 
 void Worker::ArmSweep() {
+  if (finished_) return;
   sweep_timer_.expires_after(state_.sweep_period);
   sweep_timer_.async_wait([this](const error_code& ec) {
-    if (ec) return;
+    // FinishDrain's cancel() cannot recall a completion that is already
+    // queued (the timer fell due while the worker was busy, e.g. in a
+    // handler): re-arming then would keep the io_context, and Wait(), alive
+    // forever with nothing left to serve.
+    if (ec || finished_) return;
+    if (draining_ && connections_.empty()) {
+      FinishDrain();
+      return;
+    }
     const auto now = std::chrono::steady_clock::now();
     // Close() never unregisters synchronously (the connection is destroyed
     // later, when its pending handler runs), so iterating is safe.
@@ -144,7 +156,7 @@ void Worker::ArmSweep() {
   });
 }
 
-void Worker::Drain() {
+void Worker::Drain(std::chrono::steady_clock::time_point deadline) {
   if (draining_) return;
   draining_ = true;
   error_code ignored;
@@ -155,18 +167,24 @@ void Worker::Drain() {
     FinishDrain();
     return;
   }
-  drain_timer_.expires_after(state_.options.drain_timeout);
+  // The sweep keeps running until the last connection is gone: it enforces
+  // the per-phase deadlines of the connections still serving a request.
+  drain_timer_.expires_at(deadline);
   drain_timer_.async_wait([this](const error_code& ec) {
-    if (ec) return;
+    if (ec || finished_) return;
     for (Connection* connection : connections_) connection->Close();
   });
 }
 
 void Worker::FinishDrain() {
   // With the acceptor closed and no connections, cancelling the timers
-  // leaves the io_context without work, so Run() returns.
+  // leaves the io_context without work, so Run() returns. finished_ stops
+  // the handlers of timers that had already fallen due from re-arming.
+  if (finished_) return;
+  finished_ = true;
   sweep_timer_.cancel();
   drain_timer_.cancel();
+  accept_retry_timer_.cancel();
 }
 
 void Worker::Register(Connection* connection) {

@@ -73,13 +73,18 @@ class Worker {
   void Accept();
   void OnAccept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
   void ArmSweep();
-  void Drain();
+  // Worker thread: closes the acceptor and idle connections; whatever is
+  // still open at `deadline` is closed.
+  void Drain(std::chrono::steady_clock::time_point deadline);
+  // Worker thread, once draining and without connections: cancels the
+  // timers so Run() returns.
   void FinishDrain();
 
   HttpServerState& state_;
   const int index_;
   std::vector<Connection*> connections_;  // each knows its index here
   bool draining_ = false;
+  bool finished_ = false;  // drained: no timer may be armed again
   bool destroying_ = false;
   alignas(64) std::atomic<std::uint64_t> requests_{0};
 
