@@ -44,5 +44,6 @@ void RegisterEvaluateCommand(CLI::App& app, CommandContext& ctx);
 void RegisterPredictCommand(CLI::App& app, CommandContext& ctx);
 void RegisterDemoCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
+void RegisterServeCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace churnml::cli

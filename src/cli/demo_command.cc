@@ -1,9 +1,16 @@
 // `churnml demo`: the whole path on generated data — generate, validate,
 // train both model kinds, evaluate them side by side on new customers, and
-// score a batch with the better one.
+// score a batch with the better one, then serve it over HTTP.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/model_ref.h"
@@ -11,10 +18,12 @@
 #include "data/csv_loader.h"
 #include "data/synthetic_generator.h"
 #include "eval/metrics_text.h"
+#include "monitoring/alerts/http_client.h"
 #include "pipeline/batch_predict.h"
 #include "pipeline/evaluate.h"
 #include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
+#include "serving/server.h"
 
 namespace churnml::cli {
 namespace {
@@ -24,7 +33,94 @@ struct DemoFlags {
   std::string workdir = "demo-out";
   int64_t rows = 20000;
   uint64_t seed = 42;
+  int port = 8000;
+  // < 0: serve until Ctrl-C when stdin is a terminal, else stop after the
+  // self-check; 0: do not serve; > 0: serve this many seconds.
+  double serve_seconds = -1;
 };
+
+// The first customer of `csv` as a /predict body: numbers for numeric
+// columns, strings for the rest, no target.
+Result<std::string> FirstCustomerJson(const std::string& csv) {
+  std::ifstream in(csv);
+  std::string header, row;
+  if (!std::getline(in, header) || !std::getline(in, row)) {
+    return IOError("cannot read a customer from " + csv);
+  }
+  std::vector<std::string_view> names = Split(header, ',');
+  std::vector<std::string_view> values = Split(row, ',');
+  if (names.size() != values.size()) return InvalidArgumentError(csv + " row 1 is not plain CSV");
+  nlohmann::ordered_json customer;
+  const Schema& schema = Schema::Telco();
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::optional<size_t> c = schema.IndexOf(names[i]);
+    if (!c || schema.column(*c).role == ColumnRole::kTarget) continue;
+    std::optional<double> number = ParseDouble(values[i]);
+    if (schema.column(*c).type != ColumnType::kCategorical && number) {
+      customer[std::string(names[i])] = *number;
+    } else {
+      customer[std::string(names[i])] = std::string(values[i]);
+    }
+  }
+  return customer.dump();
+}
+
+// Serves churn@champion, checks it answers, prints a curl command to paste.
+Status ServeChampion(const DemoFlags& f, const std::string& store_uri, const std::string& new_csv,
+                     const ModelRegistry& models) {
+  CHURNML_ASSIGN_OR_RETURN(std::string customer, FirstCustomerJson(new_csv));
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  serving::ServeOptions options;
+  options.model.ref = "churn@champion";
+  options.model.store_uri = store_uri;
+  options.http.port = static_cast<uint16_t>(f.port);
+  options.access_log = "off";
+  Result<std::unique_ptr<serving::Server>> server = serving::Server::Start(options, models);
+  if (!server.ok() && f.port != 0 && server.status().code() == StatusCode::kIOError) {
+    Say("    port " + std::to_string(f.port) + " is taken; using a free one");
+    options.http.port = 0;
+    server = serving::Server::Start(options, models);
+  }
+  if (!server.ok()) return server.status();
+  const std::string url = "http://127.0.0.1:" + std::to_string((*server)->port());
+  Say("6/6 serving churn@champion (" + (*server)->Describe() + ") on " + url);
+  Result<monitoring::HttpResponse> answer = monitoring::Post(
+      url + "/predict", "application/json", customer, std::chrono::milliseconds(5000));
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) {
+    return InternalError("the demo server answered " + std::to_string(answer->status) + ": " +
+                         answer->body);
+  }
+  std::printf("\nServing:     %s (health: %s/health, metrics: %s/metrics)\n", url.c_str(),
+              url.c_str(), url.c_str());
+  std::printf(
+      "Try it:      curl -s -X POST %s/predict -H 'Content-Type: application/json' \\\n"
+      "               -d '%s'\n",
+      url.c_str(), customer.c_str());
+  std::printf("Answer:      %s\n", answer->body.c_str());
+  std::fflush(stdout);
+
+  bool interactive = isatty(STDIN_FILENO) != 0;
+  if (f.serve_seconds > 0) {
+    timespec wait{
+        static_cast<time_t>(f.serve_seconds),
+        static_cast<long>((f.serve_seconds - static_cast<time_t>(f.serve_seconds)) * 1e9)};
+    sigtimedwait(&signals, nullptr, &wait);
+  } else if (interactive) {
+    Say("    serving until Ctrl-C");
+    int signal = 0;
+    sigwait(&signals, &signal);
+  }
+  (*server)->Stop();
+  (*server)->Wait();
+  Say("    server stopped");
+  return Status::Ok();
+}
 
 Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
   fs::path dir = f.workdir;
@@ -34,12 +130,12 @@ Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
   const std::string train_csv = (dir / "customers.csv").string();
   const std::string new_csv = (dir / "new_customers.csv").string();
 
-  Say("1/5 generating " + FormatCount(f.rows) + " customers → " + train_csv);
+  Say("1/6 generating " + FormatCount(f.rows) + " customers → " + train_csv);
   CHURNML_RETURN_IF_ERROR(GenerateCsv(train_csv, {.rows = f.rows, .seed = f.seed}));
   CHURNML_RETURN_IF_ERROR(
       GenerateCsv(new_csv, {.rows = std::max<int64_t>(f.rows / 4, 100), .seed = f.seed + 1}));
 
-  Say("2/5 validating " + train_csv);
+  Say("2/6 validating " + train_csv);
   LoadOptions validate;
   validate.storage = RowStorage::kDiscard;
   CHURNML_ASSIGN_OR_RETURN(LoadResult checked, LoadCsv(train_csv, Schema::Telco(), validate));
@@ -54,7 +150,7 @@ Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
   std::vector<NamedMetrics> holdout;
   std::vector<int64_t> versions;
   for (const char* kind : {"logistic", "xgboost"}) {
-    Say(std::string("3/5 training ") + kind);
+    Say(std::string("3/6 training ") + kind);
     TrainOptions options;
     options.data_path = train_csv;
     options.model_kind = kind;
@@ -72,7 +168,7 @@ Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
         FormatFixed(report.timings.total, 2) + " s; run " + run.run_id + ", churn/" +
         std::to_string(*run.version));
 
-    Say(std::string("4/5 evaluating ") + kind + " on " + new_csv);
+    Say(std::string("4/6 evaluating ") + kind + " on " + new_csv);
     CHURNML_ASSIGN_OR_RETURN(auto artifact, ModelArtifact::Load(run.artifact_path, models));
     EvaluateOptions eval_options;
     eval_options.data_path = new_csv;
@@ -87,7 +183,7 @@ Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
   CHURNML_ASSIGN_OR_RETURN(fs::path champion, store->ResolveModelUri("churn@champion"));
 
   fs::path scored = dir / "predictions.csv";
-  Say("5/5 scoring " + new_csv + " with churn@champion (" + best.name + ") → " + scored.string());
+  Say("5/6 scoring " + new_csv + " with churn@champion (" + best.name + ") → " + scored.string());
   CHURNML_ASSIGN_OR_RETURN(auto artifact, ModelArtifact::Load(champion, models));
   PredictOptions predict;
   predict.input_path = new_csv;
@@ -111,7 +207,10 @@ Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
       "             churnml %s predict --model churn@champion --input YOUR.csv --output "
       "scored.csv\n",
       store_flag.c_str());
-  return Status::Ok();
+  std::printf("             churnml %s serve --model churn@champion\n", store_flag.c_str());
+  std::fflush(stdout);
+  if (f.serve_seconds == 0) return Status::Ok();
+  return ServeChampion(f, tracking.store.uri, new_csv, models);
 }
 
 }  // namespace
@@ -125,6 +224,12 @@ void RegisterDemoCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--rows", flags->rows, "customers to generate for training")
       ->capture_default_str();
   cmd->add_option("--seed", flags->seed, "seed for data, split and models")->capture_default_str();
+  cmd->add_option("--port", flags->port, "port to serve the champion on (a free one if taken)")
+      ->capture_default_str();
+  cmd->add_option("--serve-seconds", flags->serve_seconds,
+                  "how long to serve the champion: 0 = not at all, < 0 = until Ctrl-C on a "
+                  "terminal (else just the self-check)")
+      ->capture_default_str();
   cmd->callback([flags, &ctx] {
     Status s = RunDemoSteps(*flags, ctx.models);
     ctx.exit_code = s.ok() ? kExitOk : ReportError(s);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/alerts_command.h"
 #include "cli/command.h"
 #include "cli/tracking_command.h"
 #include "cli/yaml_config.h"
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
   RegisterPredictCommand(app, ctx);
   RegisterDemoCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
+  RegisterServeCommand(app, ctx);
+  RegisterAlertsCommands(app, ctx);
   RegisterTrackingCommands(app, ctx);
   AssignEnvironmentNames(app);
 

@@ -15,6 +15,21 @@ Dataset::Dataset(Schema schema) : schema_(std::move(schema)) {
   }
 }
 
+void Dataset::Clear() {
+  num_rows_ = 0;
+  ids_.clear();
+  target_.clear();
+  source_rows_.clear();
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    ColumnData& column = columns_[i];
+    column.numbers.clear();
+    column.codes.clear();
+    const ColumnSpec& c = schema_.column(i);
+    // An open vocabulary's levels came from the rows; a closed one's from the schema.
+    if (c.type == ColumnType::kCategorical && c.categories.empty()) column.levels.clear();
+  }
+}
+
 void Dataset::Reserve(size_t rows) {
   if (schema_.id_index()) ids_.reserve(rows);
   target_.reserve(rows);

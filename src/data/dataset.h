@@ -60,6 +60,9 @@ class Dataset {
   std::vector<int64_t>& mutable_source_rows() { return source_rows_; }
   void set_num_rows(size_t n) { num_rows_ = n; }
   void Reserve(size_t rows);
+  // Drops every row, keeping the schema and the allocated capacity (the
+  // server reuses one Dataset per thread for its requests).
+  void Clear();
 
   // A new dataset with the given rows, in the given order.
   Dataset Select(const std::vector<size_t>& rows) const;

@@ -47,6 +47,15 @@ TEST(Dataset, SelectGathersRowsInTheGivenOrder) {
   EXPECT_EQ(sel.column(2).levels, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(sel.target(), (std::vector<uint8_t>{1, 0}));
   EXPECT_EQ(sel.source_rows(), (std::vector<int64_t>{3, 1}));
+
+  d.Clear();
+  EXPECT_EQ(d.num_rows(), 0u);
+  EXPECT_TRUE(d.ids().empty());
+  EXPECT_TRUE(d.column(1).numbers.empty());
+  EXPECT_TRUE(d.column(2).codes.empty());
+  EXPECT_EQ(d.column(2).levels, (std::vector<std::string>{"a", "b"}));  // closed vocabulary kept
+  EXPECT_TRUE(d.target().empty());
+  EXPECT_TRUE(d.source_rows().empty());
 }
 
 }  // namespace

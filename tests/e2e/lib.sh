@@ -58,3 +58,55 @@ finish() {
   echo "$((checks - failures)) passed, $failures failed"
   [[ $failures -eq 0 ]]
 }
+
+# --- servers ---------------------------------------------------------------
+# start_server LOG ARGS...: starts `churnml serve ARGS... --port 0` in the
+# background, waits until it prints its ready line, and sets $SERVER_PID and
+# $PORT (and $URL). Returns 1 when it exits or is not ready within 30 s.
+start_server() {
+  local log=$1
+  shift
+  "$CHURNML" serve "$@" --port 0 2>"$log" &
+  SERVER_PID=$!
+  local i
+  for ((i = 0; i < 300; i++)); do
+    if grep -q ' (ready in ' "$log" 2>/dev/null; then
+      PORT=$(sed -n 's|.* on http://[^:]*:\([0-9]*\) (ready in.*|\1|p' "$log" | head -1)
+      URL="http://127.0.0.1:$PORT"
+      return 0
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then return 1; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop_server: SIGTERM, then wait; sets $status to the server's exit code.
+stop_server() {
+  kill -TERM "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID"
+  status=$?
+}
+
+# http METHOD PATH [BODY] [CURL ARGS...]: one request to $URL; the body goes
+# to $WORK/body, headers to $WORK/headers, and the status code to $code.
+http() {
+  local method=$1 path=$2 body=${3-}
+  shift 3 2>/dev/null || shift $#
+  local data=()
+  [[ -n $body ]] && data=(--data-binary "$body" -H 'Content-Type: application/json')
+  code=$(curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -X "$method" \
+    "${data[@]}" "$@" "$URL$path")
+}
+
+expect_code() {  # expect_code CODE DESCRIPTION
+  if [[ $code == "$1" ]]; then pass; else
+    fail "$2: HTTP $code, expected $1; body: $(head -c 400 "$WORK/body")"
+  fi
+}
+
+expect_header() {  # expect_header NAME DESCRIPTION
+  if grep -qi "^$1:" "$WORK/headers"; then pass; else
+    fail "$2: no $1 header in: $(tr -d '\r' <"$WORK/headers" | head -c 600)"
+  fi
+}

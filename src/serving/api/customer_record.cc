@@ -1,5 +1,6 @@
 #include "serving/api/customer_record.h"
 
+#include <optional>
 #include <string>
 
 #include "data/validation_issue.h"
@@ -33,9 +34,23 @@ void ConvertCustomers(const RowConverter& converter, std::span<CustomerRecord> r
   RowScratch scratch;
   IssueList issues;
   std::string index_text;
+  std::optional<Dataset> discard;  // rows of records that already failed decoding
   for (size_t i = 0; i < records.size(); ++i) {
     CustomerRecord& record = records[i];
-    if (!record.ok()) continue;
+    // A record that failed decoding is still checked, so the 422 lists every
+    // offending field (a type error and a range error together); its row goes
+    // to `discard`, and a field already reported is not reported twice.
+    const size_t decode_errors = record.errors.size();
+    Dataset* target = out;
+    if (decode_errors > 0) {
+      // Not an object at all: there are no fields to check.
+      bool whole_record = record.fields.size() != views.size();
+      for (const FieldError& e : record.errors) whole_record |= e.field.empty();
+      if (whole_record) continue;
+      if (!discard) discard.emplace(schema);
+      discard->Clear();
+      target = &*discard;
+    }
     if (record.fields.size() != views.size()) {
       record.errors.push_back({"", "record does not match the model's schema"});
       continue;
@@ -47,9 +62,12 @@ void ConvertCustomers(const RowConverter& converter, std::span<CustomerRecord> r
     }
     const int64_t row = static_cast<int64_t>(i) + 1;
     const size_t before = issues.issues().size();
-    if (converter.Convert(views, row, out, &issues, &scratch)) continue;
+    if (converter.Convert(views, row, target, &issues, &scratch)) continue;
     for (size_t k = before; k < issues.issues().size(); ++k) {
       const ValidationIssue& issue = issues.issues()[k];
+      bool reported = false;
+      for (size_t e = 0; e < decode_errors; ++e) reported |= record.errors[e].field == issue.column;
+      if (reported) continue;
       std::string message = issue.message;
       const std::string prefix = RowColumnPrefix(issue.row, issue.column);
       if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());

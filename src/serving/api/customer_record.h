@@ -42,7 +42,7 @@ std::string_view CustomerId(const Schema& schema, const CustomerRecord& record);
 // message instead).
 ApiError InvalidCustomerError(const CustomerRecord& record);
 
-// Validates each record that has no errors with `converter` (which must be
+// Validates each record with `converter` (which must be
 // RowConverter::ForSchema(schema, TargetPolicy::kIgnore or kOptional)) and
 // appends it to `out` (a Dataset of the same schema). A record that fails
 // gets one FieldError per issue (the field and the converter's message,

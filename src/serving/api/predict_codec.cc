@@ -104,6 +104,12 @@ void AppendModel(const ModelInfo& model, std::string* out) {
 PredictCodec::PredictCodec(const Schema& schema) : schema_(schema), lookup_(schema) {}
 
 ApiResult<CustomerRecord> PredictCodec::DecodePredict(std::string_view body) const {
+  ApiResult<CustomerRecord> record = DecodePredictRecord(body);
+  if (record.ok() && !record->ok()) return InvalidCustomerError(*record);
+  return record;
+}
+
+ApiResult<CustomerRecord> PredictCodec::DecodePredictRecord(std::string_view body) const {
   ApiResult<element> doc = internal::ParseJson(body);
   if (!doc.ok()) return doc.error();
   simdjson::dom::object object;
@@ -112,7 +118,6 @@ ApiResult<CustomerRecord> PredictCodec::DecodePredict(std::string_view body) con
   }
   CustomerRecord record;
   DecodeCustomer(schema_, lookup_, object, &record);
-  if (!record.ok()) return InvalidCustomerError(record);
   return record;
 }
 

@@ -66,6 +66,10 @@ class PredictCodec {
   // JSON, kInvalidRequest (422) when the body is not an object,
   // kInvalidCustomer (422) listing every bad field.
   ApiResult<CustomerRecord> DecodePredict(std::string_view body) const;
+  // The same, but a customer with bad fields is returned as a record with
+  // errors (as DecodeBatch does), so ConvertCustomers can add the value
+  // errors of its other fields and the 422 lists every offending field.
+  ApiResult<CustomerRecord> DecodePredictRecord(std::string_view body) const;
 
   // POST /predict/batch: {"customers":[{...},...]}. A bad customer does not
   // fail the batch: it comes back as a record with errors (a non-object

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -160,6 +161,25 @@ TEST_F(PredictCodecTest, SchemaValueErrorsComeFromTheConverterWithFieldNames) {
       error.ToJson(),
       HasSubstr(
           R"({"error":"invalid customer","fields":[{"field":"tenure","message":"\"99\" is outside the range [0, 72]"},)"));
+}
+
+TEST_F(PredictCodecTest, TypeMissingAndValueErrorsAreListedTogether) {
+  std::string body = Replace(Customer(), R"("tenure":1)", R"("tenure":"ten")");
+  body = Replace(body, R"("gender":"Female",)", "");
+  body = Replace(body, R"("SeniorCitizen":0)", R"("SeniorCitizen":true)");
+  body = Replace(body, R"("Contract":"Month-to-month")", R"("Contract":"Weekly")");
+  ApiResult<CustomerRecord> r = codec_.DecodePredictRecord(body);
+  ASSERT_TRUE(r.ok());
+  std::vector<CustomerRecord> records = {*r};
+  EXPECT_FALSE(records[0].ok());  // decoding already found the type and missing errors
+  Dataset data(schema_);
+  ConvertCustomers(converter_, records, &data);
+  EXPECT_EQ(data.num_rows(), 0u);
+  std::vector<std::string> fields;
+  for (const FieldError& e : records[0].errors) fields.push_back(e.field);
+  std::sort(fields.begin(), fields.end());
+  EXPECT_THAT(fields, ElementsAre("Contract", "SeniorCitizen", "gender", "tenure"));
+  EXPECT_FALSE(codec_.DecodePredict(body).ok());
 }
 
 TEST_F(PredictCodecTest, InvalidJsonIs400WithBytePosition) {

@@ -1,0 +1,186 @@
+// `churnml serve`: the prediction server (docs/serving.md). Flags map onto
+// serving::ServeOptions; SIGHUP checks the registry for a moved alias now,
+// SIGTERM and SIGINT drain in-flight requests and exit 0.
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "cli/command.h"
+#include "common/build_info.h"
+#include "common/strings.h"
+#include "serving/server.h"
+
+namespace churnml::cli {
+namespace {
+
+struct ServeFlags {
+  std::string model;
+  std::string model_name = "churn";
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  int threads = 0;
+  std::string api_key_file;
+  double rate_limit = 0;
+  double rate_burst = 0;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_batch = 1000;
+  double reload_interval = 10;
+  bool protect_health = false;
+  double header_timeout = 10;
+  double read_timeout = 30;
+  double idle_timeout = 60;
+  size_t max_connections = 10000;
+  double drain_timeout = 30;
+  double model_deadline_ms = 0;
+  bool no_fallback = false;
+  std::string alerts;
+  std::string access_log = "-";
+  std::string instrumentation = "on";
+  bool fault_injection = false;
+};
+
+std::chrono::milliseconds Millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+int RunServe(const ServeFlags& f, const CommandContext& ctx) {
+  auto started = std::chrono::steady_clock::now();
+  // A server's operational events (swaps, breaker and health changes) are
+  // info lines: shown unless --log-level was set to something else.
+  if (ctx.globals.log_level == GlobalOptions{}.log_level) spdlog::set_level(spdlog::level::info);
+  if (f.port < 0 || f.port > 65535) {
+    return ReportError(
+        InvalidArgumentError("--port " + std::to_string(f.port) + " is not a TCP port (0-65535)"));
+  }
+  if (f.instrumentation != "on" && f.instrumentation != "off") {
+    return ReportError(InvalidArgumentError("--instrumentation must be on or off, not \"" +
+                                            f.instrumentation + "\""));
+  }
+  serving::ServeOptions options;
+  options.model.ref = f.model;
+  options.model.store_uri = ctx.globals.store;
+  options.model.default_name = f.model_name;
+  options.model.interval = Millis(f.reload_interval);
+  options.http.host = f.host;
+  options.http.port = static_cast<uint16_t>(f.port);
+  options.http.threads = f.threads;
+  options.http.max_body_bytes = f.max_body_bytes;
+  options.http.header_timeout = Millis(f.header_timeout);
+  options.http.read_timeout = Millis(f.read_timeout);
+  options.http.idle_timeout = Millis(f.idle_timeout);
+  options.http.max_connections = f.max_connections;
+  options.http.drain_timeout = Millis(f.drain_timeout);
+  options.service.max_batch = f.max_batch;
+  options.service.model_deadline =
+      std::chrono::microseconds(static_cast<int64_t>(f.model_deadline_ms * 1000));
+  options.service.fallback = !f.no_fallback;
+  options.service.fault_injection = f.fault_injection;
+  options.service.server_version = kVersion;
+  options.gate.protect_health = f.protect_health;
+  options.keys.file = f.api_key_file;
+  if (const char* keys = std::getenv("CHURNML_API_KEYS")) options.keys.keys = keys;
+  options.rate_limit = f.rate_limit;
+  options.rate_burst = f.rate_burst;
+  options.instrumentation = f.instrumentation == "on";
+  options.access_log = f.access_log;
+  options.alerts_file = f.alerts;
+
+  // Signals go to this thread only: block them before any server thread
+  // starts (threads inherit the mask), then wait for them synchronously.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Result<std::unique_ptr<serving::Server>> server = serving::Server::Start(options, ctx.models);
+  if (!server.ok()) return ReportError(server.status());
+  double ready_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  Say("serving " + (*server)->Describe() + " on http://" + f.host + ":" +
+      std::to_string((*server)->port()) + " (ready in " + FormatFixed(ready_ms, 1) + " ms)");
+
+  while (true) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      Say("SIGHUP: checking the registry for a new model version");
+      (*server)->Reload();
+      continue;
+    }
+    Say(std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+        ": draining in-flight requests, then exiting");
+    (*server)->Stop();
+    (*server)->Wait();
+    Say("stopped");
+    return kExitOk;
+  }
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand("serve", "serve predictions over HTTP (docs/api.md)");
+  cmd->add_option("--model", flags->model,
+                  "NAME@ALIAS (watched for moves), NAME/VERSION, or a model directory")
+      ->required();
+  cmd->add_option("--model-name", flags->model_name,
+                  "name a model served from a directory answers as")
+      ->capture_default_str();
+  cmd->add_option("--host", flags->host, "address to listen on")->capture_default_str();
+  cmd->add_option("--port", flags->port, "TCP port (0 = any free port)")->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "io threads (0 = one per core)")
+      ->capture_default_str();
+  cmd->add_option("--api-key-file", flags->api_key_file,
+                  "file of API keys, one per line (>= 32 characters); CHURNML_API_KEYS adds "
+                  "comma-separated keys");
+  cmd->add_option("--rate-limit", flags->rate_limit,
+                  "requests per second per API key (or client host); 0 = no limit")
+      ->capture_default_str();
+  cmd->add_option("--rate-burst", flags->rate_burst,
+                  "requests a key may send at once (0 = the rate, at least 1)")
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", flags->max_body_bytes, "request body limit (413 above)")
+      ->capture_default_str();
+  cmd->add_option("--max-batch", flags->max_batch, "customers per batch or infer request")
+      ->capture_default_str();
+  cmd->add_option("--reload-interval", flags->reload_interval,
+                  "seconds between registry checks for a moved alias (0 = only on SIGHUP)")
+      ->capture_default_str();
+  cmd->add_flag("--protect-health", flags->protect_health,
+                "require an API key on /health, /ready, /metrics and /v2/health/*");
+  cmd->add_option("--header-timeout", flags->header_timeout,
+                  "seconds to receive a request's header")
+      ->capture_default_str();
+  cmd->add_option("--read-timeout", flags->read_timeout, "seconds to receive a request's body")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", flags->idle_timeout, "seconds a keep-alive connection may idle")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", flags->max_connections, "open connections at most")
+      ->capture_default_str();
+  cmd->add_option("--drain-timeout", flags->drain_timeout,
+                  "seconds SIGTERM waits for in-flight requests")
+      ->capture_default_str();
+  cmd->add_option("--model-deadline-ms", flags->model_deadline_ms,
+                  "a model call slower than this is answered by the fallback chain (0 = none)")
+      ->capture_default_str();
+  cmd->add_flag("--no-fallback", flags->no_fallback,
+                "answer 503 instead of falling back when the model fails");
+  cmd->add_option("--alerts", flags->alerts, "alert rules file (YAML, docs/alerts.md)");
+  cmd->add_option("--access-log", flags->access_log, "JSON access log: - (stderr), off, or a file")
+      ->capture_default_str();
+  cmd->add_option("--instrumentation", flags->instrumentation,
+                  "on or off: metrics, stage profiler and health tracking")
+      ->capture_default_str();
+  cmd->add_flag("--enable-fault-injection", flags->fault_injection,
+                "expose POST /admin/faults (delay or fail model calls; for drills and tests)");
+  cmd->callback([flags, &ctx] { ctx.exit_code = RunServe(*flags, ctx); });
+}
+
+}  // namespace churnml::cli

@@ -1,0 +1,298 @@
+#include "serving/server.h"
+
+#include <fmt/chrono.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "common/build_info.h"
+#include "common/strings.h"
+#include "monitoring/metrics_registry.h"
+#include "monitoring/process_metrics.h"
+#include "serving/http/router.h"
+
+namespace churnml::serving {
+
+reliability::CircuitBreakerConfig ServeOptions::DefaultModelBreaker() {
+  reliability::CircuitBreakerConfig config;
+  config.sliding_window_type = reliability::SlidingWindowType::kCountBased;
+  config.sliding_window_size = 100;
+  config.minimum_number_of_calls = 20;
+  config.failure_rate_threshold = 50;
+  config.slow_call_rate_threshold = 50;
+  config.slow_call_duration_threshold = std::chrono::milliseconds(250);
+  config.wait_duration_in_open_state = std::chrono::seconds(5);
+  config.permitted_calls_in_half_open_state = 5;
+  return config;
+}
+
+namespace {
+
+// One JSON line per request, written by spdlog's background thread so the
+// io threads only enqueue.
+Result<std::shared_ptr<spdlog::logger>> MakeAccessLogger(const std::string& target) {
+  if (target == "off" || target.empty()) return std::shared_ptr<spdlog::logger>();
+  try {
+    spdlog::init_thread_pool(65536, 1);
+    std::shared_ptr<spdlog::logger> logger;
+    if (target == "-") {
+      logger = spdlog::create_async_nb<spdlog::sinks::stderr_sink_mt>("churnml-access");
+    } else {
+      logger = spdlog::create_async_nb<spdlog::sinks::basic_file_sink_mt>("churnml-access", target);
+    }
+    logger->set_pattern("%v");
+    logger->set_level(spdlog::level::info);
+    // Lines reach the file as they are written (by the logging thread, not
+    // the io threads), so `tail -f` and log shippers see every request.
+    logger->flush_on(spdlog::level::info);
+    return logger;
+  } catch (const spdlog::spdlog_ex& e) {
+    return IOError("--access-log " + target + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+class ServerRuntime {
+ public:
+  ServeOptions options;
+  const ModelRegistry* models = nullptr;
+  std::chrono::steady_clock::time_point start_time;
+
+  std::unique_ptr<monitoring::MetricsRegistry> registry;
+  std::unique_ptr<ServingMetrics> metrics;
+  std::unique_ptr<reliability::CircuitBreaker> model_breaker;
+  std::unique_ptr<reliability::HealthMonitor> health;
+  FaultInjector faults;
+  ApiKeySet keys;
+  std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<RequestGate> gate;
+  ModelSlot slot;
+  std::unique_ptr<ModelWatcher> watcher;
+  std::unique_ptr<PredictionService> service;
+  Router router;
+  std::shared_ptr<spdlog::logger> access_log;
+  std::unique_ptr<HttpServer> http;
+
+  // The health ticker.
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;
+  std::thread ticker;
+  std::once_flag stop_once;
+
+  ~ServerRuntime() {
+    Stop();
+    Wait();
+    if (access_log) spdlog::drop("churnml-access");
+  }
+
+  Status Init(const ServeOptions& opts, const ModelRegistry& model_registry);
+  void OnReload(const ReloadEvent& event);
+  void Access(const AccessRecord& record);
+  void Stop();
+  void Wait();
+};
+
+Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_registry) {
+  options = opts;
+  models = &model_registry;
+  start_time = std::chrono::steady_clock::now();
+  monitoring::MetricsRegistryOptions registry_options;
+  registry_options.instrumentation = options.instrumentation ? monitoring::Instrumentation::kOn
+                                                             : monitoring::Instrumentation::kOff;
+  registry = std::make_unique<monitoring::MetricsRegistry>(registry_options);
+  monitoring::RegisterProcessMetrics(*registry);
+  monitoring::RegisterBuildInfo(*registry);
+  CHURNML_ASSIGN_OR_RETURN(metrics, ServingMetrics::Create(registry.get()));
+
+  if (!options.keys.file.empty() || !options.keys.keys.empty()) {
+    CHURNML_ASSIGN_OR_RETURN(keys, ApiKeySet::Load(options.keys));
+    for (const std::string& warning : keys.warnings()) spdlog::warn("{}", warning);
+  }
+  if (options.rate_limit > 0) {
+    RateLimitOptions limit;
+    limit.rate = options.rate_limit;
+    limit.burst = options.rate_burst > 0 ? options.rate_burst : std::max(1.0, options.rate_limit);
+    CHURNML_ASSIGN_OR_RETURN(limiter, RateLimiter::Create(limit, RealClock()));
+  }
+  gate = std::make_unique<RequestGate>(options.gate, &keys, limiter.get(), metrics.get());
+
+  CHURNML_ASSIGN_OR_RETURN(model_breaker, reliability::CircuitBreaker::Create(
+                                              "model", options.model_breaker, RealClock()));
+  metrics->WatchBreaker(model_breaker.get());
+  if (options.instrumentation) {
+    CHURNML_ASSIGN_OR_RETURN(health,
+                             reliability::HealthMonitor::Create(options.health, RealClock()));
+    health->WatchBreaker(model_breaker.get(), reliability::HealthState::kCritical);
+    registry->AddCollector([h = health.get()](monitoring::CollectorSink& sink) {
+      reliability::HealthState state = h->state();
+      for (auto s : {reliability::HealthState::kHealthy, reliability::HealthState::kDegraded,
+                     reliability::HealthState::kCritical}) {
+        sink.AddGauge("churnml_health_state", "1 for the current health state, 0 for the others.",
+                      {{"state", std::string(reliability::HealthStateName(s))}},
+                      s == state ? 1 : 0);
+      }
+    });
+  }
+  registry->AddCollector([this](monitoring::CollectorSink& sink) {
+    if (std::shared_ptr<const ServedModel> model = slot.current()) {
+      sink.AddGauge("churnml_model_info", "The model being served (always 1).",
+                    {{"kind", model->kind}, {"model", model->name}, {"version", model->version}},
+                    1);
+    }
+    if (http) {
+      HttpServerStats stats = http->stats();
+      sink.AddGauge("churnml_http_connections_active", "Open HTTP connections.", {},
+                    static_cast<double>(stats.active_connections));
+      sink.AddCounter("churnml_http_connections_rejected_total",
+                      "Connections closed at once by the connection limit.", {},
+                      static_cast<double>(stats.rejected_connections));
+    }
+  });
+
+  watcher = std::make_unique<ModelWatcher>(options.model, model_registry, &slot,
+                                           [this](const ReloadEvent& e) { OnReload(e); });
+  CHURNML_RETURN_IF_ERROR(watcher->LoadInitial());
+  metrics->RecordReload(
+      true,
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+
+  PredictionServiceDeps deps;
+  deps.slot = &slot;
+  deps.metrics = metrics.get();
+  deps.model_breaker = model_breaker.get();
+  deps.health = health.get();
+  deps.faults = options.service.fault_injection ? &faults : nullptr;
+  service = std::make_unique<PredictionService>(options.service, deps);
+  CHURNML_RETURN_IF_ERROR(service->AddRoutes(router));
+
+  CHURNML_ASSIGN_OR_RETURN(access_log, MakeAccessLogger(options.access_log));
+  HttpServerOptions http_options = options.http;
+  http_options.access_observer = [this](const AccessRecord& record) { Access(record); };
+  HttpHandler handler = [this](HttpRequest& request, HttpResponse& response) {
+    if (gate->Admit(request, response)) router.Dispatch(request, response);
+  };
+  CHURNML_ASSIGN_OR_RETURN(http, HttpServer::Start(http_options, std::move(handler)));
+
+  watcher->Start();
+  if (health) {
+    ticker = std::thread([this] {
+      std::unique_lock lock(mu);
+      while (!stopping) {
+        wake.wait_for(lock, health->config().interval, [this] { return stopping; });
+        if (stopping) break;
+        lock.unlock();
+        reliability::HealthState before = health->state();
+        reliability::HealthReport report = health->Evaluate();
+        if (report.state != before) {
+          spdlog::warn("health {} -> {}: {}", reliability::HealthStateName(before),
+                       reliability::HealthStateName(report.state), Join(report.reasons, "; "));
+        }
+        lock.lock();
+      }
+    });
+  }
+  return Status::Ok();
+}
+
+void ServerRuntime::OnReload(const ReloadEvent& event) {
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  switch (event.result) {
+    case ReloadEvent::Result::kUnchanged:
+      return;
+    case ReloadEvent::Result::kSwapped:
+      metrics->RecordReload(true, now);
+      // A new version starts with a clean record.
+      model_breaker->Reset();
+      spdlog::info("model swapped: version {} -> {}", event.from_version, event.to_version);
+      return;
+    case ReloadEvent::Result::kFailed:
+      metrics->RecordReload(false, now);
+      spdlog::error("model reload failed{}; still serving version {}: {}",
+                    event.to_version.empty() ? "" : " for version " + event.to_version,
+                    event.from_version, event.error.message());
+      return;
+  }
+}
+
+void ServerRuntime::Access(const AccessRecord& record) {
+  metrics->RecordRequest(record.route, record.method, record.status, record.latency);
+  if (!access_log) return;
+  std::string line;
+  line.reserve(256);
+  line += R"({"ts":")";
+  line +=
+      fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
+                  std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+  line += R"(","method":")";
+  AppendJsonEscaped(record.method, line);
+  line += R"(","path":")";
+  AppendJsonEscaped(record.path, line);
+  line += R"(","route":")";
+  AppendJsonEscaped(record.route, line);
+  line += fmt::format(
+      R"(","status":{},"latency_ms":{:.3f},"bytes":{},"request_id":")", record.status,
+      std::chrono::duration<double, std::milli>(record.latency).count(), record.response_bytes);
+  AppendJsonEscaped(record.request_id, line);
+  line += R"(","remote":")";
+  AppendJsonEscaped(record.remote_address, line);
+  line += '"';
+  if (std::shared_ptr<const ServedModel> model = slot.current()) {
+    line += R"(,"model_version":")";
+    AppendJsonEscaped(model->version, line);
+    line += '"';
+  }
+  line += '}';
+  access_log->info(line);
+}
+
+void ServerRuntime::Stop() {
+  std::call_once(stop_once, [this] {
+    if (http) http->Stop();
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+      wake.notify_all();
+    }
+    if (watcher) watcher->Stop();
+  });
+}
+
+void ServerRuntime::Wait() {
+  if (http) http->Wait();
+  if (ticker.joinable()) ticker.join();
+  if (access_log) access_log->flush();
+}
+
+Result<std::unique_ptr<Server>> Server::Start(const ServeOptions& options,
+                                              const ModelRegistry& registry) {
+  std::unique_ptr<Server> server(new Server());
+  server->runtime_ = std::make_unique<ServerRuntime>();
+  CHURNML_RETURN_IF_ERROR(server->runtime_->Init(options, registry));
+  return server;
+}
+
+Server::~Server() = default;
+
+uint16_t Server::port() const { return runtime_->http->port(); }
+
+std::string Server::Describe() const {
+  std::shared_ptr<const ServedModel> model = runtime_->slot.current();
+  return model ? model->name + " version " + model->version + " (" + model->kind + ")" : "nothing";
+}
+
+void Server::Reload() { runtime_->watcher->Trigger(); }
+
+void Server::Stop() { runtime_->Stop(); }
+
+void Server::Wait() { runtime_->Wait(); }
+
+}  // namespace churnml::serving

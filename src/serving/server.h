@@ -1,0 +1,70 @@
+// `churnml serve` as a library: loads the model, starts the HTTP server
+// with every route, the model watcher (hot swap), the health ticker and
+// the metrics, and stops them in order. The CLI adds flags and signals.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "models/model_registry.h"
+#include "reliability/circuit_breaker.h"
+#include "reliability/health_monitor.h"
+#include "serving/api/api_keys.h"
+#include "serving/api/rate_limiter.h"
+#include "serving/http/http_server.h"
+#include "serving/model_watcher.h"
+#include "serving/prediction_service.h"
+#include "serving/request_gate.h"
+
+namespace churnml::serving {
+
+struct ServeOptions {
+  ModelWatcherOptions model;
+  HttpServerOptions http;
+  PredictionServiceOptions service;
+  RequestGateOptions gate;
+  ApiKeySources keys;            // none given: no authentication
+  double rate_limit = 0;         // requests per second per key (or client host); 0 = off
+  double rate_burst = 0;         // bucket size; 0 = max(1, rate)
+  bool instrumentation = true;   // metrics, stage profiler and health tracking
+  std::string access_log = "-";  // "-" = stderr, "off", or a file (appended)
+  std::string alerts_file;       // alert rules (YAML); empty = no alerting
+  reliability::CircuitBreakerConfig model_breaker = DefaultModelBreaker();
+  reliability::HealthConfig health;
+
+  // Opens after 50% failed or slow calls among at least 20 of the last 100,
+  // a call over 250 ms is slow, and probes again after 5 s.
+  static reliability::CircuitBreakerConfig DefaultModelBreaker();
+};
+
+class ServerRuntime;
+
+class Server {
+ public:
+  // Everything up and answering, or the first error (bad option, key file,
+  // model that fails to load or to pass its smoke prediction, port in use).
+  static Result<std::unique_ptr<Server>> Start(const ServeOptions& options,
+                                               const ModelRegistry& registry);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  uint16_t port() const;
+  // What is being served, for the start-up line: "churn version 3".
+  std::string Describe() const;
+  // Checks the registry now (SIGHUP).
+  void Reload();
+  // Stops accepting, drains in-flight requests (SIGTERM). Idempotent.
+  void Stop();
+  // Blocks until drained and every background thread has ended.
+  void Wait();
+
+ private:
+  Server() = default;
+  std::unique_ptr<ServerRuntime> runtime_;
+};
+
+}  // namespace churnml::serving
