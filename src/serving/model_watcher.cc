@@ -16,12 +16,24 @@ bool IsDirectory(const std::string& ref) {
 
 }  // namespace
 
+reliability::RetryPolicy WatcherReliability::DefaultStoreRetry() {
+  reliability::RetryPolicy policy;
+  policy.max_attempts = 3;
+  policy.initial_backoff = std::chrono::milliseconds(100);
+  policy.max_backoff = std::chrono::seconds(1);
+  policy.jitter = reliability::Jitter::kFull;
+  policy.deadline = std::chrono::seconds(2);
+  return policy;
+}
+
 ModelWatcher::ModelWatcher(ModelWatcherOptions options, const ModelRegistry& registry,
-                           ModelSlot* slot, std::function<void(const ReloadEvent&)> on_reload)
+                           ModelSlot* slot, std::function<void(const ReloadEvent&)> on_reload,
+                           WatcherReliability reliability)
     : options_(std::move(options)),
       registry_(registry),
       slot_(slot),
-      on_reload_(std::move(on_reload)) {
+      on_reload_(std::move(on_reload)),
+      reliability_(std::move(reliability)) {
   watches_ = !IsDirectory(options_.ref) && options_.ref.find('@') != std::string::npos;
 }
 
@@ -37,8 +49,26 @@ Result<tracking::ResolvedModel> ModelWatcher::Resolve() {
     CHURNML_ASSIGN_OR_RETURN(store_, tracking::TrackingStore::Open(store_options));
   }
   Result<tracking::ResolvedModel> resolved = store_->ResolveModel(options_.ref);
-  // A store that went away is reopened on the next check, not reused.
-  if (!resolved.ok() && resolved.status().code() == StatusCode::kUnavailable) store_.reset();
+  // A connection that failed for any reason but a definite answer (no such
+  // alias, a bad reference) is reopened on the next attempt, not reused.
+  if (!resolved.ok()) {
+    StatusCode code = resolved.status().code();
+    if (code != StatusCode::kNotFound && code != StatusCode::kInvalidArgument &&
+        code != StatusCode::kFailedPrecondition) {
+      store_.reset();
+    }
+  }
+  return resolved;
+}
+
+Result<tracking::ResolvedModel> ModelWatcher::ResolveProtected() {
+  Result<tracking::ResolvedModel> resolved = UnavailableError("not resolved");
+  Status status = reliability::Retry(reliability_.store_retry, *reliability_.clock, rng_,
+                                     reliability_.store_breaker, [&]() -> Status {
+                                       resolved = Resolve();
+                                       return resolved.ok() ? Status::Ok() : resolved.status();
+                                     });
+  if (!status.ok()) return status;
   return resolved;
 }
 
@@ -54,7 +84,7 @@ ReloadEvent ModelWatcher::CheckOnce() {
   ReloadEvent event;
   std::shared_ptr<const ServedModel> serving = slot_->current();
   if (serving) event.from_version = serving->version;
-  Result<tracking::ResolvedModel> resolved = Resolve();
+  Result<tracking::ResolvedModel> resolved = ResolveProtected();
   if (!resolved.ok()) {
     event.result = ReloadEvent::Result::kFailed;
     event.error = resolved.status();
@@ -63,8 +93,11 @@ ReloadEvent ModelWatcher::CheckOnce() {
     event.result = ReloadEvent::Result::kUnchanged;
   } else {
     event.to_version = std::to_string(resolved->version);
+    auto load = [&]() -> Result<std::shared_ptr<const ServedModel>> {
+      return LoadServedModel(*resolved, options_.default_name, registry_);
+    };
     Result<std::shared_ptr<const ServedModel>> loaded =
-        LoadServedModel(*resolved, options_.default_name, registry_);
+        reliability_.load_breaker ? reliability_.load_breaker->Execute(load) : load();
     if (!loaded.ok()) {
       event.result = ReloadEvent::Result::kFailed;
       event.error = loaded.status();

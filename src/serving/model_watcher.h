@@ -16,8 +16,11 @@
 #include <string>
 #include <thread>
 
+#include "common/random.h"
 #include "common/status.h"
 #include "models/model_registry.h"
+#include "reliability/circuit_breaker.h"
+#include "reliability/retry.h"
 #include "serving/model_slot.h"
 #include "tracking/tracking_store.h"
 
@@ -28,6 +31,25 @@ struct ModelWatcherOptions {
   std::string store_uri;                      // --store
   std::string default_name = "churn";         // names a model served from a directory
   std::chrono::milliseconds interval{10000};  // 0: only on Trigger()
+};
+
+// The protection around the watcher's two remote steps. Each may be null
+// (tests); the server passes breakers it exports as metrics.
+//  - store: opening the tracking store and resolving the reference, retried
+//    with backoff under `store_retry` and guarded by `store_breaker`, so a
+//    PostgreSQL outage costs a few fast failures per check, not a stall,
+//    and the watcher reconnects by itself when the database returns;
+//  - load: loading and smoke-testing a new version, guarded by
+//    `load_breaker`, so a registry that keeps pointing at broken versions is
+//    not reloaded on every check.
+struct WatcherReliability {
+  reliability::CircuitBreaker* store_breaker = nullptr;
+  reliability::CircuitBreaker* load_breaker = nullptr;
+  reliability::RetryPolicy store_retry = DefaultStoreRetry();
+  const Clock* clock = &RealClock();
+
+  // 3 attempts, 100 ms doubling with full jitter, 2 s in all.
+  static reliability::RetryPolicy DefaultStoreRetry();
 };
 
 // What one check did, for logs, metrics and tests.
@@ -42,7 +64,8 @@ struct ReloadEvent {
 class ModelWatcher {
  public:
   ModelWatcher(ModelWatcherOptions options, const ModelRegistry& registry, ModelSlot* slot,
-               std::function<void(const ReloadEvent&)> on_reload);
+               std::function<void(const ReloadEvent&)> on_reload,
+               WatcherReliability reliability = {});
   ~ModelWatcher();
   ModelWatcher(const ModelWatcher&) = delete;
   ModelWatcher& operator=(const ModelWatcher&) = delete;
@@ -61,12 +84,16 @@ class ModelWatcher {
 
  private:
   Result<tracking::ResolvedModel> Resolve();
+  // Resolve() under the store's retry policy and breaker.
+  Result<tracking::ResolvedModel> ResolveProtected();
   void Run();
 
   ModelWatcherOptions options_;
   const ModelRegistry& registry_;
   ModelSlot* slot_;
   std::function<void(const ReloadEvent&)> on_reload_;
+  WatcherReliability reliability_;
+  Rng rng_{0x5eed};  // retry jitter (watcher thread only)
   bool watches_ = false;
   std::unique_ptr<tracking::TrackingStore> store_;  // watcher thread only
 

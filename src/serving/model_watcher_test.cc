@@ -136,5 +136,38 @@ TEST_F(ModelWatcherTest, AnUnknownAliasFailsToStartWithTheAliasNamed) {
   EXPECT_THAT(started.message(), HasSubstr("nowhere"));
 }
 
+TEST_F(ModelWatcherTest, AnUnreachableStoreIsRetriedThenItsBreakerOpens) {
+  ManualClock clock;  // retry backoff advances it instead of sleeping
+  reliability::CircuitBreakerConfig config;
+  config.sliding_window_size = 10;
+  config.minimum_number_of_calls = 3;
+  config.wait_duration_in_open_state = std::chrono::seconds(5);
+  config.permitted_calls_in_half_open_state = 1;
+  reliability::CircuitBreaker breaker("store", config, clock);
+  WatcherReliability protection;
+  protection.store_breaker = &breaker;
+  protection.clock = &clock;
+  int retries = 0;
+  protection.store_retry.on_retry = [&retries](const reliability::RetryEvent&) { ++retries; };
+  std::vector<ReloadEvent> events;
+  // Port 1 on loopback refuses connections: a database that is down.
+  ModelWatcher watcher(
+      {.ref = "churn@champion",
+       .store_uri =
+           "postgresql://churnml@127.0.0.1:1/none?artifact_root=" + (dir_ / "artifacts").string(),
+       .interval = {}},
+      registry_, &slot_, [&events](const ReloadEvent& e) { events.push_back(e); }, protection);
+  ReloadEvent first = watcher.CheckOnce();
+  EXPECT_EQ(first.result, ReloadEvent::Result::kFailed);
+  EXPECT_EQ(first.error.code(), StatusCode::kUnavailable) << first.error.ToString();
+  EXPECT_EQ(retries, 2);  // 3 attempts
+  EXPECT_EQ(breaker.state(), reliability::CircuitState::kOpen);
+  EXPECT_FALSE(clock.sleeps().empty());
+
+  ReloadEvent refused = watcher.CheckOnce();  // fails fast while open
+  EXPECT_THAT(refused.error.message(), HasSubstr("circuit breaker 'store' is open"));
+  EXPECT_EQ(retries, 2);
+}
+
 }  // namespace
 }  // namespace churnml::serving

@@ -19,6 +19,19 @@
 
 namespace churnml::serving {
 
+reliability::CircuitBreakerConfig ServeOptions::DefaultRemoteBreaker() {
+  reliability::CircuitBreakerConfig config;
+  config.sliding_window_type = reliability::SlidingWindowType::kCountBased;
+  config.sliding_window_size = 10;
+  config.minimum_number_of_calls = 3;
+  config.failure_rate_threshold = 50;
+  config.slow_call_rate_threshold = 100;
+  config.slow_call_duration_threshold = std::chrono::seconds(10);
+  config.wait_duration_in_open_state = std::chrono::seconds(5);
+  config.permitted_calls_in_half_open_state = 1;
+  return config;
+}
+
 reliability::CircuitBreakerConfig ServeOptions::DefaultModelBreaker() {
   reliability::CircuitBreakerConfig config;
   config.sliding_window_type = reliability::SlidingWindowType::kCountBased;
@@ -68,6 +81,8 @@ class ServerRuntime {
   std::unique_ptr<monitoring::MetricsRegistry> registry;
   std::unique_ptr<ServingMetrics> metrics;
   std::unique_ptr<reliability::CircuitBreaker> model_breaker;
+  std::unique_ptr<reliability::CircuitBreaker> store_breaker;
+  std::unique_ptr<reliability::CircuitBreaker> load_breaker;
   std::unique_ptr<reliability::HealthMonitor> health;
   FaultInjector faults;
   ApiKeySet keys;
@@ -157,8 +172,27 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
     }
   });
 
-  watcher = std::make_unique<ModelWatcher>(options.model, model_registry, &slot,
-                                           [this](const ReloadEvent& e) { OnReload(e); });
+  CHURNML_ASSIGN_OR_RETURN(store_breaker, reliability::CircuitBreaker::Create(
+                                              "store", options.store_breaker, RealClock()));
+  CHURNML_ASSIGN_OR_RETURN(load_breaker, reliability::CircuitBreaker::Create(
+                                             "model_load", options.load_breaker, RealClock()));
+  metrics->WatchBreaker(store_breaker.get());
+  metrics->WatchBreaker(load_breaker.get());
+  if (health) {
+    health->WatchBreaker(store_breaker.get(), reliability::HealthState::kDegraded);
+    health->WatchBreaker(load_breaker.get(), reliability::HealthState::kDegraded);
+  }
+  WatcherReliability protection;
+  protection.store_breaker = store_breaker.get();
+  protection.load_breaker = load_breaker.get();
+  monitoring::Counter* store_retries = &metrics->Retries("store");
+  protection.store_retry.on_retry = [store_retries](const reliability::RetryEvent& event) {
+    store_retries->Increment();
+    spdlog::warn("model store: {}", reliability::DescribeRetry(event));
+  };
+  watcher = std::make_unique<ModelWatcher>(
+      options.model, model_registry, &slot, [this](const ReloadEvent& e) { OnReload(e); },
+      std::move(protection));
   CHURNML_RETURN_IF_ERROR(watcher->LoadInitial());
   metrics->RecordReload(
       true,

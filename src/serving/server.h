@@ -33,11 +33,18 @@ struct ServeOptions {
   std::string access_log = "-";  // "-" = stderr, "off", or a file (appended)
   std::string alerts_file;       // alert rules (YAML); empty = no alerting
   reliability::CircuitBreakerConfig model_breaker = DefaultModelBreaker();
+  // Around the registry store (resolving the alias) and loading a new
+  // version during a hot swap.
+  reliability::CircuitBreakerConfig store_breaker = DefaultRemoteBreaker();
+  reliability::CircuitBreakerConfig load_breaker = DefaultRemoteBreaker();
   reliability::HealthConfig health;
 
   // Opens after 50% failed or slow calls among at least 20 of the last 100,
   // a call over 250 ms is slow, and probes again after 5 s.
   static reliability::CircuitBreakerConfig DefaultModelBreaker();
+  // Opens when half of the last 10 calls (and at least 3) failed, and
+  // probes again after 5 s with one call.
+  static reliability::CircuitBreakerConfig DefaultRemoteBreaker();
 };
 
 class ServerRuntime;

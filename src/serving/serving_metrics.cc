@@ -100,6 +100,10 @@ Result<std::unique_ptr<ServingMetrics>> ServingMetrics::Create(
                                                 "Calls through each circuit breaker, by outcome.",
                                                 {"breaker", "outcome"}));
   CHURNML_ASSIGN_OR_RETURN(
+      m->retries_, registry->AddCounter("churnml_retries_total",
+                                        "Retry attempts after a first failed try, by operation.",
+                                        {"operation"}));
+  CHURNML_ASSIGN_OR_RETURN(
       m->profiler_,
       monitoring::StageProfiler::Create(registry, {"decode", "features", "predict", "encode"}));
   return m;
@@ -160,6 +164,10 @@ void ServingMetrics::RecordRateLimited() { rate_limited_->Increment(); }
 void ServingMetrics::RecordReload(bool success, double unix_seconds) {
   (success ? reload_success_ : reload_failure_)->Increment();
   if (success) last_reload_->Set(unix_seconds);
+}
+
+monitoring::Counter& ServingMetrics::Retries(const std::string& operation) {
+  return retries_->WithLabels({operation});
 }
 
 void ServingMetrics::WatchBreaker(reliability::CircuitBreaker* breaker) {

@@ -37,6 +37,8 @@ class ServingMetrics {
   void RecordAuthFailure(bool missing);
   void RecordRateLimited();
   void RecordReload(bool success, double unix_seconds);
+  // churnml_retries_total{operation}: count a retry with Increment().
+  monitoring::Counter& Retries(const std::string& operation);
   // Exports `breaker`'s state and call outcomes.
   void WatchBreaker(reliability::CircuitBreaker* breaker);
 
@@ -51,6 +53,7 @@ class ServingMetrics {
   monitoring::HistogramFamily* duration_ = nullptr;
   monitoring::CounterFamily* predictions_ = nullptr;
   monitoring::CounterFamily* breaker_calls_ = nullptr;
+  monitoring::CounterFamily* retries_ = nullptr;
   std::array<monitoring::Counter*, 3> fallbacks_{};
   monitoring::Counter* auth_missing_ = nullptr;
   monitoring::Counter* auth_invalid_ = nullptr;
