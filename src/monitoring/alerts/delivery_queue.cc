@@ -47,6 +47,12 @@ Result<std::unique_ptr<DeliveryQueue>> DeliveryQueue::Create(std::unique_ptr<Ale
   if (options.queue_limit == 0)
     return InvalidArgumentError(where + ": queue_limit must be at least 1");
   options.breaker = *breaker;
+  // A notification dropped mid-retry (FailedPrecondition) says nothing about
+  // the channel's health.
+  auto record = options.breaker.record_failure;
+  options.breaker.record_failure = [record](const Status& s) {
+    return s.code() != StatusCode::kFailedPrecondition && record(s);
+  };
   options.retry = *retry;
   return std::unique_ptr<DeliveryQueue>(
       new DeliveryQueue(std::move(channel), std::move(options), clock));
@@ -95,6 +101,11 @@ bool DeliveryQueue::WaitUntilEmpty(std::chrono::milliseconds timeout) {
   return cv_.wait_for(lock, timeout, [this] { return queue_.empty(); });
 }
 
+bool DeliveryQueue::StillQueued(uint64_t id) const {
+  std::lock_guard lock(mu_);
+  return !queue_.empty() && queue_.front().id == id;
+}
+
 DeliveryStats DeliveryQueue::stats() const {
   DeliveryStats out;
   {
@@ -126,12 +137,26 @@ void DeliveryQueue::Run() {
     lock.unlock();
 
     reliability::RetryStats retry_stats;
+    Status channel_error;
     const Status status = reliability::Retry(
         options_.retry, clock_, rng_, breaker_.get(),
-        [&] { return channel_->Send(entry.notification); }, &retry_stats);
+        [&] {
+          if (!StillQueued(entry.id)) {
+            // Pushed out of the full queue while being retried: stop
+            // retrying it (FailedPrecondition is neither retried nor
+            // recorded as a breaker failure).
+            return FailedPreconditionError("notification dropped from the full queue");
+          }
+          Status s = channel_->Send(entry.notification);
+          if (!s.ok()) channel_error = s;
+          return s;
+        },
+        &retry_stats);
 
     lock.lock();
+    if (!channel_error.ok()) stats_.last_channel_error = channel_error;
     stats_.attempts += static_cast<uint64_t>(retry_stats.attempts);
+    if (status.code() == StatusCode::kFailedPrecondition && channel_error.ok()) continue;
     if (status.ok()) {
       // The entry may have been pushed out of a full queue meanwhile.
       if (!queue_.empty() && queue_.front().id == entry.id) queue_.pop_front();
@@ -143,7 +168,8 @@ void DeliveryQueue::Run() {
       ++stats_.failed;
       // The worker is the edge for delivery errors: log once per round.
       spdlog::warn("alerts: channel {}: notification {} not delivered: {}", channel_->name(),
-                   entry.notification.sequence, status.ToString());
+                   entry.notification.sequence,
+                   channel_error.ok() ? status.ToString() : channel_error.ToString());
     }
     const reliability::CircuitState state = breaker_->state();
     const bool open = state == reliability::CircuitState::kOpen ||

@@ -9,7 +9,8 @@
 // are delivered in order, each at most once by this queue. After a failed
 // round the worker waits (on the queue's clock) for the breaker's open
 // duration when it is open, otherwise for the retry max_backoff, and tries
-// the same notification again.
+// the same notification again. A notification pushed out of the queue while
+// its retries run is not tried again.
 #pragma once
 
 #include <condition_variable>
@@ -49,6 +50,7 @@ struct DeliveryStats {
   uint64_t attempts = 0;  // calls of the channel's Send
   size_t queued = 0;      // waiting, including the one in flight
   reliability::CircuitState breaker_state = reliability::CircuitState::kClosed;
+  Status last_channel_error;  // the channel's most recent failed Send (OK if none yet)
   // Every breaker transition so far (from, to), oldest first (at most 1000).
   std::vector<std::pair<reliability::CircuitState, reliability::CircuitState>> transitions;
 };
@@ -80,6 +82,8 @@ class DeliveryQueue final : public NotificationSink {
  private:
   DeliveryQueue(std::unique_ptr<AlertChannel> channel, DeliveryOptions options, const Clock& clock);
   void Run();
+  // True while entry `id` is still the oldest queued notification.
+  bool StillQueued(uint64_t id) const;
   // Waits until `d` has passed on clock_ or Stop() is called.
   void WaitOnClock(std::unique_lock<std::mutex>& lock, Clock::Duration d);
 

@@ -137,6 +137,8 @@ TEST(DeliveryQueue, RetriesOpensTheBreakerAndDeliversEverythingInOrderAfterRecov
   EXPECT_GE(s.failed, 1u);
   EXPECT_EQ(s.sent, 0u);
   EXPECT_EQ(s.queued, 3u);
+  EXPECT_EQ(s.last_channel_error.code(), StatusCode::kUnavailable)
+      << s.last_channel_error.ToString();
 
   // 2. The receiver accepts but never answers: the half-open probe times out
   //    and the breaker opens again.
@@ -144,6 +146,7 @@ TEST(DeliveryQueue, RetriesOpensTheBreakerAndDeliversEverythingInOrderAfterRecov
   ASSERT_TRUE(Eventually([&] {
     const DeliveryStats st = queue->stats();
     return receiver.connections() >= 1 &&
+           st.last_channel_error.code() == StatusCode::kDeadlineExceeded &&
            HasTransition(st, CircuitState::kHalfOpen, CircuitState::kOpen);
   }));
   EXPECT_TRUE(receiver.requests().empty());
