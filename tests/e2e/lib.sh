@@ -4,7 +4,7 @@ set -uo pipefail
 
 CHURNML=$(realpath "${1:?usage: $0 PATH_TO_CHURNML}")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/churnml-e2e.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+trap '[[ -n ${CHURNML_E2E_KEEP-} ]] || rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 2
 failures=0
 checks=0
