@@ -72,8 +72,11 @@ done
 
 export CHURNML_TEST_PG_URI="postgresql://churnml@127.0.0.1:$port/churnml_test"
 # For tests that stop and restart this server (tests/e2e/reliability_e2e_test.sh):
-#   ${CHURNML_TEST_PG_CTL} stop -m fast   /   ${CHURNML_TEST_PG_CTL} start
-export CHURNML_TEST_PG_CTL="${as_server[*]} $pg_bin/pg_ctl -D $data -l $log -w -t 60 -o '-h 127.0.0.1 -p $port -k $workdir -c fsync=off -c max_connections=200'"
+# pg_ctl's folder, the cluster, its log and server options, and the user it
+# runs as (empty when not root).
+export CHURNML_TEST_PG_BIN="$pg_bin" CHURNML_TEST_PG_DATA="$data" CHURNML_TEST_PG_LOG="$log"
+export CHURNML_TEST_PG_OPTIONS="-h 127.0.0.1 -p $port -k $workdir -c fsync=off -c max_connections=200"
+export CHURNML_TEST_PG_RUNAS="${as_server[*]:+postgres}"
 echo "with_postgres.sh: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') at $CHURNML_TEST_PG_URI" >&2
 set +e
 "$@"

@@ -1,6 +1,8 @@
 #include "monitoring/process_metrics.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -12,6 +14,8 @@
 #include <string>
 
 #include "monitoring/stage_profiler.h"
+
+extern char** environ;
 
 namespace churnml::monitoring {
 namespace {
@@ -180,9 +184,22 @@ TEST(ProcessMetrics, CatalogueRegistryPassesPromtoolCheckMetrics) {
     out << text;
   }
   const std::filesystem::path lint = dir / "monitoring_catalogue_lint.txt";
-  const std::string command =
-      "promtool check metrics < '" + file.string() + "' > '" + lint.string() + "' 2>&1";
-  const int status = std::system(command.c_str());
+  // promtool reads the exposition on stdin; run it without a shell.
+  posix_spawn_file_actions_t io;
+  posix_spawn_file_actions_init(&io);
+  posix_spawn_file_actions_addopen(&io, 0, file.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&io, 1, lint.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&io, 1, 2);
+  char promtool[] = "promtool";
+  char check[] = "check";
+  char metrics[] = "metrics";
+  char* argv[] = {promtool, check, metrics, nullptr};
+  pid_t pid = 0;
+  int status = -1;
+  if (posix_spawnp(&pid, "promtool", &io, nullptr, argv, environ) == 0) {
+    waitpid(pid, &status, 0);
+  }
+  posix_spawn_file_actions_destroy(&io);
   std::ifstream lint_in(lint);
   std::stringstream lint_text;
   lint_text << lint_in.rdbuf();

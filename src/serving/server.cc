@@ -227,7 +227,9 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
         reliability::HealthReport report = health->Evaluate();
         if (report.state != before) {
           spdlog::warn("health {} -> {}: {}", reliability::HealthStateName(before),
-                       reliability::HealthStateName(report.state), Join(report.reasons, "; "));
+                       reliability::HealthStateName(report.state),
+                       report.reasons.empty() ? "every check is back within its threshold"
+                                              : Join(report.reasons, "; "));
         }
         lock.lock();
       }

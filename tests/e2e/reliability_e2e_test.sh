@@ -102,11 +102,15 @@ stop_server
 expect_status 0 "server A drained"
 
 # ---------------------------------------------------------------- part B
-if [[ -z ${CHURNML_TEST_PG_URI-} || -z ${CHURNML_TEST_PG_CTL-} ]]; then
+if [[ -z ${CHURNML_TEST_PG_URI-} || -z ${CHURNML_TEST_PG_DATA-} ]]; then
   fail "no PostgreSQL to stop (run through scripts/with_postgres.sh)"
   finish
   exit 1
 fi
+pg_ctl=()
+[[ -n $CHURNML_TEST_PG_RUNAS ]] && pg_ctl=(runuser -u "$CHURNML_TEST_PG_RUNAS" --)
+pg_ctl+=("$CHURNML_TEST_PG_BIN/pg_ctl" -D "$CHURNML_TEST_PG_DATA" -l "$CHURNML_TEST_PG_LOG" -w -t 60
+  -o "$CHURNML_TEST_PG_OPTIONS")
 mkdir -p pg-artifacts
 PG="$CHURNML_TEST_PG_URI?artifact_root=$WORK/pg-artifacts"
 run "$CHURNML" --store "$PG" train --data d.csv --register churn --alias champion --json
@@ -116,7 +120,7 @@ expect_status 0 "second version into PostgreSQL"
 start_server b.log --store "$PG" --model churn@champion --reload-interval 0.3 --access-log off ||
   { cat b.log; fail "server B did not start"; finish; exit 1; }
 start_load b1
-eval "$CHURNML_TEST_PG_CTL stop -m fast" >/dev/null
+"${pg_ctl[@]}" stop -m fast >/dev/null
 pass
 wait_for "store breaker opens while the database is down" 30 \
   grep -q "circuit breaker 'store' closed -> open" b.log
@@ -125,7 +129,7 @@ health_names_store() { http GET /health && grep -q "circuit breaker 'store' is o
 wait_for "health names the open store breaker" 10 health_names_store
 http POST /predict "$CUSTOMER"
 expect_code 200 "predictions flow with the database down"
-eval "$CHURNML_TEST_PG_CTL start" >/dev/null
+"${pg_ctl[@]}" start >/dev/null
 pass
 run "$CHURNML" --store "$PG" models alias set churn champion 2
 expect_status 0 "move the alias after the restart"
