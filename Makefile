@@ -7,7 +7,7 @@ BENCH_DIR   ?= build-bench
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap build demo test check bench format clean
+.PHONY: all bootstrap build demo test check fuzz bench format clean
 
 all: build
 
@@ -34,6 +34,12 @@ check: bootstrap
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  bash scripts/with_postgres.sh ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz
+
+# The request decoders under libFuzzer (clang, ASan + UBSan) for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: bootstrap
 	cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHURNML_BUILD_BENCH=ON $(CMAKE_FLAGS)
@@ -44,4 +50,4 @@ format:
 	find src bench tests -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR) build-fuzz
