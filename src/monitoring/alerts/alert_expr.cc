@@ -380,11 +380,9 @@ Result<Clock::Duration> ParseDuration(std::string_view text) {
            std::isalpha(static_cast<unsigned char>(text[digits + unit_len]))) {
       ++unit_len;
     }
-    std::optional<int64_t> n =
-        digits > 0 && digits <= 12 ? ParseInt(text.substr(0, digits)) : std::nullopt;
     std::string_view unit = text.substr(digits, unit_len);
     using namespace std::chrono;
-    Clock::Duration one;
+    Clock::Duration one = Clock::Duration::zero();
     if (unit == "ms") {
       one = milliseconds(1);
     } else if (unit == "s") {
@@ -395,22 +393,23 @@ Result<Clock::Duration> ParseDuration(std::string_view text) {
       one = hours(1);
     } else if (unit == "d") {
       one = hours(24);
-    } else {
-      n.reset();
     }
-    if (!n) {
+    const std::optional<int64_t> parsed =
+        digits > 0 && digits <= 12 ? ParseInt(text.substr(0, digits)) : std::nullopt;
+    if (!parsed || one == Clock::Duration::zero()) {
       return InvalidArgumentError("\"" + original +
                                   "\" is not a duration (an integer followed by ms, s, m, h or d, "
                                   "e.g. 30s, 5m, 1h)");
     }
+    const int64_t count = *parsed;
     // Reject before multiplying: nanosecond counts overflow past ~292 years.
-    if (static_cast<long double>(*n) * static_cast<long double>(one.count()) +
+    if (static_cast<long double>(count) * static_cast<long double>(one.count()) +
             static_cast<long double>(total.count()) >
         static_cast<long double>(
             std::chrono::duration_cast<Clock::Duration>(hours(24 * 365 * 100)).count())) {
       return InvalidArgumentError("duration \"" + original + "\" is longer than 100 years");
     }
-    total += one * *n;
+    total += one * count;
     text.remove_prefix(digits + unit_len);
   }
   return total;
