@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -72,6 +73,36 @@ TEST(AlertLoop, TicksOnItsClockDeliversAndReportsMetrics) {
             0);
   EXPECT_EQ(SampleValue(samples, "churnml_alert_queue_length", {{"channel", "webhook"}}), 0);
   (*loop)->Stop();
+}
+
+}  // namespace
+}  // namespace churnml::monitoring
+
+namespace churnml::monitoring {
+namespace {
+
+// Stop does not wait out the evaluation interval (an hour here, on the real
+// clock): the test would hang if it did.
+TEST(AlertLoop, StopDoesNotWaitForTheNextTick) {
+  auto rules = ParseAlertRules(
+      "evaluation_interval: 1h\nrules:\n  - {name: A, expr: \"value(q)\", threshold: 0}\n"
+      "channels:\n  - type: log\n",
+      "stop.yaml");
+  ASSERT_TRUE(rules.ok());
+  std::atomic<int> ticks{0};
+  auto loop = AlertLoop::Create(
+      *rules,
+      [&] {
+        ++ticks;
+        return std::vector<MetricSample>{};
+      },
+      RealClock());
+  ASSERT_TRUE(loop.ok());
+  (*loop)->Start();
+  while ((*loop)->evaluator().Alerts().empty() && ticks == 0) std::this_thread::yield();
+  (*loop)->Stop();
+  (*loop)->Stop();  // idempotent
+  EXPECT_EQ(ticks, 1);
 }
 
 }  // namespace
