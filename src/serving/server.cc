@@ -13,8 +13,11 @@
 
 #include "common/build_info.h"
 #include "common/strings.h"
+#include "monitoring/alerts/alert_loop.h"
+#include "monitoring/alerts/alert_rule.h"
 #include "monitoring/metrics_registry.h"
 #include "monitoring/process_metrics.h"
+#include "serving/alert_routes.h"
 #include "serving/http/router.h"
 
 namespace churnml::serving {
@@ -90,6 +93,7 @@ class ServerRuntime {
   std::unique_ptr<RequestGate> gate;
   ModelSlot slot;
   std::unique_ptr<ModelWatcher> watcher;
+  std::unique_ptr<monitoring::AlertLoop> alerts;
   std::unique_ptr<PredictionService> service;
   Router router;
   std::shared_ptr<spdlog::logger> access_log;
@@ -207,6 +211,29 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   service = std::make_unique<PredictionService>(options.service, deps);
   CHURNML_RETURN_IF_ERROR(service->AddRoutes(router));
 
+  if (!options.alerts_file.empty()) {
+    CHURNML_ASSIGN_OR_RETURN(monitoring::AlertRules rules,
+                             monitoring::LoadAlertRules(options.alerts_file));
+    CHURNML_ASSIGN_OR_RETURN(
+        alerts, monitoring::AlertLoop::Create(
+                    std::move(rules), [r = registry.get()] { return r->Collect(); }, RealClock()));
+    registry->AddCollector([a = alerts.get()](monitoring::CollectorSink& sink) {
+      a->ReportMetrics(sink);
+      // Each channel's breaker, beside the server's own.
+      for (const std::shared_ptr<monitoring::DeliveryQueue>& queue : a->queues()) {
+        reliability::CircuitState state = queue->stats().breaker_state;
+        for (reliability::CircuitState s : reliability::kAllCircuitStates) {
+          sink.AddGauge("churnml_circuit_breaker_state",
+                        "1 for the circuit breaker's current state, 0 for the others.",
+                        {{"breaker", "alert:" + queue->channel_name()},
+                         {"state", std::string(reliability::CircuitStateName(s))}},
+                        s == state ? 1 : 0);
+        }
+      }
+    });
+    CHURNML_RETURN_IF_ERROR(AddAlertRoutes(router, &alerts->evaluator()));
+  }
+
   CHURNML_ASSIGN_OR_RETURN(access_log, MakeAccessLogger(options.access_log));
   HttpServerOptions http_options = options.http;
   http_options.access_observer = [this](const AccessRecord& record) { Access(record); };
@@ -216,6 +243,7 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   CHURNML_ASSIGN_OR_RETURN(http, HttpServer::Start(http_options, std::move(handler)));
 
   watcher->Start();
+  if (alerts) alerts->Start();
   if (health) {
     ticker = std::thread([this] {
       std::unique_lock lock(mu);
@@ -299,6 +327,7 @@ void ServerRuntime::Stop() {
       wake.notify_all();
     }
     if (watcher) watcher->Stop();
+    if (alerts) alerts->Stop();
   });
 }
 

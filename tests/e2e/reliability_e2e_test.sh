@@ -143,4 +143,99 @@ if kill -0 "$SERVER_PID" 2>/dev/null; then pass; else fail "server B died"; fi
 stop_server
 expect_status 0 "server B drained"
 
+# ---------------------------------------------------------------- part C
+am_bin=$(command -v prometheus-alertmanager || command -v alertmanager || true)
+if [[ -z $am_bin ]]; then
+  fail "prometheus-alertmanager is missing (scripts/bootstrap.sh installs it)"
+  finish
+  exit 1
+fi
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+}
+am_port=$(free_port)
+AM="http://127.0.0.1:$am_port"
+"$am_bin" --config.file="$root/deploy/alerts/alertmanager.yml" --storage.path="$WORK/am" \
+  --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= >am.log 2>&1 &
+am_pid=$!
+am_ready() { curl -sf "$AM/-/ready"; }
+wait_for "Alertmanager is ready" 30 am_ready
+dead_port=$(free_port)  # nothing listens: the webhook receiver refuses connections
+cat >rules.yaml <<YAML
+evaluation_interval: 1s
+repeat_interval: 1h
+group_by: [alertname]
+rules:
+  - name: ChurnmlFallbackAnswers
+    expr: rate(churnml_fallbacks_total[3s])
+    op: ">"
+    threshold: 0
+    for: 1s
+    severity: warning
+    annotations:
+      summary: Predictions are being answered by the fallback chain
+channels:
+  - type: alertmanager
+    url: $AM
+    timeout: 2s
+  - type: webhook
+    name: webhook
+    url: http://127.0.0.1:$dead_port/hook
+    timeout: 500ms
+    breaker: {failure_threshold: 2, open_duration: 2s}
+    retry: {max_attempts: 2, initial_backoff: 50ms, max_backoff: 100ms, jitter: full}
+YAML
+run "$CHURNML" alerts check rules.yaml
+expect_status 0 "rules file is valid"
+start_server c.log --store a-store --model churn@champion --alerts rules.yaml \
+  --enable-fault-injection --access-log off ||
+  { cat c.log; fail "server C did not start"; finish; exit 1; }
+am_alert() {  # am_alert STATE: Alertmanager lists the alert (active) or not (gone)
+  local n
+  n=$(curl -s "$AM/api/v2/alerts?filter=alertname%3D%22ChurnmlFallbackAnswers%22" |
+    jq '[.[] | select(.status.state == "active")] | length')
+  if [[ $1 == active ]]; then [[ $n -ge 1 ]]; else [[ $n -eq 0 ]]; fi
+}
+http POST /admin/faults '{"error_rate": 1}'
+start_load c1
+wait_for "the alert fires and reaches Alertmanager" 30 am_alert active
+run "$CHURNML" alerts list --server "$URL" --json
+expect_status 0 "alerts list"
+expect_eq "$(jq -r '.alerts[0].name + " " + .alerts[0].state' "$WORK/out")" \
+  "ChurnmlFallbackAnswers firing" "the server lists the firing alert"
+webhook_failing() {
+  [[ $(metric_value 'churnml_circuit_breaker_state{breaker="alert:webhook",state="open"}') == 1 ]]
+}
+wait_for "the dead webhook's breaker opens" 20 webhook_failing
+http POST /predict "$CUSTOMER" --max-time 2
+expect_code 200 "serving answers while a channel is dead"
+http POST /admin/faults '{"error_rate": 0}'
+wait_for "the resolution reaches Alertmanager" 40 am_alert resolved
+stop_load c1
+total=$(wc -l <c1.txt)
+ok=$(grep -c '^200 ' c1.txt)
+expect_eq "$ok" "$total" "every request answered 200 while alerts were delivered"
+queued=$(metric_value 'churnml_alert_queue_length{channel="webhook"}')
+if awk -v v="$queued" 'BEGIN {exit !(v >= 1)}'; then pass; else
+  fail "the dead webhook's notifications are not queued: $queued"
+fi
+sent=$(metric_value 'churnml_alert_notifications_total{channel="alertmanager",result="sent"}')
+if awk -v v="$sent" 'BEGIN {exit !(v >= 2)}'; then pass; else fail "firing + resolved not both sent: $sent"; fi
+# Silences from the command line.
+run "$CHURNML" alerts silence --server "$URL" --matcher alertname=ChurnmlFallbackAnswers \
+  --duration 1h --comment "e2e drill"
+expect_status 0 "alerts silence"
+http GET /alerts/silences
+expect_eq "$(jq -r '.silences[0].comment' "$WORK/body")" "e2e drill" "silence listed"
+run "$CHURNML" alerts expire --server "$URL" "$(jq -r '.silences[0].id' "$WORK/body")"
+expect_status 0 "alerts expire"
+stop_server
+expect_status 0 "server C drained"
+kill "$am_pid" 2>/dev/null
+wait "$am_pid" 2>/dev/null
+
 finish
