@@ -69,6 +69,31 @@ std::string IsoTime(std::chrono::system_clock::time_point t) {
   return buffer;
 }
 
+// Times consecutive request stages into the profiler: Mark(stage) records
+// the time since the previous mark.
+class StageTimer {
+ public:
+  StageTimer(monitoring::StageProfiler& profiler, const Clock& clock)
+      : profiler_(profiler), clock_(clock), last_(clock.Now()) {}
+  void Mark(ServingStage stage) {
+    Clock::TimePoint now = clock_.Now();
+    profiler_.Record(stage, now - last_);
+    last_ = now;
+  }
+
+ private:
+  monitoring::StageProfiler& profiler_;
+  const Clock& clock_;
+  Clock::TimePoint last_;
+};
+
+// The fallback header, for clients that read headers only.
+void TagFallback(const ScoreOutcome& outcome, HttpResponse& response) {
+  if (outcome.fallback != FallbackKind::kNone) {
+    response.headers.emplace_back("X-Churnml-Fallback", FallbackName(outcome.fallback));
+  }
+}
+
 // With the fallback chain off, a failed model call is a 503.
 bool Unanswered(const ScoreOutcome& outcome, HttpResponse& response) {
   if (outcome.error.ok() || outcome.fallback != FallbackKind::kNone) return false;
@@ -199,25 +224,20 @@ void PredictionService::Predict(const HttpRequest& request, HttpResponse& respon
   if (!slot_model) return;
   const std::shared_ptr<const ServedModel>& model = *slot_model;
   RequestScratch& scratch = Scratch();
-  monitoring::StageProfiler& profiler = deps_.metrics->profiler();
-
-  Clock::TimePoint t0 = deps_.clock->Now();
+  StageTimer timer(deps_.metrics->profiler(), *deps_.clock);
   ApiResult<CustomerRecord> decoded = model->codec->DecodePredictRecord(request.body);
-  Clock::TimePoint t1 = deps_.clock->Now();
-  profiler.Record(kStageDecode, t1 - t0);
+  timer.Mark(kStageDecode);
   if (!decoded.ok()) return SetApiError(response, decoded.error());
   scratch.one[0] = std::move(*decoded);
   CustomerRecord& record = scratch.one[0];
 
   Dataset& rows = RowsFor(scratch, *model);
   ConvertCustomers(model->converter, std::span(scratch.one), &rows);
-  Clock::TimePoint t2 = deps_.clock->Now();
-  profiler.Record(kStageFeatures, t2 - t1);
+  timer.Mark(kStageFeatures);
   if (!record.ok()) return SetApiError(response, InvalidCustomerError(record));
 
   ScoreOutcome outcome = Score(model, rows, &scratch.probabilities);
-  Clock::TimePoint t3 = deps_.clock->Now();
-  profiler.Record(kStagePredict, t3 - t2);
+  timer.Mark(kStagePredict);
 
   if (Unanswered(outcome, response)) return;
   const ServedModel& by = *outcome.answered_by;
@@ -225,10 +245,8 @@ void PredictionService::Predict(const HttpRequest& request, HttpResponse& respon
   response.body.clear();
   EncodePrediction(by.artifact->schema(), record, scratch.predictions[0],
                    ModelInfo{by.name, by.version, FallbackName(outcome.fallback)}, &response.body);
-  if (outcome.fallback != FallbackKind::kNone) {
-    response.headers.emplace_back("X-Churnml-Fallback", FallbackName(outcome.fallback));
-  }
-  profiler.Record(kStageEncode, deps_.clock->Now() - t3);
+  TagFallback(outcome, response);
+  timer.Mark(kStageEncode);
   RecordOutcome(*model, outcome, scratch.probabilities, started);
 }
 
@@ -238,27 +256,22 @@ void PredictionService::PredictBatch(const HttpRequest& request, HttpResponse& r
   if (!slot_model) return;
   const std::shared_ptr<const ServedModel>& model = *slot_model;
   RequestScratch& scratch = Scratch();
-  monitoring::StageProfiler& profiler = deps_.metrics->profiler();
-
-  Clock::TimePoint t0 = deps_.clock->Now();
+  StageTimer timer(deps_.metrics->profiler(), *deps_.clock);
   ApiResult<std::vector<CustomerRecord>> decoded =
       model->codec->DecodeBatch(request.body, options_.max_batch);
-  Clock::TimePoint t1 = deps_.clock->Now();
-  profiler.Record(kStageDecode, t1 - t0);
+  timer.Mark(kStageDecode);
   if (!decoded.ok()) return SetApiError(response, decoded.error());
   std::vector<CustomerRecord>& records = *decoded;
 
   Dataset& rows = RowsFor(scratch, *model);
   ConvertCustomers(model->converter, std::span(records), &rows);
-  Clock::TimePoint t2 = deps_.clock->Now();
-  profiler.Record(kStageFeatures, t2 - t1);
+  timer.Mark(kStageFeatures);
 
   ScoreOutcome outcome;
   outcome.answered_by = model;
   scratch.probabilities.clear();
   if (rows.num_rows() > 0) outcome = Score(model, rows, &scratch.probabilities);
-  Clock::TimePoint t3 = deps_.clock->Now();
-  profiler.Record(kStagePredict, t3 - t2);
+  timer.Mark(kStagePredict);
 
   if (Unanswered(outcome, response)) return;
   const ServedModel& by = *outcome.answered_by;
@@ -266,10 +279,8 @@ void PredictionService::PredictBatch(const HttpRequest& request, HttpResponse& r
   response.body.clear();
   EncodeBatch(by.artifact->schema(), records, scratch.predictions,
               ModelInfo{by.name, by.version, FallbackName(outcome.fallback)}, &response.body);
-  if (outcome.fallback != FallbackKind::kNone) {
-    response.headers.emplace_back("X-Churnml-Fallback", FallbackName(outcome.fallback));
-  }
-  profiler.Record(kStageEncode, deps_.clock->Now() - t3);
+  TagFallback(outcome, response);
+  timer.Mark(kStageEncode);
   if (rows.num_rows() > 0) RecordOutcome(*model, outcome, scratch.probabilities, started);
 }
 
@@ -317,37 +328,30 @@ void PredictionService::Infer(const HttpRequest& request, HttpResponse& response
   std::shared_ptr<const ServedModel> model = NamedModel(request, response);
   if (!model) return;
   RequestScratch& scratch = Scratch();
-  monitoring::StageProfiler& profiler = deps_.metrics->profiler();
-
-  Clock::TimePoint t0 = deps_.clock->Now();
+  StageTimer timer(deps_.metrics->profiler(), *deps_.clock);
   ApiResult<InferRequest> decoded =
       model->oip->DecodeInferRequest(request.body, options_.max_batch);
-  Clock::TimePoint t1 = deps_.clock->Now();
-  profiler.Record(kStageDecode, t1 - t0);
+  timer.Mark(kStageDecode);
   if (!decoded.ok()) return SetApiError(response, decoded.error());
   InferRequest& infer = *decoded;
 
   Dataset& rows = RowsFor(scratch, *model);
   ConvertCustomers(model->converter, std::span(infer.records), &rows);
-  Clock::TimePoint t2 = deps_.clock->Now();
-  profiler.Record(kStageFeatures, t2 - t1);
+  timer.Mark(kStageFeatures);
   if (rows.num_rows() != infer.records.size()) {
     return SetApiError(response, InvalidInferRowsError(infer.records));
   }
 
   ScoreOutcome outcome = Score(model, rows, &scratch.probabilities);
-  Clock::TimePoint t3 = deps_.clock->Now();
-  profiler.Record(kStagePredict, t3 - t2);
+  timer.Mark(kStagePredict);
 
   if (Unanswered(outcome, response)) return;
   const ServedModel& by = *outcome.answered_by;
   FillPredictions(scratch.probabilities, by.artifact->threshold(), &scratch.predictions);
   response.body.clear();
   EncodeInferResponse(by.name, by.version, infer, scratch.predictions, &response.body);
-  if (outcome.fallback != FallbackKind::kNone) {
-    response.headers.emplace_back("X-Churnml-Fallback", FallbackName(outcome.fallback));
-  }
-  profiler.Record(kStageEncode, deps_.clock->Now() - t3);
+  TagFallback(outcome, response);
+  timer.Mark(kStageEncode);
   RecordOutcome(*model, outcome, scratch.probabilities, started);
 }
 
