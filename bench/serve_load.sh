@@ -167,10 +167,13 @@ noop=() on=() off=() on_p99=() off_p99=() errors=0
 for round in 1 2; do
   run_wrk "noop-$round" "" "http://127.0.0.1:$PORT_ON/v2/health/live"
   noop+=("$RPS"); errors=$((errors + BAD))
-  run_wrk "predict-on-$round" "$PRED_LUA" "http://127.0.0.1:$PORT_ON"
-  on+=("$RPS"); on_p99+=("$P99_MS"); errors=$((errors + BAD))
-  run_wrk "predict-off-$round" "$PRED_LUA" "http://127.0.0.1:$PORT_OFF"
-  off+=("$RPS"); off_p99+=("$P99_MS"); errors=$((errors + BAD))
+  # on before off in round 1, off before on in round 2 (no order bias).
+  for instr in $([[ $round == 1 ]] && echo "on off" || echo "off on"); do
+    port=$PORT_ON; [[ $instr == off ]] && port=$PORT_OFF
+    run_wrk "predict-$instr-$round" "$PRED_LUA" "http://127.0.0.1:$port"
+    errors=$((errors + BAD))
+    if [[ $instr == on ]]; then on+=("$RPS") on_p99+=("$P99_MS"); else off+=("$RPS") off_p99+=("$P99_MS"); fi
+  done
 done
 run_wrk "batch-on" "$BATCH_LUA" "http://127.0.0.1:$PORT_ON"
 CML_BATCH_RPS=$RPS CML_BATCH_P99=$P99_MS; errors=$((errors + BAD))
