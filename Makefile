@@ -33,6 +33,7 @@ check: bootstrap
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCHURNML_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp \
 	  bash scripts/with_postgres.sh ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
 	$(MAKE) fuzz
 

@@ -94,6 +94,9 @@ class ServerRuntime {
   ModelSlot slot;
   std::unique_ptr<ModelWatcher> watcher;
   std::unique_ptr<monitoring::AlertLoop> alerts;
+  // The last reload failure logged (watcher thread only): a store that stays
+  // down is logged when the failure starts or changes, not on every check.
+  std::string last_reload_error;
   std::unique_ptr<PredictionService> service;
   Router router;
   std::shared_ptr<spdlog::logger> access_log;
@@ -271,8 +274,13 @@ void ServerRuntime::OnReload(const ReloadEvent& event) {
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   switch (event.result) {
     case ReloadEvent::Result::kUnchanged:
+      if (!last_reload_error.empty()) {
+        spdlog::info("model reference resolves again; serving version {}", event.from_version);
+        last_reload_error.clear();
+      }
       return;
     case ReloadEvent::Result::kSwapped:
+      last_reload_error.clear();
       metrics->RecordReload(true, now);
       // A new version starts with a clean record.
       model_breaker->Reset();
@@ -280,6 +288,8 @@ void ServerRuntime::OnReload(const ReloadEvent& event) {
       return;
     case ReloadEvent::Result::kFailed:
       metrics->RecordReload(false, now);
+      if (event.error.message() == last_reload_error) return;
+      last_reload_error = event.error.message();
       spdlog::error("model reload failed{}; still serving version {}: {}",
                     event.to_version.empty() ? "" : " for version " + event.to_version,
                     event.from_version, event.error.message());

@@ -110,7 +110,13 @@ expect_no_file models/killed "killed train leaves no artifact"
 # should the machine still be faster, the check says so instead of passing.
 "$CHURNML" predict --model models/xgb --input big.csv --output big-scored.csv >/dev/null 2>&1 &
 pid=$!
-sleep 0.3
+# Kill it once it has started writing (the temporary file exists), however
+# slow the build (sanitizers) makes the start.
+for ((i = 0; i < 300; i++)); do
+  ls -a | grep -q '^\.big-scored\.csv\.tmp-' && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.02
+done
 if kill -9 "$pid" 2>/dev/null; then
   wait "$pid" 2>/dev/null
   expect_no_file big-scored.csv "killed predict leaves no output"
