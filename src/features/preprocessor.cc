@@ -13,6 +13,8 @@ namespace {
 // Rows per block in Transform: the block's slice of the output (block *
 // cols doubles) stays in cache while every column writes into it.
 constexpr size_t kTransformBlockRows = 512;
+// Up to this many categories, levels are matched by comparison, not hashing.
+constexpr size_t kLinearCategoryLookup = 16;
 
 std::string Quote(std::string_view s) {
   std::string out;
@@ -200,9 +202,13 @@ Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
   // columns a table from the dataset's level codes to category positions.
   struct Bound {
     const ColumnData* data = nullptr;
-    std::vector<int32_t> level_to_category;  // -1: unknown category
+    size_t map_offset = 0;  // categorical: start of its level → category table in `level_map`
   };
   std::vector<Bound> bound(columns_.size());
+  // Every categorical column's table from the dataset's level codes to
+  // category positions (-1: unknown category), in one allocation: a
+  // one-row request (the server) pays for this on every call.
+  std::vector<int32_t> level_map;
   for (size_t i = 0; i < columns_.size(); ++i) {
     const FeatureColumnTransform& c = columns_[i];
     const std::optional<size_t> index = schema.IndexOf(c.name);
@@ -223,14 +229,29 @@ Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
                                     std::to_string(column.codes.size()) + " codes for " +
                                     std::to_string(rows) + " rows");
       }
-      std::unordered_map<std::string_view, int32_t> position;
-      for (size_t k = 0; k < c.categories.size(); ++k) {
-        position.emplace(c.categories[k], static_cast<int32_t>(k));
-      }
-      bound[i].level_to_category.assign(column.levels.size(), -1);
-      for (size_t level = 0; level < column.levels.size(); ++level) {
-        auto it = position.find(column.levels[level]);
-        if (it != position.end()) bound[i].level_to_category[level] = it->second;
+      bound[i].map_offset = level_map.size();
+      level_map.resize(level_map.size() + column.levels.size(), -1);
+      int32_t* map = level_map.data() + bound[i].map_offset;
+      if (c.categories.size() <= kLinearCategoryLookup) {
+        // A few categories (every Telco column): comparing is cheaper than
+        // building a hash table.
+        for (size_t level = 0; level < column.levels.size(); ++level) {
+          for (size_t k = 0; k < c.categories.size(); ++k) {
+            if (column.levels[level] == c.categories[k]) {
+              map[level] = static_cast<int32_t>(k);
+              break;
+            }
+          }
+        }
+      } else {
+        std::unordered_map<std::string_view, int32_t> position;
+        for (size_t k = 0; k < c.categories.size(); ++k) {
+          position.emplace(c.categories[k], static_cast<int32_t>(k));
+        }
+        for (size_t level = 0; level < column.levels.size(); ++level) {
+          auto it = position.find(column.levels[level]);
+          if (it != position.end()) map[level] = it->second;
+        }
       }
     } else if (column.numbers.size() != rows) {
       return InvalidArgumentError("column " + Quote(c.name) + " has " +
@@ -260,8 +281,8 @@ Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
         continue;
       }
       const int32_t* codes = bound[i].data->codes.data();
-      const std::vector<int32_t>& table = bound[i].level_to_category;
-      const int32_t levels = static_cast<int32_t>(table.size());
+      const int32_t* table = level_map.data() + bound[i].map_offset;
+      const int32_t levels = static_cast<int32_t>(bound[i].data->levels.size());
       for (size_t r = begin; r < end; ++r) {
         const int32_t code = codes[r];
         int32_t category;

@@ -151,6 +151,27 @@ TEST(Preprocessor, MatchesCategoriesByStringNotCode) {
   EXPECT_EQ(m->at(0, 6), 0.0);
 }
 
+TEST(Preprocessor, ManyCategoriesAreMatchedByStringToo) {
+  // More categories than the linear lookup handles: the hashed path.
+  std::vector<std::string> cities;
+  std::vector<int32_t> codes;
+  for (int k = 0; k < 40; ++k) {
+    cities.push_back("city" + std::to_string(k));
+    codes.push_back(k);
+  }
+  Preprocessor p = FitOrDie(MakeData(std::vector<double>(40, 1.0), std::vector<double>(40, 1.0),
+                                     std::vector<int32_t>(40, 0), cities, codes));
+  // city39 first, then an unseen city, in another level order than training.
+  Dataset other = MakeData({1, 1}, {1, 1}, {0, 0}, {"city39", "Oslo"}, {0, 1});
+  Result<FeatureMatrix> m = p.Transform(other);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const size_t city_block = 5;  // x, n, then color's three categories
+  EXPECT_EQ(m->at(0, city_block + 39), 1.0);
+  double row1 = 0;
+  for (size_t k = 0; k < 40; ++k) row1 += m->at(1, city_block + k);
+  EXPECT_EQ(row1, 0.0);  // unseen: an all-zero block
+}
+
 TEST(Preprocessor, UnseenCategoryIgnoredGivesAllZeroBlock) {
   Preprocessor p = FitOrDie(Train(), {.unknown_category = UnknownCategoryPolicy::kIgnore});
   Dataset other = MakeData({1}, {1}, {0}, {"Paris", "Rome", "Oslo"}, {2});
