@@ -319,7 +319,8 @@ void ServerRuntime::Access(const AccessRecord& record) {
   line += R"(","remote":")";
   AppendJsonEscaped(record.remote_address, line);
   line += '"';
-  if (std::shared_ptr<const ServedModel> model = slot.current()) {
+  thread_local ModelSlot::Reader reader;  // no shared lock per logged request
+  if (const std::shared_ptr<const ServedModel>& model = slot.Read(reader)) {
     line += R"(,"model_version":")";
     AppendJsonEscaped(model->version, line);
     line += '"';
