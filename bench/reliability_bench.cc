@@ -5,9 +5,8 @@
 //     one breaker (the serve case: every io thread guards the same model);
 //   - BreakerExecute: the Execute() wrapper (two clock reads added);
 //   - HealthRecordRequest: HealthMonitor::RecordRequest, 1 and 2 threads;
-//   - RetryBudgetRequestAndRetry: RecordRequest + TryAcquireRetry;
 //   - RealClockNow: one RealClock().Now(), the floor under every operation
-//     that reads the time (time-based windows, Execute, the retry budget).
+//     that reads the time (time-based windows, Execute).
 //
 //   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCHURNML_BUILD_BENCH=ON
 //   cmake --build build-bench --target reliability_bench && build-bench/bench/reliability_bench
@@ -18,7 +17,6 @@
 #include "common/clock.h"
 #include "reliability/circuit_breaker.h"
 #include "reliability/health_monitor.h"
-#include "reliability/retry_budget.h"
 
 namespace churnml::reliability {
 namespace {
@@ -92,16 +90,6 @@ void HealthRecordRequest(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(HealthRecordRequest)->Threads(1)->Threads(2)->UseRealTime();
-
-void RetryBudgetRequestAndRetry(benchmark::State& state) {
-  static RetryBudget budget(RetryBudgetConfig{}, RealClock());
-  for (auto _ : state) {
-    budget.RecordRequest();
-    benchmark::DoNotOptimize(budget.TryAcquireRetry());
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(RetryBudgetRequestAndRetry)->Threads(1)->Threads(2)->UseRealTime();
 
 void RealClockNow(benchmark::State& state) {
   const Clock& clock = RealClock();

@@ -103,7 +103,6 @@ Status Retry(const RetryPolicy& policy, const Clock& clock, Rng& rng, CircuitBre
   RetryStats local;
   RetryStats& s = stats ? *stats : local;
   s = RetryStats{};
-  if (policy.budget) policy.budget->RecordRequest();
 
   Backoff backoff(policy);
   for (int attempt = 1;; ++attempt) {
@@ -136,10 +135,6 @@ Status Retry(const RetryPolicy& policy, const Clock& clock, Rng& rng, CircuitBre
       return status.WithContext(
           fmt::format("gave up after {} attempts: a retry in {} would pass the {} retry deadline",
                       attempt, FormatDuration(delay), FormatDuration(policy.deadline)));
-    }
-    if (policy.budget && !policy.budget->TryAcquireRetry()) {
-      return status.WithContext(
-          fmt::format("gave up after {} attempts: retry budget exhausted", attempt));
     }
     if (policy.on_retry) {
       policy.on_retry(RetryEvent{attempt, max_attempts, delay, &status});

@@ -1,5 +1,5 @@
 // Retry with exponential backoff and jitter, bounded by attempts, an overall
-// deadline, an optional RetryBudget, and an optional CircuitBreaker.
+// deadline, and an optional CircuitBreaker.
 //
 //   Status s = Retry(policy, clock, rng, &breaker, [&] { return Send(alert); });
 //
@@ -22,7 +22,6 @@
 #include "common/random.h"
 #include "common/status.h"
 #include "reliability/circuit_breaker.h"
-#include "reliability/retry_budget.h"
 
 namespace churnml::reliability {
 
@@ -66,8 +65,6 @@ struct RetryPolicy {
   std::function<bool(const Status&)> retryable;
   // Called before each sleep (for a retries_total metric and a log line).
   std::function<void(const RetryEvent&)> on_retry;
-  // Shared budget that must allow each retry; not owned, may be null.
-  RetryBudget* budget = nullptr;
 
   // The policy with defaults applied, or InvalidArgument naming the field.
   Result<RetryPolicy> Validate() const;
@@ -83,7 +80,7 @@ struct RetryStats {
 };
 
 // Runs `op` until it succeeds, returns a non-retryable error, the attempts
-// or the deadline or the budget run out, or the breaker refuses. Returns OK,
+// or the deadline run out, or the breaker refuses. Returns OK,
 // the breaker's Unavailable status, or the last error (with "after N
 // attempts" context when it gave up on a retryable one). `breaker` may be
 // null. Precondition: policy.Validate() succeeds (out-of-range values are

@@ -272,24 +272,6 @@ TEST(Retry, ResultVariantReturnsTheValue) {
   EXPECT_EQ(failed.status().code(), StatusCode::kNotFound);
 }
 
-TEST(Retry, BudgetStopsRetries) {
-  ManualClock clock;
-  Rng rng(1);
-  RetryBudgetConfig bc;
-  bc.retry_ratio = 0.0;
-  bc.min_retries_per_second = 0.1;  // 1 retry per 10 s window
-  RetryBudget budget(bc, clock);
-  RetryPolicy p = NoJitter(5);
-  p.budget = &budget;
-  int calls = 0;
-  RetryStats stats;
-  Status s = Retry(p, clock, rng, nullptr, AlwaysUnavailable(&calls), &stats);
-  EXPECT_EQ(stats.attempts, 2);
-  EXPECT_NE(s.message().find("retry budget exhausted"), std::string::npos);
-  EXPECT_EQ(budget.requests(), 1);
-  EXPECT_EQ(budget.retries(), 1);
-}
-
 TEST(Retry, JitterNames) {
   EXPECT_EQ(JitterName(Jitter::kDecorrelated), "decorrelated");
   EXPECT_TRUE(IsRetryableByDefault(IOError("x")));
