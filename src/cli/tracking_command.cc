@@ -12,6 +12,7 @@
 #include <set>
 
 #include "common/strings.h"
+#include "common/time_format.h"
 
 namespace churnml::cli {
 namespace {
@@ -26,12 +27,7 @@ using tracking::TrackingStore;
 // ---- formatting -----------------------------------------------------------
 
 std::string IsoTime(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return FormatUtcSeconds(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
 
 std::string Duration(const tracking::Run& run) {

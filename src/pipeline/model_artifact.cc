@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "common/build_info.h"
+#include "common/time_format.h"
 
 namespace churnml {
 namespace fs = std::filesystem;
@@ -13,14 +14,7 @@ namespace {
 constexpr char kModelJson[] = "model.json";
 constexpr char kPreprocessorJson[] = "preprocessor.json";
 
-std::string UtcNow() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string UtcNow() { return FormatUtcSeconds(std::chrono::system_clock::now()); }
 
 // nlohmann throws on bad input; this is the one place its exceptions stop
 // for artifact files.

@@ -8,6 +8,7 @@
 
 #include "common/build_info.h"
 #include "common/strings.h"
+#include "common/time_format.h"
 #include "serving/api/oip_codec.h"
 
 namespace churnml::serving {
@@ -58,15 +59,6 @@ void FillPredictions(const std::vector<double>& probabilities, double threshold,
                      std::vector<Prediction>* out) {
   out->clear();
   for (double p : probabilities) out->push_back(Prediction{p, p >= threshold ? 1 : 0});
-}
-
-std::string IsoTime(std::chrono::system_clock::time_point t) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
 }
 
 // Times consecutive request stages into the profiler: Mark(stage) records
@@ -417,7 +409,7 @@ void PredictionService::Info(const HttpRequest&, HttpResponse& response) {
                      {"version", model->version},
                      {"kind", model->kind},
                      {"path", model->path.string()},
-                     {"loaded_at", IsoTime(model->loaded_at)},
+                     {"loaded_at", FormatUtcSeconds(model->loaded_at)},
                      {"threshold", model->artifact->threshold()},
                      {"positive_rate", model->artifact->positive_rate()}};
     body["schema"] = model->artifact->schema().ToJson();
@@ -426,7 +418,7 @@ void PredictionService::Info(const HttpRequest&, HttpResponse& response) {
     body["previous_version"] = previous->version;
   }
   body["build"] = {{"version", kVersion}, {"commit", kGitCommit}};
-  body["started_at"] = IsoTime(options_.started_at);
+  body["started_at"] = FormatUtcSeconds(options_.started_at);
   body["uptime_seconds"] =
       std::chrono::duration<double>(std::chrono::system_clock::now() - options_.started_at).count();
   SetJson(response, 200, body);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/time_format.h"
+
 namespace churnml::monitoring {
 
 std::string_view AlertStateName(AlertState state) {
@@ -39,24 +41,7 @@ SilenceState SilenceStateAt(const Silence& s, WallTime now) {
   return SilenceState::kActive;
 }
 
-std::string FormatTimestamp(WallTime t) {
-  using namespace std::chrono;
-  const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
-  int64_t secs = ms / 1000;
-  int64_t frac = ms % 1000;
-  if (frac < 0) {
-    frac += 1000;
-    --secs;
-  }
-  const std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(frac));
-  return buf;
-}
+std::string FormatTimestamp(WallTime t) { return FormatUtcMillis(t); }
 
 std::optional<WallTime> ParseTimestamp(std::string_view text) {
   std::tm tm{};

@@ -3,47 +3,13 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/json_text.h"
+
 namespace churnml::serving {
-
-namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
-
-}  // namespace
 
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!NeedsEscape(c)) continue;
-    out->append(s.data() + start, i - start);
-    start = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, 6);
-      }
-    }
-  }
-  out->append(s.data() + start, s.size() - start);
+  AppendJsonEscaped(s, *out);
   out->push_back('"');
 }
 

@@ -1,5 +1,7 @@
 #include "serving/http/http_message.h"
 
+#include "common/json_text.h"
+
 namespace churnml::serving {
 
 namespace {
@@ -43,38 +45,6 @@ void HttpResponse::SetError(int status_code, std::string_view message) {
   body.assign("{\"error\":\"");
   AppendJsonEscaped(message, body);
   body.append("\"}");
-}
-
-void AppendJsonEscaped(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (u < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
 }
 
 }  // namespace churnml::serving

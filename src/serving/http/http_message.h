@@ -69,8 +69,4 @@ using HttpHandler = std::function<void(HttpRequest&, HttpResponse&)>;
 // ASCII case-insensitive equality, for header names.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
-// Appends `text` to `out` as the inside of a JSON string (quotes, backslash
-// and control characters escaped).
-void AppendJsonEscaped(std::string_view text, std::string& out);
-
 }  // namespace churnml::serving

@@ -1,0 +1,14 @@
+// Writing JSON text by hand where a document builder would cost too much
+// (the prediction path, the access log): one escaper for every such writer.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace churnml {
+
+// Appends `text` as the inside of a JSON string: quote, backslash and
+// control characters escaped (\n, \r, \t, else \u00XX); other bytes as is.
+void AppendJsonEscaped(std::string_view text, std::string& out);
+
+}  // namespace churnml
