@@ -1,6 +1,5 @@
 #include "serving/server.h"
 
-#include <fmt/chrono.h>
 #include <spdlog/async.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -12,7 +11,9 @@
 #include <utility>
 
 #include "common/build_info.h"
+#include "common/json_text.h"
 #include "common/strings.h"
+#include "common/time_format.h"
 #include "monitoring/alerts/alert_loop.h"
 #include "monitoring/alerts/alert_rule.h"
 #include "monitoring/metrics_registry.h"
@@ -224,14 +225,7 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
       a->ReportMetrics(sink);
       // Each channel's breaker, beside the server's own.
       for (const std::shared_ptr<monitoring::DeliveryQueue>& queue : a->queues()) {
-        reliability::CircuitState state = queue->stats().breaker_state;
-        for (reliability::CircuitState s : reliability::kAllCircuitStates) {
-          sink.AddGauge("churnml_circuit_breaker_state",
-                        "1 for the circuit breaker's current state, 0 for the others.",
-                        {{"breaker", "alert:" + queue->channel_name()},
-                         {"state", std::string(reliability::CircuitStateName(s))}},
-                        s == state ? 1 : 0);
-        }
+        ReportBreakerState(sink, "alert:" + queue->channel_name(), queue->stats().breaker_state);
       }
     });
     CHURNML_RETURN_IF_ERROR(AddAlertRoutes(router, &alerts->evaluator()));
@@ -303,9 +297,7 @@ void ServerRuntime::Access(const AccessRecord& record) {
   std::string line;
   line.reserve(256);
   line += R"({"ts":")";
-  line +=
-      fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
-                  std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+  line += FormatUtcMillis(std::chrono::system_clock::now());
   line += R"(","method":")";
   AppendJsonEscaped(record.method, line);
   line += R"(","path":")";

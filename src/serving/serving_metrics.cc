@@ -37,6 +37,16 @@ ThreadCache& Cache(const ServingMetrics* owner) {
 
 }  // namespace
 
+void ReportBreakerState(monitoring::CollectorSink& sink, const std::string& breaker,
+                        reliability::CircuitState state) {
+  for (reliability::CircuitState s : reliability::kAllCircuitStates) {
+    sink.AddGauge("churnml_circuit_breaker_state",
+                  "1 for the circuit breaker's current state, 0 for the others.",
+                  {{"breaker", breaker}, {"state", std::string(reliability::CircuitStateName(s))}},
+                  s == state ? 1 : 0);
+  }
+}
+
 std::string_view FallbackName(FallbackKind kind) {
   switch (kind) {
     case FallbackKind::kNone:
@@ -180,14 +190,7 @@ void ServingMetrics::WatchBreaker(reliability::CircuitBreaker* breaker) {
     outcomes[static_cast<size_t>(outcome)]->Increment();
   });
   registry_->AddCollector([breaker](monitoring::CollectorSink& sink) {
-    reliability::CircuitState state = breaker->state();
-    for (reliability::CircuitState s : reliability::kAllCircuitStates) {
-      sink.AddGauge(
-          "churnml_circuit_breaker_state",
-          "1 for the circuit breaker's current state, 0 for the others.",
-          {{"breaker", breaker->name()}, {"state", std::string(reliability::CircuitStateName(s))}},
-          s == state ? 1 : 0);
-    }
+    ReportBreakerState(sink, breaker->name(), breaker->state());
   });
 }
 

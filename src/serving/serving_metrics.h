@@ -25,6 +25,11 @@ enum ServingStage : size_t { kStageDecode = 0, kStageFeatures, kStagePredict, kS
 enum class FallbackKind { kNone, kPreviousVersion, kPrior };
 std::string_view FallbackName(FallbackKind kind);  // "", "previous_version", "prior"
 
+// churnml_circuit_breaker_state{breaker, state}: 1 for `state`, 0 for the
+// other states (the model's, the store's and each alert channel's breaker).
+void ReportBreakerState(monitoring::CollectorSink& sink, const std::string& breaker,
+                        reliability::CircuitState state);
+
 class ServingMetrics {
  public:
   static Result<std::unique_ptr<ServingMetrics>> Create(monitoring::MetricsRegistry* registry);
