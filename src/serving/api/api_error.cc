@@ -1,5 +1,7 @@
 #include "serving/api/api_error.h"
 
+#include <algorithm>
+
 #include "serving/api/json_writer.h"
 
 namespace churnml::serving {
@@ -18,9 +20,21 @@ int ApiError::http_status() const {
   return 400;
 }
 
-void AppendFieldErrors(const std::vector<FieldError>& fields, std::string* out) {
+std::string TruncateForMessage(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes;
+  // Back off over UTF-8 continuation bytes so no character is split.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::string out(text.substr(0, cut));
+  out.append("...");
+  return out;
+}
+
+size_t AppendFieldErrors(const std::vector<FieldError>& fields, size_t more, size_t limit,
+                         std::string* out) {
+  const size_t listed = std::min(fields.size(), limit);
   out->append("\"fields\":[");
-  for (size_t i = 0; i < fields.size(); ++i) {
+  for (size_t i = 0; i < listed; ++i) {
     if (i > 0) out->push_back(',');
     out->append("{\"field\":");
     AppendJsonString(fields[i].field, out);
@@ -29,6 +43,12 @@ void AppendFieldErrors(const std::vector<FieldError>& fields, std::string* out) 
     out->push_back('}');
   }
   out->push_back(']');
+  const size_t omitted = more + (fields.size() - listed);
+  if (omitted > 0) {
+    out->append(",\"more_fields\":");
+    out->append(std::to_string(omitted));
+  }
+  return listed;
 }
 
 std::string ApiError::ToJson() const {
@@ -36,7 +56,7 @@ std::string ApiError::ToJson() const {
   AppendJsonString(message, &out);
   if (kind == ApiErrorKind::kInvalidCustomer) {
     out.push_back(',');
-    AppendFieldErrors(fields, &out);
+    AppendFieldErrors(fields, more_fields, kMaxFieldErrors, &out);
   }
   out.push_back('}');
   return out;

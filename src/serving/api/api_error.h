@@ -3,11 +3,18 @@
 //
 //   400 kInvalidJson      {"error":"invalid JSON: <why> at byte N"}
 //   422 kInvalidRequest   {"error":"..."}                 (valid JSON, wrong shape)
-//   422 kInvalidCustomer  {"error":"invalid customer","fields":[{"field","message"}...]}
+//   422 kInvalidCustomer  {"error":"invalid customer","fields":[{"field","message"}...]
+//                          [,"more_fields":N]}
 //   413 kBatchTooLarge    {"error":"batch of N customers exceeds the limit of M"}
 //   400 kInvalidInference {"error":"..."}                 (Open Inference Protocol)
 //
 // docs/api.md is the contract for these bodies.
+//
+// Error bodies are bounded whatever the request holds, so a small hostile
+// body cannot make a large answer: one customer lists at most
+// kMaxFieldErrors field errors (the rest are counted in "more_fields"), a
+// batch response lists at most kMaxBatchFieldErrors in all, and a message
+// quotes at most kMaxQuotedBytes of any client text (field names, values).
 #pragma once
 
 #include <string>
@@ -17,6 +24,14 @@
 #include <vector>
 
 namespace churnml::serving {
+
+inline constexpr size_t kMaxFieldErrors = 20;
+inline constexpr size_t kMaxBatchFieldErrors = 200;
+inline constexpr size_t kMaxQuotedBytes = 128;
+
+// `text` cut to at most `max_bytes` bytes on a UTF-8 character boundary,
+// with "..." appended when it was cut. For quoting client text in messages.
+std::string TruncateForMessage(std::string_view text, size_t max_bytes = kMaxQuotedBytes);
 
 enum class ApiErrorKind {
   kInvalidJson,
@@ -38,7 +53,8 @@ struct FieldError {
 struct ApiError {
   ApiErrorKind kind = ApiErrorKind::kInvalidRequest;
   std::string message;             // the "error" member
-  std::vector<FieldError> fields;  // kInvalidCustomer only
+  std::vector<FieldError> fields;  // kInvalidCustomer only; at most kMaxFieldErrors
+  size_t more_fields = 0;          // further field errors not listed ("more_fields")
 
   // 400, 413 or 422 (table above).
   int http_status() const;
@@ -70,8 +86,11 @@ class [[nodiscard]] ApiResult {
   std::variant<T, ApiError> data_;
 };
 
-// Appends the "fields":[...] array members of `fields` to `out` (shared by
-// the single and the batch encoders).
-void AppendFieldErrors(const std::vector<FieldError>& fields, std::string* out);
+// Appends "fields":[...] with the first `limit` entries of `fields`, and
+// ,"more_fields":N when `more` plus the entries left out is not zero
+// (shared by the single and the batch encoders). Returns how many entries
+// were listed.
+size_t AppendFieldErrors(const std::vector<FieldError>& fields, size_t more, size_t limit,
+                         std::string* out);
 
 }  // namespace churnml::serving

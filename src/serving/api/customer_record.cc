@@ -7,6 +7,14 @@
 
 namespace churnml::serving {
 
+void CustomerRecord::AddError(FieldError error) {
+  if (errors.size() < kMaxFieldErrors) {
+    errors.push_back(std::move(error));
+  } else {
+    ++more_errors;
+  }
+}
+
 std::string_view CustomerId(const Schema& schema, const CustomerRecord& record) {
   const std::optional<size_t> id = schema.id_index();
   if (!id || !record.has_customer_id || *id >= record.fields.size()) return {};
@@ -23,6 +31,7 @@ ApiError InvalidCustomerError(const CustomerRecord& record) {
       error.fields.push_back(e);
     }
   }
+  error.more_fields = record.more_errors;
   return error;
 }
 
@@ -42,6 +51,8 @@ void ConvertCustomers(const RowConverter& converter, std::span<CustomerRecord> r
     // to `discard`, and a field already reported is not reported twice.
     const size_t decode_errors = record.errors.size();
     Dataset* target = out;
+    // Its list is full: the value checks could only add to the count.
+    if (record.more_errors > 0) continue;
     if (decode_errors > 0) {
       // Not an object at all: there are no fields to check.
       bool whole_record = record.fields.size() != views.size();
@@ -52,7 +63,7 @@ void ConvertCustomers(const RowConverter& converter, std::span<CustomerRecord> r
       target = &*discard;
     }
     if (record.fields.size() != views.size()) {
-      record.errors.push_back({"", "record does not match the model's schema"});
+      record.AddError({"", "record does not match the model's schema"});
       continue;
     }
     for (size_t c = 0; c < views.size(); ++c) views[c] = record.fields[c];
@@ -71,9 +82,9 @@ void ConvertCustomers(const RowConverter& converter, std::span<CustomerRecord> r
       std::string message = issue.message;
       const std::string prefix = RowColumnPrefix(issue.row, issue.column);
       if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
-      record.errors.push_back({issue.column, std::move(message)});
+      record.AddError({issue.column, TruncateForMessage(message, 2 * kMaxQuotedBytes)});
     }
-    if (record.errors.empty()) record.errors.push_back({"", "invalid customer"});
+    if (record.errors.empty()) record.AddError({"", "invalid customer"});
     if (issues.issues().size() > 512) issues = IssueList();
   }
 }

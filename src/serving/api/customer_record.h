@@ -26,11 +26,16 @@ struct CustomerRecord {
   // Whether the request carried a non-empty id (customerID); "" counts as
   // absent.
   bool has_customer_id = false;
-  // Every problem with this customer, in request order then schema order.
-  // Empty when the record is valid (so far: see ConvertCustomers).
+  // The first kMaxFieldErrors problems with this customer, in request
+  // order then schema order. Empty when the record is valid (so far: see
+  // ConvertCustomers).
   std::vector<FieldError> errors;
+  // Problems found beyond the first kMaxFieldErrors (counted, not kept).
+  size_t more_errors = 0;
 
   bool ok() const { return errors.empty(); }
+  // Keeps `error` while fewer than kMaxFieldErrors are kept, else counts it.
+  void AddError(FieldError error);
 };
 
 // The request's customerID, or "" when the schema has no id column or the

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/strings.h"
 #include "serving/api/json_parse.h"
@@ -45,6 +46,9 @@ class Problems {
     ++count_;
     if (list_.size() < kMaxProblems) list_.push_back(std::move(message));
   }
+  // The list of expected names is quoted once per error body, not per
+  // unknown input: true the first time.
+  bool ListExpectedOnce() { return !std::exchange(expected_listed_, true); }
   bool empty() const { return count_ == 0; }
   ApiError ToError() const {
     std::string message = Join(list_, "; ");
@@ -57,9 +61,10 @@ class Problems {
  private:
   std::vector<std::string> list_;
   size_t count_ = 0;
+  bool expected_listed_ = false;
 };
 
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string Quoted(std::string_view s) { return "\"" + TruncateForMessage(s) + "\""; }
 
 std::string InputLabel(std::string_view name) { return "input " + Quoted(name); }
 
@@ -141,7 +146,10 @@ bool ReadInputHeader(const Schema& schema, const ColumnLookup& lookup, size_t k,
   }
   const std::optional<size_t> column = lookup.Find(name, 0);
   if (!column) {
-    problems->Add("unknown " + label + " (expected inputs: " + lookup.expected_names() + ")");
+    problems->Add("unknown " + label +
+                  (problems->ListExpectedOnce()
+                       ? " (expected inputs: " + lookup.expected_names() + ")"
+                       : std::string()));
     return false;
   }
   input->column = *column;  // known: a bad input is not also reported missing

@@ -216,5 +216,24 @@ TEST_F(OipCodecTest, MetadataAndErrorBodies) {
   EXPECT_EQ(error, R"({"error":"model \"x\" not found"})");
 }
 
+TEST_F(OipCodecTest, ManyUnknownInputsGiveASmallErrorQuotingTheExpectedNamesOnce) {
+  json request = TwoCustomers();
+  for (int i = 0; i < 5000; ++i) {
+    request["inputs"].push_back({{"name", "unknown_" + std::to_string(i) + std::string(500, 'z')},
+                                 {"shape", {2}},
+                                 {"datatype", "INT64"},
+                                 {"data", {1, 2}}});
+  }
+  const std::string message = ErrorOf(request);
+  EXPECT_LT(message.size(), 5000u);
+  EXPECT_THAT(message, HasSubstr("and 4980 more"));
+  size_t quoted = 0;
+  for (size_t at = message.find("expected inputs"); at != std::string::npos;
+       at = message.find("expected inputs", at + 1)) {
+    ++quoted;
+  }
+  EXPECT_EQ(quoted, 1u);
+}
+
 }  // namespace
 }  // namespace churnml::serving

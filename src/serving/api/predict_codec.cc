@@ -14,14 +14,18 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 // Fills `record` from one customer object. Every problem goes to
-// record->errors.
+// record->errors (the first kMaxFieldErrors; the rest are counted). The
+// list of expected names is quoted once per request (`expected_listed`),
+// not once per unknown field.
 void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
-                    const simdjson::dom::object& object, CustomerRecord* record) {
+                    const simdjson::dom::object& object, CustomerRecord* record,
+                    bool* expected_listed) {
   const size_t n = schema.num_columns();
   record->fields.resize(n);
   for (std::string& f : record->fields) f.clear();
   record->has_customer_id = false;
   record->errors.clear();
+  record->more_errors = 0;
   // 0 = absent, 1 = null, 2 = value.
   std::vector<uint8_t> seen(n, 0);
   size_t hint = 0;
@@ -29,13 +33,20 @@ void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
     const std::string_view key = field.key;
     const std::optional<size_t> c = lookup.Find(key, hint);
     if (!c) {
-      record->errors.push_back(
-          {std::string(key), "unknown field (expected fields: " + lookup.expected_names() + ")"});
+      if (record->errors.size() >= kMaxFieldErrors) {
+        ++record->more_errors;
+      } else if (*expected_listed) {
+        record->AddError({TruncateForMessage(key), "unknown field"});
+      } else {
+        *expected_listed = true;
+        record->AddError({TruncateForMessage(key),
+                          "unknown field (expected fields: " + lookup.expected_names() + ")"});
+      }
       continue;
     }
     hint = *c + 1;
     if (seen[*c] != 0) {
-      record->errors.push_back({std::string(key), "field appears more than once"});
+      record->AddError({std::string(key), "field appears more than once"});
       continue;
     }
     const ColumnSpec& spec = schema.column(*c);
@@ -43,7 +54,7 @@ void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
     if (spec.role == ColumnRole::kTarget) continue;  // accepted and ignored
     std::string problem = internal::ReadColumnValue(spec, field.value, &record->fields[*c]);
     if (!problem.empty()) {
-      record->errors.push_back({std::string(key), std::move(problem)});
+      record->AddError({std::string(key), std::move(problem)});
       continue;
     }
     if (spec.role == ColumnRole::kId) record->has_customer_id = !record->fields[*c].empty();
@@ -51,9 +62,8 @@ void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
   for (size_t c = 0; c < n; ++c) {
     const ColumnSpec& spec = schema.column(c);
     if (spec.role != ColumnRole::kFeature || spec.nullable || seen[c] == 2) continue;
-    record->errors.push_back({spec.name, seen[c] == 1
-                                             ? "null is not allowed (the field is not nullable)"
-                                             : "required field is missing"});
+    record->AddError({spec.name, seen[c] == 1 ? "null is not allowed (the field is not nullable)"
+                                              : "required field is missing"});
   }
 }
 
@@ -70,13 +80,15 @@ std::string_view RecordProblem(const CustomerRecord& record) {
   return "invalid customer";
 }
 
-void AppendNamedFieldErrors(const CustomerRecord& record, std::string* out) {
+// Lists at most `*budget` field errors (taken from it); the rest are
+// counted in "more_fields".
+void AppendNamedFieldErrors(const CustomerRecord& record, size_t* budget, std::string* out) {
   std::vector<FieldError> named;
   named.reserve(record.errors.size());
   for (const FieldError& e : record.errors) {
     if (!e.field.empty()) named.push_back(e);
   }
-  AppendFieldErrors(named, out);
+  *budget -= AppendFieldErrors(named, record.more_errors, *budget, out);
 }
 
 void AppendCustomerId(const Schema& schema, const CustomerRecord& record, std::string* out) {
@@ -117,7 +129,8 @@ ApiResult<CustomerRecord> PredictCodec::DecodePredictRecord(std::string_view bod
     return ApiError{ApiErrorKind::kInvalidRequest, NotAnObject("request body", *doc), {}};
   }
   CustomerRecord record;
-  DecodeCustomer(schema_, lookup_, object, &record);
+  bool expected_listed = false;
+  DecodeCustomer(schema_, lookup_, object, &record, &expected_listed);
   return record;
 }
 
@@ -133,9 +146,10 @@ ApiResult<std::vector<CustomerRecord>> PredictCodec::DecodeBatch(std::string_vie
   bool found = false;
   for (const auto member : object) {
     if (member.key != "customers") {
-      return ApiError{ApiErrorKind::kInvalidRequest,
-                      "unknown member \"" + std::string(member.key) + "\" (expected \"customers\")",
-                      {}};
+      return ApiError{
+          ApiErrorKind::kInvalidRequest,
+          "unknown member \"" + TruncateForMessage(member.key) + "\" (expected \"customers\")",
+          {}};
     }
     if (found) {
       return ApiError{ApiErrorKind::kInvalidRequest, "\"customers\" appears more than once", {}};
@@ -160,6 +174,7 @@ ApiResult<std::vector<CustomerRecord>> PredictCodec::DecodeBatch(std::string_vie
                     {}};
   }
   std::vector<CustomerRecord> records(count);
+  bool expected_listed = false;
   size_t i = 0;
   for (const element e : customers) {
     CustomerRecord& record = records[i++];
@@ -169,7 +184,7 @@ ApiResult<std::vector<CustomerRecord>> PredictCodec::DecodeBatch(std::string_vie
       record.errors.push_back({"", NotAnObject("customer", e)});
       continue;
     }
-    DecodeCustomer(schema_, lookup_, customer, &record);
+    DecodeCustomer(schema_, lookup_, customer, &record, &expected_listed);
   }
   return records;
 }
@@ -194,6 +209,7 @@ void EncodeBatch(const Schema& schema, std::span<const CustomerRecord> records,
   AppendModel(model, out);
   out->append(",\"results\":[");
   size_t next = 0;
+  size_t budget = kMaxBatchFieldErrors;
   for (size_t i = 0; i < records.size(); ++i) {
     const CustomerRecord& record = records[i];
     if (i > 0) out->push_back(',');
@@ -215,7 +231,7 @@ void EncodeBatch(const Schema& schema, std::span<const CustomerRecord> records,
       out->append(",\"error\":");
       AppendJsonString(record.ok() ? "no prediction" : RecordProblem(record), out);
       out->push_back(',');
-      AppendNamedFieldErrors(record, out);
+      AppendNamedFieldErrors(record, &budget, out);
     }
     out->push_back('}');
   }

@@ -296,5 +296,89 @@ TEST_F(PredictCodecTest, EncoderEscapesAndPrintsRoundTrippableNumbers) {
             R"("model":"m","version":"v","fallback":"previous_version"})");
 }
 
+// ---- Error bodies are bounded whatever the request holds ----
+
+TEST_F(PredictCodecTest, ManyUnknownFieldsGiveASmallErrorBody) {
+  // 80,000 unknown fields (about 1 MB): the 422 lists the first 20, quotes
+  // the expected names once, and counts the rest.
+  std::string body = "{";
+  for (int i = 0; i < 80000; ++i) {
+    if (i > 0) body += ',';
+    body += "\"unknown_" + std::to_string(i) + "\":1";
+  }
+  body += "}";
+  ApiResult<CustomerRecord> r = codec_.DecodePredictRecord(body);
+  ASSERT_TRUE(r.ok());
+  std::vector<CustomerRecord> records;
+  records.push_back(std::move(r).value());
+  Dataset data(schema_);
+  ConvertCustomers(converter_, records, &data);
+  const ApiError error = InvalidCustomerError(records[0]);
+  ASSERT_EQ(error.fields.size(), kMaxFieldErrors);
+  // Every unknown field and every missing required field is counted.
+  size_t required = 0;
+  for (const ColumnSpec& c : schema_.columns()) {
+    required += c.role == ColumnRole::kFeature && !c.nullable ? 1 : 0;
+  }
+  EXPECT_EQ(error.fields.size() + error.more_fields, 80000 + required);
+  const std::string json = error.ToJson();
+  EXPECT_LT(json.size(), 2000u) << json;
+  EXPECT_THAT(json, HasSubstr(",\"more_fields\":" + std::to_string(error.more_fields) + "}"));
+  EXPECT_EQ(error.fields[0].message.find("unknown field (expected fields: customerID, gender"), 0u);
+  EXPECT_EQ(error.fields[1].message, "unknown field");
+}
+
+TEST_F(PredictCodecTest, LongFieldNamesAreTruncatedInErrors) {
+  const std::string name(100000, 'k');
+  const std::vector<FieldError> errors = DecodeErrors(Customer(",\"" + name + "\":1"));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].field, std::string(kMaxQuotedBytes, 'k') + "...");
+}
+
+TEST_F(PredictCodecTest, TruncationKeepsUtf8CharactersWhole) {
+  // "é" is two bytes: a cut after 3 bytes would split the second one.
+  EXPECT_EQ(TruncateForMessage("\xC3\xA9\xC3\xA9\xC3\xA9", 3), "\xC3\xA9...");
+  EXPECT_EQ(TruncateForMessage("short", 10), "short");
+}
+
+TEST_F(PredictCodecTest, BatchOfEmptyObjectsGivesABoundedResponse) {
+  // 1,000 empty objects (3 KB) each miss every required field: every
+  // record still gets its entry, but the field lists stop at 200 in all.
+  std::string body = R"({"customers":[)";
+  for (int i = 0; i < 1000; ++i) body += i == 0 ? "{}" : ",{}";
+  body += "]}";
+  ApiResult<std::vector<CustomerRecord>> r = codec_.DecodeBatch(body, 1000);
+  ASSERT_TRUE(r.ok());
+  Dataset data(schema_);
+  ConvertCustomers(converter_, *r, &data);
+  std::string out;
+  EncodeBatch(schema_, *r, {}, {"churn", "1", ""}, &out);
+  EXPECT_LT(out.size(), 100'000u);
+  size_t listed = 0;
+  for (size_t at = out.find("\"field\":"); at != std::string::npos;
+       at = out.find("\"field\":", at + 1)) {
+    ++listed;
+  }
+  EXPECT_EQ(listed, kMaxBatchFieldErrors);
+  EXPECT_THAT(out,
+              HasSubstr(R"({"index":999,"error":"invalid customer","fields":[],"more_fields":)"));
+}
+
+TEST_F(PredictCodecTest, BatchQuotesTheExpectedNamesOnce) {
+  std::string body = R"({"customers":[)";
+  for (int i = 0; i < 50; ++i) body += std::string(i == 0 ? "" : ",") + Customer(",\"x\":1");
+  body += "]}";
+  ApiResult<std::vector<CustomerRecord>> r = codec_.DecodeBatch(body, 100);
+  ASSERT_TRUE(r.ok());
+  std::string out;
+  EncodeBatch(schema_, *r, {}, {"churn", "1", ""}, &out);
+  size_t quoted = 0;
+  for (size_t at = out.find("expected fields"); at != std::string::npos;
+       at = out.find("expected fields", at + 1)) {
+    ++quoted;
+  }
+  EXPECT_EQ(quoted, 1u);
+}
+
 }  // namespace
 }  // namespace churnml::serving

@@ -19,7 +19,10 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::uint32_t kMaxHeaderBytes = 16 * 1024;
+// A response buffer larger than this is released after it was written, so
+// an idle keep-alive connection does not pin the memory of its largest
+// answer.
+constexpr std::size_t kKeptResponseCapacity = 64 * 1024;
 // After a final response, how long unread input is drained before the socket
 // closes (closing with unread input sends a reset that can destroy the
 // response before the client reads it).
@@ -54,8 +57,9 @@ void Connection::Start() {
 void Connection::BeginRequest() {
   storage_.Clear();
   storage_.body_limit = state_.options.max_body_bytes;
+  storage_.max_header_bytes = state_.options.max_header_bytes;
   parser_.emplace(storage_);
-  parser_->header_limit(kMaxHeaderBytes);
+  parser_->header_limit(static_cast<std::uint32_t>(state_.options.max_header_bytes));
   parser_->body_limit(state_.options.max_body_bytes);
   parser_->eager(true);
   header_done_ = false;
@@ -114,6 +118,15 @@ void Connection::Parse() {
     const std::size_t used = parser_->put(buffer_.data(), ec);
     buffer_.consume(used);
     if (ec == http::error::need_more) {
+      // Beast keeps an incomplete element (the header, a chunk line, the
+      // trailer section) in the buffer until it is whole: without this
+      // bound a client streaming an endless trailer or chunk extension
+      // grows it without limit. Body bytes never wait here (they are
+      // consumed as they arrive), so the bound is the header limit.
+      if (buffer_.size() > state_.options.max_header_bytes) {
+        FailRequest(OversizedFramingError());
+        return;
+      }
       if (OnHeaderDone()) return;
       Read();
       return;
@@ -213,20 +226,35 @@ void Connection::Dispatch() {
   WriteResponse();
 }
 
+FramingError Connection::OversizedFramingError() const {
+  const std::string limit = std::to_string(state_.options.max_header_bytes) + " bytes";
+  if (!parser_->is_header_done()) return {431, "request header exceeds " + limit};
+  return {431, "request trailer section or chunk line exceeds " + limit};
+}
+
 void Connection::FailRequest(const error_code& ec, std::string_view detail) {
+  if (storage_.error.status != 0) {
+    FailRequest(storage_.error);
+  } else if (ec == http::error::body_limit) {
+    FailRequest(
+        {413, "request body exceeds " + std::to_string(state_.options.max_body_bytes) + " bytes"});
+  } else if (ec == http::error::header_limit) {
+    FailRequest({431, "request header exceeds " + std::to_string(state_.options.max_header_bytes) +
+                          " bytes"});
+  } else {
+    FailRequest({400, std::string(detail.empty() ? std::string_view(ec.message()) : detail)});
+  }
+}
+
+void Connection::FailRequest(const FramingError& error) {
   FillRequestLine();
   worker_.NextRequestId(request_id_);
   request_.request_id = request_id_;
   response_.Reset();
-  if (ec == http::error::body_limit) {
-    response_.SetError(
-        413, "request body exceeds " + std::to_string(state_.options.max_body_bytes) + " bytes");
-  } else if (ec == http::error::header_limit) {
-    response_.SetError(431, "request header exceeds " + std::to_string(kMaxHeaderBytes) + " bytes");
+  if (error.status == 400) {
+    response_.SetError(400, "malformed HTTP request: " + error.message);
   } else {
-    std::string message = "malformed HTTP request: ";
-    message.append(detail.empty() ? std::string_view(ec.message()) : detail);
-    response_.SetError(400, message);
+    response_.SetError(error.status, error.message);
   }
   if (phase_ != Phase::kReading) request_start_ = Now();
   keep_alive_ = false;
@@ -247,7 +275,10 @@ void Connection::WriteResponse() {
   AppendResponseHead(head, response_, head_);
   const bool send_body = request_.method != "HEAD";
   phase_ = Phase::kWriting;
-  deadline_ = Now() + state_.options.read_timeout;
+  // A client that does not read its answer holds at most this one response
+  // (the next request is not read before it is written) for at most the
+  // write timeout.
+  deadline_ = Now() + state_.options.write_timeout;
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head_), send_body ? asio::buffer(response_.body) : asio::const_buffer()};
   asio::async_write(socket_, buffers,
@@ -280,6 +311,7 @@ void Connection::OnWrite(const error_code& ec, std::size_t bytes) {
       // An observer failure must not take the connection or the server down.
     }
   }
+  if (response_.body.capacity() > kKeptResponseCapacity) std::string().swap(response_.body);
   if (keep_alive_) {
     BeginRequest();
   } else {

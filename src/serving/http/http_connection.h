@@ -53,6 +53,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Dispatch();
   // Answers 400/413/431 for a request that cannot be served, then closes.
   void FailRequest(const boost::system::error_code& ec, std::string_view detail = {});
+  void FailRequest(const FramingError& error);
+  // The 431 for input that waits unparsed beyond the header limit.
+  FramingError OversizedFramingError() const;
   void FillRequestLine();
   void WriteResponse();
   void OnWrite(const boost::system::error_code& ec, std::size_t bytes);

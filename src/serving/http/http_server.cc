@@ -23,12 +23,18 @@ Status ValidateOptions(const HttpServerOptions& options) {
   if (options.max_body_bytes == 0) {
     return InvalidArgumentError("http server option max_body_bytes must be > 0");
   }
+  if (options.max_header_bytes < 1024 || options.max_header_bytes > (1u << 20)) {
+    return InvalidArgumentError(
+        "http server option max_header_bytes must be between 1024 and 1048576, got " +
+        std::to_string(options.max_header_bytes));
+  }
   if (options.max_connections == 0) {
     return InvalidArgumentError("http server option max_connections must be > 0");
   }
   const std::pair<const char*, milliseconds> timeouts[] = {
       {"header_timeout", options.header_timeout},
       {"read_timeout", options.read_timeout},
+      {"write_timeout", options.write_timeout},
       {"idle_timeout", options.idle_timeout},
       {"drain_timeout", options.drain_timeout}};
   for (const auto& [name, value] : timeouts) {
@@ -86,8 +92,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   auto state = std::make_unique<HttpServerState>();
   state->options = options;
   state->handler = std::move(handler);
-  const auto shortest =
-      std::min({options.header_timeout, options.read_timeout, options.idle_timeout});
+  const auto shortest = std::min(
+      {options.header_timeout, options.read_timeout, options.write_timeout, options.idle_timeout});
   state->sweep_period = std::clamp<std::chrono::steady_clock::duration>(
       shortest / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
   const int threads = options.threads > 0

@@ -10,11 +10,19 @@
 //
 // Limits and timeouts (docs/http-server.md):
 //  - header_timeout: from the first byte of a request until its header is
-//    complete; read_timeout: from then until the body is complete, and again
-//    for writing the response; idle_timeout: a keep-alive connection waiting
-//    for the next request. Expiry closes the connection.
-//  - Body over max_body_bytes → 413; header over 16 KiB → 431; malformed
-//    HTTP → 400; each then closes the connection.
+//    complete; read_timeout: from then until the body is complete;
+//    write_timeout: writing the response (a client that does not read its
+//    answer holds one response, at most this long); idle_timeout: a
+//    keep-alive connection waiting for the next request. Expiry closes the
+//    connection.
+//  - Every byte a client sends is bounded before any handler (and so any
+//    authentication) runs: body over max_body_bytes → 413; request line and
+//    header fields over max_header_bytes → 431; a trailer section (or a
+//    chunk line) over max_header_bytes → 431; chunk lines and extensions
+//    outweighing the data by more than max_header_bytes → 400. Framing is
+//    strict (request_parser.h): Transfer-Encoding other than exactly
+//    "chunked", a repeated or non-numeric Content-Length, or both → 400.
+//    Malformed HTTP → 400. Each of these closes the connection.
 //  - Over max_connections: the new connection is accepted and closed at once
 //    and counted in rejected_connections.
 //
@@ -64,8 +72,12 @@ struct HttpServerOptions {
   uint16_t port = 0;                     // 0 = an ephemeral port (see HttpServer::port())
   int threads = 0;                       // worker threads; 0 = hardware cores
   std::size_t max_body_bytes = 1 << 20;  // request body limit, bytes (413 above)
+  // Request line + header fields, bytes (431 above); also the trailer
+  // section and the chunk-line overhead of a chunked body.
+  std::size_t max_header_bytes = 16 * 1024;
   std::chrono::milliseconds header_timeout{10'000};  // first byte → full header
-  std::chrono::milliseconds read_timeout{30'000};    // header → full body; also the write
+  std::chrono::milliseconds read_timeout{30'000};    // header → full body
+  std::chrono::milliseconds write_timeout{30'000};   // writing one response
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::size_t max_connections = 10'000;              // open connections, all workers
   std::chrono::milliseconds drain_timeout{30'000};   // Stop(): in-flight grace period

@@ -907,6 +907,206 @@ TEST_F(HttpServerTest, StopUnderKeepAliveLoadDrainsAndWaitReturns) {
   }
 }
 
+// ---- Framing and per-request byte limits (every byte before a handler) ----
+
+// Sends `request` and the repeated `filler` up to `total` bytes (ignoring a
+// send that fails because the server already answered and closed), then
+// returns the server's answer.
+std::optional<TestResponse> SendFlood(TestClient& client, const std::string& request,
+                                      const std::string& filler, std::size_t total) {
+  client.Send(request);
+  std::string block;
+  while (block.size() < 64 * 1024) block += filler;
+  for (std::size_t sent = 0; sent < total; sent += block.size()) {
+    if (!client.Send(block)) break;
+  }
+  return client.Read();
+}
+
+TEST_F(HttpServerTest, TrailerFloodIs431AndTheServerKeepsServing) {
+  StartServer();
+  TestClient client(server_->port());
+  // A valid chunked body, then an endless trailer section.
+  const auto response = SendFlood(
+      client,
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n",
+      "X-Trailer-Flood: " + std::string(100, 'a') + "\r\n", 8 << 20);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 431);
+  EXPECT_EQ(response->body,
+            R"({"error":"request trailer section or chunk line exceeds 16384 bytes"})");
+  EXPECT_EQ(response->Header("connection"), "close");
+  TestClient next(server_->port());
+  ASSERT_TRUE(next.Send(GetRequest("/hello")));
+  const auto ok = next.Read();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(HttpServerTest, TrailerFieldsAreDiscardedNotMergedIntoTheHeader) {
+  ASSERT_TRUE(router_
+                  .Add("POST", "/auth-probe",
+                       [](const HttpRequest& request, HttpResponse& response) {
+                         response.body = "authorization=[" +
+                                         std::string(request.Header("Authorization")) +
+                                         "] body=" + std::string(request.body);
+                       })
+                  .ok());
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(
+      client.Send("POST /auth-probe HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "2\r\nhi\r\n0\r\nAuthorization: Bearer smuggled-in-a-trailer\r\n\r\n"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "authorization=[] body=hi");
+}
+
+TEST_F(HttpServerTest, LongChunkExtensionIs431) {
+  StartServer();
+  TestClient client(server_->port());
+  const auto response = SendFlood(
+      client, "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=",
+      std::string(1000, 'e'), 4 << 20);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 431);
+}
+
+TEST_F(HttpServerTest, ManySmallChunksWithExtensionsAre400) {
+  StartServer();
+  TestClient client(server_->port());
+  std::string request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  // Each chunk line under the buffer bound, but 1 data byte per 500 bytes
+  // of extension: 200 of them are 100 KB of non-data.
+  for (int i = 0; i < 200; ++i) request += "1;x=" + std::string(500, 'e') + "\r\nz\r\n";
+  request += "0\r\n\r\n";
+  client.Send(request);
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_NE(response->body.find("chunk lines and extensions"), std::string::npos) << response->body;
+}
+
+TEST_F(HttpServerTest, ChunkedBodyWithShortExtensionsAndSmallTrailerIsAccepted) {
+  StartServer();
+  TestClient client(server_->port());
+  std::string request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 100; ++i) request += "a;n=" + std::to_string(i) + "\r\n0123456789\r\n";
+  request += "0\r\nX-Checksum: abc\r\n\r\n";
+  ASSERT_TRUE(client.Send(request));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body.size(), 1000u);
+}
+
+TEST_F(HttpServerTest, TransferEncodingOtherThanChunkedIs400AndTheSmuggledRequestNeverRuns) {
+  std::atomic<int> smuggled{0};
+  ASSERT_TRUE(router_
+                  .Add("GET", "/smuggled",
+                       [&smuggled](const HttpRequest&, HttpResponse& response) {
+                         smuggled.fetch_add(1);
+                         response.body = "ran";
+                       })
+                  .ok());
+  StartServer();
+  const std::string inner = "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
+  const std::string codings[] = {"xchunked", "gzip",          "chunked, identity",
+                                 "identity", "gzip, chunked", "chunked, chunked",
+                                 "deflate",  ",chunked",      "chunked;q=1"};
+  for (const std::string& coding : codings) {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + coding +
+                            "\r\n\r\n" + inner));
+    const auto response = client.Read();
+    ASSERT_TRUE(response) << coding;
+    EXPECT_EQ(response->status, 400) << coding;
+    EXPECT_NE(response->body.find("Transfer-Encoding"), std::string::npos) << response->body;
+    EXPECT_EQ(response->Header("connection"), "close") << coding;
+    EXPECT_TRUE(client.WaitForClose()) << coding;
+  }
+  const std::string others[] = {
+      // A second Transfer-Encoding field.
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+          inner,
+      // HTTP/1.0 has no chunked coding.
+      "POST /echo HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + inner,
+      // Content-Length with a non-chunked Transfer-Encoding.
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\nContent-Length: 0\r\n\r\n" +
+          inner,
+  };
+  for (const std::string& request : others) {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send(request));
+    const auto response = client.Read();
+    ASSERT_TRUE(response) << request;
+    EXPECT_EQ(response->status, 400) << request;
+    EXPECT_TRUE(client.WaitForClose()) << request;
+  }
+  EXPECT_EQ(smuggled.load(), 0);
+}
+
+TEST_F(HttpServerTest, ContentLengthMustBeOneDecimalNumber) {
+  StartServer();
+  const std::string requests[] = {
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3, 3\r\n\r\nabc",
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: +3\r\n\r\nabc",
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0x3\r\n\r\nabc",
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\nabc",
+  };
+  for (const std::string& request : requests) {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send(request));
+    const auto response = client.Read();
+    ASSERT_TRUE(response) << request;
+    EXPECT_EQ(response->status, 400) << request;
+    EXPECT_TRUE(client.WaitForClose()) << request;
+  }
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length:  3 \r\n\r\nabc"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "abc");
+}
+
+TEST_F(HttpServerTest, HeaderLimitIsConfigurable) {
+  HttpServerOptions options;
+  options.max_header_bytes = 2048;
+  StartServer(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/hello", "X-Big: " + std::string(3000, 'a') + "\r\n")));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 431);
+  EXPECT_EQ(response->body, R"({"error":"request header exceeds 2048 bytes"})");
+  TestClient small(server_->port());
+  ASSERT_TRUE(small.Send(GetRequest("/hello", "X-Small: " + std::string(1000, 'a') + "\r\n")));
+  const auto ok = small.Read();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(HttpServerTest, WriteTimeoutClosesAClientThatDoesNotReadItsAnswer) {
+  ASSERT_TRUE(router_
+                  .Add("GET", "/large",
+                       [](const HttpRequest&, HttpResponse& response) {
+                         response.body.assign(64 << 20, 'x');
+                       })
+                  .ok());
+  HttpServerOptions options;
+  options.write_timeout = std::chrono::milliseconds(300);
+  StartServer(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/large")));
+  // The client never reads: the server gives up on the write and closes,
+  // releasing the buffered answer.
+  EXPECT_TRUE(Eventually([&] { return server_->stats().active_connections == 0; }));
+}
+
 TEST(HttpServer, BindFailureNamesHostAndPort) {
   auto handler = [](HttpRequest&, HttpResponse&) {};
   HttpServerOptions options;
@@ -932,6 +1132,14 @@ TEST(HttpServer, RejectsInvalidOptions) {
   auto result = HttpServer::Start(options, handler);
   EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(result.status().message().find("max_body_bytes"), std::string::npos);
+  options = {};
+  options.max_header_bytes = 100;
+  result = HttpServer::Start(options, handler);
+  EXPECT_NE(result.status().message().find("max_header_bytes"), std::string::npos);
+  options = {};
+  options.write_timeout = std::chrono::milliseconds(0);
+  result = HttpServer::Start(options, handler);
+  EXPECT_NE(result.status().message().find("write_timeout"), std::string::npos);
   options = {};
   options.header_timeout = std::chrono::milliseconds(0);
   result = HttpServer::Start(options, handler);
