@@ -17,6 +17,7 @@ namespace {
 struct GenerateFlags {
   int64_t rows = 7043;  // the size of the real Telco file
   uint64_t seed = 42;
+  double shift = 0;  // population shift in [0, 1] (GeneratorOptions::shift)
   std::string out;
 };
 
@@ -30,7 +31,7 @@ struct ValidateFlags {
 int RunGenerate(const GenerateFlags& f) {
   if (f.rows < 0) return ReportError(InvalidArgumentError("--rows must be 0 or more"));
   ProgressBar bar("generate", f.rows);
-  Status s = GenerateCsv(f.out, GeneratorOptions{f.rows, f.seed},
+  Status s = GenerateCsv(f.out, GeneratorOptions{f.rows, f.seed, f.shift},
                          [&bar](int64_t done) { bar.Update(done); });
   bar.Finish();
   if (!s.ok()) return ReportError(s);
@@ -113,6 +114,10 @@ void RegisterDataCommands(CLI::App& app, CommandContext& ctx) {
   generate->add_option("--rows", gen->rows, "number of customers (data rows)")
       ->capture_default_str();
   generate->add_option("--seed", gen->seed, "random seed")->capture_default_str();
+  generate->add_option("--shift", gen->shift,
+                       "population shift in [0, 1] for drift tests: more fiber-optic "
+                       "month-to-month customers, higher charges")
+      ->capture_default_str();
   generate->add_option("--out", gen->out, "output CSV file, or - for standard output")->required();
   generate->callback([gen, &ctx] { ctx.exit_code = RunGenerate(*gen); });
 

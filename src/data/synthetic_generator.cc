@@ -63,6 +63,22 @@ SyntheticGenerator::SyntheticGenerator(const GeneratorOptions& options)
     : options_(options), random_(options.seed) {
   uint64_t s = options.seed ^ 0x1D5A3C7B9E2F4861ULL;
   id_offset_ = SplitMix64(&s) % kIdSpace;
+  for (int i = 0; i < 3; ++i) {
+    contract_cdf_[i] = kContractCdf[i];
+    internet_cdf_[i] = kInternetCdf[i];
+  }
+  if (options.shift > 0) {
+    // Unshifted constants stay literal (above) so shift 0 keeps its bytes.
+    const double k = options.shift;
+    const double month_to_month = 0.55 + 0.30 * k;
+    const double one_year = 0.21 * (1.0 - 0.5 * k);
+    contract_cdf_[0] = month_to_month;
+    contract_cdf_[1] = month_to_month + one_year;
+    const double dsl = 0.34 * (1.0 - 0.6 * k);
+    const double no_internet = 0.22 * (1.0 - 0.5 * k);
+    internet_cdf_[0] = dsl;
+    internet_cdf_[1] = 1.0 - no_internet;
+  }
 }
 
 std::string SyntheticGenerator::Header() {
@@ -101,7 +117,7 @@ bool SyntheticGenerator::AppendRow(std::string* out) {
   const bool senior = r.Bernoulli(0.16);
   const bool partner = r.Bernoulli(0.48);
   const bool dependents = r.Bernoulli(partner ? 0.52 : 0.10);
-  const int contract = r.Pick(kContractCdf);
+  const int contract = r.Pick(contract_cdf_);
   // Tenure follows the contract: month-to-month customers are mostly new.
   const double u = r.Uniform();
   int tenure = 0;
@@ -119,7 +135,7 @@ bool SyntheticGenerator::AppendRow(std::string* out) {
 
   const bool phone = r.Bernoulli(0.90);
   const bool multiple = phone && r.Bernoulli(0.42 + 0.3 * loyalty);
-  const int internet = r.Pick(kInternetCdf);
+  const int internet = r.Pick(internet_cdf_);
   bool service[6] = {};
   for (int i = 0; i < 6; ++i) {
     service[i] = internet != 2 && r.Bernoulli(kServiceYes[i] + 0.3 * loyalty);
@@ -136,6 +152,7 @@ bool SyntheticGenerator::AppendRow(std::string* out) {
   if (internet == 1) monthly += 50.0;
   for (int i = 0; i < 6; ++i) monthly += service[i] ? kServiceCharge[i] : 0.0;
   monthly += 2.0 * r.Normal();
+  if (options_.shift > 0) monthly += 10.0 * options_.shift;  // the price rise
   if (monthly < 18.25) monthly = 18.25 + r.Uniform();
   const int64_t monthly_cents = ToCents(monthly);
   monthly = static_cast<double>(monthly_cents) / 100.0;
@@ -145,7 +162,8 @@ bool SyntheticGenerator::AppendRow(std::string* out) {
   z += Weight("tenure", "") * (tenure - Center("tenure"));
   z += Weight("InternetService", kInternet[internet]);
   z += payment == 0 ? Weight("PaymentMethod", "Electronic check") : 0.0;
-  z += Weight("MonthlyCharges", "") * (monthly - Center("MonthlyCharges"));
+  const double price_sensitivity = options_.shift > 0 ? 1.0 + 2.0 * options_.shift : 1.0;
+  z += price_sensitivity * Weight("MonthlyCharges", "") * (monthly - Center("MonthlyCharges"));
   z += service[3] ? Weight("TechSupport", "Yes") : 0.0;
   z += service[0] ? Weight("OnlineSecurity", "Yes") : 0.0;
   z += senior ? Weight("SeniorCitizen", "") : 0.0;
@@ -193,6 +211,9 @@ bool SyntheticGenerator::AppendRow(std::string* out) {
 
 Status GenerateCsv(const std::string& path, const GeneratorOptions& options,
                    const std::function<void(int64_t rows_done)>& progress) {
+  if (!(options.shift >= 0 && options.shift <= 1)) {
+    return InvalidArgumentError("--shift must be between 0 and 1");
+  }
   CHURNML_ASSIGN_OR_RETURN(CsvWriter writer, CsvWriter::Open(path));
   SyntheticGenerator generator(options);
   std::string buffer = SyntheticGenerator::Header();

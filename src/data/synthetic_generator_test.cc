@@ -140,3 +140,60 @@ TEST(SyntheticGenerator, SignalIsLearnable) {
 
 }  // namespace
 }  // namespace churnml
+
+namespace churnml {
+namespace {
+
+struct Shares {
+  double month_to_month = 0;
+  double fiber = 0;
+  double mean_charges = 0;
+  double churn = 0;
+};
+
+Shares Measure(double shift) {
+  SyntheticGenerator g(GeneratorOptions{20000, 5, shift});
+  std::string text = SyntheticGenerator::Header();
+  while (g.AppendRow(&text)) {
+  }
+  Dataset d = Load(text);
+  const Schema& s = Schema::Telco();
+  const ColumnData& contract = d.column(*s.IndexOf("Contract"));
+  const ColumnData& internet = d.column(*s.IndexOf("InternetService"));
+  const ColumnData& charges = d.column(*s.IndexOf("MonthlyCharges"));
+  Shares out;
+  for (size_t i = 0; i < d.num_rows(); ++i) {
+    out.month_to_month += contract.levels[contract.codes[i]] == "Month-to-month";
+    out.fiber += internet.levels[internet.codes[i]] == "Fiber optic";
+    out.mean_charges += charges.numbers[i];
+    out.churn += d.target()[i];
+  }
+  const double n = static_cast<double>(d.num_rows());
+  return {out.month_to_month / n, out.fiber / n, out.mean_charges / n, out.churn / n};
+}
+
+TEST(SyntheticGenerator, ShiftMovesCustomersToFiberMonthToMonthAndRaisesCharges) {
+  Shares base = Measure(0.0);
+  Shares shifted = Measure(1.0);
+  EXPECT_NEAR(base.month_to_month, 0.55, 0.02);
+  EXPECT_NEAR(shifted.month_to_month, 0.85, 0.02);
+  EXPECT_NEAR(base.fiber, 0.44, 0.02);
+  EXPECT_GT(shifted.fiber, 0.65);
+  EXPECT_GT(shifted.mean_charges, base.mean_charges + 15.0);  // $10 rise plus the fiber mix
+  EXPECT_GT(shifted.churn, base.churn + 0.1);
+}
+
+TEST(SyntheticGenerator, ZeroShiftKeepsTheBytesAndOutOfRangeShiftIsRefused) {
+  SyntheticGenerator g(GeneratorOptions{500, 9, 0.0});
+  std::string text = SyntheticGenerator::Header();
+  while (g.AppendRow(&text)) {
+  }
+  EXPECT_EQ(text, Generate(500, 9));
+  EXPECT_EQ(GenerateCsv("/dev/null", GeneratorOptions{10, 1, 1.5}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GenerateCsv("/dev/null", GeneratorOptions{10, 1, -0.1}).code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace churnml
