@@ -10,14 +10,20 @@ namespace {
 constexpr size_t kMaxSnapshots = 100000;
 constexpr size_t kMaxSilences = 10000;
 constexpr auto kExpiredSilenceRetention = std::chrono::hours(1);
+// A silence is stored until it expires: its size is bounded so 10,000 of
+// them stay small.
+constexpr size_t kMaxMatchers = 64;
+constexpr size_t kMaxLabelNameBytes = 256;
+constexpr size_t kMaxSilenceTextBytes = 4096;  // createdBy, comment, an equality value
 
-bool SilenceMatches(const Silence& s, const std::vector<std::shared_ptr<const std::regex>>& regexes,
+bool SilenceMatches(const Silence& s, const std::vector<std::optional<LabelRegex>>& regexes,
                     const LabelSet& labels) {
   for (size_t i = 0; i < s.matchers.size(); ++i) {
     const SilenceMatcher& m = s.matchers[i];
     auto it = labels.find(m.name);
-    const std::string& actual = it == labels.end() ? std::string() : it->second;
-    const bool ok = m.is_regex ? std::regex_match(actual, *regexes[i]) : actual == m.value;
+    const std::string_view actual =
+        it == labels.end() ? std::string_view() : std::string_view(it->second);
+    const bool ok = m.is_regex ? regexes[i]->FullMatch(actual) : actual == m.value;
     if (!ok) return false;
   }
   return true;
@@ -196,20 +202,41 @@ void AlertEvaluator::PruneSilencesLocked(WallTime now) {
 Result<std::string> AlertEvaluator::AddSilence(Silence silence) {
   if (silence.matchers.empty())
     return InvalidArgumentError("silence: matchers: at least one is required");
+  if (silence.matchers.size() > kMaxMatchers) {
+    return InvalidArgumentError("silence: matchers: " + std::to_string(silence.matchers.size()) +
+                                " given, at most " + std::to_string(kMaxMatchers) + " are allowed");
+  }
+  for (const auto& [what, text] :
+       {std::pair<const char*, const std::string*>{"createdBy", &silence.created_by},
+        {"comment", &silence.comment}}) {
+    if (text->size() > kMaxSilenceTextBytes) {
+      return InvalidArgumentError(std::string("silence: ") + what + ": " +
+                                  std::to_string(text->size()) + " bytes, at most " +
+                                  std::to_string(kMaxSilenceTextBytes) + " are allowed");
+    }
+  }
   StoredSilence stored;
   for (size_t i = 0; i < silence.matchers.size(); ++i) {
     const SilenceMatcher& m = silence.matchers[i];
     const std::string where = "silence: matchers[" + std::to_string(i) + "]";
     if (m.name.empty()) return InvalidArgumentError(where + ": name is empty");
+    if (m.name.size() > kMaxLabelNameBytes) {
+      return InvalidArgumentError(where + ": name of " + std::to_string(m.name.size()) +
+                                  " bytes, at most " + std::to_string(kMaxLabelNameBytes) +
+                                  " are allowed");
+    }
     if (!m.is_regex) {
-      stored.regexes.push_back(nullptr);
+      if (m.value.size() > kMaxSilenceTextBytes) {
+        return InvalidArgumentError(where + ": value of " + std::to_string(m.value.size()) +
+                                    " bytes, at most " + std::to_string(kMaxSilenceTextBytes) +
+                                    " are allowed");
+      }
+      stored.regexes.emplace_back();
       continue;
     }
-    try {
-      stored.regexes.push_back(std::make_shared<const std::regex>(m.value, std::regex::ECMAScript));
-    } catch (const std::regex_error& e) {
-      return InvalidArgumentError(where + ": invalid regex \"" + m.value + "\": " + e.what());
-    }
+    Result<LabelRegex> regex = LabelRegex::Compile(m.value);
+    if (!regex.ok()) return InvalidArgumentError(where + ": " + regex.status().message());
+    stored.regexes.emplace_back(std::move(regex).value());
   }
   std::lock_guard lock(mu_);
   const WallTime now = clock_.WallNow();

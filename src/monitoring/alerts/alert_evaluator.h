@@ -15,7 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <regex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "monitoring/alerts/alert_rule.h"
 #include "monitoring/alerts/alert_types.h"
+#include "monitoring/alerts/label_regex.h"
 #include "monitoring/alerts/sample_history.h"
 #include "monitoring/metric_sample.h"
 
@@ -58,8 +59,10 @@ class AlertEvaluator {
   size_t FiringCount() const;
 
   // Validates and stores a silence; returns its id. A zero starts_at means
-  // now. InvalidArgument: no matchers, an empty matcher name, a bad regex,
-  // or ends_at not after starts_at.
+  // now. Regex matchers are RE2, fully anchored (label_regex.h).
+  // InvalidArgument: no matchers or more than 64, an empty matcher name or
+  // one over 256 bytes, an equality value, createdBy or comment over 4096
+  // bytes, a regex LabelRegex refuses, or ends_at not after starts_at.
   Result<std::string> AddSilence(Silence silence);
   // Ends the silence now. NotFound for an unknown id; FailedPrecondition if
   // it already expired.
@@ -77,7 +80,7 @@ class AlertEvaluator {
   };
   struct StoredSilence {
     Silence silence;
-    std::vector<std::shared_ptr<const std::regex>> regexes;  // per matcher, null for equality
+    std::vector<std::optional<LabelRegex>> regexes;  // per matcher, empty for equality
   };
 
   bool SilencedLocked(const LabelSet& labels, WallTime now) const;

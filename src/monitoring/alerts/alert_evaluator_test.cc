@@ -279,6 +279,54 @@ TEST(AlertEvaluator, RegexSilenceMatchesAndResolveWhileSilencedSendsNothing) {
   EXPECT_TRUE(h.Step().empty());
 }
 
+TEST(AlertEvaluator, SilenceRegexIsLinearAndHostilePatternsAreRefused) {
+  Harness h("rules: []\n");
+  Silence s;
+  s.ends_at = h.clock.WallNow() + seconds(10);
+  // A 60 KB nested pattern (a stack overflow under std::regex): refused.
+  s.matchers = {{"alertname", std::string(30000, '(') + "a" + std::string(30000, ')'), true}};
+  Result<std::string> refused = h.evaluator.AddSilence(s);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("matchers[0]: regex of 60001 bytes"), std::string::npos)
+      << refused.status().message();
+}
+
+TEST(AlertEvaluator, SilenceWithANestedQuantifierIsCheckedInLinearTime) {
+  // `(.*)*` backtracks without end under std::regex on a long label value;
+  // RE2 checks it in linear time, so the tick returns: the first silence
+  // does not match (the alert fires), the second one does.
+  const std::string name(40, 'a');
+  Harness h("rules:\n  - {name: " + name + ", expr: \"value(q)\", threshold: 0}\n");
+  Silence s;
+  s.ends_at = h.clock.WallNow() + std::chrono::hours(1);
+  s.matchers = {{"alertname", "(.*)*(a|aa)*x", true}};
+  ASSERT_TRUE(h.evaluator.AddSilence(s).ok());
+  h.samples.Set("q", 1);
+  EXPECT_EQ(h.Step().size(), 1u);
+  s.matchers = {{"alertname", "(a|aa)*(.*)*", true}};
+  ASSERT_TRUE(h.evaluator.AddSilence(s).ok());
+  h.samples.Set("q", 0);
+  EXPECT_TRUE(h.Step().empty());
+}
+
+TEST(AlertEvaluator, SilenceSizeIsBounded) {
+  Harness h("rules: []\n");
+  Silence s;
+  s.ends_at = h.clock.WallNow() + seconds(10);
+  for (int i = 0; i < 65; ++i) s.matchers.push_back({"l" + std::to_string(i), "v", false});
+  EXPECT_NE(h.evaluator.AddSilence(s).status().message().find("at most 64"), std::string::npos);
+  s.matchers = {{std::string(300, 'n'), "v", false}};
+  EXPECT_NE(h.evaluator.AddSilence(s).status().message().find("name of 300 bytes"),
+            std::string::npos);
+  s.matchers = {{"alertname", std::string(5000, 'v'), false}};
+  EXPECT_NE(h.evaluator.AddSilence(s).status().message().find("value of 5000 bytes"),
+            std::string::npos);
+  s.matchers = {{"alertname", "A", false}};
+  s.comment = std::string(5000, 'c');
+  EXPECT_NE(h.evaluator.AddSilence(s).status().message().find("comment: 5000 bytes"),
+            std::string::npos);
+}
+
 TEST(AlertEvaluator, RejectsInvalidSilences) {
   Harness h("rules: []\n");
   Silence s;
