@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iterator>
 #include <string>
 
 namespace churnml::serving {
@@ -19,11 +20,61 @@ std::string_view HostOf(std::string_view remote_address) {
   return colon == std::string_view::npos ? remote_address : remote_address.substr(0, colon);
 }
 
+constexpr std::size_t kLoggedRequestBytes = 128;
+constexpr std::string_view kOtherClients = "(other addresses)";
+
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, kLoggedRequestBytes)) out.push_back(c >= ' ' && c <= '~' ? c : '?');
+  if (text.size() > kLoggedRequestBytes) out.append("...");
+  return out;
+}
+
 }  // namespace
 
+AuthFailureLog::AuthFailureLog(const Clock& clock, std::chrono::seconds interval)
+    : clock_(clock), interval_(interval) {}
+
+std::string AuthFailureLog::Record(std::string_view address, std::string_view reason,
+                                   std::string_view method, std::string_view path) {
+  const Clock::TimePoint now = clock_.Now();
+  std::uint64_t unlogged = 0;
+  std::string key(address);
+  {
+    std::lock_guard lock(mu_);
+    auto it = clients_.find(key);
+    if (it == clients_.end() && clients_.size() >= kMaxClients) {
+      for (auto old = clients_.begin(); old != clients_.end();) {
+        old = now - old->second.logged_at >= interval_ ? clients_.erase(old) : std::next(old);
+      }
+      if (clients_.size() >= kMaxClients) key.assign(kOtherClients);
+      it = clients_.find(key);
+    }
+    if (it != clients_.end() && now - it->second.logged_at < interval_) {
+      ++it->second.unlogged;
+      return {};
+    }
+    Entry& entry = it == clients_.end() ? clients_[key] : it->second;
+    unlogged = entry.unlogged;
+    entry.unlogged = 0;
+    entry.logged_at = now;
+  }
+  std::string line = "authentication failed (" + std::string(reason) + ") for " +
+                     Printable(method) + " " + Printable(path) + " from " + Printable(key);
+  if (unlogged > 0) {
+    line += "; " + std::to_string(unlogged) + " more from this address since the last line (one " +
+            "line per " + std::to_string(interval_.count()) + " s per address)";
+  }
+  return line;
+}
+
 RequestGate::RequestGate(RequestGateOptions options, const ApiKeySet* keys, RateLimiter* limiter,
-                         ServingMetrics* metrics)
-    : options_(options), keys_(keys), limiter_(limiter), metrics_(metrics) {}
+                         ServingMetrics* metrics, const Clock& clock)
+    : options_(options),
+      keys_(keys),
+      limiter_(limiter),
+      metrics_(metrics),
+      auth_log_(clock, options.auth_log_interval) {}
 
 bool RequestGate::IsOpen(std::string_view path) const {
   if (options_.protect_health) return false;
@@ -40,9 +91,11 @@ bool RequestGate::Admit(const HttpRequest& request, HttpResponse& response) cons
     if (!auth.ok()) {
       bool missing = auth.status == AuthStatus::kMissing;
       metrics_->RecordAuthFailure(missing);
-      // The address, never the presented key.
-      spdlog::warn("authentication failed ({}) for {} {} from {}", AuthStatusName(auth.status),
-                   request.method, request.path, request.remote_address);
+      // The address, never the presented key; rate-limited per address.
+      const std::string line =
+          auth_log_.Record(HostOf(request.remote_address), AuthStatusName(auth.status),
+                           request.method, request.path);
+      if (!line.empty()) spdlog::warn("{}", line);
       response.SetError(
           401, missing ? "missing API key: send Authorization: Bearer <key>" : "invalid API key");
       response.headers.emplace_back("WWW-Authenticate",

@@ -4,6 +4,14 @@
 // key.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/clock.h"
 #include "serving/api/api_keys.h"
 #include "serving/api/rate_limiter.h"
 #include "serving/http/http_message.h"
@@ -13,13 +21,47 @@ namespace churnml::serving {
 
 struct RequestGateOptions {
   bool protect_health = false;  // require a key on /health, /ready, /metrics, /v2/health/*
+  // Failed authentications are logged at most once per this interval per
+  // client address (every one is counted in the metrics).
+  std::chrono::seconds auth_log_interval{60};
+};
+
+// The log of failed authentications, rate-limited so a client trying keys
+// (or a misconfigured one retrying) cannot flood the log: per client address
+// (without the port), the first failure of an interval makes a line at
+// once; the ones after it in the interval are only counted, and the next
+// line says how many were not logged. At most kMaxClients addresses are
+// tracked: past that, addresses whose interval is over are forgotten, and
+// if none is, the new address shares one entry with the other untracked
+// ones. Thread-safe (one mutex, taken on the failure path only).
+class AuthFailureLog {
+ public:
+  static constexpr std::size_t kMaxClients = 4096;
+
+  AuthFailureLog(const Clock& clock, std::chrono::seconds interval);
+
+  // Records one failure; returns the line to log now, or "" when it is only
+  // counted. Quotes at most 128 bytes of the method and path.
+  std::string Record(std::string_view address, std::string_view reason, std::string_view method,
+                     std::string_view path);
+
+ private:
+  struct Entry {
+    Clock::TimePoint logged_at{};
+    std::uint64_t unlogged = 0;
+  };
+
+  const Clock& clock_;
+  const std::chrono::seconds interval_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> clients_;  // guarded by mu_
 };
 
 class RequestGate {
  public:
   // `keys` empty: no authentication. `limiter` null: no rate limit.
   RequestGate(RequestGateOptions options, const ApiKeySet* keys, RateLimiter* limiter,
-              ServingMetrics* metrics);
+              ServingMetrics* metrics, const Clock& clock = RealClock());
 
   // True when the request may go on to its handler. Otherwise the response
   // is answered: 401 with WWW-Authenticate, or 429 with Retry-After. Adds the
@@ -34,6 +76,7 @@ class RequestGate {
   const ApiKeySet* keys_;
   RateLimiter* limiter_;
   ServingMetrics* metrics_;
+  mutable AuthFailureLog auth_log_;
 };
 
 }  // namespace churnml::serving
