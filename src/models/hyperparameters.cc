@@ -76,22 +76,23 @@ Status WriteHyperparametersFile(const std::filesystem::path& dir, std::string_vi
   return WriteFileAtomically(dir / kHyperparametersFile, j.dump(2) + "\n");
 }
 
-Result<nlohmann::json> ReadHyperparametersFile(const std::filesystem::path& dir,
-                                               std::string_view kind) {
-  const std::filesystem::path path = dir / kHyperparametersFile;
-  CHURNML_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return InvalidArgumentError(path.string() + ": not a JSON object");
+Result<nlohmann::json> ReadHyperparametersFile(const ModelFiles& files, std::string_view kind) {
+  const std::string where = files.PathOf(kHyperparametersFile).string();
+  CHURNML_ASSIGN_OR_RETURN(std::string text, files.Read(kHyperparametersFile));
+  CHURNML_ASSIGN_OR_RETURN(nlohmann::json j, ParseBoundedJson(text, where));
+  if (!j.is_object()) return InvalidArgumentError(where + ": not a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "kind" && key != "hyperparameters") {
+      return InvalidArgumentError(where + ": unknown field \"" + key + "\"");
+    }
   }
   auto k = j.find("kind");
   if (k == j.end() || !k->is_string() || k->get<std::string>() != kind) {
-    return InvalidArgumentError(path.string() + ": field \"kind\" must be \"" + std::string(kind) +
-                                "\"");
+    return InvalidArgumentError(where + ": field \"kind\" must be \"" + std::string(kind) + "\"");
   }
   auto h = j.find("hyperparameters");
   if (h == j.end() || !h->is_object()) {
-    return InvalidArgumentError(path.string() + ": field \"hyperparameters\" must be an object");
+    return InvalidArgumentError(where + ": field \"hyperparameters\" must be an object");
   }
   return *h;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "models/model_files.h"
 
 namespace churnml {
 
@@ -41,8 +42,8 @@ class HyperparameterReader {
 // Writes {"kind": kind, "hyperparameters": h} to dir/hyperparameters.json.
 Status WriteHyperparametersFile(const std::filesystem::path& dir, std::string_view kind,
                                 const nlohmann::json& hyperparameters);
-// Reads it back; checks the kind. Errors name the file.
-Result<nlohmann::json> ReadHyperparametersFile(const std::filesystem::path& dir,
-                                               std::string_view kind);
+// Reads it back through `files` (bounded, verified bytes); checks the kind
+// and that no other key is present. Errors name the file.
+Result<nlohmann::json> ReadHyperparametersFile(const ModelFiles& files, std::string_view kind);
 
 }  // namespace churnml

@@ -5,14 +5,18 @@
 
 #include <linear.h>
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "common/atomic_file.h"
 #include "common/strings.h"
@@ -80,11 +84,22 @@ std::string_view SolverTypeFileName(int solver_type) {
   }
 }
 
-// Checks model.txt's structure before liblinear's loader sees it, so a
+// What model.txt holds, parsed and checked.
+struct ModelText {
+  int nr_feature = 0;
+  std::vector<double> w;  // nr_feature weights, then the intercept's
+};
+
+// Parses model.txt ourselves instead of calling liblinear's load_model: a
 // damaged file is reported by name and reason instead of by liblinear's
-// stderr output or an enormous allocation.
-Status CheckModelFile(const std::filesystem::path& path, int expected_solver_type) {
-  CHURNML_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+// stderr output or an enormous allocation, and the file is read once (the
+// bytes parsed are the bytes whose checksum was verified). The layout must
+// be exactly what liblinear 2.3's save_model writes for churnml's models,
+// including the label order "label 1 -1": liblinear puts the +1 class first
+// for -1/+1 labels, and a file that says "-1 1" would silently invert every
+// prediction.
+Result<ModelText> ParseModelText(std::string_view text, const std::string& where,
+                                 int expected_solver_type) {
   std::vector<std::string_view> tokens;
   size_t i = 0;
   while (i < text.size()) {
@@ -93,44 +108,76 @@ Status CheckModelFile(const std::filesystem::path& path, int expected_solver_typ
     while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     if (i > start) tokens.emplace_back(text.data() + start, i - start);
   }
-  auto bad = [&path](const std::string& what) {
-    return InvalidArgumentError(path.string() + ": not a liblinear logistic model: " + what);
+  auto bad = [&where](const std::string& what) {
+    return InvalidArgumentError(where + ": not a liblinear logistic model: " + what);
   };
   auto expect = [&](size_t at, std::string_view key) {
     return at < tokens.size() && tokens[at] == key;
   };
   if (!expect(0, "solver_type") || tokens.size() < 2) return bad("missing \"solver_type\"");
   if (tokens[1] != SolverTypeFileName(expected_solver_type)) {
-    return bad("solver_type is \"" + std::string(tokens[1]) + "\", hyperparameters.json says \"" +
+    return bad("solver_type is \"" + std::string(tokens[1]).substr(0, 40) +
+               "\", hyperparameters.json says \"" +
                std::string(SolverTypeFileName(expected_solver_type)) + "\"");
   }
   if (!expect(2, "nr_class") || !expect(3, "2")) return bad("expected \"nr_class 2\"");
-  if (!expect(4, "label") || tokens.size() < 7 ||
-      !((tokens[5] == "1" && tokens[6] == "-1") || (tokens[5] == "-1" && tokens[6] == "1"))) {
-    return bad("expected \"label 1 -1\"");
+  if (!expect(4, "label") || tokens.size() < 7) return bad("expected \"label 1 -1\"");
+  if (tokens[5] != "1" || tokens[6] != "-1") {
+    return bad("label order \"" + std::string(tokens[5]).substr(0, 20) + " " +
+               std::string(tokens[6]).substr(0, 20) +
+               "\" is not \"1 -1\", the order churnml writes (another order would invert every "
+               "prediction)");
   }
   if (!expect(7, "nr_feature") || tokens.size() < 9) return bad("missing \"nr_feature\"");
   const std::optional<int64_t> nr_feature = ParseInt(tokens[8]);
   if (!nr_feature || *nr_feature <= 0 || *nr_feature > INT_MAX - 1) {
-    return bad("bad nr_feature \"" + std::string(tokens[8]) + "\"");
+    return bad("bad nr_feature \"" + std::string(tokens[8]).substr(0, 40) + "\"");
   }
   if (!expect(9, "bias") || tokens.size() < 11 || ParseDouble(tokens[10]) != kBias) {
     return bad("expected \"bias 1\"");
   }
   if (!expect(11, "w")) return bad("missing \"w\"");
+  // The weight count is compared with the tokens present before anything
+  // is allocated for it: nr_feature cannot make us allocate more than the
+  // file's size.
   const size_t weights = static_cast<size_t>(*nr_feature) + 1;
   if (tokens.size() != 12 + weights) {
     return bad("expected " + std::to_string(weights) + " weights, found " +
                std::to_string(tokens.size() - 12));
   }
+  ModelText out;
+  out.nr_feature = static_cast<int>(*nr_feature);
+  out.w.reserve(weights);
   for (size_t k = 12; k < tokens.size(); ++k) {
     const std::optional<double> w = ParseDouble(tokens[k]);
     if (!w || !std::isfinite(*w)) {
-      return bad("weight " + std::to_string(k - 11) + " \"" + std::string(tokens[k]) +
+      return bad("weight " + std::to_string(k - 11) + " \"" + std::string(tokens[k]).substr(0, 40) +
                  "\" is not a finite number");
     }
+    out.w.push_back(*w);
   }
-  return Status::Ok();
+  return out;
+}
+
+// A liblinear `struct model` built from parsed values, allocated with
+// malloc as load_model does, so free_and_destroy_model releases it.
+struct model* MakeLiblinearModel(const ModelText& text, int solver_type) {
+  auto* m = static_cast<struct model*>(std::calloc(1, sizeof(struct model)));
+  if (m == nullptr) return nullptr;
+  m->param.solver_type = solver_type;
+  m->nr_class = 2;
+  m->nr_feature = text.nr_feature;
+  m->bias = kBias;
+  m->w = static_cast<double*>(std::malloc(text.w.size() * sizeof(double)));
+  m->label = static_cast<int*>(std::malloc(2 * sizeof(int)));
+  if (m->w == nullptr || m->label == nullptr) {
+    free_and_destroy_model(&m);
+    return nullptr;
+  }
+  std::memcpy(m->w, text.w.data(), text.w.size() * sizeof(double));
+  m->label[0] = static_cast<int>(kPositiveLabel);
+  m->label[1] = static_cast<int>(kNegativeLabel);
+  return m;
 }
 
 }  // namespace
@@ -338,27 +385,36 @@ Result<std::unique_ptr<LogisticRegression>> LogisticRegression::Train(
     return InternalError("logistic: liblinear returned a model with " +
                          std::to_string(get_nr_class(trained)) + " classes");
   }
+  // Keep the saved label order fixed at "1 -1" (what Load accepts): an
+  // equivalent model with the classes swapped has negated weights.
+  int order[2];
+  get_labels(trained, order);
+  if (order[0] != static_cast<int>(kPositiveLabel)) {
+    for (int j = 0; j <= get_nr_feature(trained); ++j) trained->w[j] = -trained->w[j];
+    trained->label[0] = static_cast<int>(kPositiveLabel);
+    trained->label[1] = static_cast<int>(kNegativeLabel);
+  }
   return std::unique_ptr<LogisticRegression>(new LogisticRegression(options, std::move(owned)));
 }
 
 Result<std::unique_ptr<LogisticRegression>> LogisticRegression::Load(
     const std::filesystem::path& dir) {
-  CHURNML_ASSIGN_OR_RETURN(nlohmann::json hyperparameters, ReadHyperparametersFile(dir, kKind));
+  return Load(ModelFiles::FromDirectory(dir));
+}
+
+Result<std::unique_ptr<LogisticRegression>> LogisticRegression::Load(const ModelFiles& files) {
+  CHURNML_ASSIGN_OR_RETURN(nlohmann::json hyperparameters, ReadHyperparametersFile(files, kKind));
   Result<LogisticRegressionOptions> options = LogisticRegressionOptions::FromJson(hyperparameters);
   if (!options.ok()) {
-    return options.status().WithContext((dir / kHyperparametersFile).string());
+    return options.status().WithContext(files.PathOf(kHyperparametersFile).string());
   }
-  const std::filesystem::path path = dir / kModelFile;
-  CHURNML_RETURN_IF_ERROR(CheckModelFile(path, SolverType(*options)));
-  struct model* loaded = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(LiblinearIoMutex());
-    loaded = load_model(path.c_str());
-  }
-  if (loaded == nullptr) {
-    return InvalidArgumentError(path.string() + ": liblinear could not load the model");
-  }
-  auto owned = std::make_unique<LiblinearModel>(loaded);
+  const int solver_type = SolverType(*options);
+  CHURNML_ASSIGN_OR_RETURN(std::string text, files.Read(kModelFile));
+  CHURNML_ASSIGN_OR_RETURN(ModelText parsed,
+                           ParseModelText(text, files.PathOf(kModelFile).string(), solver_type));
+  struct model* built = MakeLiblinearModel(parsed, solver_type);
+  if (built == nullptr) return InternalError("logistic: out of memory building the model");
+  auto owned = std::make_unique<LiblinearModel>(built);
   return std::unique_ptr<LogisticRegression>(new LogisticRegression(*options, std::move(owned)));
 }
 

@@ -20,6 +20,7 @@
 #include "common/status.h"
 #include "features/feature_matrix.h"
 #include "models/model.h"
+#include "models/model_files.h"
 
 namespace churnml {
 
@@ -78,7 +79,12 @@ class LogisticRegression final : public Model {
   static Result<std::unique_ptr<LogisticRegression>> Train(
       const FeatureMatrix& x, std::span<const uint8_t> labels,
       const LogisticRegressionOptions& options);
-  // Loads model.txt and hyperparameters.json from `dir`. Errors name the file.
+  // Loads model.txt and hyperparameters.json from `files`. model.txt is
+  // parsed here (not by liblinear) and must have liblinear's layout with
+  // "label 1 -1", finite weights and a weight count equal to nr_feature + 1.
+  // Errors name the file.
+  static Result<std::unique_ptr<LogisticRegression>> Load(const ModelFiles& files);
+  // Load(ModelFiles::FromDirectory(dir)).
   static Result<std::unique_ptr<LogisticRegression>> Load(const std::filesystem::path& dir);
 
   ~LogisticRegression() override;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "models/model_files.h"
 #include "models/test_problem.h"
 
 namespace churnml {
@@ -169,6 +170,60 @@ TEST(LogisticRegression, LoadReportsCorruptModelFileByName) {
               HasSubstr("not a liblinear logistic model"));
   std::filesystem::remove(dir / "model.txt");
   EXPECT_THAT(LogisticRegression::Load(dir).status().message(), HasSubstr("model.txt"));
+}
+
+// liblinear orders labels "1 -1" for churnml's -1/+1 labels. A file that
+// says "-1 1" with the same weights would invert every probability; it used
+// to load without complaint.
+TEST(LogisticRegression, LoadRefusesSwappedLabelOrder) {
+  auto m = TrainOrDie(LinearProblem(200, 9));
+  const auto dir = FreshDir("logistic-swapped");
+  ASSERT_TRUE(m->Save(dir).ok());
+  auto text = ReadBoundedFile(dir / "model.txt");
+  ASSERT_TRUE(text.ok());
+  const size_t at = text->find("label 1 -1");
+  ASSERT_NE(at, std::string::npos) << "churnml writes label 1 -1: " << *text;
+  std::string swapped = *text;
+  swapped.replace(at, 10, "label -1 1");
+  std::ofstream(dir / "model.txt", std::ios::trunc) << swapped;
+  auto loaded = LogisticRegression::Load(dir);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.status().message(), HasSubstr("model.txt"));
+  EXPECT_THAT(loaded.status().message(), HasSubstr("label order \"-1 1\" is not \"1 -1\""));
+}
+
+TEST(LogisticRegression, LoadRefusesNonFiniteAndHugeCounts) {
+  auto m = TrainOrDie(LinearProblem(200, 10));
+  const auto dir = FreshDir("logistic-hostile");
+  ASSERT_TRUE(m->Save(dir).ok());
+  {
+    std::ofstream f(dir / "model.txt", std::ios::trunc);
+    f << "solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 2147483646\nbias 1\nw\n0.5\n";
+  }
+  EXPECT_THAT(LogisticRegression::Load(dir).status().message(),
+              HasSubstr("expected 2147483647 weights, found 1"));
+  {
+    std::ofstream f(dir / "model.txt", std::ios::trunc);
+    f << "solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 3\nbias 1\nw\n0.5\n1\nnan\n2\n";
+  }
+  EXPECT_THAT(LogisticRegression::Load(dir).status().message(),
+              HasSubstr("weight 3 \"nan\" is not a finite number"));
+}
+
+// The saved model reloads to the same coefficients (the loader builds
+// liblinear's model itself instead of calling load_model).
+TEST(LogisticRegression, LoadedCoefficientsEqualTheTrainedOnes) {
+  auto m = TrainOrDie(LinearProblem(300, 11));
+  const auto dir = FreshDir("logistic-coefficients");
+  ASSERT_TRUE(m->Save(dir).ok());
+  auto loaded = LogisticRegression::Load(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_EQ((*loaded)->coefficients().size(), m->coefficients().size());
+  for (size_t j = 0; j < m->coefficients().size(); ++j) {
+    EXPECT_EQ((*loaded)->coefficients()[j], m->coefficients()[j]);
+  }
+  EXPECT_EQ((*loaded)->intercept(), m->intercept());
+  EXPECT_GT(m->coefficients()[0], 0.0);  // x0 raises the positive class's odds
 }
 
 }  // namespace

@@ -46,9 +46,9 @@ Result<std::unique_ptr<Model>> ModelRegistry::Train(std::string_view kind, const
 }
 
 Result<std::unique_ptr<Model>> ModelRegistry::Load(std::string_view kind,
-                                                   const std::filesystem::path& dir) const {
+                                                   const ModelFiles& files) const {
   CHURNML_ASSIGN_OR_RETURN(const ModelFactory* factory, Find(kind));
-  return factory->load(dir);
+  return factory->load(files);
 }
 
 namespace {
@@ -62,8 +62,8 @@ ModelFactory MakeFactory() {
     CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Train(x, labels, options));
     return std::unique_ptr<Model>(std::move(model));
   };
-  f.load = [](const std::filesystem::path& dir) -> Result<std::unique_ptr<Model>> {
-    CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Load(dir));
+  f.load = [](const ModelFiles& files) -> Result<std::unique_ptr<Model>> {
+    CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Load(files));
     return std::unique_ptr<Model>(std::move(model));
   };
   return f;

@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "features/feature_matrix.h"
 #include "models/model.h"
+#include "models/model_files.h"
 
 namespace churnml {
 
@@ -30,8 +31,9 @@ struct ModelFactory {
                                                std::span<const uint8_t> labels,
                                                const nlohmann::json& hyperparameters)>
       train;
-  // Loads what Model::Save wrote into `dir`.
-  std::function<Result<std::unique_ptr<Model>>(const std::filesystem::path& dir)> load;
+  // Loads what Model::Save wrote, reading each file through `files` (the
+  // artifact loader's bounded, checksum-verified reads).
+  std::function<Result<std::unique_ptr<Model>>(const ModelFiles& files)> load;
 };
 
 class ModelRegistry {
@@ -44,8 +46,7 @@ class ModelRegistry {
   Result<std::unique_ptr<Model>> Train(std::string_view kind, const FeatureMatrix& x,
                                        std::span<const uint8_t> labels,
                                        const nlohmann::json& hyperparameters) const;
-  Result<std::unique_ptr<Model>> Load(std::string_view kind,
-                                      const std::filesystem::path& dir) const;
+  Result<std::unique_ptr<Model>> Load(std::string_view kind, const ModelFiles& files) const;
 
   // Registered kinds, sorted.
   std::vector<std::string> kinds() const;

@@ -26,7 +26,7 @@ TEST(ModelRegistry, ListsTheBuiltinKinds) {
 
 TEST(ModelRegistry, UnknownKindListsTheValidOnes) {
   ModelRegistry r = Builtins();
-  auto m = r.Load("forest", "/nonexistent");
+  auto m = r.Load("forest", ModelFiles::FromDirectory("/nonexistent"));
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(m.status().message(),
@@ -49,7 +49,7 @@ TEST(ModelRegistry, TrainsSavesAndLoadsEachKindByName) {
     EXPECT_EQ((*m)->kind(), kind);
     const auto dir = testing::FreshDir("registry-" + kind);
     ASSERT_TRUE((*m)->Save(dir).ok());
-    auto loaded = r.Load(kind, dir);
+    auto loaded = r.Load(kind, ModelFiles::FromDirectory(dir));
     ASSERT_TRUE(loaded.ok()) << kind << ": " << loaded.status().ToString();
     std::vector<double> a(p.x.rows()), b(p.x.rows());
     ASSERT_TRUE((*m)->PredictProba(p.x, a).ok());
@@ -66,7 +66,7 @@ TEST(ModelRegistry, LoadingOneKindFromAnotherKindsDirectoryFails) {
   ASSERT_TRUE(m.ok());
   const auto dir = testing::FreshDir("registry-mixed");
   ASSERT_TRUE((*m)->Save(dir).ok());
-  auto loaded = r.Load("xgboost", dir);
+  auto loaded = r.Load("xgboost", ModelFiles::FromDirectory(dir));
   ASSERT_FALSE(loaded.ok());
   EXPECT_THAT(loaded.status().message(), HasSubstr("hyperparameters.json"));
 }

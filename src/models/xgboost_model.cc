@@ -5,6 +5,7 @@
 
 #include <xgboost/c_api.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "models/hyperparameters.h"
+#include "models/xgboost_json_check.h"
 
 namespace churnml {
 
@@ -218,20 +220,40 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
 }
 
 Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const std::filesystem::path& dir) {
-  CHURNML_ASSIGN_OR_RETURN(nlohmann::json hyperparameters, ReadHyperparametersFile(dir, kKind));
+  return Load(ModelFiles::FromDirectory(dir));
+}
+
+Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const ModelFiles& files) {
+  CHURNML_ASSIGN_OR_RETURN(nlohmann::json hyperparameters, ReadHyperparametersFile(files, kKind));
   Result<XGBoostOptions> options = XGBoostOptions::FromJson(hyperparameters);
-  if (!options.ok()) return options.status().WithContext((dir / kHyperparametersFile).string());
-  const std::filesystem::path path = dir / kModelFile;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return NotFoundError(path.string() + ": no such model file");
+  if (!options.ok())
+    return options.status().WithContext(files.PathOf(kHyperparametersFile).string());
+  const std::string where = files.PathOf(kModelFile).string();
+  std::string canonical;
+  XGBoostJsonSummary summary;
+  {
+    CHURNML_ASSIGN_OR_RETURN(std::string text, files.Read(kModelFile));
+    const size_t first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || text[first] != '{' ||
+        (first + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[first + 1])))) {
+      return InvalidArgumentError(where +
+                                  ": not an XGBoost JSON model (churnml writes JSON; UBJSON and "
+                                  "XGBoost's binary format are refused)");
+    }
+    CHURNML_ASSIGN_OR_RETURN(nlohmann::json doc, ParseBoundedJson(text, where));
+    text = std::string();
+    CHURNML_ASSIGN_OR_RETURN(summary, CheckXGBoostModelJson(doc, where, options->max_depth));
+    // XGBoost reads exactly the document that was checked: no second read
+    // of the file, no parser differences (duplicate keys, whitespace).
+    canonical = doc.dump();
   }
   auto booster = std::make_unique<Booster>();
   if (XGBoosterCreate(nullptr, 0, &booster->handle) != 0) return XgbError("creating the booster");
-  if (XGBoosterLoadModel(booster->handle, path.c_str()) != 0) {
-    return InvalidArgumentError(path.string() +
-                                ": XGBoost could not load the model: " + LastError());
+  if (XGBoosterLoadModelFromBuffer(booster->handle, canonical.data(),
+                                   static_cast<bst_ulong>(canonical.size())) != 0) {
+    return InvalidArgumentError(where + ": XGBoost could not load the model: " + LastError());
   }
+  canonical = std::string();
   CHURNML_RETURN_IF_ERROR(SetCommonParams(booster->handle, *options));
   // A loaded model serves callers that bring their own parallelism (batch
   // predict runs one worker per core): one XGBoost thread per call keeps
@@ -239,7 +261,11 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const std::filesystem::
   CHURNML_RETURN_IF_ERROR(SetParam(booster->handle, "nthread", "1"));
   bst_ulong features = 0;
   CHURNML_XGB_CALL(XGBoosterGetNumFeature(booster->handle, &features), "reading the feature count");
-  if (features == 0) return InvalidArgumentError(path.string() + ": model has no features");
+  if (features != summary.num_features) {
+    return InvalidArgumentError(where + ": XGBoost reports " + std::to_string(features) +
+                                " features, the model file declares " +
+                                std::to_string(summary.num_features));
+  }
   std::unique_ptr<XGBoostModel> model(
       new XGBoostModel(*options, std::move(booster), static_cast<size_t>(features)));
   // XGBoost configures a loaded booster lazily on its first prediction; do

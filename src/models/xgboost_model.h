@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "features/feature_matrix.h"
 #include "models/model.h"
+#include "models/model_files.h"
 
 namespace churnml {
 
@@ -53,7 +54,15 @@ class XGBoostModel final : public Model {
   static Result<std::unique_ptr<XGBoostModel>> Train(const FeatureMatrix& x,
                                                      std::span<const uint8_t> labels,
                                                      const XGBoostOptions& options);
-  // Loads xgboost_model.json and hyperparameters.json from `dir`. Errors name the file.
+  // Loads xgboost_model.json and hyperparameters.json from `files`. The
+  // JSON is parsed (bounded size and depth) and checked by
+  // CheckXGBoostModelJson before XGBoost sees it, and XGBoost is handed the
+  // checked document re-serialized, never the file: a damaged or hostile
+  // model is refused with the JSON path of the bad value instead of crashing
+  // or hanging XGBoost. Anything but JSON (UBJSON, XGBoost's old binary
+  // format) is refused: churnml writes only JSON. Errors name the file.
+  static Result<std::unique_ptr<XGBoostModel>> Load(const ModelFiles& files);
+  // Load(ModelFiles::FromDirectory(dir)).
   static Result<std::unique_ptr<XGBoostModel>> Load(const std::filesystem::path& dir);
 
   ~XGBoostModel() override;

@@ -1,10 +1,16 @@
 #include "pipeline/model_artifact.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
+#include <set>
 
 #include "common/build_info.h"
+#include "common/strings.h"
 #include "common/time_format.h"
+#include "models/model_files.h"
+#include "tracking/artifact_checksums.h"
 
 namespace churnml {
 namespace fs = std::filesystem;
@@ -13,18 +19,121 @@ namespace {
 
 constexpr char kModelJson[] = "model.json";
 constexpr char kPreprocessorJson[] = "preprocessor.json";
+constexpr char kFilesKey[] = "files";
+constexpr std::string_view kSha256Prefix = "sha256:";
 
 std::string UtcNow() { return FormatUtcSeconds(std::chrono::system_clock::now()); }
 
-// nlohmann throws on bad input; this is the one place its exceptions stop
-// for artifact files.
-Result<nlohmann::json> ParseJsonFile(const fs::path& path) {
-  CHURNML_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgumentError(path.string() + " is not valid JSON: " + e.what());
+// Reads an artifact's files for Load: each once, bounded in size (regular
+// files only), and checked against every checksum that names it — the one
+// in model.json's "files" and the store's record — before its bytes are
+// handed to a parser.
+class VerifiedReader {
+ public:
+  VerifiedReader(fs::path dir, const ArtifactLoadOptions& options)
+      : dir_(std::move(dir)), options_(options) {}
+
+  // model.json's "files" (format version 2 and later).
+  void SetListed(std::map<std::string, std::string, std::less<>> listed) {
+    listed_ = std::move(listed);
+    has_listed_ = true;
   }
+  bool has_listed() const { return has_listed_; }
+  const std::map<std::string, std::string, std::less<>>& listed() const { return listed_; }
+  bool WasRead(const std::string& name) const { return read_.count(name) > 0; }
+
+  Result<std::string> Read(std::string_view name) {
+    const fs::path path = dir_ / name;
+    if (name != kModelJson && has_listed_ && listed_.find(name) == listed_.end()) {
+      return InvalidArgumentError(path.string() +
+                                  ": not listed in model.json's \"files\", so it cannot be "
+                                  "verified; refusing to load it");
+    }
+    CHURNML_ASSIGN_OR_RETURN(std::string bytes, ReadBoundedFile(path));
+    const std::string sha256 = tracking::Sha256Hex(bytes);
+    if (auto it = listed_.find(name); it != listed_.end() && it->second != sha256) {
+      return InvalidArgumentError(path.string() +
+                                  ": checksum mismatch: its SHA-256 is not the one model.json "
+                                  "lists (the file changed after the artifact was written)");
+    }
+    if (auto it = options_.expected_sha256.find(std::string(name));
+        it != options_.expected_sha256.end() && it->second != sha256) {
+      return InvalidArgumentError(
+          path.string() + ": checksum mismatch: its SHA-256 is not the one the store recorded" +
+          (options_.record_name.empty() ? std::string() : " for " + options_.record_name) +
+          " at registration (the file changed after it was registered)");
+    }
+    read_.insert(std::string(name));
+    return bytes;
+  }
+
+ private:
+  fs::path dir_;
+  const ArtifactLoadOptions& options_;
+  std::map<std::string, std::string, std::less<>> listed_;
+  bool has_listed_ = false;
+  std::set<std::string> read_;
+};
+
+// model.json's "files": {"name": "sha256:<hex>"} for every other file.
+Result<std::map<std::string, std::string, std::less<>>> ParseListedFiles(
+    const nlohmann::json& files, const std::string& where) {
+  auto bad = [&where](const std::string& what) {
+    return InvalidArgumentError(where + ": field \"files\": " + what);
+  };
+  if (!files.is_object()) return bad("expected an object of file name to \"sha256:<hex>\"");
+  if (files.size() > tracking::kMaxArtifactFiles) {
+    return bad("more than " + std::to_string(tracking::kMaxArtifactFiles) + " files");
+  }
+  std::map<std::string, std::string, std::less<>> out;
+  for (const auto& [name, value] : files.items()) {
+    if (!tracking::IsArtifactFileName(name) || name == kModelJson) {
+      return bad("\"" + name.substr(0, 64) + "\" is not a file name an artifact may list");
+    }
+    if (!value.is_string() || !value.get_ref<const std::string&>().starts_with(kSha256Prefix) ||
+        !tracking::IsSha256Hex(value.get_ref<const std::string&>().substr(kSha256Prefix.size()))) {
+      return bad("\"" + name + "\": expected \"sha256:\" and 64 lowercase hex digits");
+    }
+    out.emplace(name, value.get<std::string>().substr(kSha256Prefix.size()));
+  }
+  if (out.find(kPreprocessorJson) == out.end()) return bad("preprocessor.json is not listed");
+  return out;
+}
+
+// A finite number in [0, 1] at `doc[field]`.
+Result<double> Probability(const nlohmann::json& doc, const char* field, const std::string& where) {
+  auto it = doc.find(field);
+  if (it == doc.end() || !it->is_number()) {
+    return InvalidArgumentError(where + ": field \"" + field + "\" is missing or not a number");
+  }
+  const double v = it->get<double>();
+  if (!std::isfinite(v) || v < 0.0 || v > 1.0) {
+    return InvalidArgumentError(where + ": field \"" + field + "\" is " + FormatDouble(v) +
+                                ", not a probability in [0, 1]");
+  }
+  return v;
+}
+
+// Every fitted column must be a feature of the schema with the same kind of
+// type, or Transform would fail on every request instead of at load.
+Status CheckPreprocessorAgainstSchema(const Preprocessor& pre, const Schema& schema,
+                                      const std::string& where) {
+  for (const FeatureColumnTransform& t : pre.columns()) {
+    std::optional<size_t> index = schema.IndexOf(t.name);
+    const bool is_feature =
+        index && std::find(schema.feature_indices().begin(), schema.feature_indices().end(),
+                           *index) != schema.feature_indices().end();
+    if (!is_feature) {
+      return InvalidArgumentError(where + ": column \"" + t.name +
+                                  "\" is not a feature of the schema in model.json");
+    }
+    const bool categorical = schema.column(*index).type == ColumnType::kCategorical;
+    if (categorical != (t.type == ColumnType::kCategorical)) {
+      return InvalidArgumentError(where + ": column \"" + t.name +
+                                  "\" has a different type than in the schema in model.json");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -37,6 +146,24 @@ ModelArtifact::ModelArtifact(Schema schema, Preprocessor preprocessor, std::uniq
       threshold_(threshold),
       positive_rate_(positive_rate),
       metadata_(std::move(metadata)) {}
+
+Status ModelArtifact::AddFile(std::string name, std::string contents) {
+  if (!tracking::IsArtifactFileName(name) || name == kModelJson || name == kPreprocessorJson ||
+      name == kHyperparametersFile) {
+    return InvalidArgumentError("artifact file name \"" + name.substr(0, 64) +
+                                "\" is not allowed (a plain name of [A-Za-z0-9._-], not one the "
+                                "artifact writes itself)");
+  }
+  files_[std::move(name)] = std::move(contents);
+  return Status::Ok();
+}
+
+Result<std::string_view> ModelArtifact::File(std::string_view name) const {
+  auto it = files_.find(name);
+  if (it == files_.end())
+    return NotFoundError("the artifact has no file \"" + std::string(name) + "\"");
+  return std::string_view(it->second);
+}
 
 Status ModelArtifact::Save(const fs::path& dir, ExistingPolicy policy) const {
   CHURNML_ASSIGN_OR_RETURN(StagedDirectory staged, StagedDirectory::Create(dir, policy));
@@ -51,57 +178,122 @@ Status ModelArtifact::Save(const fs::path& dir, ExistingPolicy policy) const {
   doc["threshold"] = threshold_;
   doc["positive_rate"] = positive_rate_;
   doc["hyperparameters"] = model_->hyperparameters();
-  CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / kModelJson, doc.dump(2) + "\n"));
   CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / kPreprocessorJson,
                                               preprocessor_.ToJson().dump(2) + "\n"));
   CHURNML_RETURN_IF_ERROR(model_->Save(staged.path()));
+  for (const auto& [name, contents] : files_) {
+    CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / name, contents));
+  }
+  // model.json is written last and lists the checksum of every file
+  // written before it, whatever the model kind wrote.
+  CHURNML_ASSIGN_OR_RETURN(tracking::ArtifactChecksums checksums,
+                           tracking::ChecksumArtifactDirectory(staged.path()));
+  nlohmann::json files = nlohmann::json::object();
+  for (const auto& [name, sha256] : checksums) files[name] = std::string(kSha256Prefix) + sha256;
+  doc[kFilesKey] = std::move(files);
+  CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / kModelJson, doc.dump(2) + "\n"));
   return staged.Commit();
 }
 
-Result<std::shared_ptr<const ModelArtifact>> ModelArtifact::Load(const fs::path& dir,
-                                                                 const ModelRegistry& registry) {
-  if (!fs::is_directory(dir)) {
+Result<std::shared_ptr<const ModelArtifact>> ModelArtifact::Load(
+    const fs::path& dir, const ModelRegistry& registry, const ArtifactLoadOptions& options) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
     return NotFoundError("model " + dir.string() + " not found (expected a model directory)");
   }
-  CHURNML_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJsonFile(dir / kModelJson));
+  const std::string where = (dir / kModelJson).string();
+  VerifiedReader reader(dir, options);
+  std::vector<std::string> warnings;
+  nlohmann::json doc;
+  {
+    CHURNML_ASSIGN_OR_RETURN(std::string text, reader.Read(kModelJson));
+    CHURNML_ASSIGN_OR_RETURN(doc, ParseBoundedJson(text, where));
+  }
   auto field_error = [&](const std::string& field) {
-    return InvalidArgumentError((dir / kModelJson).string() + ": field \"" + field +
+    return InvalidArgumentError(where + ": field \"" + field +
                                 "\" is missing or has the wrong type");
   };
   if (!doc.is_object() || !doc.contains("format_version") ||
       !doc["format_version"].is_number_integer()) {
     return field_error("format_version");
   }
-  int version = doc["format_version"].get<int>();
-  if (version != kArtifactFormatVersion) {
-    return FailedPreconditionError((dir / kModelJson).string() + ": artifact format version " +
-                                   std::to_string(version) + " is not supported by churnml " +
-                                   kVersion + " (reads version " +
+  const int64_t version = doc["format_version"].get<int64_t>();
+  if (version < kOldestArtifactFormatVersion || version > kArtifactFormatVersion) {
+    return FailedPreconditionError(where + ": artifact format version " + std::to_string(version) +
+                                   " is not supported by churnml " + kVersion +
+                                   " (reads versions " +
+                                   std::to_string(kOldestArtifactFormatVersion) + " to " +
                                    std::to_string(kArtifactFormatVersion) + ")");
   }
-  for (const char* field : {"kind", "schema", "feature_names", "threshold", "positive_rate"}) {
+  if (version >= 2) {
+    if (!doc.contains(kFilesKey)) return field_error(kFilesKey);
+    CHURNML_ASSIGN_OR_RETURN(auto listed, ParseListedFiles(doc[kFilesKey], where));
+    reader.SetListed(std::move(listed));
+  } else {
+    warnings.push_back(dir.string() + " has artifact format version 1, which records no " +
+                       "checksums of its files; it was checked for damage but cannot be " +
+                       "verified (retrain to get format version " +
+                       std::to_string(kArtifactFormatVersion) + ")");
+  }
+  if (!options.record_name.empty() && options.expected_sha256.empty()) {
+    warnings.push_back(options.record_name +
+                       " was registered before the store recorded artifact checksums; its "
+                       "files are checked against model.json only");
+  }
+  for (const char* field :
+       {"kind", "schema", "feature_names", "threshold", "positive_rate", "hyperparameters"}) {
     if (!doc.contains(field)) return field_error(field);
   }
   if (!doc["kind"].is_string()) return field_error("kind");
-  if (!doc["threshold"].is_number() || !doc["positive_rate"].is_number()) {
-    return field_error("threshold");
+  if (!doc["feature_names"].is_array()) return field_error("feature_names");
+  if (!doc["hyperparameters"].is_object()) return field_error("hyperparameters");
+  CHURNML_ASSIGN_OR_RETURN(double threshold, Probability(doc, "threshold", where));
+  CHURNML_ASSIGN_OR_RETURN(double positive_rate, Probability(doc, "positive_rate", where));
+  Result<Schema> schema = Schema::FromJson(doc["schema"]);
+  if (!schema.ok()) return schema.status().WithContext(where + ": field \"schema\"");
+
+  const std::string pre_where = (dir / kPreprocessorJson).string();
+  Result<Preprocessor> preprocessor = [&]() -> Result<Preprocessor> {
+    CHURNML_ASSIGN_OR_RETURN(std::string text, reader.Read(kPreprocessorJson));
+    CHURNML_ASSIGN_OR_RETURN(nlohmann::json pre_doc, ParseBoundedJson(text, pre_where));
+    return Preprocessor::FromJson(pre_doc);
+  }();
+  if (!preprocessor.ok()) {
+    if (preprocessor.status().message().starts_with(pre_where)) return preprocessor.status();
+    return preprocessor.status().WithContext(pre_where);
   }
-  CHURNML_ASSIGN_OR_RETURN(Schema schema, Schema::FromJson(doc["schema"]));
-  CHURNML_ASSIGN_OR_RETURN(nlohmann::json pre_doc, ParseJsonFile(dir / kPreprocessorJson));
-  Result<Preprocessor> preprocessor = Preprocessor::FromJson(pre_doc);
-  if (!preprocessor.ok())
-    return preprocessor.status().WithContext((dir / kPreprocessorJson).string());
   if (doc["feature_names"] != nlohmann::json(preprocessor->feature_names())) {
     return InvalidArgumentError(dir.string() +
                                 ": feature names in model.json and preprocessor.json disagree");
   }
-  std::string kind = doc["kind"].get<std::string>();
-  CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, registry.Load(kind, dir));
-  double threshold = doc["threshold"].get<double>();
-  double positive_rate = doc["positive_rate"].get<double>();
-  return std::shared_ptr<const ModelArtifact>(
-      std::make_shared<ModelArtifact>(std::move(schema), std::move(*preprocessor), std::move(model),
-                                      threshold, positive_rate, std::move(doc)));
+  CHURNML_RETURN_IF_ERROR(CheckPreprocessorAgainstSchema(*preprocessor, *schema, pre_where));
+
+  const std::string kind = doc["kind"].get<std::string>();
+  ModelFiles files(dir, [&reader](std::string_view name) { return reader.Read(name); });
+  CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, registry.Load(kind, files));
+  if (model->num_features() != preprocessor->num_features()) {
+    return InvalidArgumentError(
+        dir.string() + ": the " + kind + " model takes " + std::to_string(model->num_features()) +
+        " features, preprocessor.json produces " + std::to_string(preprocessor->num_features()));
+  }
+  if (doc["hyperparameters"] != model->hyperparameters()) {
+    return InvalidArgumentError(
+        dir.string() + ": hyperparameters in model.json and hyperparameters.json disagree");
+  }
+
+  auto artifact =
+      std::make_shared<ModelArtifact>(std::move(*schema), std::move(*preprocessor),
+                                      std::move(model), threshold, positive_rate, nlohmann::json());
+  // Every listed file is verified now, used or not: a damaged file is
+  // refused at load, never discovered later.
+  for (const auto& [name, sha256] : reader.listed()) {
+    if (reader.WasRead(name)) continue;
+    CHURNML_ASSIGN_OR_RETURN(std::string bytes, reader.Read(name));
+    artifact->files_.emplace(name, std::move(bytes));
+  }
+  artifact->metadata_ = std::move(doc);
+  artifact->warnings_ = std::move(warnings);
+  return std::shared_ptr<const ModelArtifact>(std::move(artifact));
 }
 
 Status ModelArtifact::PredictProba(const Dataset& data, std::vector<double>* probabilities) const {

@@ -3,16 +3,22 @@
 //
 //   model.json         format version, kind, schema, feature names, training
 //                      metadata (data fingerprint, rows, split, seed,
-//                      hyperparameters), test metrics, threshold, base rate
+//                      hyperparameters), test metrics, threshold, base rate,
+//                      and "files": the SHA-256 of every other file
 //   preprocessor.json  the fitted Preprocessor
-//   model.txt | xgboost_model.json  the model's own file (liblinear text / XGBoost JSON)
+//   hyperparameters.json, model.txt | xgboost_model.json  the model's own
+//                      files (liblinear text / XGBoost JSON)
+//   any file added with AddFile (e.g. a reference profile)
 //
 // docs/artifact.md is the contract; kArtifactFormatVersion changes only with
-// a migration. Loading checks the version and the schema and fails with a
-// message naming the directory and the mismatch.
+// a migration. An artifact is hostile input: Load reads every file once,
+// bounded in size, checks it against the checksums in model.json and (for a
+// registered version) the store's record, and validates every value before
+// any of it is used; errors name the file and the field.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <span>
@@ -29,7 +35,22 @@
 
 namespace churnml {
 
-inline constexpr int kArtifactFormatVersion = 1;
+// Version 2 added "files" (checksums) to model.json. Version 1 artifacts
+// (no checksums) still load, structurally validated, with a warning.
+inline constexpr int kArtifactFormatVersion = 2;
+inline constexpr int kOldestArtifactFormatVersion = 1;
+
+struct ArtifactLoadOptions {
+  // The store's record of the artifact's files (file name → SHA-256 hex)
+  // taken at registration (tracking::ResolvedModel::artifact_sha256). Every
+  // file it names must still have that checksum — model.json included, so a
+  // swapped file is caught even when model.json was edited to match. Empty:
+  // no record (a directory, or a version registered before the store kept
+  // checksums).
+  std::map<std::string, std::string> expected_sha256;
+  // Names the record in messages, e.g. "version 3 of model \"churn\"".
+  std::string record_name;
+};
 
 class ModelArtifact {
  public:
@@ -41,10 +62,26 @@ class ModelArtifact {
 
   // Reads a directory written by Save. NotFound when it is missing;
   // FailedPrecondition on a format version this build cannot read;
-  // InvalidArgument when a file is corrupt (naming the file and field).
-  // `registry` knows how to load each model kind.
+  // InvalidArgument when a file's SHA-256 differs from model.json's "files"
+  // or from options.expected_sha256 (naming the file), and when a file is
+  // damaged or a value is out of range (naming the file and field):
+  // threshold and positive_rate finite in [0, 1], feature names equal to the
+  // preprocessor's, the model's feature count and hyperparameters equal to
+  // model.json's, every preprocessor column a feature of the schema with the
+  // same type. `registry` knows how to load each model kind.
   static Result<std::shared_ptr<const ModelArtifact>> Load(const std::filesystem::path& dir,
-                                                           const ModelRegistry& registry);
+                                                           const ModelRegistry& registry,
+                                                           const ArtifactLoadOptions& options = {});
+
+  // Adds a file Save writes beside the others and lists (with its
+  // checksum) in model.json. InvalidArgument for a name that is not a plain
+  // file name ([A-Za-z0-9._-], not starting with '.') or that the artifact
+  // already writes.
+  Status AddFile(std::string name, std::string contents);
+  // The verified contents of a file added with AddFile (after Load: every
+  // listed file that neither the artifact nor its model kind reads itself).
+  // NotFound when there is none.
+  Result<std::string_view> File(std::string_view name) const;
 
   // Writes the directory atomically (StagedDirectory). AlreadyExists with
   // ExistingPolicy::kFail when `dir` exists.
@@ -60,6 +97,9 @@ class ModelArtifact {
   // Share of positives in the training split: the prior a fallback answers with.
   double positive_rate() const { return positive_rate_; }
   const nlohmann::json& metadata() const { return metadata_; }
+  // Things the caller should tell the user once (e.g. "format version 1:
+  // no checksums"). Empty for an artifact verified against its checksums.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   Schema schema_;
@@ -68,6 +108,8 @@ class ModelArtifact {
   double threshold_;
   double positive_rate_;
   nlohmann::json metadata_;
+  std::map<std::string, std::string, std::less<>> files_;  // AddFile / extra verified files
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace churnml

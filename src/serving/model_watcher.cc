@@ -1,6 +1,7 @@
 #include "serving/model_watcher.h"
 
 #include <filesystem>
+#include <thread>
 #include <utility>
 
 #include "common/logging.h"
@@ -41,7 +42,7 @@ ModelWatcher::~ModelWatcher() { Stop(); }
 
 Result<tracking::ResolvedModel> ModelWatcher::Resolve() {
   if (IsDirectory(options_.ref)) {
-    return tracking::ResolvedModel{"", 0, std::filesystem::absolute(options_.ref)};
+    return tracking::ResolvedModel{"", 0, std::filesystem::absolute(options_.ref), {}};
   }
   if (!store_) {
     tracking::StoreOptions store_options;
@@ -72,10 +73,63 @@ Result<tracking::ResolvedModel> ModelWatcher::ResolveProtected() {
   return resolved;
 }
 
+Result<std::shared_ptr<const ServedModel>> ModelWatcher::LoadBounded(
+    const tracking::ResolvedModel& resolved) {
+  if (options_.load_timeout.count() <= 0) {
+    if (options_.checkpoint) options_.checkpoint("load.started");
+    return LoadServedModel(resolved, options_.default_name, registry_);
+  }
+  const std::string what = resolved.model.empty() ? resolved.artifact_path.string()
+                                                  : "version " + std::to_string(resolved.version) +
+                                                        " of model \"" + resolved.model + "\"";
+  if (abandoned_loads_->load() >= kMaxAbandonedLoads) {
+    return UnavailableError("not loading " + what + ": " + std::to_string(kMaxAbandonedLoads) +
+                            " earlier loads are still running past their deadline");
+  }
+  struct Task {
+    std::mutex mu;
+    std::condition_variable done_cv;
+    bool done = false;
+    bool abandoned = false;
+    Result<std::shared_ptr<const ServedModel>> result = InternalError("load did not run");
+  };
+  auto task = std::make_shared<Task>();
+  // The thread holds copies of its inputs and shared state only, so it can
+  // outlive this call (and the watcher) when abandoned. The registry is the
+  // process's and lives until exit.
+  std::thread([task, resolved, name = options_.default_name, registry = &registry_,
+               abandoned = abandoned_loads_, checkpoint = options_.checkpoint] {
+    if (checkpoint) checkpoint("load.started");
+    Result<std::shared_ptr<const ServedModel>> result = LoadServedModel(resolved, name, *registry);
+    std::lock_guard lock(task->mu);
+    task->result = std::move(result);
+    task->done = true;
+    if (task->abandoned) abandoned->fetch_sub(1);
+    task->done_cv.notify_all();
+  }).detach();
+  const auto deadline = std::chrono::steady_clock::now() + options_.load_timeout;
+  std::unique_lock lock(task->mu);
+  while (!task->done) {
+    // Short slices so Stop() is noticed promptly.
+    task->done_cv.wait_for(lock, std::chrono::milliseconds(50));
+    if (task->done) break;
+    const bool stopping = stop_requested_.load();
+    if (stopping || std::chrono::steady_clock::now() >= deadline) {
+      task->abandoned = true;
+      abandoned_loads_->fetch_add(1);
+      if (stopping)
+        return UnavailableError("loading " + what + " abandoned: the server is stopping");
+      return DeadlineExceededError("loading " + what + " did not finish within " +
+                                   std::to_string(options_.load_timeout.count()) +
+                                   " ms; abandoned");
+    }
+  }
+  return std::move(task->result);
+}
+
 Status ModelWatcher::LoadInitial() {
   CHURNML_ASSIGN_OR_RETURN(tracking::ResolvedModel resolved, Resolve());
-  CHURNML_ASSIGN_OR_RETURN(std::shared_ptr<const ServedModel> model,
-                           LoadServedModel(resolved, options_.default_name, registry_));
+  CHURNML_ASSIGN_OR_RETURN(std::shared_ptr<const ServedModel> model, LoadBounded(resolved));
   slot_->Swap(std::move(model));
   return Status::Ok();
 }
@@ -94,7 +148,7 @@ ReloadEvent ModelWatcher::CheckOnce() {
   } else {
     event.to_version = std::to_string(resolved->version);
     auto load = [&]() -> Result<std::shared_ptr<const ServedModel>> {
-      return LoadServedModel(*resolved, options_.default_name, registry_);
+      return LoadBounded(*resolved);
     };
     Result<std::shared_ptr<const ServedModel>> loaded =
         reliability_.load_breaker ? reliability_.load_breaker->Execute(load) : load();
@@ -122,6 +176,7 @@ void ModelWatcher::Trigger() {
 }
 
 void ModelWatcher::Stop() {
+  stop_requested_.store(true);
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

@@ -6,14 +6,23 @@
 // serving, and the failure is reported through `on_reload`.
 //
 // A directory, or NAME/VERSION, names one fixed model: it is loaded once.
+//
+// Loading (initial and on every swap) runs on a thread of its own and is
+// waited for at most `load_timeout`: a load that hangs is reported as
+// failed and abandoned, so it can neither block the next check nor Stop()
+// (SIGTERM). At most kMaxAbandonedLoads abandoned loads may still be
+// running; past that no new load starts until one of them ends. (The
+// artifact checks make a hanging load unexpected; this bounds it anyway.)
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/random.h"
@@ -31,7 +40,15 @@ struct ModelWatcherOptions {
   std::string store_uri;                      // --store
   std::string default_name = "churn";         // names a model served from a directory
   std::chrono::milliseconds interval{10000};  // 0: only on Trigger()
+  // Bound on loading and smoke-testing one version; 0 = unbounded.
+  std::chrono::milliseconds load_timeout{60000};
+  // Fault injection for tests: called on the loader thread at "load.started"
+  // (before the artifact is read). Empty in production.
+  std::function<void(std::string_view point)> checkpoint;
 };
+
+// Loads that overran load_timeout and may still be running.
+inline constexpr int kMaxAbandonedLoads = 2;
 
 // The protection around the watcher's two remote steps. Each may be null
 // (tests); the server passes breakers it exports as metrics.
@@ -81,11 +98,18 @@ class ModelWatcher {
   ReloadEvent CheckOnce();
   // Whether `ref` can move (NAME@ALIAS).
   bool watches() const { return watches_; }
+  // Loads abandoned past load_timeout that are still running.
+  int abandoned_loads() const { return abandoned_loads_->load(); }
 
  private:
   Result<tracking::ResolvedModel> Resolve();
   // Resolve() under the store's retry policy and breaker.
   Result<tracking::ResolvedModel> ResolveProtected();
+  // LoadServedModel on its own thread, waited for at most load_timeout and
+  // not past Stop(). DeadlineExceeded when it overran (it is abandoned);
+  // Unavailable when kMaxAbandonedLoads loads are still running or the
+  // watcher is stopping.
+  Result<std::shared_ptr<const ServedModel>> LoadBounded(const tracking::ResolvedModel& resolved);
   void Run();
 
   ModelWatcherOptions options_;
@@ -96,6 +120,10 @@ class ModelWatcher {
   Rng rng_{0x5eed};  // retry jitter (watcher thread only)
   bool watches_ = false;
   std::unique_ptr<tracking::TrackingStore> store_;  // watcher thread only
+
+  // Shared with abandoned loader threads, which may outlive the watcher.
+  std::shared_ptr<std::atomic<int>> abandoned_loads_ = std::make_shared<std::atomic<int>>(0);
+  std::atomic<bool> stop_requested_{false};
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -3,12 +3,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
 #include <vector>
 
+#include "models/model_files.h"
 #include "pipeline/test_support.h"
 #include "pipeline/train.h"
+#include "tracking/artifact_checksums.h"
 #include "tracking/tracking_store.h"
 
 namespace churnml::serving {
@@ -167,6 +174,146 @@ TEST_F(ModelWatcherTest, AnUnreachableStoreIsRetriedThenItsBreakerOpens) {
   ReloadEvent refused = watcher.CheckOnce();  // fails fast while open
   EXPECT_THAT(refused.error.message(), HasSubstr("circuit breaker 'store' is open"));
   EXPECT_EQ(retries, 2);
+}
+
+// Replaces one file of a registered version and rewrites model.json's
+// checksum for it, as someone covering their tracks would: model.json then
+// agrees with the file, and only the store's record can tell.
+void TamperWithMatchingManifest(const std::filesystem::path& artifact, const std::string& file) {
+  auto text = ReadBoundedFile(artifact / file);
+  ASSERT_TRUE(text.ok());
+  // Another split threshold at the root of the first tree: a different,
+  // still valid model.
+  auto trees = nlohmann::json::parse(*text);
+  auto& root = trees["learner"]["gradient_booster"]["model"]["trees"][0]["split_conditions"][0];
+  root = root.get<double>() + 0.25;
+  const std::string changed = trees.dump();
+  std::ofstream(artifact / file, std::ios::trunc) << changed;
+  auto doc = nlohmann::json::parse(*ReadBoundedFile(artifact / "model.json"));
+  doc["files"][file] = "sha256:" + tracking::Sha256Hex(changed);
+  std::ofstream(artifact / "model.json", std::ios::trunc) << doc.dump(2);
+}
+
+TEST_F(ModelWatcherTest, AFileSwappedBehindAnEditedModelJsonIsCaughtByTheStoresRecord) {
+  int64_t v1 = RegisterVersion("logistic");
+  int64_t v2 = RegisterVersion("xgboost");
+  ASSERT_TRUE(store_->SetAlias("churn", "champion", v1).ok());
+  std::vector<ReloadEvent> events;
+  ModelWatcher watcher = MakeWatcher("churn@champion", &events);
+  ASSERT_TRUE(watcher.LoadInitial().ok());
+
+  auto version = store_->GetModelVersion("churn", v2);
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(version->artifact_sha256.count("xgboost_model.json"), 1u);
+  TamperWithMatchingManifest(version->artifact_path, "xgboost_model.json");
+  ASSERT_TRUE(store_->SetAlias("churn", "champion", v2).ok());
+
+  ReloadEvent event = watcher.CheckOnce();
+  EXPECT_EQ(event.result, ReloadEvent::Result::kFailed);
+  EXPECT_THAT(event.error.message(), HasSubstr("model.json: checksum mismatch"));
+  EXPECT_THAT(event.error.message(), HasSubstr("the store recorded for version 2"));
+  EXPECT_EQ(event.error.message().find('\n'), std::string::npos);
+  EXPECT_EQ(slot_.current()->version, "1");
+
+  // A fresh start on the tampered alias refuses to serve it at all.
+  ModelSlot other;
+  ModelWatcher restarted({.ref = "churn@champion", .store_uri = store_uri_, .interval = {}},
+                         registry_, &other, nullptr);
+  Status started = restarted.LoadInitial();
+  EXPECT_EQ(started.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(started.message(), HasSubstr("checksum mismatch"));
+  EXPECT_EQ(other.current(), nullptr);
+}
+
+TEST_F(ModelWatcherTest, AHostileTreeIsRefusedAndTheOldVersionKeepsServing) {
+  int64_t v1 = RegisterVersion("xgboost");
+  int64_t v2 = RegisterVersion("xgboost");
+  ASSERT_TRUE(store_->SetAlias("churn", "champion", v1).ok());
+  std::vector<ReloadEvent> events;
+  ModelWatcher watcher = MakeWatcher("churn@champion", &events);
+  ASSERT_TRUE(watcher.LoadInitial().ok());
+  auto version = store_->GetModelVersion("churn", v2);
+  ASSERT_TRUE(version.ok());
+  // A node pointing at itself: XGBoost's predictor loops forever on it.
+  const auto path = version->artifact_path / "xgboost_model.json";
+  auto doc = nlohmann::json::parse(*ReadBoundedFile(path));
+  auto& tree = doc["learner"]["gradient_booster"]["model"]["trees"][0];
+  tree["left_children"][1] = 1;
+  std::ofstream(path, std::ios::trunc) << doc.dump();
+  ASSERT_TRUE(store_->SetAlias("churn", "champion", v2).ok());
+  ReloadEvent event = watcher.CheckOnce();
+  EXPECT_EQ(event.result, ReloadEvent::Result::kFailed);
+  EXPECT_THAT(event.error.message(), HasSubstr("xgboost_model.json: checksum mismatch"));
+  EXPECT_EQ(slot_.current()->version, "1");
+}
+
+// A load that never returns is abandoned after load_timeout: the check
+// reports it and returns, the next check loads normally, and Stop() does
+// not wait for the stuck load.
+TEST_F(ModelWatcherTest, AHangingLoadIsAbandonedAndBlocksNeitherTheNextSwapNorStop) {
+  int64_t v1 = RegisterVersion("logistic");
+  int64_t v2 = RegisterVersion("logistic");
+  ASSERT_TRUE(store_->SetAlias("churn", "champion", v1).ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> loads{0};
+  std::atomic<int> hanging{0};
+  ModelWatcherOptions options{.ref = "churn@champion", .store_uri = store_uri_, .interval = {}};
+  options.load_timeout = std::chrono::milliseconds(300);
+  options.checkpoint = [&](std::string_view) {
+    // Loads 2 and 3 hang until released; 1 (initial) and 4 run normally.
+    const int n = ++loads;
+    if (n != 2 && n != 3) return;
+    ++hanging;
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });
+    --hanging;
+  };
+  std::vector<ReloadEvent> events;
+  auto watcher = std::make_unique<ModelWatcher>(
+      options, registry_, &slot_, [&events](const ReloadEvent& e) { events.push_back(e); });
+  ASSERT_TRUE(watcher->LoadInitial().ok());
+  ASSERT_TRUE(store_->SetAlias("churn", "champion", v2).ok());
+
+  ReloadEvent stuck = watcher->CheckOnce();
+  EXPECT_EQ(stuck.result, ReloadEvent::Result::kFailed);
+  EXPECT_EQ(stuck.error.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(stuck.error.message(), HasSubstr("did not finish within 300 ms"));
+  EXPECT_EQ(slot_.current()->version, "1");
+  EXPECT_EQ(watcher->abandoned_loads(), 1);
+
+  // The background thread runs a check that hangs too; Stop() returns
+  // while it is still stuck (the releaser only fires if Stop blocked).
+  watcher->Start();
+  watcher->Trigger();
+  for (int i = 0; i < 600 && hanging.load() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(hanging.load(), 2);
+  std::atomic<bool> stopped{false};
+  std::thread releaser([&] {
+    for (int i = 0; i < 3000 && !stopped.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::lock_guard lock(mu);
+    release = true;
+    cv.notify_all();
+  });
+  watcher->Stop();
+  stopped = true;
+  EXPECT_EQ(hanging.load(), 2) << "Stop() waited for the stuck loads";
+  releaser.join();
+  // Once released, the abandoned loads finish and are counted down.
+  for (int i = 0; i < 1000 && watcher->abandoned_loads() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(watcher->abandoned_loads(), 0);
+
+  // The next check (a new watcher, the 4th load) swaps normally.
+  ModelWatcher next(options, registry_, &slot_, nullptr);
+  EXPECT_EQ(next.CheckOnce().result, ReloadEvent::Result::kSwapped);
+  EXPECT_EQ(slot_.current()->version, "2");
 }
 
 }  // namespace

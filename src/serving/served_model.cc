@@ -1,5 +1,7 @@
 #include "serving/served_model.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -64,8 +66,17 @@ Status SmokeTest(const ServedModel& model) {
 Result<std::shared_ptr<const ServedModel>> LoadServedModel(const tracking::ResolvedModel& resolved,
                                                            const std::string& default_name,
                                                            const ModelRegistry& registry) {
+  ArtifactLoadOptions load_options;
+  if (!resolved.model.empty()) {
+    // A registered version: its files must still have the checksums the
+    // store recorded at registration.
+    load_options.expected_sha256 = resolved.artifact_sha256;
+    load_options.record_name =
+        "version " + std::to_string(resolved.version) + " of model \"" + resolved.model + "\"";
+  }
   CHURNML_ASSIGN_OR_RETURN(std::shared_ptr<const ModelArtifact> artifact,
-                           ModelArtifact::Load(resolved.artifact_path, registry));
+                           ModelArtifact::Load(resolved.artifact_path, registry, load_options));
+  for (const std::string& warning : artifact->warnings()) spdlog::warn("{}", warning);
   auto model = std::make_shared<ServedModel>(ServedModel{
       .name = resolved.model.empty() ? default_name : resolved.model,
       .version = std::to_string(resolved.version),

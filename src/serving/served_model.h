@@ -32,8 +32,12 @@ struct ServedModel {
 
 // Loads the artifact `resolved` names and proves it can answer: a smoke
 // prediction on a row built from the schema must give a probability in
-// [0, 1]. `default_name` names a model served from a directory. Errors name
-// the version and what failed, so a bad version is never swapped in.
+// [0, 1]. A registered version's files are checked against the checksums
+// the store recorded (resolved.artifact_sha256) as well as model.json's, and
+// the artifact is validated structurally either way (ModelArtifact::Load).
+// `default_name` names a model served from a directory. Errors name the
+// version and what failed, so a bad version is never swapped in. Load
+// warnings (an artifact without checksums) are logged.
 Result<std::shared_ptr<const ServedModel>> LoadServedModel(const tracking::ResolvedModel& resolved,
                                                            const std::string& default_name,
                                                            const ModelRegistry& registry);

@@ -90,6 +90,14 @@ CREATE INDEX runs_by_experiment ON runs (experiment_id, start_time_ms);
 CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value);
 )sql";
 
+// Version 3: the SHA-256 of every file of a version's artifact, recorded at
+// registration ("<hex>  <file>" lines, sha256sum's format), so a file changed
+// afterwards is refused on load even when its model.json was edited too.
+// NULL for versions registered before version 3.
+constexpr char kVersion3[] = R"sql(
+ALTER TABLE model_versions ADD COLUMN artifact_sha256 TEXT;
+)sql";
+
 void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
   for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
     text.replace(pos, from.size(), to);
@@ -103,6 +111,7 @@ std::string MigrationScript(int version, SqlDialect dialect) {
   std::string script;
   if (version == 1) script = kVersion1;
   if (version == 2) script = kVersion2;
+  if (version == 3) script = kVersion3;
   ReplaceAll(script, "@ID@",
              dialect == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY");
   return script;

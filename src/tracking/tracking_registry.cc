@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "common/strings.h"
+#include "tracking/artifact_checksums.h"
 #include "tracking/names.h"
 #include "tracking/tracking_store.h"
 
@@ -15,6 +16,18 @@ namespace {
 
 std::string VersionName(const std::string& model, int64_t version) {
   return "version " + std::to_string(version) + " of model \"" + model + "\"";
+}
+
+// The artifact_sha256 column: NULL (registered before schema version 3) is
+// an empty record.
+Result<ArtifactChecksums> ReadChecksumColumn(const SqlValue& value, const std::string& what) {
+  if (IsNull(value)) return ArtifactChecksums{};
+  Result<ArtifactChecksums> parsed = ParseChecksums(AsString(value));
+  if (!parsed.ok()) {
+    return InternalError("the store's checksum record of " + what +
+                         " is damaged: " + parsed.status().message());
+  }
+  return parsed;
 }
 
 }  // namespace
@@ -58,6 +71,12 @@ Result<int64_t> TrackingStore::RegisterModelVersion(const std::string& model,
         "INSERT INTO registered_models (name, created_ms, last_version) VALUES (?, ?, 0) "
         "ON CONFLICT (name) DO NOTHING",
         {model, now}));
+    // Hashed inside the transaction: the record describes the artifact as
+    // it was when the version came to exist.
+    Result<ArtifactChecksums> checksums = ChecksumArtifactDirectory(artifact_root_ / artifact);
+    if (!checksums.ok()) {
+      return checksums.status().WithContext("cannot register the artifact of run " + run_id);
+    }
     // The row lock taken by this UPDATE serializes concurrent registrations,
     // so version numbers are consecutive and never handed out twice.
     CHURNML_ASSIGN_OR_RETURN(
@@ -68,9 +87,9 @@ Result<int64_t> TrackingStore::RegisterModelVersion(const std::string& model,
     if (counter.empty()) return InternalError("model \"" + model + "\" vanished");
     version = AsInt(counter[0][0]);
     CHURNML_RETURN_IF_ERROR(connection_->Query(
-        "INSERT INTO model_versions (name, version, run_id, artifact_path, created_ms) "
-        "VALUES (?, ?, ?, ?, ?)",
-        {model, version, run_id, artifact, now}));
+        "INSERT INTO model_versions (name, version, run_id, artifact_path, created_ms, "
+        "artifact_sha256) VALUES (?, ?, ?, ?, ?, ?)",
+        {model, version, run_id, artifact, now, FormatChecksums(*checksums)}));
     CHURNML_RETURN_IF_ERROR(
         connection_->Query("INSERT INTO model_version_metrics (name, version, key, value) "
                            "SELECT ?, ?, key, value FROM latest_metrics WHERE run_id = ?",
@@ -193,8 +212,8 @@ Result<RegisteredModel> TrackingStore::GetModel(const std::string& model) {
     out.created_ms = AsInt(rows[0][1]);
     CHURNML_ASSIGN_OR_RETURN(
         SqlRows versions,
-        connection_->Query("SELECT version, run_id, artifact_path, created_ms FROM model_versions "
-                           "WHERE name = ? ORDER BY version",
+        connection_->Query("SELECT version, run_id, artifact_path, created_ms, artifact_sha256 "
+                           "FROM model_versions WHERE name = ? ORDER BY version",
                            {model}));
     std::map<int64_t, size_t> index;
     for (const SqlRow& row : versions) {
@@ -208,6 +227,8 @@ Result<RegisteredModel> TrackingStore::GetModel(const std::string& model) {
       out.versions.push_back(std::move(v));
     }
     if (!out.versions.empty()) out.latest_version = out.versions.back().version;
+      CHURNML_ASSIGN_OR_RETURN(v.artifact_sha256,
+                               ReadChecksumColumn(row[4], VersionName(model, v.version)));
     CHURNML_ASSIGN_OR_RETURN(
         SqlRows metrics,
         connection_->Query("SELECT version, key, value FROM model_version_metrics WHERE name = ?",
@@ -241,7 +262,8 @@ Result<ModelVersion> TrackingStore::GetModelVersion(const std::string& model, in
 Result<ResolvedModel> TrackingStore::ResolveVersion(const std::string& model, int64_t version) {
   CHURNML_ASSIGN_OR_RETURN(
       SqlRows rows,
-      connection_->Query("SELECT artifact_path FROM model_versions WHERE name = ? AND version = ?",
+      connection_->Query("SELECT artifact_path, artifact_sha256 FROM model_versions "
+                         "WHERE name = ? AND version = ?",
                          {model, version}));
   if (rows.empty()) {
     CHURNML_RETURN_IF_ERROR(RequireModel(model));
@@ -251,10 +273,12 @@ Result<ResolvedModel> TrackingStore::ResolveVersion(const std::string& model, in
   std::error_code ec;
   if (!fs::is_directory(path, ec)) {
     return FailedPreconditionError("artifact of " + VersionName(model, version) +
+  CHURNML_ASSIGN_OR_RETURN(ArtifactChecksums checksums,
+                           ReadChecksumColumn(rows[0][1], VersionName(model, version)));
                                    " is missing at " + path.string() +
                                    " (run `churnml store check`)");
   }
-  return ResolvedModel{model, version, path};
+  return ResolvedModel{model, version, path, std::move(checksums)};
 }
 
 Result<ResolvedModel> TrackingStore::ResolveAlias(const std::string& model,
@@ -274,7 +298,8 @@ Result<ResolvedModel> TrackingStore::ResolveAlias(const std::string& model,
   // a version row only exists once its artifact was renamed into place.
   CHURNML_ASSIGN_OR_RETURN(
       SqlRows rows,
-      connection_->Query("SELECT v.artifact_path, v.version FROM aliases a JOIN model_versions v "
+      connection_->Query("SELECT v.artifact_path, v.version, v.artifact_sha256 "
+                         "FROM aliases a JOIN model_versions v "
                          "ON v.name = a.name AND v.version = a.version "
                          "WHERE a.name = ? AND a.alias = ?",
                          {model, alias}));
@@ -290,10 +315,13 @@ Result<ResolvedModel> TrackingStore::ResolveAlias(const std::string& model,
   std::error_code ec;
   if (!fs::is_directory(path, ec)) {
     return FailedPreconditionError("artifact of " + model + "@" + alias + " (" +
+  CHURNML_ASSIGN_OR_RETURN(
+      ArtifactChecksums checksums,
+      ReadChecksumColumn(rows[0][2], VersionName(model, AsInt(rows[0][1]))));
                                    VersionName(model, AsInt(rows[0][1])) + ") is missing at " +
                                    path.string() + " (run `churnml store check`)");
   }
-  return ResolvedModel{model, AsInt(rows[0][1]), path};
+  return ResolvedModel{model, AsInt(rows[0][1]), path, std::move(checksums)};
 }
 
 Result<fs::path> TrackingStore::ResolveModelUri(const std::string& ref) {
@@ -304,7 +332,9 @@ Result<fs::path> TrackingStore::ResolveModelUri(const std::string& ref) {
 Result<ResolvedModel> TrackingStore::ResolveModel(const std::string& ref) {
   std::error_code ec;
   if (ref.empty()) return InvalidArgumentError("model reference is empty");
-  if (fs::is_directory(ref, ec)) return ResolvedModel{"", 0, fs::absolute(ref).lexically_normal()};
+  if (fs::is_directory(ref, ec)) {
+    return ResolvedModel{"", 0, fs::absolute(ref).lexically_normal(), {}};
+  }
   size_t at = ref.rfind('@');
   if (at != std::string::npos) {
     std::string model = ref.substr(0, at);

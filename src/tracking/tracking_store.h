@@ -30,7 +30,7 @@
 namespace churnml::tracking {
 
 // The schema version this build writes (docs/store.md lists each one).
-inline constexpr int kLatestSchemaVersion = 2;
+inline constexpr int kLatestSchemaVersion = 3;
 
 struct StoreOptions {
   // A folder (SQLite) or postgresql://user[:password]@host[:port]/db. A
@@ -110,9 +110,11 @@ class TrackingStore {
 
   // --- registry -----------------------------------------------------------
   // Creates the next version of `model` (the model is created on first use)
-  // from the run's stored artifact, snapshotting its latest metrics. Versions
-  // are consecutive under concurrency. FailedPrecondition when the run has no
-  // artifact.
+  // from the run's stored artifact, snapshotting its latest metrics and
+  // recording the SHA-256 of each of its files (ChecksumArtifactDirectory).
+  // Versions are consecutive under concurrency. FailedPrecondition when the
+  // run has no artifact; InvalidArgument when the artifact folder holds
+  // something other than regular files.
   Result<int64_t> RegisterModelVersion(const std::string& model, const std::string& run_id);
   // Points `alias` at `version` in one transaction (creating or moving it).
   Status SetAlias(const std::string& model, const std::string& alias, int64_t version);
@@ -129,8 +131,9 @@ class TrackingStore {
   // artifact directory. NotFound names what is missing.
   Result<std::filesystem::path> ResolveModelUri(const std::string& ref);
   // The same, with the model name and version the reference resolved to (a
-  // directory gives an empty name and version 0). Serving watches this to
-  // notice an alias that moved.
+  // directory gives an empty name and version 0) and the checksums recorded
+  // at registration. Serving watches this to notice an alias that moved.
+  // Internal when the recorded checksums are unreadable.
   Result<ResolvedModel> ResolveModel(const std::string& ref);
 
   // --- maintenance --------------------------------------------------------

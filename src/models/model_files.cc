@@ -1,0 +1,116 @@
+#include "models/model_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace churnml {
+
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The deepest array/object nesting in `text`, scanning until it passes
+// `limit` (strings and their escapes are skipped).
+int NestingDepth(std::string_view text, int limit) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+Result<std::string> ReadBoundedFile(const std::filesystem::path& path, size_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the
+  // file itself is never a symlink to somewhere else.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (fd.get() < 0) {
+    const int err = errno;
+    if (err == ENOENT) return NotFoundError(path.string() + ": no such file");
+    if (err == ELOOP) return InvalidArgumentError(path.string() + ": is a symlink, not a file");
+    return IOError(path.string() + ": " + std::strerror(err));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return IOError(path.string() + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return InvalidArgumentError(path.string() + ": not a regular file");
+  if (st.st_size < 0 || static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return InvalidArgumentError(path.string() + ": " + std::to_string(st.st_size) +
+                                " bytes is over the limit of " + std::to_string(max_bytes));
+  }
+  std::string out;
+  out.resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  // Read at most the size fstat reported plus one byte: a file that grows
+  // while it is read is refused rather than followed.
+  while (true) {
+    if (done == out.size()) {
+      char extra;
+      ssize_t n = ::read(fd.get(), &extra, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return IOError(path.string() + ": " + std::strerror(errno));
+      if (n > 0) return IOError(path.string() + ": the file changed while it was read");
+      break;
+    }
+    ssize_t n = ::read(fd.get(), out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IOError(path.string() + ": " + std::strerror(errno));
+    if (n == 0) return IOError(path.string() + ": the file changed while it was read");
+    done += static_cast<size_t>(n);
+  }
+  return out;
+}
+
+Result<nlohmann::json> ParseBoundedJson(std::string_view text, const std::string& what,
+                                        int max_depth) {
+  if (NestingDepth(text, max_depth) > max_depth) {
+    return InvalidArgumentError(what + ": JSON nested deeper than " + std::to_string(max_depth) +
+                                " levels");
+  }
+  // The JSON library's exceptions stop here for every artifact file.
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgumentError(what + ": not valid JSON: " + e.what());
+  }
+}
+
+ModelFiles ModelFiles::FromDirectory(const std::filesystem::path& dir) {
+  return ModelFiles(dir, [dir](std::string_view name) { return ReadBoundedFile(dir / name); });
+}
+
+}  // namespace churnml
