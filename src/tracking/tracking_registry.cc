@@ -67,16 +67,16 @@ Result<int64_t> TrackingStore::RegisterModelVersion(const std::string& model,
       return FailedPreconditionError("artifact of run " + run_id + " is missing at " +
                                      (artifact_root_ / artifact).string());
     }
-    CHURNML_RETURN_IF_ERROR(connection_->Query(
-        "INSERT INTO registered_models (name, created_ms, last_version) VALUES (?, ?, 0) "
-        "ON CONFLICT (name) DO NOTHING",
-        {model, now}));
     // Hashed inside the transaction: the record describes the artifact as
     // it was when the version came to exist.
     Result<ArtifactChecksums> checksums = ChecksumArtifactDirectory(artifact_root_ / artifact);
     if (!checksums.ok()) {
       return checksums.status().WithContext("cannot register the artifact of run " + run_id);
     }
+    CHURNML_RETURN_IF_ERROR(connection_->Query(
+        "INSERT INTO registered_models (name, created_ms, last_version) VALUES (?, ?, 0) "
+        "ON CONFLICT (name) DO NOTHING",
+        {model, now}));
     // The row lock taken by this UPDATE serializes concurrent registrations,
     // so version numbers are consecutive and never handed out twice.
     CHURNML_ASSIGN_OR_RETURN(
@@ -223,12 +223,12 @@ Result<RegisteredModel> TrackingStore::GetModel(const std::string& model) {
       v.run_id = AsString(row[1]);
       v.artifact_path = artifact_root_ / AsString(row[2]);
       v.created_ms = AsInt(row[3]);
+      CHURNML_ASSIGN_OR_RETURN(v.artifact_sha256,
+                               ReadChecksumColumn(row[4], VersionName(model, v.version)));
       index[v.version] = out.versions.size();
       out.versions.push_back(std::move(v));
     }
     if (!out.versions.empty()) out.latest_version = out.versions.back().version;
-      CHURNML_ASSIGN_OR_RETURN(v.artifact_sha256,
-                               ReadChecksumColumn(row[4], VersionName(model, v.version)));
     CHURNML_ASSIGN_OR_RETURN(
         SqlRows metrics,
         connection_->Query("SELECT version, key, value FROM model_version_metrics WHERE name = ?",
@@ -269,12 +269,12 @@ Result<ResolvedModel> TrackingStore::ResolveVersion(const std::string& model, in
     CHURNML_RETURN_IF_ERROR(RequireModel(model));
     return NotFoundError(VersionName(model, version) + " not found in " + Describe());
   }
+  CHURNML_ASSIGN_OR_RETURN(ArtifactChecksums checksums,
+                           ReadChecksumColumn(rows[0][1], VersionName(model, version)));
   fs::path path = artifact_root_ / AsString(rows[0][0]);
   std::error_code ec;
   if (!fs::is_directory(path, ec)) {
     return FailedPreconditionError("artifact of " + VersionName(model, version) +
-  CHURNML_ASSIGN_OR_RETURN(ArtifactChecksums checksums,
-                           ReadChecksumColumn(rows[0][1], VersionName(model, version)));
                                    " is missing at " + path.string() +
                                    " (run `churnml store check`)");
   }
@@ -311,13 +311,13 @@ Result<ResolvedModel> TrackingStore::ResolveAlias(const std::string& model,
         "model \"" + model + "\" has no alias \"" + alias + "\"" +
         (names.empty() ? " (it has no aliases)" : " (aliases: " + Join(names, ", ") + ")"));
   }
+  CHURNML_ASSIGN_OR_RETURN(
+      ArtifactChecksums checksums,
+      ReadChecksumColumn(rows[0][2], VersionName(model, AsInt(rows[0][1]))));
   fs::path path = artifact_root_ / AsString(rows[0][0]);
   std::error_code ec;
   if (!fs::is_directory(path, ec)) {
     return FailedPreconditionError("artifact of " + model + "@" + alias + " (" +
-  CHURNML_ASSIGN_OR_RETURN(
-      ArtifactChecksums checksums,
-      ReadChecksumColumn(rows[0][2], VersionName(model, AsInt(rows[0][1]))));
                                    VersionName(model, AsInt(rows[0][1])) + ") is missing at " +
                                    path.string() + " (run `churnml store check`)");
   }

@@ -65,22 +65,22 @@ struct ModelVersion {
   int64_t created_ms = 0;
   std::map<std::string, double> metrics;  // the run's latest metrics at registration
   std::vector<std::string> aliases;       // sorted
-};
-
   // SHA-256 (hex) of each artifact file at registration; empty for versions
   // registered before schema version 3.
   std::map<std::string, std::string> artifact_sha256;
+};
+
 // What a model reference (NAME@ALIAS, NAME/VERSION, a directory) names.
 struct ResolvedModel {
   std::string model;  // empty for a directory
   int64_t version = 0;
   std::filesystem::path artifact_path;
-};
-
   // The store's record of the artifact's files (file name → SHA-256 hex),
   // taken at registration. Empty for a directory and for versions
   // registered before the store recorded checksums (schema version 3).
   std::map<std::string, std::string> artifact_sha256;
+};
+
 struct RegisteredModel {
   std::string name;
   int64_t created_ms = 0;
