@@ -1,8 +1,8 @@
 // libFuzzer target over model artifact loading. The first byte picks what
 // the rest of the input is:
-//   0  a whole artifact: up to five files separated by kSeparator lines —
+//   0  a whole artifact: up to six files separated by kSeparator lines —
 //      model.json, preprocessor.json, hyperparameters.json, model.txt,
-//      xgboost_model.json — written to a scratch directory and loaded with
+//      xgboost_model.json, profile.json — written to a scratch directory and loaded with
 //      ModelArtifact::Load (checksums, ranges, schema, preprocessor, model);
 //   1  an XGBoost JSON model, loaded by XGBoostModel::Load (structural
 //      checks, then XGBoost itself) with fixed hyperparameters;
@@ -37,8 +37,8 @@ namespace churnml {
 namespace {
 
 constexpr std::string_view kSeparator = "\n@@churnml-file@@\n";
-constexpr const char* kBundleFiles[] = {"model.json", "preprocessor.json", "hyperparameters.json",
-                                        "model.txt", "xgboost_model.json"};
+constexpr const char* kBundleFiles[] = {"model.json", "preprocessor.json",  "hyperparameters.json",
+                                        "model.txt",  "xgboost_model.json", "profile.json"};
 
 struct Fixture {
   ModelRegistry registry;
