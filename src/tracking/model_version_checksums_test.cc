@@ -151,7 +151,6 @@ TEST_P(ModelVersionChecksumsTest, AVersionRegisteredBeforeTheRecordHasAnEmptyOne
 
 INSTANTIATE_TEST_SUITE_P(Stores, ModelVersionChecksumsTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
-});
 
 }  // namespace
 }  // namespace churnml::tracking
