@@ -305,5 +305,24 @@ TEST_F(HostileArtifactTest, DisagreeingHyperparametersAreRefused) {
       << r.status().message();
 }
 
+// Checks run whether or not the checksums match: a hand-made artifact whose
+// model.json lists the right checksums is still validated.
+TEST_F(HostileArtifactTest, AHandMadePreprocessorWithAZeroScaleIsRefused) {
+  auto dir = TrainInto("zero-scale");
+  nlohmann::json pre = ReadJson(dir / "preprocessor.json");
+  size_t numeric = 0;
+  while (!pre["columns"][numeric].contains("scale")) ++numeric;
+  pre["columns"][numeric]["scale"] = 0.0;
+  WriteJson(dir / "preprocessor.json", pre);
+  nlohmann::json doc = ReadJson(dir / "model.json");
+  doc["files"]["preprocessor.json"] =
+      "sha256:" + tracking::Sha256Hex(*ReadFile(dir / "preprocessor.json"));
+  WriteJson(dir / "model.json", doc);
+  auto r = ModelArtifact::Load(dir, registry_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("scale\": must be positive"), std::string::npos)
+      << r.status().message();
+}
+
 }  // namespace
 }  // namespace churnml
