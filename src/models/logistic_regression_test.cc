@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "models/model_files.h"
@@ -224,6 +225,23 @@ TEST(LogisticRegression, LoadedCoefficientsEqualTheTrainedOnes) {
   }
   EXPECT_EQ((*loaded)->intercept(), m->intercept());
   EXPECT_GT(m->coefficients()[0], 0.0);  // x0 raises the positive class's odds
+}
+
+// Infinite features (what a damaged preprocessor produces) give inf - inf
+// inside the model: the result is refused, never handed out as a
+// "probability".
+TEST(LogisticRegression, ANonProbabilityIsAnErrorNotAnAnswer) {
+  auto m = TrainOrDie(LinearProblem(300, 12));
+  ASSERT_GT(m->coefficients()[0], 0.0);
+  ASSERT_LT(m->coefficients()[1], 0.0);
+  FeatureMatrix x(2, 3);
+  x.at(1, 0) = std::numeric_limits<double>::infinity();
+  x.at(1, 1) = std::numeric_limits<double>::infinity();
+  std::vector<double> out(2);
+  Status s = m->PredictProba(x, out);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInternal);
+  EXPECT_THAT(s.message(), HasSubstr("computed nan for row 2, not a probability"));
 }
 
 }  // namespace

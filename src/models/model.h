@@ -29,7 +29,9 @@ class Model {
 
   // Writes probability of the positive class for every row of `x` into
   // `out`. InvalidArgument when x.cols() != num_features() or out.size() !=
-  // x.rows(). Thread-safe: concurrent calls on one model are allowed.
+  // x.rows(); Internal when the model computed anything but a number in
+  // [0, 1] (NaN included) for a row. Thread-safe: concurrent calls on one
+  // model are allowed.
   Status PredictProba(const FeatureMatrix& x, std::span<double> out) const;
 
   // Writes the model's own file(s) into the existing directory `dir` (the
