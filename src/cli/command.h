@@ -45,5 +45,7 @@ void RegisterPredictCommand(CLI::App& app, CommandContext& ctx);
 void RegisterDemoCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 void RegisterServeCommand(CLI::App& app, CommandContext& ctx);
+void RegisterDriftCommand(CLI::App& app, CommandContext& ctx);
+void RegisterReportCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace churnml::cli

@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   RegisterServeCommand(app, ctx);
   RegisterAlertsCommands(app, ctx);
   RegisterTrackingCommands(app, ctx);
+  RegisterDriftCommand(app, ctx);
+  RegisterReportCommand(app, ctx);
   AssignEnvironmentNames(app);
 
   try {

@@ -8,6 +8,7 @@
 #include "data/csv_loader.h"
 #include "eval/metrics_json.h"
 #include "pipeline/model_artifact.h"
+#include "pipeline/reference_profile.h"
 #include "pipeline/split.h"
 
 namespace churnml {
@@ -166,6 +167,10 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
   if (report->cv) metadata["cv"] = ToJson(*report->cv);
   ModelArtifact artifact(options.schema, std::move(fitted.preprocessor), std::move(fitted.model),
                          options.threshold, positive_rate, std::move(metadata));
+  // The drift reference: raw features of the training split; the score on
+  // the held-out split (rows the model did not fit, as in serving).
+  CHURNML_ASSIGN_OR_RETURN(ReferenceProfile profile, BuildReferenceProfile(train, probabilities));
+  CHURNML_RETURN_IF_ERROR(artifact.AddFile(kProfileFileName, profile.ToJson().dump() + "\n"));
   CHURNML_RETURN_IF_ERROR(artifact.Save(options.out_dir, options.existing));
   report->artifact_dir = options.out_dir;
   report->timings.save = SecondsSince(stage);
