@@ -24,6 +24,12 @@ namespace churnml {
 // churnml writes and keeps a hostile file from costing more than a bounded
 // multiple of its size in memory.
 inline constexpr size_t kMaxArtifactFileBytes = size_t{1} << 30;
+// Largest descriptive JSON file (model.json, preprocessor.json,
+// hyperparameters.json: a few KB when churnml writes them), in bytes (64 MiB).
+// Parsing JSON into a tree costs up to ~20 times the text's size in memory
+// (an empty object is 2 bytes of text and ~60 bytes parsed), so these small
+// files get a small limit.
+inline constexpr size_t kMaxArtifactMetadataBytes = size_t{64} << 20;
 
 // Deepest nesting of arrays/objects accepted in an artifact's JSON files.
 // churnml writes at most 6 levels; nlohmann's comparison and dump recurse.

@@ -49,7 +49,11 @@ class VerifiedReader {
                                   ": not listed in model.json's \"files\", so it cannot be "
                                   "verified; refusing to load it");
     }
-    CHURNML_ASSIGN_OR_RETURN(std::string bytes, ReadBoundedFile(path));
+    const bool metadata =
+        name == kModelJson || name == kPreprocessorJson || name == kHyperparametersFile;
+    CHURNML_ASSIGN_OR_RETURN(
+        std::string bytes,
+        ReadBoundedFile(path, metadata ? kMaxArtifactMetadataBytes : kMaxArtifactFileBytes));
     const std::string sha256 = tracking::Sha256Hex(bytes);
     if (auto it = listed_.find(name); it != listed_.end() && it->second != sha256) {
       return InvalidArgumentError(path.string() +

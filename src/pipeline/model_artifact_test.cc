@@ -5,6 +5,7 @@
 #include <set>
 
 #include "data/csv_loader.h"
+#include "models/model_files.h"
 #include "pipeline/test_support.h"
 #include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
@@ -321,6 +322,19 @@ TEST_F(HostileArtifactTest, AHandMadePreprocessorWithAZeroScaleIsRefused) {
   auto r = ModelArtifact::Load(dir, registry_);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("scale\": must be positive"), std::string::npos)
+      << r.status().message();
+}
+
+// model.json is a few KB; a huge one is refused before it is parsed.
+TEST_F(HostileArtifactTest, AnOversizedModelJsonIsRefusedUnread) {
+  auto dir = TrainInto("oversized");
+  std::string text = *ReadFile(dir / "model.json");
+  text.append(kMaxArtifactMetadataBytes, ' ');
+  ASSERT_TRUE(WriteFileAtomically(dir / "model.json", text).ok());
+  auto r = ModelArtifact::Load(dir, registry_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("model.json: "), std::string::npos);
+  EXPECT_NE(r.status().message().find("is over the limit of 67108864"), std::string::npos)
       << r.status().message();
 }
 
