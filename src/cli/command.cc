@@ -5,7 +5,12 @@
 namespace churnml::cli {
 
 int ReportError(const Status& status) {
-  std::fprintf(stderr, "churnml: error: %s\n", status.message().c_str());
+  // One line whatever the message holds (an exception's text, a library's).
+  std::string line = status.message();
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::fprintf(stderr, "churnml: error: %s\n", line.c_str());
   return kExitError;
 }
 

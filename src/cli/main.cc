@@ -1,31 +1,41 @@
 // churnml: one binary from a CSV of customers to a trained, evaluated model
 // and batch predictions. Each command is registered by its *_command.cc.
+//
+// Every way out goes through main(): parse errors, errors a command returns
+// and exceptions nothing else caught become one `churnml: error: ...` line
+// and exit 2 (after the command's destructors ran: the handler is here, not
+// std::terminate), and a write error on stdout is exit 2 too.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <memory>
+#include <new>
 
 #include "cli/alerts_command.h"
+#include "cli/cli_errors.h"
 #include "cli/command.h"
 #include "cli/tracking_command.h"
 #include "cli/yaml_config.h"
 #include "common/build_info.h"
 #include "common/logging.h"
 
-int main(int argc, char** argv) {
-  using namespace churnml::cli;
+namespace churnml::cli {
+namespace {
+
+int ParseAndRun(int argc, char** argv) {
   CLI::App app{"churnml: churn prediction from a CSV of customers to a trained, tracked model"};
   app.name("churnml");
   app.set_version_flag("--version",
                        std::string(churnml::kVersion) + " (" + churnml::kGitCommit + ")");
   app.require_subcommand(1);
   app.fallthrough();
-  app.config_formatter(std::make_shared<YamlConfig>());
+  app.config_formatter(std::make_shared<YamlConfig>(&app));
   app.set_config("--config", "churnml.yaml",
                  "YAML file of defaults for any flag (keys nest by command)");
   app.allow_config_extras(CLI::config_extras_mode::error);
 
   CommandContext ctx;
-  if (churnml::Status s = churnml::RegisterBuiltinModels(ctx.models); !s.ok()) {
+  if (Status s = RegisterBuiltinModels(ctx.models); !s.ok()) {
     return ReportError(s);
   }
   app.add_option("--log-level", ctx.globals.log_level, "trace, debug, info, warn, error or off")
@@ -54,8 +64,26 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitError;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return ReportError(InvalidArgumentError(DescribeParseError(app, e)));
   }
   return ctx.exit_code;
+}
+
+}  // namespace
+}  // namespace churnml::cli
+
+int main(int argc, char** argv) {
+  using namespace churnml::cli;
+  int code = kExitError;
+  try {
+    code = ParseAndRun(argc, argv);
+  } catch (const std::bad_alloc&) {
+    code = ReportError(churnml::InternalError("out of memory"));
+  } catch (const std::exception& e) {
+    code = ReportError(churnml::InternalError(e.what()));
+  } catch (...) {
+    code = ReportError(churnml::InternalError("unexpected exception"));
+  }
+  return FinishStandardOutput(code);
 }

@@ -5,11 +5,20 @@
 #include <cctype>
 #include <sstream>
 
+#include "common/strings.h"
+#include "common/suggest.h"
+
 namespace churnml::cli {
 namespace {
 
+// One flattened key with the 1-based line it starts on.
+struct LocatedItem {
+  CLI::ConfigItem item;
+  int line = 0;
+};
+
 void Flatten(const YAML::Node& node, std::vector<std::string>& parents,
-             std::vector<CLI::ConfigItem>& out) {
+             std::vector<LocatedItem>& out) {
   for (const auto& entry : node) {
     std::string key = entry.first.as<std::string>();
     const YAML::Node& value = entry.second;
@@ -19,7 +28,9 @@ void Flatten(const YAML::Node& node, std::vector<std::string>& parents,
       parents.pop_back();
       continue;
     }
-    CLI::ConfigItem item;
+    LocatedItem located;
+    located.line = entry.first.Mark().line + 1;
+    CLI::ConfigItem& item = located.item;
     item.parents = parents;
     item.name = key;
     if (value.IsSequence()) {
@@ -27,8 +38,43 @@ void Flatten(const YAML::Node& node, std::vector<std::string>& parents,
     } else if (!value.IsNull()) {
       item.inputs.push_back(value.as<std::string>());
     }
-    out.push_back(std::move(item));
+    out.push_back(std::move(located));
   }
+}
+
+bool IsConfigurable(const CLI::Option* opt) {
+  if (opt->get_lnames().empty()) return false;
+  const std::string& name = opt->get_lnames().front();
+  return name != "help" && name != "help-all" && name != "config" && name != "version";
+}
+
+// Every key the file may hold, dotted ("train.model", "store").
+void KnownKeys(const CLI::App* app, const std::string& prefix, std::vector<std::string>& out) {
+  for (const CLI::Option* opt : app->get_options()) {
+    if (!IsConfigurable(opt)) continue;
+    for (const std::string& name : opt->get_lnames()) out.push_back(prefix + name);
+  }
+  for (const CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; })) {
+    KnownKeys(sub, prefix + sub->get_name() + ".", out);
+  }
+}
+
+const CLI::App* FindSubcommand(const CLI::App* app, const std::string& name) {
+  for (const CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_name() == name) return sub;
+  }
+  return nullptr;
+}
+
+// Whether `item` names a flag of a command, the way CLI11 looks it up.
+bool IsKnownKey(const CLI::App* root, const CLI::ConfigItem& item) {
+  const CLI::App* app = root;
+  for (const std::string& parent : item.parents) {
+    app = FindSubcommand(app, parent);
+    if (app == nullptr) return false;
+  }
+  const CLI::Option* opt = app->get_option_no_throw("--" + item.name);
+  return opt != nullptr && IsConfigurable(opt);
 }
 
 std::string EnvPart(const std::string& name) {
@@ -61,23 +107,54 @@ std::string YamlConfig::to_config(const CLI::App*, bool, bool, std::string) cons
   return {};  // churnml never writes configuration files
 }
 
+namespace {
+
+// "churnml.yaml:3", or the file alone when the parser knows no position.
+std::string Where(const std::string& file, const YAML::Mark& mark) {
+  return mark.is_null() ? file : file + ":" + std::to_string(mark.line + 1);
+}
+
+}  // namespace
+
 std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const {
+  std::string file = "churnml.yaml";
+  if (const CLI::Option* opt = root_->get_config_ptr(); opt != nullptr) {
+    if (!opt->results().empty()) {
+      file = opt->results().back();
+    } else if (!opt->get_default_str().empty()) {
+      file = opt->get_default_str();
+    }
+  }
   std::stringstream buffer;
   buffer << input.rdbuf();
   YAML::Node root;
   try {
     root = YAML::Load(buffer.str());
   } catch (const YAML::Exception& e) {
-    throw CLI::ConversionError("churnml.yaml", e.what());
+    throw CLI::ConfigError(Where(file, e.mark) + ": " + e.msg);
   }
   std::vector<CLI::ConfigItem> items;
   if (root.IsNull()) return items;
-  if (!root.IsMap()) throw CLI::ConversionError("churnml.yaml", "the top level must be a mapping");
+  if (!root.IsMap()) {
+    throw CLI::ConfigError(Where(file, root.Mark()) +
+                           ": the top level must be a mapping of keys (e.g. train:)");
+  }
   std::vector<std::string> parents;
+  std::vector<LocatedItem> located;
   try {
-    Flatten(root, parents, items);
+    Flatten(root, parents, located);
   } catch (const YAML::Exception& e) {
-    throw CLI::ConversionError("churnml.yaml", e.what());
+    throw CLI::ConfigError(Where(file, e.mark) + ": " + e.msg);
+  }
+  std::vector<std::string> known;
+  KnownKeys(root_, "", known);
+  for (LocatedItem& l : located) {
+    if (!IsKnownKey(root_, l.item)) {
+      const std::string key = Abbreviate(l.item.fullname());
+      throw CLI::ConfigError(file + ":" + std::to_string(l.line) + ": unknown key " + key +
+                             DidYouMean(l.item.fullname(), known));
+    }
+    items.push_back(std::move(l.item));
   }
   return items;
 }

@@ -9,7 +9,9 @@
 //     generate:
 //       rows: 10000
 //
-// Flags given on the command line win over the file; unknown keys are errors.
+// Flags given on the command line win over the file. Errors name the file
+// and line: "churnml.yaml:3: unknown key train.modle; did you mean
+// train.model?" (CLI11's own wording names neither).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -21,9 +23,17 @@ namespace churnml::cli {
 
 class YamlConfig : public CLI::Config {
  public:
+  // `root` is the top-level app: keys are checked against its commands and
+  // flags, and the file name comes from its --config option. Not owned; it
+  // must outlive this formatter.
+  explicit YamlConfig(const CLI::App* root) : root_(root) {}
+
   std::string to_config(const CLI::App* app, bool default_also, bool write_description,
                         std::string prefix) const override;
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
+
+ private:
+  const CLI::App* root_;
 };
 
 // Gives every option without an environment variable the name
