@@ -153,6 +153,12 @@ Result<Field> ParseField(const Token& t, std::string_view language) {
       "unknown attribute \"" + key + "\": use status, run_id, experiment, start_time or end_time");
 }
 
+void AddReference(const Field& field, const Token& t, SqlFragment& out) {
+  if (field.kind == FieldKind::kMetric) out.references.push_back({"metrics", field.key, t.column});
+  if (field.kind == FieldKind::kParam) out.references.push_back({"params", field.key, t.column});
+  if (field.kind == FieldKind::kTag) out.references.push_back({"tags", field.key, t.column});
+}
+
 class FilterParser {
  public:
   explicit FilterParser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
@@ -212,6 +218,7 @@ class FilterParser {
       return Error(field_token, "expected a comparison before \"" + field_token.text + "\"");
     }
     CHURNML_ASSIGN_OR_RETURN(Field field, ParseField(field_token, "filter"));
+    AddReference(field, field_token, out);
     const Token& op = Next();
     if (op.kind != TokenKind::kOperator) {
       return Error(op, "expected a comparison operator (=, !=, <, <=, >, >=) after \"" +
@@ -293,6 +300,7 @@ Result<SqlFragment> TranslateRunOrder(std::string_view order_by) {
   while (true) {
     const Token& field_token = tokens[pos];
     CHURNML_ASSIGN_OR_RETURN(Field field, ParseField(field_token, "order-by"));
+    AddReference(field, field_token, out);
     ++pos;
     std::string direction = "ASC";
     if (IsKeyword(tokens[pos], "asc") || IsKeyword(tokens[pos], "desc")) {
