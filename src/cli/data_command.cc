@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/interrupt_guard.h"
+#include "common/json_dump.h"
 #include "common/progress.h"
 #include "common/strings.h"
 #include "data/csv_loader.h"
@@ -31,8 +33,12 @@ struct ValidateFlags {
 int RunGenerate(const GenerateFlags& f) {
   if (f.rows < 0) return ReportError(InvalidArgumentError("--rows must be 0 or more"));
   ProgressBar bar("generate", f.rows);
-  Status s = GenerateCsv(f.out, GeneratorOptions{f.rows, f.seed, f.shift},
-                         [&bar](int64_t done) { bar.Update(done); });
+  Status s;
+  {
+    InterruptGuard guard;  // SIGINT/SIGTERM: remove the temporary, then exit
+    s = GenerateCsv(f.out, GeneratorOptions{f.rows, f.seed, f.shift},
+                    [&bar](int64_t done) { bar.Update(done); });
+  }
   bar.Finish();
   if (!s.ok()) return ReportError(s);
   if (f.out != "-") {
@@ -82,7 +88,7 @@ int RunValidate(const ValidateFlags& f) {
   }
   const LoadResult& r = *result;
   if (f.json) {
-    std::cout << ReportJson(f.file, r).dump(2) << "\n";
+    std::cout << DumpJson(ReportJson(f.file, r), 2) << "\n";
   } else {
     std::string lines;
     for (const ValidationIssue& i : r.issues.issues()) {

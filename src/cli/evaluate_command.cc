@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/model_ref.h"
 #include "common/atomic_file.h"
+#include "common/json_dump.h"
 #include "eval/metrics_json.h"
 #include "eval/metrics_text.h"
 #include "pipeline/evaluate.h"
@@ -40,11 +41,11 @@ int RunEvaluate(const EvaluateFlags& f, const CommandContext& ctx) {
                         {"kind", (*artifact)->model().kind()},
                         {"metrics", ToJson(report.metrics)}};
   if (!f.output.empty()) {
-    Status written = WriteFileAtomically(f.output, doc.dump(2) + "\n");
+    Status written = WriteFileAtomically(f.output, DumpJson(doc, 2) + "\n");
     if (!written.ok()) return ReportError(written);
   }
   if (f.json) {
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", DumpJson(doc, 2).c_str());
   } else {
     const Schema& schema = (*artifact)->schema();
     ClassNames names{schema.negative_label(), schema.positive_label()};

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "common/atomic_file.h"
+
 namespace churnml::cli {
 namespace {
 
@@ -19,6 +21,8 @@ sigset_t WatchedSignals() {
 }
 
 }  // namespace
+
+InterruptGuard::InterruptGuard() : InterruptGuard(tracking::StoreOptions{}) {}
 
 InterruptGuard::InterruptGuard(tracking::StoreOptions store) : store_(std::move(store)) {
   sigset_t set = WatchedSignals();
@@ -41,6 +45,9 @@ void InterruptGuard::Watch() {
   sigset_t set = WatchedSignals();
   int sig = 0;
   if (sigwait(&set, &sig) != 0 || sig == SIGUSR2) return;
+  // First, and for good: from here on no thread can commit or create an
+  // output, so the final names keep what they had.
+  const int removed = RemoveTemporariesBeforeExit();
   std::string run_id;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -49,12 +56,12 @@ void InterruptGuard::Watch() {
   if (!run_id.empty()) {
     auto store = tracking::TrackingStore::Open(store_);
     if (store.ok()) (*store)->FinishRun(run_id, tracking::RunStatus::kKilled).IgnoreError();
-    std::fprintf(stderr, "churnml: interrupted; run %s marked KILLED\n", run_id.c_str());
+    std::fprintf(stderr, "churnml: interrupted; run %s marked KILLED", run_id.c_str());
   } else {
-    std::fprintf(stderr, "churnml: interrupted\n");
+    std::fprintf(stderr, "churnml: interrupted");
   }
-  // Temporary output folders are left for `churnml store check` to repair;
-  // nothing exists under a final name.
+  if (removed > 0) std::fprintf(stderr, "; %d temporary file(s) removed", removed);
+  std::fputc('\n', stderr);
   std::_Exit(128 + sig);
 }
 

@@ -1,5 +1,8 @@
-// Marks a tracked run KILLED when the user presses Ctrl-C (or the process
-// gets SIGTERM) during a long command, then exits with status 130.
+// Ends a long command cleanly when the user presses Ctrl-C (or the process
+// gets SIGTERM): removes every temporary output file and staging folder the
+// process has not committed (common/atomic_file.h), so final names keep what
+// they had and nothing is left behind; marks a tracked run KILLED; then exits
+// with status 128 + the signal (130 for SIGINT, 143 for SIGTERM).
 //
 // SIGINT and SIGTERM are blocked in every thread created after the guard
 // (training threads included) and waited for by one thread, which can then
@@ -19,6 +22,8 @@ namespace churnml::cli {
 
 class InterruptGuard {
  public:
+  // Without a store: only the temporaries are removed (predict, data generate).
+  InterruptGuard();
   explicit InterruptGuard(tracking::StoreOptions store);
   ~InterruptGuard();  // stops watching; restores the signal mask
   InterruptGuard(const InterruptGuard&) = delete;

@@ -5,7 +5,9 @@
 #include <optional>
 
 #include "cli/command.h"
+#include "cli/interrupt_guard.h"
 #include "cli/model_ref.h"
+#include "common/json_dump.h"
 #include "common/strings.h"
 #include "pipeline/batch_predict.h"
 
@@ -26,6 +28,9 @@ struct PredictFlags {
 std::string Seconds(double s) { return FormatFixed(s, 3); }
 
 int RunPredict(const PredictFlags& f, const CommandContext& ctx) {
+  // SIGINT/SIGTERM: remove the temporaries, then exit. First, so that every
+  // thread (the model's included) is created with the signals blocked.
+  InterruptGuard guard;
   Result<std::shared_ptr<const ModelArtifact>> artifact = LoadModelRef(f.model, ctx);
   if (!artifact.ok()) return ReportError(artifact.status());
   PredictOptions options;
@@ -53,7 +58,7 @@ int RunPredict(const PredictFlags& f, const CommandContext& ctx) {
                             {"encode", report.stages.encode},
                             {"write", report.stages.write}}},
                           {"slowest_stage", report.SlowestStage()}};
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", DumpJson(doc, 2).c_str());
   } else {
     Say("scored " + FormatCount(report.rows_scored) + " of " + FormatCount(report.rows_read) +
         " rows in " + Seconds(report.seconds) + " s on " + std::to_string(report.threads) +

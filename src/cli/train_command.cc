@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "cli/interrupt_guard.h"
 #include "cli/model_ref.h"
+#include "common/json_dump.h"
 #include "common/progress.h"
 #include "common/strings.h"
 #include "eval/metrics_text.h"
@@ -144,6 +145,7 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx
   TrackedRun run;
   Status status;
   if (f.no_track) {
+    InterruptGuard guard;  // SIGINT/SIGTERM: remove the staging folder, then exit
     status = Train(options, ctx.models, &report);
   } else {
     TrackingOptions tracking;
@@ -184,7 +186,7 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx
                                                                          : nlohmann::json(f.alias)}}
                               : nlohmann::json(nullptr);
     }
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", DumpJson(doc, 2).c_str());
   } else {
     Say("trained " + f.model + " on " + FormatCount(report.train_rows) + " rows, tested on " +
         FormatCount(report.test_rows) + " rows (" + FormatFixed(report.timings.total, 2) + " s)");

@@ -1,6 +1,12 @@
 // Crash-safe file and directory output: write under a temporary name in the
 // destination folder, then rename(2) into place. A process killed at any point
 // leaves either the old content or the new, never half of it.
+//
+// Temporaries are created exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, mkdir(2))
+// under an unpredictable name, so a file or symbolic link planted at a
+// temporary name is never opened or written through. Every temporary the
+// process has not yet committed is recorded, so that a thread ending the
+// process on a signal can remove them all (RemoveTemporariesBeforeExit).
 #pragma once
 
 #include <cstdio>
@@ -15,14 +21,17 @@ namespace churnml {
 // What Commit() does when the final name already exists.
 enum class ExistingPolicy { kFail, kReplace };
 
-// A file written under "<dir>/.<name>.tmp-<pid>-<n>" and renamed on Commit().
-// Not thread-safe. Destroying an uncommitted writer removes the temporary file.
-// A final path that is a device or a pipe (/dev/null, /dev/stdout, a FIFO)
-// is written in place instead: renaming over it would replace the device.
+// A file written under "<dir>/.<name>.tmp-<pid>-<n>" (n random) and renamed
+// on Commit(). Not thread-safe. Destroying an uncommitted writer removes the
+// temporary file. A final path that is a device or a pipe (/dev/null,
+// /dev/stdout, a FIFO, or a symbolic link to one) is written in place
+// instead: renaming over it would replace the device.
 class AtomicFileWriter {
  public:
-  // A symbolic link is followed: the file it points at is replaced, the
-  // link stays.
+  // InvalidArgument when `final_path` is a symbolic link to anything but a
+  // device or a pipe: following it would write outside the named path, and
+  // renaming over it would silently replace the link. AlreadyExists with
+  // kFail when the final name exists; IOError when the folder is not writable.
   static Result<AtomicFileWriter> Create(std::filesystem::path final_path,
                                          ExistingPolicy policy = ExistingPolicy::kReplace);
   // Writes standard output in place (no temporary file); Commit() flushes.
@@ -33,6 +42,11 @@ class AtomicFileWriter {
   ~AtomicFileWriter();
 
   Status Write(std::string_view data);
+  // Flushes and fsyncs without making the file visible: call it on every
+  // file of a set before committing any, so that a write error in one (a
+  // full disk, `--rejects /dev/full`) leaves none of them under its final
+  // name. On error the temporary is removed. Commit() calls it when needed.
+  Status Flush();
   // Flushes, fsyncs and renames into place. After Commit the writer is spent.
   Status Commit();
 
@@ -49,10 +63,13 @@ class AtomicFileWriter {
   FILE* file_ = nullptr;
   ExistingPolicy policy_;
   bool failed_ = false;
+  bool flushed_ = false;
 };
 
-// A directory built under a temporary sibling name and renamed into place on
-// Commit(). With kReplace an existing directory is swapped out and removed.
+// A directory built under a temporary sibling name (created by mkdir(2),
+// never an existing folder) and renamed into place on Commit(). With kReplace
+// an existing directory is swapped out and removed: callers decide whether
+// the existing one may be replaced (train --force checks it is a model).
 class StagedDirectory {
  public:
   static Result<StagedDirectory> Create(std::filesystem::path final_dir,
@@ -84,7 +101,16 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view c
 // Reads a whole file. IOError names the path and the reason.
 Result<std::string> ReadFile(const std::filesystem::path& path);
 
-// A temporary name next to `final_path`: "<dir>/.<name>.tmp-<pid>-<counter>".
+// A fresh temporary name next to `final_path`: "<dir>/.<name>.tmp-<pid>-<n>"
+// with n a random 64-bit hex number. Nothing is created: a caller that
+// creates it must do so exclusively (O_EXCL, mkdir) and retry on EEXIST.
 std::filesystem::path TemporarySibling(const std::filesystem::path& final_path);
+
+// Removes every temporary file and staging folder of this process that is
+// not committed yet, and from then on blocks any thread that would create,
+// commit or remove one, so the final names keep what they had. For the one
+// thread that ends the process on SIGINT/SIGTERM (cli::InterruptGuard): call
+// it once, right before _Exit. Returns how many temporaries were removed.
+int RemoveTemporariesBeforeExit();
 
 }  // namespace churnml

@@ -8,7 +8,9 @@
 namespace churnml {
 
 // Appends `text` as the inside of a JSON string: quote, backslash and
-// control characters escaped (\n, \r, \t, else \u00XX); other bytes as is.
+// control characters escaped (\n, \r, \t, else \u00XX); well-formed UTF-8
+// as is; each byte that is not part of well-formed UTF-8 becomes U+FFFD, so
+// the output is always valid JSON.
 void AppendJsonEscaped(std::string_view text, std::string& out);
 
 }  // namespace churnml

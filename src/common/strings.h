@@ -28,6 +28,14 @@ std::optional<int64_t> ParseInt(std::string_view s);
 // Shortest text that reads back as the same double ("0.1", "1e-07").
 std::string FormatDouble(double v);
 
+// How much of an input value a message quotes (kMessageQuoteBytes): enough
+// to recognise it, never the whole of a hostile input.
+inline constexpr size_t kMessageQuoteBytes = 80;
+
+// `text` cut to at most `max_bytes` bytes, at a UTF-8 character boundary,
+// with "…" appended when something was cut. For messages that quote input.
+std::string Abbreviate(std::string_view text, size_t max_bytes = kMessageQuoteBytes);
+
 // Fixed notation with `decimals` digits after the point ("3.60"), for
 // durations and scores people read.
 std::string FormatFixed(double v, int decimals);

@@ -10,6 +10,18 @@ TEST(Strings, TrimRemovesSpacesAndLineEnds) {
   EXPECT_EQ(Trim(" "), "");
 }
 
+TEST(Strings, AbbreviateKeepsShortTextAndCutsLongText) {
+  EXPECT_EQ(Abbreviate("short"), "short");
+  EXPECT_EQ(Abbreviate(std::string(80, 'a')), std::string(80, 'a'));
+  EXPECT_EQ(Abbreviate(std::string(10'000'000, 'a')), std::string(80, 'a') + "\u2026");
+  EXPECT_EQ(Abbreviate("abcdef", 3), "abc\u2026");
+}
+
+TEST(Strings, AbbreviateNeverSplitsAUtf8Character) {
+  // "é" is two bytes: a cut after 3 bytes would split the second one.
+  EXPECT_EQ(Abbreviate("a\xC3\xA9\xC3\xA9", 4), "a\xC3\xA9\u2026");
+}
+
 TEST(Strings, SplitKeepsEmptyPieces) {
   auto parts = Split("a,,b", ',');
   ASSERT_EQ(parts.size(), 3u);

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/strings.h"
 #include "data/csv_record_parser.h"
 
 namespace churnml {
@@ -31,6 +32,33 @@ CsvChunkReader::CsvChunkReader(FILE* file, bool owns_file, std::string source_na
                                CsvChunkReaderOptions options)
     : file_(file), owns_file_(owns_file), source_name_(std::move(source_name)), options_(options) {
   options_.chunk_bytes = std::max<size_t>(options_.chunk_bytes, 1);
+  options_.max_line_bytes = std::max<size_t>(options_.max_line_bytes, 1);
+}
+
+Status CsvChunkReader::RecordTooLong(int64_t line) const {
+  return InvalidArgumentError(source_name_ + ":" + FormatCount(line) +
+                              ": a record longer than " + FormatCount(static_cast<int64_t>(
+                                                              options_.max_line_bytes)) +
+                              " bytes (the limit for one CSV line)");
+}
+
+std::optional<size_t> CsvChunkReader::FindLongRecord(size_t len) const {
+  const char* data = pending_.data();
+  len = std::min(len, pending_.size());
+  size_t record_start = 0;
+  size_t pos = 0;
+  bool in_quotes = false;
+  while (pos < len) {
+    const void* nl = std::memchr(data + pos, '\n', len - pos);
+    const size_t end = nl == nullptr ? len : static_cast<size_t>(static_cast<const char*>(nl) - data);
+    if (std::count(data + pos, data + end, '"') % 2 != 0) in_quotes = !in_quotes;
+    if (!in_quotes || nl == nullptr) {
+      if (end - record_start > options_.max_line_bytes) return record_start;
+      record_start = end + 1;
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
 }
 
 CsvChunkReader::CsvChunkReader(CsvChunkReader&& other) noexcept
@@ -114,14 +142,19 @@ Result<std::vector<std::string>> CsvChunkReader::ReadHeader() {
     StripByteOrderMark();
   }
   while (true) {
-    size_t len = BoundaryLength(pending_.size());
+    // The end of the first record (the header, or a blank line before it).
+    size_t len = FirstBoundaryAfter(0);
     while (len == 0 && !eof_) {
-      CHURNML_RETURN_IF_ERROR(Fill(std::max<size_t>(options_.chunk_bytes, 64 << 10)));
-      len = BoundaryLength(pending_.size());
+      if (pending_.size() > options_.max_line_bytes) return RecordTooLong(next_line_);
+      // Grow geometrically: each pass rescans the buffer.
+      CHURNML_RETURN_IF_ERROR(
+          Fill(std::max({options_.chunk_bytes, size_t{64} << 10, pending_.size()})));
+      len = FirstBoundaryAfter(0);
     }
     if (len == 0) len = pending_.size();
     if (len == 0) return InvalidArgumentError(source_name_ + ": the file is empty (no header)");
-    // Parse only up to the first record: copy the candidate region.
+    if (len > options_.max_line_bytes) return RecordTooLong(next_line_);
+    // Parse only the first record: copy it.
     std::string region = pending_.substr(0, len);
     CsvRecordParser parser(region.data(), region.size(), next_line_, source_name_);
     CsvRecord record;
@@ -156,18 +189,28 @@ Result<std::optional<CsvChunk>> CsvChunkReader::Next() {
     len = pending_.size();
   } else {
     len = BoundaryLength(options_.chunk_bytes);
-    // One record longer than a chunk: end the chunk after that record.
+    // One record longer than a chunk: end the chunk after that record, up
+    // to max_line_bytes (so a file without line breaks cannot fill memory).
     while (len == 0) {
       len = FirstBoundaryAfter(options_.chunk_bytes);
       if (len > 0) break;
+      if (pending_.size() > options_.max_line_bytes) return RecordTooLong(next_line_);
       if (eof_) {
         len = pending_.size();
         break;
       }
-      CHURNML_RETURN_IF_ERROR(Fill(options_.chunk_bytes));
+      CHURNML_RETURN_IF_ERROR(Fill(std::max(options_.chunk_bytes, pending_.size())));
     }
   }
   if (len == 0) return std::optional<CsvChunk>();
+  // A chunk no longer than the limit cannot hold a record longer than it.
+  if (len > options_.max_line_bytes) {
+    if (std::optional<size_t> start = FindLongRecord(len)) {
+      return RecordTooLong(
+          next_line_ + std::count(pending_.begin(),
+                                  pending_.begin() + static_cast<std::ptrdiff_t>(*start), '\n'));
+    }
+  }
   CsvChunk chunk;
   chunk.index = next_index_++;
   chunk.first_line = next_line_;

@@ -31,8 +31,16 @@ struct CsvChunk {
   int64_t first_line = 1;  // physical line number (1-based) of bytes[0]
 };
 
+// The default bound on one record (kDefaultMaxLineBytes): far above any
+// real CSV line, small enough that a hostile file cannot exhaust memory.
+inline constexpr size_t kDefaultMaxLineBytes = size_t{4} << 20;
+
 struct CsvChunkReaderOptions {
   size_t chunk_bytes = size_t{4} << 20;  // target chunk size in bytes
+  // Longest record accepted, in bytes (line breaks inside quotes included):
+  // a longer one is InvalidArgument naming its line, found after reading at
+  // most about this many bytes past the record's start.
+  size_t max_line_bytes = kDefaultMaxLineBytes;
 };
 
 class CsvChunkReader {
@@ -49,10 +57,12 @@ class CsvChunkReader {
   ~CsvChunkReader();
 
   // The first non-blank record, split into fields. Call once, before Next().
-  // InvalidArgument when the file is empty or its header is malformed.
+  // InvalidArgument when the file is empty, its header is malformed or
+  // longer than max_line_bytes.
   Result<std::vector<std::string>> ReadHeader();
 
-  // The next chunk, or nullopt after the last one. IOError on a read failure.
+  // The next chunk, or nullopt after the last one. IOError on a read
+  // failure; InvalidArgument for a record longer than max_line_bytes.
   Result<std::optional<CsvChunk>> Next();
 
   const std::string& source_name() const { return source_name_; }
@@ -71,6 +81,11 @@ class CsvChunkReader {
   // boundary; 0 if there is none.
   size_t FirstBoundaryAfter(size_t limit) const;
   void StripByteOrderMark();
+  // The error for a record starting at pending_[0] that is too long.
+  Status RecordTooLong(int64_t line) const;
+  // Offset of the first record in pending_[0, len) (whole records) that is
+  // longer than max_line_bytes, if any.
+  std::optional<size_t> FindLongRecord(size_t len) const;
 
   FILE* file_ = nullptr;
   bool owns_file_ = false;

@@ -99,5 +99,77 @@ TEST(CsvChunkReader, MissingFileIsIOErrorNamingIt) {
   EXPECT_EQ(r.status().message(), "cannot open /nonexistent/x.csv: No such file or directory");
 }
 
+// Reads every chunk; returns the first error.
+Status DrainChunks(CsvChunkReader& reader) {
+  Result<std::vector<std::string>> header = reader.ReadHeader();
+  if (!header.ok()) return header.status();
+  while (true) {
+    Result<std::optional<CsvChunk>> chunk = reader.Next();
+    if (!chunk.ok()) return chunk.status();
+    if (!chunk->has_value()) return Status::Ok();
+  }
+}
+
+TEST(CsvChunkReader, RefusesAHeaderLongerThanTheLimit) {
+  CsvChunkReaderOptions options{1 << 10, 1 << 16};
+  CsvChunkReader reader =
+      CsvChunkReader::FromString(std::string(1 << 17, 'a') + "\n1\n", "t.csv", options);
+  Result<std::vector<std::string>> header = reader.ReadHeader();
+  ASSERT_FALSE(header.ok());
+  EXPECT_EQ(header.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(header.status().message(),
+            "t.csv:1: a record longer than 65,536 bytes (the limit for one CSV line)");
+}
+
+TEST(CsvChunkReader, RefusesALongRecordWhereverItIsAndNamesItsLine) {
+  for (size_t chunk_bytes : {size_t{16}, size_t{1} << 10, size_t{1} << 20}) {
+    std::string text = "h1,h2\n1,a\n2,b\n";
+    text += "3," + std::string(5000, 'x') + "\n4,c\n";
+    CsvChunkReader reader = CsvChunkReader::FromString(text, "t.csv", {chunk_bytes, 4096});
+    Status s = DrainChunks(reader);
+    ASSERT_FALSE(s.ok()) << "chunk_bytes " << chunk_bytes;
+    EXPECT_EQ(s.message(), "t.csv:4: a record longer than 4,096 bytes (the limit for one CSV line)")
+        << "chunk_bytes " << chunk_bytes;
+  }
+}
+
+TEST(CsvChunkReader, CountsLineBreaksInsideQuotesTowardsTheRecord) {
+  std::string text = "h1,h2\n1,\"";
+  for (int i = 0; i < 1000; ++i) text += "ten bytes\n";
+  text += "\"\n";
+  CsvChunkReader reader = CsvChunkReader::FromString(text, "t.csv", {64, 4096});
+  Status s = DrainChunks(reader);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("t.csv:2: a record longer than 4,096"), std::string::npos)
+      << s.message();
+}
+
+TEST(CsvChunkReader, AcceptsRecordsUpToTheLimit) {
+  std::string text = "h1,h2\n1," + std::string(4094, 'x') + "\n2,y\n";
+  for (size_t chunk_bytes : {size_t{16}, size_t{1} << 20}) {
+    CsvChunkReader reader = CsvChunkReader::FromString(text, "t.csv", {chunk_bytes, 4096});
+    EXPECT_TRUE(DrainChunks(reader).ok());
+  }
+}
+
+// A 100 MB line once grew the reader to gigabytes: the reader now stops
+// after reading about the limit from a file.
+TEST(CsvChunkReader, StopsReadingAFileAtTheLimit) {
+  const std::string path = ::testing::TempDir() + "/churnml-long-line.csv";
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string block(1 << 20, 'a');
+    for (int i = 0; i < 64; ++i) std::fwrite(block.data(), 1, block.size(), f);
+    std::fclose(f);
+  }
+  Result<CsvChunkReader> reader = CsvChunkReader::Open(path, {1 << 20, 4 << 20});
+  ASSERT_TRUE(reader.ok());
+  Result<std::vector<std::string>> header = reader->ReadHeader();
+  ASSERT_FALSE(header.ok());
+  EXPECT_LE(reader->bytes_read(), int64_t{16} << 20);
+  std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace churnml

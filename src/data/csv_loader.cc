@@ -140,7 +140,8 @@ Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
 Result<LoadResult> LoadCsv(const std::string& path, const Schema& schema,
                            const LoadOptions& options) {
   CHURNML_ASSIGN_OR_RETURN(CsvChunkReader reader,
-                           CsvChunkReader::Open(path, CsvChunkReaderOptions{options.chunk_bytes}));
+                           CsvChunkReader::Open(path, CsvChunkReaderOptions{options.chunk_bytes,
+                                                                       options.max_line_bytes}));
   return LoadCsv(reader, schema, options);
 }
 

@@ -33,6 +33,7 @@ struct LoadOptions {
   RowStorage storage = RowStorage::kKeep;
   int64_t max_issues = 1000;             // issues kept (all are counted)
   size_t chunk_bytes = size_t{4} << 20;  // read size, bytes
+  size_t max_line_bytes = kDefaultMaxLineBytes;  // longest record accepted, bytes
   int threads = 0;                       // parsing threads; 0 = one per core
 };
 

@@ -55,8 +55,11 @@ std::string ColumnNames(const Schema& schema) {
 
 void AddIssue(IssueList* issues, int64_t row, const std::string& column, std::string_view value,
               std::string_view rule, const std::string& detail) {
-  issues->Add(ValidationIssue{row, column, std::string(value), std::string(rule),
-                              RowColumnPrefix(row, column) + detail});
+  issues->Add(ValidationIssue{row, column,
+                              value.size() > kMaxIssueValueBytes
+                                  ? Abbreviate(value, kMaxIssueValueBytes)
+                                  : std::string(value),
+                              std::string(rule), RowColumnPrefix(row, column) + detail});
 }
 
 }  // namespace
@@ -100,32 +103,40 @@ int32_t RowConverter::FindCategory(size_t c, std::string_view text) const {
 Result<RowConverter> RowConverter::Bind(const Schema& schema,
                                         const std::vector<std::string>& header, TargetPolicy policy,
                                         IssueList* header_issues) {
+  // Each problem quotes at most one short name; the message lists the
+  // expected columns once and a short excerpt of what was found, so its
+  // size does not grow with the header (an 8 MB header once gave a message
+  // repeating all of it for each of 21 columns).
+  constexpr size_t kProblemsInMessage = 5;
   std::vector<int> field_of_column(schema.num_columns(), -1);
   std::vector<std::string> problems;
-  auto problem = [&](const std::string& column, const std::string& what) {
-    problems.push_back(what);
+  size_t problem_count = 0;
+  auto problem = [&](std::string_view column, const std::string& what) {
+    ++problem_count;
+    if (problems.size() < kProblemsInMessage) problems.push_back(what);
     if (header_issues != nullptr) {
-      header_issues->Add(
-          ValidationIssue{0, column, column, std::string(rule::kHeader), "header: " + what});
+      header_issues->Add(ValidationIssue{0, Abbreviate(column), Abbreviate(column),
+                                         std::string(rule::kHeader), "header: " + what});
     }
   };
-  const std::string found = Join(header, ", ");
+  bool unknown = false;
   for (size_t f = 0; f < header.size(); ++f) {
     std::string_view name = TrimBlanks(header[f]);
     std::optional<size_t> col = schema.IndexOf(name);
     if (!col) {
-      problem(std::string(name), "unknown column \"" + std::string(name) +
-                                     "\" (expected columns: " + ColumnNames(schema) + ")");
+      unknown = true;
+      problem(name, "unknown column \"" + Abbreviate(name) + "\"");
       continue;
     }
     if (field_of_column[*col] >= 0) {
-      problem(std::string(name), "column \"" + std::string(name) + "\" appears twice (fields " +
-                                     std::to_string(field_of_column[*col] + 1) + " and " +
-                                     std::to_string(f + 1) + ")");
+      problem(name, "column \"" + Abbreviate(name) + "\" appears twice (fields " +
+                        std::to_string(field_of_column[*col] + 1) + " and " +
+                        std::to_string(f + 1) + ")");
       continue;
     }
     field_of_column[*col] = static_cast<int>(f);
   }
+  std::vector<std::string> missing;  // schema names: short and trusted
   for (size_t c = 0; c < schema.num_columns(); ++c) {
     const ColumnSpec& spec = schema.column(c);
     bool is_target = spec.role == ColumnRole::kTarget;
@@ -134,12 +145,32 @@ Result<RowConverter> RowConverter::Bind(const Schema& schema,
       continue;
     }
     if (field_of_column[c] < 0 && !(is_target && policy == TargetPolicy::kOptional)) {
-      problem(spec.name, "missing column \"" + spec.name + "\" (found: " + found + ")");
+      missing.push_back("\"" + spec.name + "\"");
+      if (header_issues != nullptr) {
+        header_issues->Add(ValidationIssue{0, spec.name, spec.name, std::string(rule::kHeader),
+                                           "header: missing column \"" + spec.name + "\""});
+      }
     }
   }
-  if (!problems.empty()) {
-    return InvalidArgumentError("header does not match schema \"" + schema.name() +
-                                "\": " + Join(problems, "; "));
+  if (problem_count > 0 || !missing.empty()) {
+    std::string message = "header does not match schema \"" + schema.name() + "\": ";
+    if (!problems.empty()) {
+      message += Join(problems, "; ");
+      if (problem_count > problems.size()) {
+        message += "; and " + FormatCount(static_cast<int64_t>(problem_count - problems.size())) +
+                   " more";
+      }
+      if (unknown) message += " (expected columns: " + ColumnNames(schema) + ")";
+      if (!missing.empty()) message += "; ";
+    }
+    if (!missing.empty()) {
+      message += "missing " + std::string(missing.size() == 1 ? "column " : "columns ") +
+                 Join(missing, ", ") + " (found " +
+                 FormatCount(static_cast<int64_t>(header.size())) + " column" +
+                 (header.size() == 1 ? "" : "s") + ": " +
+                 Abbreviate(Join(header, ", "), 2 * kMessageQuoteBytes) + ")";
+    }
+    return InvalidArgumentError(message);
   }
   return RowConverter(schema, std::move(field_of_column), header.size());
 }
@@ -194,7 +225,7 @@ bool RowConverter::Convert(std::span<const std::string_view> fields, int64_t row
         scratch->codes[c] = 0;
       } else {
         AddIssue(issues, row, spec.name, raw, rule::kTarget,
-                 "\"" + std::string(raw) + "\" is not a target value (expected " +
+                 "\"" + Abbreviate(raw) + "\" is not a target value (expected " +
                      QuotedList(spec.categories) + ")");
         ok = false;
       }
@@ -205,7 +236,7 @@ bool RowConverter::Convert(std::span<const std::string_view> fields, int64_t row
       const int32_t code = FindCategory(c, text);
       if (code == kMissingCode) {
         AddIssue(issues, row, spec.name, raw, rule::kCategory,
-                 "\"" + std::string(raw) +
+                 "\"" + Abbreviate(raw) +
                      "\" is not an allowed value (allowed: " + QuotedList(spec.categories) + ")");
         ok = false;
       }
@@ -217,7 +248,7 @@ bool RowConverter::Convert(std::span<const std::string_view> fields, int64_t row
         spec.type == ColumnType::kInteger ? ParseInteger(text, &v) : ParseNumber(text, &v);
     if (!parsed) {
       AddIssue(issues, row, spec.name, raw, rule::kType,
-               "\"" + std::string(raw) + "\" is not " +
+               "\"" + Abbreviate(raw) + "\" is not " +
                    (spec.type == ColumnType::kInteger ? "an integer" : "a number"));
       ok = false;
       continue;
@@ -229,7 +260,7 @@ bool RowConverter::Convert(std::span<const std::string_view> fields, int64_t row
               : (spec.min ? "the minimum " + FormatDouble(*spec.min)
                           : "the maximum " + FormatDouble(*spec.max));
       AddIssue(issues, row, spec.name, raw, rule::kRange,
-               "\"" + std::string(raw) + "\" is outside " + range);
+               "\"" + Abbreviate(raw) + "\" is outside " + range);
       ok = false;
       continue;
     }

@@ -2,6 +2,7 @@
 // for nlohmann::json in the data layer: its exceptions stop here.
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
 #include "data/schema.h"
 
 namespace churnml {
@@ -30,12 +31,14 @@ Result<ColumnSpec> ColumnFromJson(const nlohmann::json& j, size_t index) {
     if (key == "name") {
       c.name = value.get<std::string>();
     } else if (key == "role") {
-      std::optional<ColumnRole> r = RoleFromName(value.get<std::string>());
-      if (!r) return InvalidArgumentError(where + ": unknown role \"" + value.dump() + "\"");
+      const std::string name = value.get<std::string>();
+      std::optional<ColumnRole> r = RoleFromName(name);
+      if (!r) return InvalidArgumentError(where + ": unknown role \"" + Abbreviate(name) + "\"");
       c.role = *r;
     } else if (key == "type") {
-      std::optional<ColumnType> t = TypeFromName(value.get<std::string>());
-      if (!t) return InvalidArgumentError(where + ": unknown type \"" + value.dump() + "\"");
+      const std::string name = value.get<std::string>();
+      std::optional<ColumnType> t = TypeFromName(name);
+      if (!t) return InvalidArgumentError(where + ": unknown type \"" + Abbreviate(name) + "\"");
       c.type = *t;
     } else if (key == "categories") {
       c.categories = value.get<std::vector<std::string>>();

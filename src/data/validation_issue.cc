@@ -4,9 +4,25 @@
 
 namespace churnml {
 
+namespace {
+
+// A message is one line of a few quoted values; longer means a quote was
+// not cut where it was made.
+constexpr size_t kMaxMessageBytes = 4 * kMaxIssueValueBytes;
+
+}  // namespace
+
 void IssueList::Add(ValidationIssue issue) {
   ++count_;
-  if (static_cast<int64_t>(issues_.size()) < max_kept_) issues_.push_back(std::move(issue));
+  if (static_cast<int64_t>(issues_.size()) >= max_kept_) return;
+  if (issue.value.size() > kMaxIssueValueBytes) {
+    issue.value = Abbreviate(issue.value, kMaxIssueValueBytes);
+  }
+  if (issue.column.size() > kMessageQuoteBytes) issue.column = Abbreviate(issue.column);
+  if (issue.message.size() > kMaxMessageBytes) {
+    issue.message = Abbreviate(issue.message, kMaxMessageBytes);
+  }
+  issues_.push_back(std::move(issue));
 }
 
 void IssueList::Merge(const IssueList& other, int64_t row_offset) {
@@ -30,7 +46,7 @@ std::string RowColumnPrefix(int64_t row, std::string_view column) {
   std::string s = "row " + FormatCount(row);
   if (!column.empty()) {
     s += ", column \"";
-    s += column;
+    s += Abbreviate(column);
     s += "\"";
   }
   s += ": ";

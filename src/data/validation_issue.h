@@ -21,12 +21,17 @@ inline constexpr std::string_view kDuplicateId = "duplicate_id";
 inline constexpr std::string_view kTarget = "target";
 }  // namespace rule
 
+// How much of an offending value an issue keeps (ValidationIssue::value):
+// kept issues stay small whatever the input (a field may be megabytes).
+inline constexpr size_t kMaxIssueValueBytes = 1024;
+
 struct ValidationIssue {
   int64_t row = 0;      // 1-based data row (first record after the header is 1); header is 0
   std::string column;   // column name; empty for whole-row problems
-  std::string value;    // the offending text as read
+  std::string value;    // the offending text as read, cut to kMaxIssueValueBytes ("…")
   std::string rule;     // one of the rule ids above
   std::string message;  // e.g. row 1,204, column "tenure": "abc" is not an integer
+                        // (text quoted from the input is cut to 80 bytes)
 
   bool operator==(const ValidationIssue&) const = default;
 };

@@ -268,8 +268,15 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
     report->rejects_path = to_stdout ? fs::path("rejects.csv")
                                      : fs::path(options.output_path.string() + ".rejects.csv");
   }
+  std::error_code ec;
+  if (!to_stdout &&
+      fs::weakly_canonical(report->rejects_path, ec) == fs::weakly_canonical(options.output_path, ec)) {
+    return InvalidArgumentError("--rejects " + report->rejects_path.string() +
+                                " is the same file as --output");
+  }
   CsvChunkReaderOptions reader_options;
   reader_options.chunk_bytes = options.chunk_bytes;
+  reader_options.max_line_bytes = options.max_line_bytes;
   CHURNML_ASSIGN_OR_RETURN(CsvChunkReader reader,
                            CsvChunkReader::Open(options.input_path, reader_options));
   CHURNML_ASSIGN_OR_RETURN(std::vector<std::string> header, reader.ReadHeader());
@@ -298,6 +305,10 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
   PredictRun run(artifact, converter, options, reader,
                  options.threshold.value_or(artifact.threshold()), threads);
   CHURNML_RETURN_IF_ERROR(run.Run(output, rejects, report));
+  // Both files durable before either becomes visible: a write error in one
+  // (a full disk, `--rejects /dev/full`) leaves neither under its final name.
+  CHURNML_RETURN_IF_ERROR(output.Flush());
+  CHURNML_RETURN_IF_ERROR(rejects.Flush());
   CHURNML_RETURN_IF_ERROR(output.Commit());
   CHURNML_RETURN_IF_ERROR(rejects.Commit());
   report->seconds = SecondsSince(start);

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "data/csv_chunk_reader.h"
 #include "pipeline/model_artifact.h"
 
 namespace churnml {
@@ -27,6 +28,7 @@ struct PredictOptions {
   std::optional<double> threshold;       // empty: the artifact's threshold
   int threads = 0;                       // worker threads; 0 = one per core
   size_t chunk_bytes = size_t{1} << 20;  // input bytes per work unit
+  size_t max_line_bytes = kDefaultMaxLineBytes;  // longest input record accepted, bytes
   bool show_progress = true;             // progress bar when stderr is a terminal
 };
 

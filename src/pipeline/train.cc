@@ -1,6 +1,8 @@
 #include "pipeline/train.h"
 
 #include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "common/fingerprint.h"
@@ -18,6 +20,40 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Bigger than any model.json churnml writes; a larger file is not one.
+constexpr uintmax_t kMaxModelJsonBytes = 64 << 20;
+
+// --force replaces only a model directory churnml wrote: a real folder (not
+// a link) whose model.json is a JSON object with an integer
+// "format_version" and a string "kind". Anything else (a typo naming a
+// folder of the user's files, a file, a link) is refused and left alone.
+Status CheckReplaceable(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::symlink_status(dir, ec);
+  if (!fs::exists(status)) return Status::Ok();
+  auto refuse = [&](const std::string& why) {
+    return FailedPreconditionError("--force replaces only a churnml model directory; " +
+                                   dir.string() + " " + why + ": it was left as it is");
+  };
+  if (fs::is_symlink(status)) return refuse("is a symbolic link");
+  if (!fs::is_directory(status)) return refuse("is not a directory");
+  const fs::path model_json = dir / "model.json";
+  const fs::file_status json_status = fs::symlink_status(model_json, ec);
+  if (!fs::is_regular_file(json_status)) return refuse("has no model.json");
+  const uintmax_t size = fs::file_size(model_json, ec);
+  if (ec || size > kMaxModelJsonBytes) return refuse("has a model.json churnml did not write");
+  Result<std::string> text = ReadFile(model_json);
+  if (!text.ok()) return refuse("has an unreadable model.json");
+  const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("format_version") ||
+      !doc["format_version"].is_number_integer() || !doc.contains("kind") ||
+      !doc["kind"].is_string()) {
+    return refuse("has a model.json churnml did not write");
+  }
+  return Status::Ok();
 }
 
 // Fits preprocessing and the model on `train`, returns probabilities for `test`.
@@ -92,9 +128,14 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
   const auto start = Clock::now();
   auto stage = Clock::now();
   if (options.out_dir.empty()) return InvalidArgumentError("--out is required");
-  if (options.existing == ExistingPolicy::kFail && std::filesystem::exists(options.out_dir)) {
+  std::error_code exists_ec;
+  if (options.existing == ExistingPolicy::kFail &&
+      std::filesystem::exists(std::filesystem::symlink_status(options.out_dir, exists_ec))) {
     return AlreadyExistsError(options.out_dir.string() +
                               " already exists; choose another --out or remove it");
+  }
+  if (options.existing == ExistingPolicy::kReplace) {
+    CHURNML_RETURN_IF_ERROR(CheckReplaceable(options.out_dir));
   }
 
   CHURNML_ASSIGN_OR_RETURN(report->data_fingerprint, FingerprintFile(options.data_path));
@@ -171,6 +212,10 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
   // the held-out split (rows the model did not fit, as in serving).
   CHURNML_ASSIGN_OR_RETURN(ReferenceProfile profile, BuildReferenceProfile(train, probabilities));
   CHURNML_RETURN_IF_ERROR(artifact.AddFile(kProfileFileName, profile.ToJson().dump() + "\n"));
+  // Again: the folder may have changed while the model trained.
+  if (options.existing == ExistingPolicy::kReplace) {
+    CHURNML_RETURN_IF_ERROR(CheckReplaceable(options.out_dir));
+  }
   CHURNML_RETURN_IF_ERROR(artifact.Save(options.out_dir, options.existing));
   report->artifact_dir = options.out_dir;
   report->timings.save = SecondsSince(stage);

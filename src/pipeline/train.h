@@ -38,6 +38,9 @@ struct TrainOptions {
   InvalidRowPolicy invalid_rows = InvalidRowPolicy::kFail;
   int64_t max_issues = 20;  // validation issues kept for the report
   std::filesystem::path out_dir;
+  // kFail: AlreadyExists when out_dir exists. kReplace (--force): replaces
+  // out_dir only when it is a churnml model directory (its model.json says
+  // so); anything else is FailedPrecondition and stays untouched.
   ExistingPolicy existing = ExistingPolicy::kFail;
   // Called after each of the kTrainStages stages (load, preprocess and fit,
   // evaluate, cross-validate, save) with the number done; may be empty.

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/build_info.h"
+#include "common/json_dump.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "serving/api/oip_codec.h"
@@ -46,7 +47,7 @@ Dataset& RowsFor(RequestScratch& scratch, const ServedModel& model) {
 void SetJson(HttpResponse& response, int status, const Json& body) {
   response.status = status;
   response.content_type = "application/json";
-  response.body = body.dump();
+  response.body = DumpJson(body);
 }
 
 void SetApiError(HttpResponse& response, const ApiError& error) {
@@ -312,7 +313,7 @@ void PredictionService::ModelReady(const HttpRequest& request, HttpResponse& res
   std::string reason;
   bool ready = IsReady(&reason);
   response.status = ready ? 200 : 503;
-  response.body = Json{{"name", model->name}, {"ready", ready}}.dump();
+  response.body = DumpJson(Json{{"name", model->name}, {"ready", ready}});
 }
 
 void PredictionService::Infer(const HttpRequest& request, HttpResponse& response) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tracking/sql_connection.h"
+#include "tracking/store_uri.h"
 
 namespace churnml::tracking {
 namespace {
@@ -42,16 +43,6 @@ std::string DoubleText(double d) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
   return ec == std::errc() ? std::string(buf, end) : "NaN";
-}
-
-// The URI without its password, for messages.
-std::string RedactPassword(const std::string& uri) {
-  size_t scheme = uri.find("://");
-  size_t at = uri.find('@');
-  if (scheme == std::string::npos || at == std::string::npos) return uri;
-  size_t colon = uri.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return uri;
-  return uri.substr(0, colon) + ":***" + uri.substr(at);
 }
 
 std::string FirstLine(const std::string& text) {
@@ -194,7 +185,7 @@ class PostgresConnection final : public SqlConnection {
 
 Result<std::unique_ptr<SqlConnection>> OpenPostgresConnection(
     const PostgresConnectionOptions& options) {
-  std::string description = RedactPassword(options.uri);
+  std::string description = RedactStoreUri(options.uri);
   std::string uri = options.uri;
   // libpq's connect_timeout bounds the whole connection set-up (TCP, TLS,
   // authentication), so an unreachable or silent server fails in bounded time.
@@ -212,9 +203,11 @@ Result<std::unique_ptr<SqlConnection>> OpenPostgresConnection(
     return std::unique_ptr<SqlConnection>(
         std::make_unique<PostgresConnection>(std::move(connection), description));
   } catch (const std::exception& e) {
+    // libpq may echo parts of the connection string (a bad parameter's
+    // value): mask every secret of the URI in its message too.
     return UnavailableError("cannot connect to PostgreSQL store " + description +
                             " (connect_timeout " + std::to_string(options.connect_timeout.count()) +
-                            " s): " + FirstLine(e.what()));
+                            " s): " + RedactSecretsIn(FirstLine(e.what()), uri));
   }
 }
 

@@ -15,7 +15,11 @@
 //
 //   order   := FIELD ["asc"|"desc"] ("," FIELD ["asc"|"desc"])*
 //
-// Errors are InvalidArgument "filter, column N: …" pointing at the token.
+// Errors are InvalidArgument "filter, column N: …" pointing at the token;
+// text quoted from the filter is cut to 80 bytes. Limits: parentheses nest
+// at most kMaxRunFilterDepth deep, a filter has at most
+// kMaxRunFilterComparisons comparisons, an order-by at most
+// kMaxRunOrderFields fields.
 #pragma once
 
 #include <string>
@@ -27,19 +31,14 @@
 
 namespace churnml::tracking {
 
-// A metric, param or tag key an expression names ("metrics", "roc_auc").
-struct KeyReference {
-  std::string kind;  // "metrics", "params" or "tags"
-  std::string key;
-  int column = 0;  // 1-based, in the expression
-};
+inline constexpr int kMaxRunFilterDepth = 100;
+inline constexpr int kMaxRunFilterComparisons = 256;
+inline constexpr int kMaxRunOrderFields = 32;
 
-// A piece of SQL over `runs r JOIN experiments e` with '?' parameter markers,
-// and the keys it refers to (the store checks they exist).
+// A piece of SQL over `runs r JOIN experiments e` with '?' parameter markers.
 struct SqlFragment {
   std::string sql;
   std::vector<SqlValue> params;
-  std::vector<KeyReference> references;
 };
 
 Result<SqlFragment> TranslateRunFilter(std::string_view filter);

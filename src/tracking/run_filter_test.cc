@@ -89,5 +89,49 @@ TEST(RunOrder, RejectsUnknownDirectionWithColumn) {
   EXPECT_THAT(f.status().message(), HasSubstr("order-by, column 17"));
 }
 
+// The parser recurses once per parenthesis: 10,000 of them overflowed the
+// stack (SIGSEGV) before the depth limit.
+TEST(RunFilter, RefusesParenthesesNestedDeeperThanTheLimitWithOneShortLine) {
+  std::string filter(10'000, '(');
+  filter += "metrics.f1 > 0";
+  filter += std::string(10'000, ')');
+  Result<SqlFragment> f = TranslateRunFilter(filter);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(f.status().message(), HasSubstr("filter, column 101: parentheses nested more than 100"));
+  EXPECT_LT(f.status().message().size(), 200u);
+  EXPECT_EQ(f.status().message().find('\n'), std::string::npos);
+}
+
+TEST(RunFilter, AcceptsNestingUpToTheLimit) {
+  const int depth = kMaxRunFilterDepth;
+  std::string filter = std::string(depth, '(') + "metrics.f1 > 0" + std::string(depth, ')');
+  Result<SqlFragment> f = TranslateRunFilter(filter);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+}
+
+TEST(RunFilter, RefusesMoreComparisonsThanTheLimit) {
+  std::string filter = "metrics.f1 > 0";
+  for (int i = 1; i <= kMaxRunFilterComparisons; ++i) filter += " or metrics.f1 > 0";
+  Result<SqlFragment> f = TranslateRunFilter(filter);
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(f.status().message(), HasSubstr("more than 256 comparisons"));
+}
+
+TEST(RunFilter, QuotesAtMostEightyBytesOfAnOffendingToken) {
+  Result<SqlFragment> f = TranslateRunFilter("metrics." + std::string(1 << 20, 'k') + " = 'text'");
+  ASSERT_FALSE(f.ok());
+  EXPECT_LT(f.status().message().size(), 300u);
+  EXPECT_THAT(f.status().message(), HasSubstr("\u2026"));
+}
+
+TEST(RunOrder, RefusesMoreFieldsThanTheLimit) {
+  std::string order = "metrics.a";
+  for (int i = 0; i < kMaxRunOrderFields; ++i) order += ", metrics.a";
+  Result<SqlFragment> f = TranslateRunOrder(order);
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(f.status().message(), HasSubstr("more than 32 fields"));
+}
+
 }  // namespace
 }  // namespace churnml::tracking

@@ -8,6 +8,7 @@
 
 #include "tracking/names.h"
 #include "tracking/schema_migrations.h"
+#include "tracking/store_uri.h"
 
 namespace churnml::tracking {
 namespace fs = std::filesystem;
@@ -74,13 +75,17 @@ Result<std::unique_ptr<TrackingStore>> TrackingStore::Open(const StoreOptions& o
     SplitArtifactRoot(options.uri, libpq_uri, uri_root);
     if (artifact_root.empty()) artifact_root = uri_root;
     if (artifact_root.empty()) {
-      return InvalidArgumentError(
-          "PostgreSQL store " + libpq_uri.substr(0, libpq_uri.find('@') + 1) +
-          "… needs a shared artifact folder: add ?artifact_root=/shared/folder "
-          "to the URI");
+      return InvalidArgumentError("PostgreSQL store " + RedactStoreUri(libpq_uri) +
+                                  " needs a shared artifact folder: add "
+                                  "?artifact_root=/shared/folder to the URI");
     }
     CHURNML_ASSIGN_OR_RETURN(connection,
                              OpenPostgresConnection({libpq_uri, options.connect_timeout}));
+  } else if (options.uri.find("://") != std::string::npos) {
+    // A mistyped scheme ("postgress://") would otherwise become a folder
+    // named after the URI, password included, and be echoed in messages.
+    return InvalidArgumentError("--store " + RedactStoreUri(options.uri) +
+                                ": unknown URI scheme (give a folder or a postgresql:// URI)");
   } else {
     fs::path folder = options.uri;
     fs::create_directories(folder, ec);

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace churnml::tracking {
 
 std::string_view RunStatusName(RunStatus status) {
@@ -25,7 +27,7 @@ Result<RunStatus> ParseRunStatus(std::string_view name) {
        {RunStatus::kRunning, RunStatus::kFinished, RunStatus::kFailed, RunStatus::kKilled}) {
     if (upper == RunStatusName(s)) return s;
   }
-  return InvalidArgumentError("unknown run status \"" + std::string(name) +
+  return InvalidArgumentError("unknown run status \"" + Abbreviate(name) +
                               "\": use RUNNING, FINISHED, FAILED or KILLED");
 }
 

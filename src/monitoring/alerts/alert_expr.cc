@@ -80,11 +80,19 @@ class Parser {
       CHURNML_ASSIGN_OR_RETURN(e->selector, ParseSelector());
       CHURNML_ASSIGN_OR_RETURN(e->window, ParseWindow());
     } else if (fn == "ratio") {
+      // One recursion per ratio(): without a bound, 100,000 nested ratio(
+      // overflowed the stack.
+      if (depth_ == kMaxExprDepth) {
+        pos_ = fn_pos;
+        return Error("ratio() nested more than " + std::to_string(kMaxExprDepth) + " deep");
+      }
       e->kind = ExprKind::kRatio;
       CHURNML_RETURN_IF_ERROR(Expect("("));
+      ++depth_;
       CHURNML_ASSIGN_OR_RETURN(e->numerator, ParseCall());
       CHURNML_RETURN_IF_ERROR(Expect(","));
       CHURNML_ASSIGN_OR_RETURN(e->denominator, ParseCall());
+      --depth_;
     } else if (fn == "quantile") {
       e->kind = ExprKind::kQuantile;
       CHURNML_RETURN_IF_ERROR(Expect("("));
@@ -97,7 +105,8 @@ class Parser {
       CHURNML_ASSIGN_OR_RETURN(e->window, ParseWindow());
     } else {
       pos_ = fn_pos;
-      return Error("unknown function \"" + fn + "\" (valid: value, rate, ratio, quantile)");
+      return Error("unknown function \"" + Abbreviate(fn) +
+                   "\" (valid: value, rate, ratio, quantile)");
     }
     CHURNML_RETURN_IF_ERROR(Expect(")"));
     return std::shared_ptr<const Expr>(std::move(e));
@@ -148,7 +157,7 @@ class Parser {
       } else if (Consume("=")) {
         m.op = MatchOp::kEqual;
       } else {
-        return Error("expected =, !=, =~ or !~ after label \"" + m.name + "\"");
+        return Error("expected =, !=, =~ or !~ after label \"" + Abbreviate(m.name) + "\"");
       }
       SkipSpace();
       const size_t value_pos = pos_;
@@ -158,7 +167,7 @@ class Parser {
           m.regex = std::make_shared<const std::regex>(m.value, std::regex::ECMAScript);
         } catch (const std::regex_error& e) {
           pos_ = value_pos;
-          return Error("invalid regex \"" + m.value + "\": " + e.what());
+          return Error("invalid regex \"" + Abbreviate(m.value) + "\": " + e.what());
         }
       }
       s.matchers.push_back(std::move(m));
@@ -185,6 +194,7 @@ class Parser {
 
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;  // ratio() calls open around the current position
 };
 
 // ---- Evaluation ------------------------------------------------------------

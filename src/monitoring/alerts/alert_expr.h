@@ -56,8 +56,13 @@ struct Expr {
   Clock::Duration LongestWindow() const;
 };
 
+// How deep ratio() may nest: the parser and the evaluator recurse once per
+// level.
+inline constexpr int kMaxExprDepth = 100;
+
 // Parses `text`. Errors are InvalidArgument "column N: <what>" (1-based
-// column into `text`); the rules loader prefixes the rule name.
+// column into `text`); the rules loader prefixes the rule name. Text quoted
+// from `text` is cut to 80 bytes.
 Result<std::shared_ptr<const Expr>> ParseExpr(std::string_view text);
 
 // Evaluates `expr` at the newest snapshot of `history`. nullopt means "no

@@ -56,6 +56,34 @@ TEST(ParseExpr, ReportsTheColumnOfTheError) {
   EXPECT_NE(e.status().message().find("column 10"), std::string::npos);
 }
 
+// 100,000 nested ratio( overflowed the stack (SIGSEGV) before the limit.
+TEST(ParseExpr, RefusesRatioNestedDeeperThanTheLimit) {
+  std::string text;
+  for (int i = 0; i < 100'000; ++i) text += "ratio(";
+  auto e = ParseExpr(text);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(e.status().message().rfind("column 601: ratio() nested more than 100 deep", 0), 0u)
+      << e.status().message();
+}
+
+TEST(ParseExpr, AcceptsRatioNestedUpToTheLimitAndEvaluatesIt) {
+  std::string text = "value(a)";
+  for (int i = 0; i < kMaxExprDepth; ++i) text = "ratio(" + text + ", value(b))";
+  auto e = ParseExpr(text);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  SampleHistory h(seconds(60), 100);
+  h.Add(Clock::TimePoint{} + seconds(1), {S("a", {}, 1), S("b", {}, 1)});
+  EXPECT_EQ(EvaluateExpr(**e, h), 1.0);
+  EXPECT_FALSE(ParseExpr("ratio(" + text + ", value(b))").ok());
+}
+
+TEST(ParseExpr, QuotesAtMostEightyBytesOfTheInput) {
+  auto e = ParseExpr(std::string(1 << 20, 'f') + "(x)");
+  ASSERT_FALSE(e.ok());
+  EXPECT_LT(e.status().message().size(), 250u);
+}
+
 TEST(EvaluateExpr, ValueSumsMatchingSeries) {
   SampleHistory h(seconds(60), 100);
   h.Add(Clock::TimePoint{} + seconds(1),
