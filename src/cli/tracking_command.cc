@@ -1,7 +1,8 @@
-// `churnml runs list|show|compare|delete`, `churnml models
-// list|show|alias set|alias delete|delete-version`, `churnml store check`.
-// Each parses flags, opens the store from --store, calls one TrackingStore
-// function and prints a table (stdout) or --json (docs/store.md).
+// `churnml runs list|show|compare|delete|restore`, `churnml models
+// list|show|register|alias set|alias delete|delete-version`, `churnml store
+// check|gc`. Each parses flags, opens the store from --store, calls one
+// TrackingStore (or pipeline) function and prints a table (stdout) or --json
+// (docs/store.md). Run ids may be unique prefixes, as git takes commit ids.
 #include "cli/tracking_command.h"
 
 #include <algorithm>
@@ -10,9 +11,13 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unistd.h>
 
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "eval/metric_info.h"
+#include "monitoring/alerts/alert_expr.h"
+#include "pipeline/tracked_train.h"
 
 namespace churnml::cli {
 namespace {
@@ -40,7 +45,14 @@ std::string Duration(const tracking::Run& run) {
 
 std::string StatusText(const tracking::Run& run) {
   std::string s(tracking::RunStatusName(run.status));
+  if (run.deleted_ms) return s + " (deleted)";
   return run.stale ? s + " (stale)" : s;
+}
+
+// The model kind a run trained ("-" for runs that did not record one).
+std::string ModelKind(const tracking::Run& run) {
+  auto it = run.params.find("model");
+  return it == run.params.end() ? "-" : it->second;
 }
 
 std::string MetricText(double v) {
@@ -90,7 +102,8 @@ json RunJson(const tracking::Run& run) {
           {"data", data},
           {"churnml_version", run.churnml_version},
           {"build_commit", run.build_commit},
-          {"artifact_path", run.artifact_path ? json(run.artifact_path->string()) : json(nullptr)}};
+          {"artifact_path", run.artifact_path ? json(run.artifact_path->string()) : json(nullptr)},
+          {"deleted_ms", run.deleted_ms ? json(*run.deleted_ms) : json(nullptr)}};
 }
 
 json VersionJson(const ModelVersion& v) {
@@ -119,12 +132,26 @@ json ModelJson(const RegisteredModel& m, bool with_versions) {
 
 void PrintJson(const json& j) { std::cout << j.dump(2) << '\n'; }
 
-// Metrics where a smaller value is better; every other metric is maximised.
-bool LowerIsBetter(const std::string& key) {
-  for (const char* word : {"loss", "error", "brier", "rmse", "mae", "mse", "time", "latency"}) {
-    if (key.find(word) != std::string::npos) return true;
+// Former metric spellings → current names, from the eval catalogue, so a
+// filter on "metrics.pr_auc" is told it is now "metrics.average_precision".
+std::map<std::string, std::string> RenamedMetrics() {
+  std::map<std::string, std::string> renamed;
+  for (const MetricInfo& info : MetricCatalog()) {
+    if (!info.former_name.empty()) renamed[std::string(info.former_name)] = std::string(info.name);
   }
-  return false;
+  return renamed;
+}
+
+// Asks on the terminal; true without asking when stdin is not a terminal
+// (scripts) or `yes` is set. The question goes to stderr.
+bool Confirmed(const std::string& question, bool yes) {
+  if (yes || isatty(STDIN_FILENO) == 0) return true;
+  std::fprintf(stderr, "%s [y/N] ", question.c_str());
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  answer = std::string(Trim(answer));
+  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
 }
 
 // ---- flags ------------------------------------------------------------------
@@ -136,6 +163,8 @@ struct ListFlags {
   int64_t limit = 50;
   int64_t stale_after_s = 6 * 3600;
   bool json = false;
+  bool quiet = false;    // ids only, one per line
+  bool deleted = false;  // deleted runs instead of live ones
 };
 
 struct ShowFlags {
@@ -145,6 +174,25 @@ struct ShowFlags {
 
 struct CompareFlags {
   std::vector<std::string> ids;
+  bool json = false;
+};
+
+struct DeleteFlags {
+  std::vector<std::string> ids;
+  bool yes = false;
+};
+
+struct GcFlags {
+  std::string older_than = "30d";
+  bool yes = false;
+  bool json = false;
+};
+
+struct RegisterFlags {
+  std::string dir;
+  std::string name;
+  std::string alias;
+  std::string experiment = "default";
   bool json = false;
 };
 
@@ -174,10 +222,55 @@ Result<std::unique_ptr<TrackingStore>> OpenFor(const GlobalOptions& globals,
 
 // ---- runs -------------------------------------------------------------------
 
+// Full ids for the given ids or unique prefixes, in order; the first
+// failure (unknown or ambiguous prefix) is the error.
+Result<std::vector<std::string>> ResolveRunIds(TrackingStore& store,
+                                               const std::vector<std::string>& ids) {
+  std::vector<std::string> full;
+  for (const std::string& id : ids) {
+    CHURNML_ASSIGN_OR_RETURN(std::string resolved, store.ResolveRunId(id));
+    full.push_back(std::move(resolved));
+  }
+  return full;
+}
+
+// The metric columns of `runs list`: the ones the filter or order mentions,
+// then eval's headline metrics (ROC AUC first) that some listed run has, then
+// the most common others, at most five in all.
+std::vector<std::string> ListColumns(const ListFlags& f, const std::vector<tracking::Run>& runs) {
+  constexpr size_t kMaxColumns = 5;
+  std::map<std::string, int> counts;
+  for (const auto& run : runs) {
+    for (const auto& [key, m] : run.metrics) ++counts[key];
+  }
+  std::vector<std::string> keys;
+  auto add = [&](const std::string& key) {
+    if (keys.size() < kMaxColumns && counts.count(key) != 0 &&
+        std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(key);
+    }
+  };
+  for (const auto& [key, n] : counts) {
+    if ((f.filter + " " + f.order_by).find("metrics." + key) != std::string::npos) add(key);
+  }
+  for (const std::string& key : HeadlineMetrics()) add(key);
+  std::vector<std::pair<int, std::string>> common;
+  for (const auto& [key, n] : counts) common.push_back({-n, key});
+  std::sort(common.begin(), common.end());
+  for (const auto& [n, key] : common) add(key);
+  return keys;
+}
+
 int RunsList(const ListFlags& f, const GlobalOptions& g) {
   auto store = OpenFor(g, f.stale_after_s);
   if (!store.ok()) return ReportError(store.status());
-  tracking::RunQuery query{f.experiment, f.filter, f.order_by, f.limit};
+  tracking::RunQuery query;
+  query.experiment = f.experiment;
+  query.filter = f.filter;
+  query.order_by = f.order_by;
+  query.limit = f.limit;
+  query.lifecycle = f.deleted ? tracking::RunLifecycle::kDeleted : tracking::RunLifecycle::kActive;
+  query.renamed_metrics = RenamedMetrics();
   auto runs = (*store)->ListRuns(query);
   if (!runs.ok()) return ReportError(runs.status());
   if (f.json) {
@@ -186,30 +279,19 @@ int RunsList(const ListFlags& f, const GlobalOptions& g) {
     PrintJson({{"runs", list}});
     return kExitOk;
   }
-  // Metric columns: the ones the filter or order mentions first, then the
-  // most common, at most four.
-  std::map<std::string, int> counts;
-  for (const auto& run : *runs) {
-    for (const auto& [key, m] : run.metrics) ++counts[key];
+  if (f.quiet) {
+    for (const auto& run : *runs) std::cout << run.run_id << '\n';
+    return kExitOk;
   }
-  std::vector<std::string> keys;
-  for (const auto& [key, n] : counts) {
-    if ((f.filter + " " + f.order_by).find("metrics." + key) != std::string::npos)
-      keys.push_back(key);
-  }
-  std::vector<std::pair<int, std::string>> common;
-  for (const auto& [key, n] : counts) common.push_back({-n, key});
-  std::sort(common.begin(), common.end());
-  for (const auto& [n, key] : common) {
-    if (keys.size() >= 4) break;
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
-  }
+  const std::vector<std::string> keys = ListColumns(f, *runs);
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header = {"RUN ID", "EXPERIMENT", "STATUS", "START", "DURATION"};
+  std::vector<std::string> header = {"RUN ID", "EXPERIMENT", "STATUS", "MODEL", "START",
+                                     "DURATION"};
   for (const auto& key : keys) header.push_back(key);
   rows.push_back(header);
   for (const auto& run : *runs) {
-    std::vector<std::string> row = {run.run_id, run.experiment, StatusText(run),
+    std::vector<std::string> row = {run.run_id,     run.experiment,
+                                    StatusText(run), ModelKind(run),
                                     IsoTime(run.start_time_ms), Duration(run)};
     for (const auto& key : keys) {
       auto it = run.metrics.find(key);
@@ -218,16 +300,19 @@ int RunsList(const ListFlags& f, const GlobalOptions& g) {
     rows.push_back(row);
   }
   PrintTable(rows);
-  Say(std::to_string(runs->size()) + " run(s) in " + (*store)->Describe());
+  Say(std::to_string(runs->size()) + (f.deleted ? " deleted" : "") + " run(s) in " +
+      (*store)->Describe());
   return kExitOk;
 }
 
 int RunsShow(const ShowFlags& f, const GlobalOptions& g) {
   auto store = OpenFor(g);
   if (!store.ok()) return ReportError(store.status());
-  auto run = (*store)->GetRun(f.id);
+  auto id = (*store)->ResolveRunId(f.id);
+  if (!id.ok()) return ReportError(id.status());
+  auto run = (*store)->GetRun(*id);
   if (!run.ok()) return ReportError(run.status());
-  auto history = (*store)->GetMetricHistory(f.id);
+  auto history = (*store)->GetMetricHistory(*id);
   if (!history.ok()) return ReportError(history.status());
   if (f.json) {
     json j = RunJson(*run);
@@ -252,11 +337,23 @@ int RunsShow(const ShowFlags& f, const GlobalOptions& g) {
                    ? run->data->content_hash + " (" + FormatCount(run->data->row_count) + " rows)"
                    : "-"},
       {"artifact", run->artifact_path ? run->artifact_path->string() : "-"}};
+  if (run->deleted_ms) rows.push_back({"deleted", IsoTime(*run->deleted_ms)});
   for (const auto& [k, v] : run->params) rows.push_back({"param " + k, v});
+  // A metric observed at several steps (cross-validation folds) shows every
+  // step's value; the others show their one value.
+  std::map<std::string, std::vector<const Metric*>> steps;
+  for (const Metric& m : *history) steps[m.key].push_back(&m);
   for (const auto& [k, m] : run->metrics) {
-    rows.push_back(
-        {"metric " + k,
-         MetricText(m.value) + (m.step != 0 ? " (step " + std::to_string(m.step) + ")" : "")});
+    const auto& observed = steps[k];
+    if (observed.size() > 1) {
+      std::vector<std::string> values;
+      for (const Metric* o : observed) values.push_back(MetricText(o->value));
+      rows.push_back({"metric " + k, Join(values, " ") + " (steps " +
+                                         std::to_string(observed.front()->step) + "-" +
+                                         std::to_string(observed.back()->step) + ")"});
+    } else {
+      rows.push_back({"metric " + k, MetricText(m.value)});
+    }
   }
   for (const auto& [k, v] : run->tags) rows.push_back({"tag " + k, v});
   PrintTable(rows);
@@ -268,8 +365,10 @@ int RunsCompare(const CompareFlags& f, const GlobalOptions& g) {
     return ReportError(InvalidArgumentError("runs compare needs at least two run ids"));
   auto store = OpenFor(g);
   if (!store.ok()) return ReportError(store.status());
+  auto ids = ResolveRunIds(**store, f.ids);
+  if (!ids.ok()) return ReportError(ids.status());
   std::vector<tracking::Run> runs;
-  for (const auto& id : f.ids) {
+  for (const auto& id : *ids) {
     auto run = (*store)->GetRun(id);
     if (!run.ok()) return ReportError(run.status());
     runs.push_back(std::move(run).value());
@@ -277,22 +376,32 @@ int RunsCompare(const CompareFlags& f, const GlobalOptions& g) {
   std::set<std::string> param_keys, metric_keys;
   for (const auto& run : runs) {
     for (const auto& [k, v] : run.params) param_keys.insert(k);
-    for (const auto& [k, m] : run.metrics) metric_keys.insert(k);
+    for (const auto& [k, m] : run.metrics) {
+      // Per-fold values are a history (runs show); their mean and std compare.
+      if (k.rfind("cv_", 0) == 0 && k.size() > 5 && k.substr(k.size() - 5) == "_fold") continue;
+      metric_keys.insert(k);
+    }
   }
-  // The best run per metric: max, or min for losses and errors.
+  // The best run per metric whose direction eval knows; none for the others
+  // (a user's own metric) and none when every run ties.
   std::map<std::string, std::string> best;
   for (const auto& key : metric_keys) {
-    bool lower = LowerIsBetter(key);
-    double best_value = 0;
+    std::optional<MetricGoal> goal = GoalOf(key);
+    if (!goal) continue;
+    const bool lower = *goal == MetricGoal::kMinimize;
+    std::optional<double> best_value;
+    std::set<double> seen;
     for (const auto& run : runs) {
       auto it = run.metrics.find(key);
       if (it == run.metrics.end() || std::isnan(it->second.value)) continue;
       double v = it->second.value;
-      if (best.count(key) == 0 || (lower ? v < best_value : v > best_value)) {
+      seen.insert(v);
+      if (!best_value || (lower ? v < *best_value : v > *best_value)) {
         best[key] = run.run_id;
         best_value = v;
       }
     }
+    if (seen.size() < 2) best.erase(key);
   }
   if (f.json) {
     json params = json::object(), metrics = json::object();
@@ -311,11 +420,12 @@ int RunsCompare(const CompareFlags& f, const GlobalOptions& g) {
         values[run.run_id] =
             it == run.metrics.end() ? json(nullptr) : NumberOrNull(it->second.value);
       }
+      std::optional<MetricGoal> goal = GoalOf(key);
       metrics[key] = {{"values", values},
-                      {"goal", LowerIsBetter(key) ? "min" : "max"},
+                      {"goal", goal ? json(std::string(MetricGoalName(*goal))) : json(nullptr)},
                       {"best", best.count(key) ? json(best[key]) : json(nullptr)}};
     }
-    PrintJson({{"runs", f.ids}, {"params", params}, {"metrics", metrics}});
+    PrintJson({{"runs", *ids}, {"params", params}, {"metrics", metrics}});
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows;
@@ -331,7 +441,10 @@ int RunsCompare(const CompareFlags& f, const GlobalOptions& g) {
     rows.push_back(row);
   }
   for (const auto& key : metric_keys) {
-    std::vector<std::string> row = {"metric " + key};
+    std::optional<MetricGoal> goal = GoalOf(key);
+    std::string label = "metric " + key;
+    if (goal) label += *goal == MetricGoal::kMaximize ? " (max)" : " (min)";
+    std::vector<std::string> row = {label};
     for (const auto& run : runs) {
       auto it = run.metrics.find(key);
       std::string cell = it == run.metrics.end() ? "-" : MetricText(it->second.value);
@@ -341,16 +454,42 @@ int RunsCompare(const CompareFlags& f, const GlobalOptions& g) {
     rows.push_back(row);
   }
   PrintTable(rows);
-  Say("* marks the best value (lowest for losses and errors, highest otherwise)");
+  Say("* marks the best value of each metric whose direction is known: (max) higher is better, "
+      "(min) lower is better");
   return kExitOk;
 }
 
-int RunsDelete(const std::string& id, const GlobalOptions& g) {
+int RunsDelete(const DeleteFlags& f, const GlobalOptions& g) {
   auto store = OpenFor(g);
   if (!store.ok()) return ReportError(store.status());
-  Status s = (*store)->DeleteRun(id);
-  if (!s.ok()) return ReportError(s);
-  Say("deleted run " + id);
+  auto ids = ResolveRunIds(**store, f.ids);
+  if (!ids.ok()) return ReportError(ids.status());
+  std::string what = ids->size() == 1 ? "run " + ids->front()
+                                      : std::to_string(ids->size()) + " runs";
+  if (!Confirmed("delete " + what + "? (restorable with `churnml runs restore` until `churnml "
+                 "store gc`)",
+                 f.yes)) {
+    return ReportError(FailedPreconditionError("not confirmed: nothing deleted (--yes skips the "
+                                               "question)"));
+  }
+  for (const std::string& id : *ids) {
+    Status s = (*store)->DeleteRun(id);
+    if (!s.ok()) return ReportError(s);
+    Say("deleted run " + id + " (restore with: churnml runs restore " + id.substr(0, 8) + ")");
+  }
+  return kExitOk;
+}
+
+int RunsRestore(const std::vector<std::string>& given, const GlobalOptions& g) {
+  auto store = OpenFor(g);
+  if (!store.ok()) return ReportError(store.status());
+  auto ids = ResolveRunIds(**store, given);
+  if (!ids.ok()) return ReportError(ids.status());
+  for (const std::string& id : *ids) {
+    Status s = (*store)->RestoreRun(id);
+    if (!s.ok()) return ReportError(s);
+    Say("restored run " + id);
+  }
   return kExitOk;
 }
 
@@ -427,7 +566,78 @@ int DeleteVersion(const AliasFlags& f, const GlobalOptions& g) {
   return kExitOk;
 }
 
+int ModelsRegister(const RegisterFlags& f, const GlobalOptions& g, const ModelRegistry& models) {
+  RegisterArtifactOptions options;
+  options.artifact_dir = f.dir;
+  options.store = TrackingStoreOptions(g);
+  options.experiment = f.experiment;
+  options.model_name = f.name;
+  options.alias = f.alias;
+  RegisteredArtifact out;
+  Status s = RegisterArtifact(options, models, &out);
+  if (!s.ok()) return ReportError(s);
+  if (f.json) {
+    PrintJson({{"model", f.name},
+               {"version", out.version},
+               {"alias", f.alias.empty() ? json(nullptr) : json(f.alias)},
+               {"run_id", out.run_id},
+               {"kind", out.kind},
+               {"artifact_path", out.artifact_path.string()},
+               {"store", out.store}});
+    return kExitOk;
+  }
+  Say("registered " + f.dir + " (" + out.kind + ") as " + f.name + "/" +
+      std::to_string(out.version) + (f.alias.empty() ? "" : ", " + f.name + "@" + f.alias) +
+      "; run " + out.run_id + " in " + out.store);
+  return kExitOk;
+}
+
 // ---- store ------------------------------------------------------------------
+
+int StoreGc(const GcFlags& f, const GlobalOptions& g) {
+  Result<Clock::Duration> older_than =
+      f.older_than == "0" ? Result<Clock::Duration>(Clock::Duration{})
+                          : monitoring::ParseDuration(f.older_than);
+  if (!older_than.ok()) {
+    return ReportError(older_than.status().WithContext("--older-than \"" + f.older_than + "\""));
+  }
+  auto store = OpenFor(g);
+  if (!store.ok()) return ReportError(store.status());
+  auto cutoff = std::chrono::duration_cast<std::chrono::milliseconds>(*older_than);
+  // What would go, for the question: deleted runs old enough.
+  tracking::RunQuery query;
+  query.limit = 0;
+  query.lifecycle = tracking::RunLifecycle::kDeleted;
+  auto deleted = (*store)->ListRuns(query);
+  if (!deleted.ok()) return ReportError(deleted.status());
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  size_t due = 0;
+  for (const auto& run : *deleted) due += *run.deleted_ms <= now_ms - cutoff.count() ? 1 : 0;
+  if (due > 0 && !Confirmed("purge " + std::to_string(due) + " deleted run(s) for good, with " +
+                                "their artifacts?",
+                            f.yes)) {
+    return ReportError(
+        FailedPreconditionError("not confirmed: nothing purged (--yes skips the question)"));
+  }
+  auto report = (*store)->PurgeDeletedRuns(cutoff);
+  if (!report.ok()) return ReportError(report.status());
+  if (f.json) {
+    PrintJson({{"store", (*store)->Describe()},
+               {"purged_runs", report->purged_runs},
+               {"kept_runs", report->kept_runs}});
+    return kExitOk;
+  }
+  for (const auto& id : report->purged_runs) std::cout << "purged run " << id << '\n';
+  for (const auto& id : report->kept_runs) {
+    std::cout << "kept run " << id << " (a model version comes from it)\n";
+  }
+  Say("purged " + std::to_string(report->purged_runs.size()) + " run(s) deleted more than " +
+      f.older_than + " ago from " + (*store)->Describe());
+  return kExitOk;
+}
+
 
 int StoreCheck(const CheckFlags& f, const GlobalOptions& g) {
   auto store = OpenFor(g, f.stale_after_s, f.grace_s);
@@ -495,7 +705,8 @@ tracking::StoreOptions TrackingStoreOptions(const GlobalOptions& globals) {
 void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   const GlobalOptions& g = ctx.globals;
 
-  CLI::App* runs = app.add_subcommand("runs", "List, show, compare and delete tracked runs");
+  CLI::App* runs =
+      app.add_subcommand("runs", "List, show, compare, delete and restore tracked runs");
   runs->require_subcommand(1);
   auto list = std::make_shared<ListFlags>();
   CLI::App* list_cmd = runs->add_subcommand("list", "List runs, newest first");
@@ -509,25 +720,39 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
                    "seconds without a write after which a RUNNING run is shown as stale")
       ->capture_default_str();
   list_cmd->add_flag("--json", list->json, "print JSON (docs/store.md)");
+  list_cmd->add_flag("-q,--quiet", list->quiet, "print only the run ids, one per line");
+  list_cmd->add_flag("--deleted", list->deleted,
+                     "list deleted runs (restorable with `runs restore`) instead of live ones");
   list_cmd->callback([list, &g, &ctx] { ctx.exit_code = RunsList(*list, g); });
 
   auto show = std::make_shared<ShowFlags>();
   CLI::App* show_cmd = runs->add_subcommand("show", "Show one run with its metric history");
-  show_cmd->add_option("run_id", show->id, "run id")->required();
+  show_cmd->add_option("run_id", show->id, "run id or a unique prefix of it (4+ hex digits)")
+      ->required();
   show_cmd->add_flag("--json", show->json, "print JSON (docs/store.md)");
   show_cmd->callback([show, &g, &ctx] { ctx.exit_code = RunsShow(*show, g); });
 
   auto compare = std::make_shared<CompareFlags>();
   CLI::App* compare_cmd =
       runs->add_subcommand("compare", "Params and metrics of runs side by side, best marked");
-  compare_cmd->add_option("run_ids", compare->ids, "two or more run ids")->required();
+  compare_cmd
+      ->add_option("run_ids", compare->ids,
+                   "two or more run ids or unique prefixes of them (4+ hex digits)")
+      ->required();
   compare_cmd->add_flag("--json", compare->json, "print JSON (docs/store.md)");
   compare_cmd->callback([compare, &g, &ctx] { ctx.exit_code = RunsCompare(*compare, g); });
 
-  auto del = std::make_shared<std::string>();
-  CLI::App* delete_cmd = runs->add_subcommand("delete", "Delete a run and its artifact");
-  delete_cmd->add_option("run_id", *del, "run id")->required();
+  auto del = std::make_shared<DeleteFlags>();
+  CLI::App* delete_cmd = runs->add_subcommand(
+      "delete", "Delete runs (restorable with `runs restore` until `store gc` purges them)");
+  delete_cmd->add_option("run_ids", del->ids, "run ids or unique prefixes")->required();
+  delete_cmd->add_flag("-y,--yes", del->yes, "do not ask for confirmation on a terminal");
   delete_cmd->callback([del, &g, &ctx] { ctx.exit_code = RunsDelete(*del, g); });
+
+  auto restore = std::make_shared<std::vector<std::string>>();
+  CLI::App* restore_cmd = runs->add_subcommand("restore", "Undo `runs delete`");
+  restore_cmd->add_option("run_ids", *restore, "run ids or unique prefixes")->required();
+  restore_cmd->callback([restore, &g, &ctx] { ctx.exit_code = RunsRestore(*restore, g); });
 
   CLI::App* models = app.add_subcommand("models", "Registered models, versions and aliases");
   models->require_subcommand(1);
@@ -556,6 +781,19 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   adel_cmd->add_option("alias", adel->alias, "alias")->required();
   adel_cmd->callback([adel, &g, &ctx] { ctx.exit_code = AliasDelete(*adel, g); });
 
+  auto reg = std::make_shared<RegisterFlags>();
+  CLI::App* reg_cmd = models->add_subcommand(
+      "register",
+      "Register a model directory (e.g. trained with --no-track) as a new version, validated "
+      "like a trained one");
+  reg_cmd->add_option("dir", reg->dir, "model directory (as `train --out` writes)")->required();
+  reg_cmd->add_option("--name", reg->name, "registered model name, e.g. churn")->required();
+  reg_cmd->add_option("--alias", reg->alias, "also point NAME@ALIAS at the new version");
+  reg_cmd->add_option("--experiment", reg->experiment, "experiment of the run that records it")
+      ->capture_default_str();
+  reg_cmd->add_flag("--json", reg->json, "print JSON (docs/store.md)");
+  reg_cmd->callback([reg, &g, &ctx] { ctx.exit_code = ModelsRegister(*reg, g, ctx.models); });
+
   auto dver = std::make_shared<AliasFlags>();
   CLI::App* dver_cmd = models->add_subcommand(
       "delete-version", "Delete a model version (refused while an alias points at it)");
@@ -581,6 +819,17 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   check_cmd->add_flag("--json", check->json, "print JSON (docs/store.md)");
   check_cmd->callback([check, &g, &ctx] { ctx.exit_code = StoreCheck(*check, g); });
+
+  auto gc = std::make_shared<GcFlags>();
+  CLI::App* gc_cmd =
+      store->add_subcommand("gc", "Purge deleted runs (rows and artifacts) for good");
+  gc_cmd
+      ->add_option("--older-than", gc->older_than,
+                   "only runs deleted at least this long ago, e.g. 30d, 12h, 0 (all)")
+      ->capture_default_str();
+  gc_cmd->add_flag("-y,--yes", gc->yes, "do not ask for confirmation on a terminal");
+  gc_cmd->add_flag("--json", gc->json, "print JSON (docs/store.md)");
+  gc_cmd->callback([gc, &g, &ctx] { ctx.exit_code = StoreGc(*gc, g); });
 }
 
 }  // namespace churnml::cli

@@ -11,12 +11,9 @@
 namespace churnml {
 namespace {
 
-// Shorter labels for the terminal; the JSON uses the full names.
-std::string_view DisplayName(std::string_view name) {
-  if (name == "average_precision") return "pr_auc";
-  if (name == "brier_score") return "brier";
-  return name;
-}
+// Metrics print under the names JSON, the store and run filters use
+// (eval/metric_info.h), so what a user reads is what a user can filter on.
+constexpr size_t kMetricsPerLine = 4;
 
 std::string FormatValue(const std::optional<double>& value) {
   return value ? fmt::format("{:.4f}", *value) : std::string("undefined");
@@ -72,9 +69,14 @@ std::string ReportBlock(const ClassReport& report, const ClassNames& names) {
 std::string FormatMetrics(const BinaryMetrics& m) {
   std::string out = CountLine(m);
   const std::vector<NamedMetric> metrics = ScalarMetrics(m);
+  // Each of the four columns is as wide as its longest name.
+  std::vector<size_t> widths(kMetricsPerLine, 0);
   for (size_t i = 0; i < metrics.size(); ++i) {
-    const bool last_in_line = i % 4 == 3 || i + 1 == metrics.size();
-    out += fmt::format("{:<9} ", DisplayName(metrics[i].name));
+    widths[i % kMetricsPerLine] = std::max(widths[i % kMetricsPerLine], metrics[i].name.size());
+  }
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const bool last_in_line = i % kMetricsPerLine == kMetricsPerLine - 1 || i + 1 == metrics.size();
+    out += fmt::format("{:<{}} ", metrics[i].name, widths[i % kMetricsPerLine]);
     out += last_in_line ? FormatValue(metrics[i].value) + "\n"
                         : fmt::format("{:<9}  ", FormatValue(metrics[i].value));
   }
@@ -99,7 +101,7 @@ std::string FormatMetricsSideBySide(const std::vector<NamedMetrics>& sets) {
   const size_t num_metrics = ScalarMetrics(BinaryMetrics{}).size();
   for (size_t k = 0; k < num_metrics; ++k) {
     const std::string name = ScalarMetrics(BinaryMetrics{})[k].name;
-    add_row(std::string(DisplayName(name)),
+    add_row(name,
             [k](const BinaryMetrics& m) { return FormatValue(ScalarMetrics(m)[k].value); });
   }
   add_row("tn", [](const BinaryMetrics& m) { return FormatCount(m.confusion.tn); });
@@ -129,8 +131,10 @@ std::string FormatMetricsSideBySide(const std::vector<NamedMetrics>& sets) {
 
 std::string FormatFoldSummary(const FoldSummary& summary) {
   std::string out = fmt::format("{} folds (mean +/- std)\n", summary.folds);
+  size_t width = 0;
+  for (const FoldSummaryEntry& entry : summary.metrics) width = std::max(width, entry.name.size());
   for (const FoldSummaryEntry& entry : summary.metrics) {
-    out += fmt::format("{:<9} ", DisplayName(entry.name));
+    out += fmt::format("{:<{}} ", entry.name, width);
     if (!entry.summary) {
       out += "undefined (no fold has both classes)\n";
       continue;

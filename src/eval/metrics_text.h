@@ -18,10 +18,10 @@ struct ClassNames {
 };
 
 // Three aligned lines: row counts and threshold, then the eight metrics four
-// to a line, e.g.
+// to a line under their one name (eval/metric_info.h), e.g.
 //   rows 1,000  positives 260 (26.0%)  threshold 0.5
-//   accuracy  0.8010     precision 0.6540     recall    0.5430     f1        0.5930
-//   roc_auc   0.8460     pr_auc    0.6610     log_loss  0.4120     brier     0.1340
+//   accuracy 0.8010     precision         0.6540     recall   0.5430     f1          0.5930
+//   roc_auc  0.8460     average_precision 0.6610     log_loss 0.4120     brier_score 0.1340
 std::string FormatMetrics(const BinaryMetrics& metrics);
 
 // FormatMetrics, then the confusion matrix and the per-class report

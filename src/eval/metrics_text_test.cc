@@ -29,16 +29,17 @@ TEST(FormatMetrics, ShowsCountsThresholdAndEveryMetric) {
   const std::string text = FormatMetrics(Fixture());
   EXPECT_EQ(text,
             "rows 4  positives 2 (50.0%)  threshold 0.5\n"
-            "accuracy  0.7500     precision 1.0000     recall    0.5000     f1        0.6667\n"
-            "roc_auc   0.7500     pr_auc    0.8333     log_loss  0.4723     brier     0.1581\n");
+            "accuracy 0.7500     precision         1.0000     recall   0.5000     f1          0.6667\n"
+            "roc_auc  0.7500     average_precision 0.8333     log_loss 0.4723     brier_score "
+            "0.1581\n");
 }
 
 TEST(FormatMetrics, PrintsUndefinedForSingleClassData) {
   const std::vector<uint8_t> labels = {0, 0};
   const std::vector<double> scores = {0.2, 0.6};
   const std::string text = FormatMetrics(*ComputeBinaryMetrics(labels, scores));
-  EXPECT_THAT(text, HasSubstr("roc_auc   undefined"));
-  EXPECT_THAT(text, HasSubstr("pr_auc    undefined"));
+  EXPECT_THAT(text, HasSubstr("roc_auc  undefined"));
+  EXPECT_THAT(text, HasSubstr("average_precision undefined"));
 }
 
 TEST(FormatMetricsDetailed, AddsConfusionMatrixAndClassReport) {
@@ -63,12 +64,12 @@ TEST(FormatMetricsSideBySide, AlignsOneColumnPerNamedSet) {
   const std::string text = FormatMetricsSideBySide({{"logistic", Fixture()}, {"xgboost", other}});
   const std::vector<std::string> lines = Lines(text);
   ASSERT_EQ(lines.size(), 1u + 3u + 8u + 4u);
-  EXPECT_EQ(lines[0], "metric     logistic    xgboost");
-  EXPECT_EQ(lines[1], "rows              4          4");
-  EXPECT_EQ(lines[3], "threshold       0.5        0.5");
-  EXPECT_EQ(lines[4], "accuracy     0.7500     0.5000");
-  EXPECT_EQ(lines[8], "roc_auc      0.7500  undefined");
-  EXPECT_EQ(lines[15], "tp                1          1");
+  EXPECT_EQ(lines[0], "metric             logistic    xgboost");
+  EXPECT_EQ(lines[1], "rows                      4          4");
+  EXPECT_EQ(lines[3], "threshold               0.5        0.5");
+  EXPECT_EQ(lines[4], "accuracy             0.7500     0.5000");
+  EXPECT_EQ(lines[8], "roc_auc              0.7500  undefined");
+  EXPECT_EQ(lines[15], "tp                        1          1");
   for (const std::string& line : lines) EXPECT_EQ(line.size(), lines[0].size()) << line;
 }
 
@@ -76,7 +77,7 @@ TEST(FormatMetricsSideBySide, WideNamesWidenTheirColumn) {
   const std::string text = FormatMetricsSideBySide(
       {{"a", Fixture()}, {"gradient_boosted_trees", Fixture()}, {"c", Fixture()}});
   const std::vector<std::string> lines = Lines(text);
-  EXPECT_EQ(lines[0], "metric          a  gradient_boosted_trees       c");
+  EXPECT_EQ(lines[0], "metric                  a  gradient_boosted_trees       c");
   for (const std::string& line : lines) EXPECT_EQ(line.size(), lines[0].size()) << line;
 }
 
@@ -89,9 +90,9 @@ TEST(FormatFoldSummary, ShowsMeanStdAndPartialFolds) {
   b.average_precision.reset();
   const std::string text = FormatFoldSummary(*SummarizeFolds({a, b}));
   EXPECT_THAT(text, HasSubstr("2 folds (mean +/- std)\n"));
-  EXPECT_THAT(text, HasSubstr("accuracy  0.5000 +/- 0.2500\n"));
-  EXPECT_THAT(text, HasSubstr("roc_auc   0.7500 +/- 0.0000  (1 of 2 folds)\n"));
-  EXPECT_THAT(text, HasSubstr("pr_auc    undefined (no fold has both classes)\n"));
+  EXPECT_THAT(text, HasSubstr("accuracy          0.5000 +/- 0.2500\n"));
+  EXPECT_THAT(text, HasSubstr("roc_auc           0.7500 +/- 0.0000  (1 of 2 folds)\n"));
+  EXPECT_THAT(text, HasSubstr("average_precision undefined (no fold has both classes)\n"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -26,8 +27,8 @@ namespace churnml {
 inline constexpr size_t kMaxArtifactFileBytes = size_t{1} << 30;
 // Largest descriptive JSON file (model.json, preprocessor.json,
 // hyperparameters.json: a few KB when churnml writes them), in bytes (64 MiB).
-// Parsing JSON into a tree costs up to ~20 times the text's size in memory
-// (an empty object is 2 bytes of text and ~60 bytes parsed), so these small
+// Parsing JSON into a tree costs up to ~35 times the text's size in memory
+// (an empty object is 2 bytes of text and ~100 bytes parsed), so these small
 // files get a small limit.
 inline constexpr size_t kMaxArtifactMetadataBytes = size_t{64} << 20;
 
@@ -42,11 +43,18 @@ inline constexpr int kMaxArtifactJsonDepth = 64;
 Result<std::string> ReadBoundedFile(const std::filesystem::path& path,
                                     size_t max_bytes = kMaxArtifactFileBytes);
 
+// Memory the parsed form of one artifact JSON file may take (1 GiB):
+// about 30 million numbers, far above XGBoost's JSON for 10,000 trees.
+inline constexpr uint64_t kMaxParsedJsonBytes = uint64_t{1} << 30;
+
 // Parses `text` as JSON without throwing. InvalidArgument naming `what`
-// (usually the file) for invalid JSON or nesting deeper than `max_depth`;
-// the depth is checked by a linear scan before the parser runs.
+// (usually the file) for invalid JSON, nesting deeper than `max_depth`, or a
+// document whose parsed form would take more than `max_parsed_bytes` (a
+// file of empty objects costs ~35 times its size); depth and size are
+// estimated by a linear scan before the parser runs.
 Result<nlohmann::json> ParseBoundedJson(std::string_view text, const std::string& what,
-                                        int max_depth = kMaxArtifactJsonDepth);
+                                        int max_depth = kMaxArtifactJsonDepth,
+                                        uint64_t max_parsed_bytes = kMaxParsedJsonBytes);
 
 class ModelFiles {
  public:

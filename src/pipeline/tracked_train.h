@@ -45,4 +45,35 @@ struct TrackedRun {
 Status TrainTracked(const TrainOptions& train, const TrackingOptions& tracking,
                     const ModelRegistry& registry, TrainReport* report, TrackedRun* run);
 
+// `churnml models register DIR --name NAME [--alias A]`: an artifact trained
+// with --no-track or copied from elsewhere enters the registry like a trained
+// one. The directory is loaded and validated exactly as `predict` and
+// `serve` load it (ModelArtifact::Load) before the store is touched; then a
+// run in `experiment` records it (params: the model kind and its
+// hyperparameters; metrics: the artifact's test-split and cross-validation
+// figures; tag source=register and the source folder), the artifact is
+// copied into the store, and a new version of `model_name` is registered
+// from that run.
+struct RegisterArtifactOptions {
+  std::filesystem::path artifact_dir;
+  tracking::StoreOptions store;
+  std::string experiment = "default";
+  std::string model_name;  // required
+  std::string alias;       // empty: no alias
+};
+
+struct RegisteredArtifact {
+  std::string run_id;
+  std::string store;
+  std::string kind;  // the artifact's model kind
+  std::filesystem::path artifact_path;
+  int64_t version = 0;
+};
+
+// Errors: InvalidArgument for a bad name or alias, NotFound / InvalidArgument
+// / FailedPrecondition from loading the artifact (nothing is recorded then),
+// the store's errors otherwise (the run is then FAILED with an "error" tag).
+Status RegisterArtifact(const RegisterArtifactOptions& options, const ModelRegistry& registry,
+                        RegisteredArtifact* out);
+
 }  // namespace churnml

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -26,5 +27,16 @@ bool IsKeyChar(char c);
 Status ValidateRunId(std::string_view run_id);
 // A new random run id.
 std::string NewRunId();
+
+// A run id or a unique prefix of one, as git takes commit ids: 4–32
+// lowercase hex digits. InvalidArgument otherwise.
+inline constexpr size_t kMinRunIdPrefix = 4;
+Status ValidateRunIdPrefix(std::string_view prefix);
+
+// The candidate closest to `name` by edit distance (case-insensitive, an
+// adjacent transposition is one edit), when close enough to be a typo: one
+// edit for names of up to 3 characters, else max(2, length / 3). Empty when
+// no candidate is that close.
+std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
 
 }  // namespace churnml::tracking

@@ -153,6 +153,12 @@ Result<Field> ParseField(const Token& t, std::string_view language) {
       "unknown attribute \"" + Abbreviate(key) + "\": use status, run_id, experiment, start_time or end_time");
 }
 
+void AddReference(const Field& field, const Token& t, SqlFragment& out) {
+  if (field.kind == FieldKind::kMetric) out.references.push_back({"metrics", field.key, t.column});
+  if (field.kind == FieldKind::kParam) out.references.push_back({"params", field.key, t.column});
+  if (field.kind == FieldKind::kTag) out.references.push_back({"tags", field.key, t.column});
+}
+
 class FilterParser {
  public:
   // Deeper nesting would overflow the stack (this parser recurses once per
@@ -228,6 +234,7 @@ class FilterParser {
                    "expected a comparison before \"" + Abbreviate(field_token.text) + "\"");
     }
     CHURNML_ASSIGN_OR_RETURN(Field field, ParseField(field_token, "filter"));
+    AddReference(field, field_token, out);
     const Token& op = Next();
     if (op.kind != TokenKind::kOperator) {
       return Error(op, "expected a comparison operator (=, !=, <, <=, >, >=) after \"" +
@@ -318,6 +325,7 @@ Result<SqlFragment> TranslateRunOrder(std::string_view order_by) {
                      "more than " + std::to_string(kMaxRunOrderFields) + " fields");
     }
     CHURNML_ASSIGN_OR_RETURN(Field field, ParseField(field_token, "order-by"));
+    AddReference(field, field_token, out);
     ++pos;
     std::string direction = "ASC";
     if (IsKeyword(tokens[pos], "asc") || IsKeyword(tokens[pos], "desc")) {

@@ -35,10 +35,19 @@ inline constexpr int kMaxRunFilterDepth = 100;
 inline constexpr int kMaxRunFilterComparisons = 256;
 inline constexpr int kMaxRunOrderFields = 32;
 
-// A piece of SQL over `runs r JOIN experiments e` with '?' parameter markers.
+// A metric, param or tag key an expression names ("metrics", "roc_auc").
+struct KeyReference {
+  std::string kind;  // "metrics", "params" or "tags"
+  std::string key;
+  int column = 0;  // 1-based, in the expression
+};
+
+// A piece of SQL over `runs r JOIN experiments e` with '?' parameter markers,
+// and the keys it refers to (the store checks they exist).
 struct SqlFragment {
   std::string sql;
   std::vector<SqlValue> params;
+  std::vector<KeyReference> references;
 };
 
 Result<SqlFragment> TranslateRunFilter(std::string_view filter);

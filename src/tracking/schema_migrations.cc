@@ -98,6 +98,12 @@ constexpr char kVersion3[] = R"sql(
 ALTER TABLE model_versions ADD COLUMN artifact_sha256 TEXT;
 )sql";
 
+// Version 4: soft-deleted runs (`runs delete` → `runs restore`, purged by
+// `store gc`): when the run was deleted; NULL while it is live.
+constexpr char kVersion4[] = R"sql(
+ALTER TABLE runs ADD COLUMN deleted_ms BIGINT;
+)sql";
+
 void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
   for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
     text.replace(pos, from.size(), to);
@@ -112,6 +118,7 @@ std::string MigrationScript(int version, SqlDialect dialect) {
   if (version == 1) script = kVersion1;
   if (version == 2) script = kVersion2;
   if (version == 3) script = kVersion3;
+  if (version == 4) script = kVersion4;
   ReplaceAll(script, "@ID@",
              dialect == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY");
   return script;

@@ -55,8 +55,12 @@ Result<int64_t> TrackingStore::RegisterModelVersion(const std::string& model,
   CHURNML_RETURN_IF_TX_ERROR(InTransaction(TransactionMode::kWrite, [&]() -> Status {
     CHURNML_ASSIGN_OR_RETURN(
         SqlRows runs,
-        connection_->Query("SELECT artifact_path FROM runs WHERE run_id = ?", {run_id}));
+        connection_->Query("SELECT artifact_path, deleted_ms FROM runs WHERE run_id = ?",
+                           {run_id}));
     if (runs.empty()) return NotFoundError("run " + run_id + " not found in " + Describe());
+    if (!IsNull(runs[0][1])) {
+      return FailedPreconditionError("run " + run_id + " is deleted: restore it before registering");
+    }
     if (IsNull(runs[0][0])) {
       return FailedPreconditionError("run " + run_id +
                                      " has no stored artifact to register: store the model first");

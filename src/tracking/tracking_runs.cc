@@ -1,6 +1,7 @@
 // TrackingStore: runs — creation, logging, artifacts, queries, deletion.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <system_error>
 
 #include "common/atomic_file.h"
@@ -32,9 +33,57 @@ Status ValidateKeys(std::string_view what, const std::map<std::string, std::stri
   return Status::Ok();
 }
 
+// InvalidArgument when a key the filter or order names is in no run of the
+// store: a typo would otherwise silently select nothing. A store without runs
+// has nothing to check against.
+Status CheckKeysExist(SqlConnection& connection, const std::string& store,
+                      std::string_view language, const std::vector<KeyReference>& references,
+                      const RunQuery& query) {
+  if (references.empty()) return Status::Ok();
+  CHURNML_ASSIGN_OR_RETURN(SqlRows any, connection.Query("SELECT 1 FROM runs LIMIT 1", {}));
+  if (any.empty()) return Status::Ok();
+  std::map<std::string, std::vector<std::string>> known;
+  for (const KeyReference& ref : references) {
+    if (known.count(ref.kind) != 0) continue;
+    const std::string table = ref.kind == "metrics" ? "latest_metrics" : ref.kind;
+    CHURNML_ASSIGN_OR_RETURN(
+        SqlRows rows, connection.Query("SELECT DISTINCT key FROM " + table + " ORDER BY key", {}));
+    std::vector<std::string>& keys = known[ref.kind];
+    for (const SqlRow& row : rows) keys.push_back(AsString(row[0]));
+  }
+  for (const KeyReference& ref : references) {
+    const std::vector<std::string>& keys = known[ref.kind];
+    if (std::find(keys.begin(), keys.end(), ref.key) != keys.end()) continue;
+    std::string singular = ref.kind.substr(0, ref.kind.size() - 1);
+    std::string message = std::string(language) + ", column " + std::to_string(ref.column) +
+                          ": no run in " + store +
+                          " has " + singular + " \"" + ref.key + "\"";
+    std::string hint;
+    auto renamed = query.renamed_metrics.find(ref.key);
+    if (ref.kind == "metrics" && renamed != query.renamed_metrics.end()) {
+      hint = renamed->second;
+    } else {
+      hint = ClosestName(ref.key, keys);
+    }
+    if (!hint.empty()) message += " (did you mean " + ref.kind + "." + hint + "?)";
+    if (keys.empty()) {
+      message += "; no run has any " + singular;
+    } else {
+      constexpr size_t kShown = 60;
+      std::vector<std::string> shown(keys.begin(),
+                                     keys.begin() + static_cast<std::ptrdiff_t>(
+                                                        std::min(keys.size(), kShown)));
+      message += "; known " + ref.kind + ": " + Join(shown, ", ") +
+                 (keys.size() > kShown ? ", … (" + std::to_string(keys.size()) + " in all)" : "");
+    }
+    return InvalidArgumentError(message);
+  }
+  return Status::Ok();
+}
+
 constexpr char kRunColumns[] =
     "SELECT r.run_id, e.name, r.status, r.start_time_ms, r.end_time_ms, r.last_update_ms, "
-    "r.churnml_version, r.build_commit, r.data_hash, r.data_rows, r.artifact_path "
+    "r.churnml_version, r.build_commit, r.data_hash, r.data_rows, r.artifact_path, r.deleted_ms "
     "FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id";
 
 }  // namespace
@@ -276,6 +325,7 @@ Result<std::vector<Run>> TrackingStore::QueryRuns(const std::string& where,
       run.build_commit = AsString(row[7]);
       if (!IsNull(row[8])) run.data = DataFingerprint{AsString(row[8]), AsInt(row[9])};
       if (!IsNull(row[10])) run.artifact_path = artifact_root_ / AsString(row[10]);
+      if (!IsNull(row[11])) run.deleted_ms = AsInt(row[11]);
       runs.push_back(std::move(run));
     }
     return LoadRunDetails(runs);
@@ -350,6 +400,10 @@ Result<std::vector<Run>> TrackingStore::ListRuns(const RunQuery& query) {
   if (query.limit < 0) return InvalidArgumentError("--limit must be 0 (no limit) or positive");
   CHURNML_ASSIGN_OR_RETURN(SqlFragment filter, TranslateRunFilter(query.filter));
   CHURNML_ASSIGN_OR_RETURN(SqlFragment order, TranslateRunOrder(query.order_by));
+  CHURNML_RETURN_IF_ERROR(
+      CheckKeysExist(*connection_, Describe(), "filter", filter.references, query));
+  CHURNML_RETURN_IF_ERROR(
+      CheckKeysExist(*connection_, Describe(), "order-by", order.references, query));
   std::string where;
   std::vector<SqlValue> params;
   if (!query.experiment.empty()) {
@@ -361,6 +415,10 @@ Result<std::vector<Run>> TrackingStore::ListRuns(const RunQuery& query) {
     }
     where = "e.name = ?";
     params.emplace_back(query.experiment);
+  }
+  if (query.lifecycle != RunLifecycle::kAll) {
+    where += std::string(where.empty() ? "" : " AND ") + "r.deleted_ms IS " +
+             (query.lifecycle == RunLifecycle::kActive ? "NULL" : "NOT NULL");
   }
   if (!filter.sql.empty()) {
     where += (where.empty() ? "" : " AND ") + filter.sql;
@@ -378,8 +436,28 @@ Result<std::vector<std::string>> TrackingStore::ListExperiments() {
   return names;
 }
 
+Result<std::string> TrackingStore::ResolveRunId(const std::string& id_or_prefix) {
+  CHURNML_RETURN_IF_ERROR(ValidateRunIdPrefix(id_or_prefix));
+  // Hex digits only (validated), so the prefix has no LIKE wildcards.
+  constexpr int64_t kShown = 10;
+  CHURNML_ASSIGN_OR_RETURN(
+      SqlRows rows, connection_->Query("SELECT run_id FROM runs WHERE run_id LIKE ? "
+                                       "ORDER BY run_id LIMIT ?",
+                                       {id_or_prefix + "%", kShown + 1}));
+  if (rows.empty()) {
+    return NotFoundError("no run id starts with " + id_or_prefix + " in " + Describe());
+  }
+  if (rows.size() == 1) return AsString(rows[0][0]);
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(kShown); ++i)
+    ids.push_back(AsString(rows[i][0]));
+  return InvalidArgumentError(
+      "run id prefix " + id_or_prefix + " is ambiguous: it matches " + Join(ids, ", ") +
+      (rows.size() > static_cast<size_t>(kShown) ? " and more" : "") + " (give more digits)");
+}
+
 Status TrackingStore::DeleteRun(const std::string& run_id) {
-  CHURNML_RETURN_IF_TX_ERROR(InTransaction(TransactionMode::kWrite, [&]() -> Status {
+  return InTransaction(TransactionMode::kWrite, [&]() -> Status {
     CHURNML_RETURN_IF_ERROR(RequireRun(run_id, false));
     CHURNML_ASSIGN_OR_RETURN(
         SqlRows versions,
@@ -392,13 +470,59 @@ Status TrackingStore::DeleteRun(const std::string& run_id) {
       return FailedPreconditionError("run " + run_id + " is the source of model version(s) " +
                                      Join(refs, ", ") + ": delete those versions first");
     }
-    return connection_->Query("DELETE FROM runs WHERE run_id = ?", {run_id}).status();
+    CHURNML_ASSIGN_OR_RETURN(
+        SqlRows updated,
+        connection_->Query("UPDATE runs SET deleted_ms = ? WHERE run_id = ? AND deleted_ms IS NULL "
+                           "RETURNING run_id",
+                           {Now(), run_id}));
+    if (updated.empty()) return FailedPreconditionError("run " + run_id + " is already deleted");
+    return Status::Ok();
+  });
+}
+
+Status TrackingStore::RestoreRun(const std::string& run_id) {
+  return InTransaction(TransactionMode::kWrite, [&]() -> Status {
+    CHURNML_RETURN_IF_ERROR(RequireRun(run_id, false));
+    CHURNML_ASSIGN_OR_RETURN(
+        SqlRows updated,
+        connection_->Query("UPDATE runs SET deleted_ms = NULL WHERE run_id = ? "
+                           "AND deleted_ms IS NOT NULL RETURNING run_id",
+                           {run_id}));
+    if (updated.empty()) return FailedPreconditionError("run " + run_id + " is not deleted");
+    return Status::Ok();
+  });
+}
+
+Result<GcReport> TrackingStore::PurgeDeletedRuns(std::chrono::milliseconds older_than) {
+  if (older_than.count() < 0) return InvalidArgumentError("--older-than must not be negative");
+  GcReport report;
+  const int64_t cutoff = Now() - older_than.count();
+  CHURNML_RETURN_IF_TX_ERROR(InTransaction(TransactionMode::kWrite, [&]() -> Status {
+    report = GcReport{};
+    CHURNML_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection_->Query("SELECT r.run_id, (SELECT COUNT(*) FROM model_versions v "
+                           "WHERE v.run_id = r.run_id) FROM runs r "
+                           "WHERE r.deleted_ms IS NOT NULL AND r.deleted_ms <= ? ORDER BY r.run_id",
+                           {cutoff}));
+    for (const SqlRow& row : rows) {
+      const std::string id = AsString(row[0]);
+      if (AsInt(row[1]) != 0) {
+        report.kept_runs.push_back(id);
+        continue;
+      }
+      CHURNML_RETURN_IF_ERROR(connection_->Query("DELETE FROM runs WHERE run_id = ?", {id}));
+      report.purged_runs.push_back(id);
+    }
+    return Status::Ok();
   }));
-  // After the commit: a crash here leaves an orphan folder for store check.
-  std::error_code ec;
-  fs::remove_all(artifact_root_ / run_id, ec);
-  if (ec) return IOError("run deleted, but its artifacts remain: " + ec.message());
-  return Status::Ok();
+  // After the commit: a crash here leaves orphan folders for store check.
+  for (const std::string& id : report.purged_runs) {
+    std::error_code ec;
+    fs::remove_all(artifact_root_ / id, ec);
+    if (ec) return IOError("run " + id + " purged, but its artifacts remain: " + ec.message());
+  }
+  return report;
 }
 
 }  // namespace churnml::tracking

@@ -30,7 +30,7 @@
 namespace churnml::tracking {
 
 // The schema version this build writes (docs/store.md lists each one).
-inline constexpr int kLatestSchemaVersion = 3;
+inline constexpr int kLatestSchemaVersion = 4;
 
 struct StoreOptions {
   // A folder (SQLite) or postgresql://user[:password]@host[:port]/db. A
@@ -97,15 +97,32 @@ class TrackingStore {
   Result<std::filesystem::path> StoreArtifact(const std::string& run_id,
                                               const std::filesystem::path& local_dir);
 
+  // A full run id or a unique prefix of one (at least kMinRunIdPrefix hex
+  // digits, as git takes commit ids) → the full id; deleted runs count.
+  // NotFound when nothing matches; InvalidArgument listing the matching ids
+  // when the prefix is ambiguous.
+  Result<std::string> ResolveRunId(const std::string& id_or_prefix);
+  // Any run, deleted or not (Run::deleted_ms tells).
   Result<Run> GetRun(const std::string& run_id);
   // Every observation of `key` (all keys when empty), by key, step, time.
   Result<std::vector<Metric>> GetMetricHistory(const std::string& run_id,
                                                const std::string& key = "");
-  // InvalidArgument for a malformed filter or order (message has the column).
+  // InvalidArgument for a malformed filter or order (message has the
+  // column), and for a metric, param or tag key that no run in the store has
+  // (the message lists the known keys and the closest one) unless the store
+  // has no runs at all.
   Result<std::vector<Run>> ListRuns(const RunQuery& query);
-  // Deletes the run and its artifact. FailedPrecondition while a model
-  // version comes from it.
+  // Soft delete: the run leaves listings but keeps its data and artifact
+  // until PurgeDeletedRuns. FailedPrecondition while a model version comes
+  // from it, or when it is already deleted.
   Status DeleteRun(const std::string& run_id);
+  // Undoes DeleteRun. FailedPrecondition when the run is not deleted.
+  Status RestoreRun(const std::string& run_id);
+  // Removes for good (rows and artifact folder) every run deleted at least
+  // `older_than` ago. A deleted run that is the source of a model version is
+  // kept and reported. Artifact folders go after the commit: a crash leaves
+  // orphans for Check().
+  Result<GcReport> PurgeDeletedRuns(std::chrono::milliseconds older_than);
   Result<std::vector<std::string>> ListExperiments();
 
   // --- registry -----------------------------------------------------------

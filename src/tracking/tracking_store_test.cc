@@ -372,7 +372,9 @@ TEST_P(TrackingStoreTest, RegistersVersionsMovesAliasesAndResolvesReferences) {
   EXPECT_EQ(store->DeleteRun(run1).code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(store->DeleteModelVersion("churn", 1).ok());
   ASSERT_TRUE(store->DeleteRun(run1).ok());
-  EXPECT_FALSE(fs::exists(Options().artifact_root / run1));
+  EXPECT_TRUE(fs::exists(Options().artifact_root / run1));  // soft: kept until gc
+  EXPECT_EQ(store->RegisterModelVersion("churn", run1).status().code(),
+            StatusCode::kFailedPrecondition);  // a deleted run is not registered
   ASSERT_TRUE(store->DeleteAlias("churn", "champion").ok());
   EXPECT_EQ(store->DeleteAlias("churn", "champion").code(), StatusCode::kNotFound);
   // Version numbers are never reused.
@@ -638,6 +640,168 @@ TEST_P(TrackingStoreTest, CheckFindsAndRepairsVersionsWhoseArtifactVanished) {
   EXPECT_EQ(report->runs_with_missing_artifact, std::vector<std::string>{run_id});
   EXPECT_TRUE(store->GetModel("churn")->versions.empty());
   EXPECT_TRUE(store->Check(RepairMode::kReportOnly)->clean());
+}
+
+TEST_P(TrackingStoreTest, ResolvesUniqueRunIdPrefixesAndListsAmbiguousMatches) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  // Three runs whose ids we choose: abcd01…, abcd02…, ef01….
+  const std::vector<std::string> ids = {"abcd01" + std::string(26, '0'),
+                                        "abcd02" + std::string(26, '0'),
+                                        "ef01" + std::string(28, '0')};
+  {
+    auto raw = GetParam() == Backend::kSqlite
+                   ? OpenSqliteConnection({fs::path(uri_) / "churnml.db"})
+                   : OpenPostgresConnection({uri_, std::chrono::seconds(10)});
+    ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+    for (const std::string& id : ids) {
+      auto created = store->CreateRun("default");
+      ASSERT_TRUE(created.ok());
+      ASSERT_TRUE(
+          (*raw)->Query("UPDATE runs SET run_id = ? WHERE run_id = ?", {id, *created}).ok());
+    }
+  }
+  for (const std::string& id : ids) EXPECT_EQ(*store->ResolveRunId(id), id);
+  EXPECT_EQ(*store->ResolveRunId("abcd01"), ids[0]);
+  EXPECT_EQ(*store->ResolveRunId("ef01"), ids[2]);
+
+  auto ambiguous = store->ResolveRunId("abcd");
+  ASSERT_EQ(ambiguous.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(ambiguous.status().message(), HasSubstr("ambiguous"));
+  EXPECT_THAT(ambiguous.status().message(), HasSubstr(ids[0] + ", " + ids[1]));
+
+  EXPECT_EQ(store->ResolveRunId("abcd9").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->ResolveRunId("abc").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->ResolveRunId("ABCD").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->ResolveRunId("ab%_").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->ResolveRunId(ids[0] + "0").status().code(), StatusCode::kInvalidArgument);
+
+  // A deleted run still resolves (runs restore needs it).
+  ASSERT_TRUE(store->DeleteRun(ids[2]).ok());
+  EXPECT_EQ(*store->ResolveRunId("ef01"), ids[2]);
+}
+
+TEST_P(TrackingStoreTest, SoftDeleteHidesARunUntilRestoredAndGcPurgesIt) {
+  int64_t now = 1'700'000'000'000;
+  StoreOptions options = Options();
+  options.clock = [&now] { return now; };
+  auto store = Open(options);
+  ASSERT_TRUE(store);
+  std::string kept = RunWithArtifact(*store, 0.8);
+  std::string gone = RunWithArtifact(*store, 0.9);
+  ASSERT_TRUE(store->DeleteRun(gone).ok());
+  EXPECT_EQ(store->DeleteRun(gone).code(), StatusCode::kFailedPrecondition);  // already deleted
+
+  // Listings leave it out unless asked; GetRun still shows it, marked.
+  RunQuery query;
+  auto active = store->ListRuns(query);
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_EQ((*active)[0].run_id, kept);
+  query.lifecycle = RunLifecycle::kDeleted;
+  auto deleted = store->ListRuns(query);
+  ASSERT_TRUE(deleted.ok());
+  ASSERT_EQ(deleted->size(), 1u);
+  EXPECT_EQ((*deleted)[0].run_id, gone);
+  EXPECT_EQ((*deleted)[0].deleted_ms, now);
+  query.lifecycle = RunLifecycle::kAll;
+  EXPECT_EQ(store->ListRuns(query)->size(), 2u);
+  auto run = store->GetRun(gone);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->deleted_ms, now);
+  EXPECT_TRUE(fs::exists(*run->artifact_path));
+
+  // Restore brings it back; restoring a live run is refused.
+  ASSERT_TRUE(store->RestoreRun(gone).ok());
+  EXPECT_FALSE(store->GetRun(gone)->deleted_ms.has_value());
+  EXPECT_EQ(store->RestoreRun(gone).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store->ListRuns(RunQuery{})->size(), 2u);
+
+  // gc purges only runs deleted at least --older-than ago.
+  ASSERT_TRUE(store->DeleteRun(gone).ok());
+  now += 60'000;
+  auto young = store->PurgeDeletedRuns(std::chrono::minutes(5));
+  ASSERT_TRUE(young.ok()) << young.status().ToString();
+  EXPECT_TRUE(young->purged_runs.empty());
+  EXPECT_TRUE(store->GetRun(gone).ok());
+  now += 5 * 60'000;
+  auto purged = store->PurgeDeletedRuns(std::chrono::minutes(5));
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(purged->purged_runs, std::vector<std::string>{gone});
+  EXPECT_EQ(store->GetRun(gone).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs::exists(Options().artifact_root / gone));
+  EXPECT_EQ(store->GetMetricHistory(gone).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->GetRun(kept).ok());
+  EXPECT_TRUE(fs::exists(Options().artifact_root / kept));
+  auto report = store->Check(RepairMode::kReportOnly);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->clean());
+  EXPECT_EQ(store->RestoreRun(gone).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->PurgeDeletedRuns(std::chrono::milliseconds(-1)).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_P(TrackingStoreTest, RunsThatSourceAVersionAreNeitherDeletedNorPurged) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  std::string run = RunWithArtifact(*store);
+  ASSERT_TRUE(store->RegisterModelVersion("churn", run).ok());
+  Status refused = store->DeleteRun(run);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message(), HasSubstr("churn/1"));
+  auto gc = store->PurgeDeletedRuns(std::chrono::milliseconds(0));
+  ASSERT_TRUE(gc.ok());
+  EXPECT_TRUE(gc->purged_runs.empty());
+  EXPECT_TRUE(store->GetRun(run).ok());
+}
+
+TEST_P(TrackingStoreTest, FilterOnAKeyNoRunHasListsTheKnownKeys) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  RunQuery query;
+  query.filter = "metrics.roc_auc > 0.5";
+  // An empty store has nothing to check against: an empty answer.
+  auto empty = store->ListRuns(query);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->empty());
+
+  auto id = store->CreateRun("default", {{"team", "growth"}});
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(store->LogParams(*id, {{"model", "xgboost"}}).ok());
+  ASSERT_TRUE(store->LogMetrics(*id, {{"roc_auc", 0.9, 0, 0}, {"average_precision", 0.7, 0, 0}})
+                  .ok());
+  EXPECT_EQ(store->ListRuns(query)->size(), 1u);
+
+  query.filter = "metrics.roc_acu > 0.5";
+  auto typo = store->ListRuns(query);
+  ASSERT_EQ(typo.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(typo.status().message(), HasSubstr("filter, column 1"));
+  EXPECT_THAT(typo.status().message(), HasSubstr("metric \"roc_acu\""));
+  EXPECT_THAT(typo.status().message(), HasSubstr("did you mean metrics.roc_auc?"));
+  EXPECT_THAT(typo.status().message(), HasSubstr("known metrics: average_precision, roc_auc"));
+
+  // A renamed metric points at its new name (the caller knows the renames).
+  query.filter = "metrics.pr_auc > 0.6";
+  query.renamed_metrics = {{"pr_auc", "average_precision"}};
+  auto renamed = store->ListRuns(query);
+  ASSERT_EQ(renamed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(renamed.status().message(), HasSubstr("did you mean metrics.average_precision?"));
+
+  query.filter = "params.modle = 'xgboost'";
+  auto param = store->ListRuns(query);
+  ASSERT_EQ(param.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(param.status().message(), HasSubstr("did you mean params.model?"));
+  query.filter = "tags.nothing_like_it = 'x'";
+  auto tag = store->ListRuns(query);
+  ASSERT_EQ(tag.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(tag.status().message(), HasSubstr("known tags: team"));
+  EXPECT_THAT(tag.status().message(), ::testing::Not(HasSubstr("did you mean")));
+
+  query.filter = "";
+  query.order_by = "metrics.f1 desc";
+  auto order = store->ListRuns(query);
+  ASSERT_EQ(order.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(order.status().message(), HasSubstr("order-by, column 1"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, TrackingStoreTest,

@@ -55,6 +55,8 @@ struct Run {
   std::string churnml_version;
   std::string build_commit;
   std::optional<std::filesystem::path> artifact_path;  // absolute; set by StoreArtifact
+  // Set when the run was deleted (soft: restorable until `store gc` purges it).
+  std::optional<int64_t> deleted_ms;
 };
 
 struct ModelVersion {
@@ -89,12 +91,27 @@ struct RegisteredModel {
   std::vector<ModelVersion> versions;      // filled by GetModel, ascending
 };
 
+// Which runs a listing includes: deleted runs stay out of sight until asked for.
+enum class RunLifecycle { kActive, kDeleted, kAll };
+
 // What `runs list` asks for.
 struct RunQuery {
   std::string experiment;  // empty: all experiments
   std::string filter;      // e.g. "metrics.roc_auc > 0.85 and params.model = 'xgboost'"
   std::string order_by;    // e.g. "metrics.roc_auc desc"; empty: newest first
   int64_t limit = 100;     // rows; 0 = no limit
+  RunLifecycle lifecycle = RunLifecycle::kActive;
+  // Former spellings of metric keys → the current key (e.g. "pr_auc" →
+  // "average_precision"), so an error about an unknown key can say what it
+  // is called now. The store itself knows no metric names.
+  std::map<std::string, std::string> renamed_metrics;
+};
+
+// What `store gc` removed for good.
+struct GcReport {
+  std::vector<std::string> purged_runs;  // ids, ascending
+  // Deleted runs kept because a model version still comes from them.
+  std::vector<std::string> kept_runs;
 };
 
 enum class RepairMode { kReportOnly, kRepair };

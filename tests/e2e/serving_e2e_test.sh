@@ -234,12 +234,13 @@ http GET /health
 expect_code 200 "health is not rate limited"
 stop_server
 
-# --- the demo ends by serving the champion and printing a curl command ---
+# --- the demo ends by checking the champion serves, then says how to serve it
+# (stdout is not a terminal here, so it does not keep serving) ---
 run "$CHURNML" demo --workdir demo --rows 2000 --port 0 </dev/null
 expect_status 0 "demo"
-expect_contains "$WORK/err" "6/6 serving churn@champion" "demo serves the champion"
+expect_contains "$WORK/err" "7/7 checking that churn@champion serves" "demo serves the champion"
 expect_contains "$WORK/out" "curl -s -X POST http://127.0.0.1:" "demo prints a curl command"
-answer=$(sed -n 's/^Answer: *//p' "$WORK/out")
+answer=$(sed -n 's/^Self-check: *POST \/predict answered //p' "$WORK/out")
 expect_eq "$(jq -r '.probability >= 0 and .probability <= 1' <<<"$answer")" true "demo's own request was answered"
 
 finish
