@@ -13,6 +13,7 @@
 #include <set>
 #include <unistd.h>
 
+#include "common/json_dump.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "eval/metric_info.h"
@@ -130,7 +131,7 @@ json ModelJson(const RegisteredModel& m, bool with_versions) {
   return out;
 }
 
-void PrintJson(const json& j) { std::cout << j.dump(2) << '\n'; }
+void PrintJson(const json& j) { std::cout << DumpJson(j, 2) << '\n'; }
 
 // Former metric spellings → current names, from the eval catalogue, so a
 // filter on "metrics.pr_auc" is told it is now "metrics.average_precision".

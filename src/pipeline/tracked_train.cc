@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "common/atomic_file.h"
+#include "common/json_dump.h"
 #include "common/strings.h"
 #include "eval/binary_metrics.h"
 #include "eval/metric_info.h"
@@ -55,7 +56,7 @@ std::map<std::string, std::string> ParamsOf(const TrainOptions& train, const Tra
        std::string(UnknownCategoryPolicyName(train.preprocessing.unknown_category))},
   };
   for (const auto& [key, value] : report.hyperparameters.items()) {
-    params[key] = value.is_string() ? value.get<std::string>() : value.dump();
+    params[key] = value.is_string() ? value.get<std::string>() : DumpJson(value);
   }
   return params;
 }
@@ -165,7 +166,7 @@ Status RecordArtifact(const RegisterArtifactOptions& options, const ModelArtifac
   std::map<std::string, std::string> params = {{"model", out->kind}};
   const nlohmann::json hyperparameters = artifact.model().hyperparameters();
   for (const auto& [key, value] : hyperparameters.items()) {
-    params[key] = value.is_string() ? value.get<std::string>() : value.dump();
+    params[key] = value.is_string() ? value.get<std::string>() : DumpJson(value);
   }
   const nlohmann::json& doc = artifact.metadata();
   if (doc.contains("training") && doc["training"].is_object()) {
@@ -174,7 +175,7 @@ Status RecordArtifact(const RegisterArtifactOptions& options, const ModelArtifac
       if (!training.contains(key)) continue;
       const nlohmann::json& value = training[key];
       params[std::string(key) == "data_path" ? "data" : key] =
-          value.is_string() ? value.get<std::string>() : value.dump();
+          value.is_string() ? value.get<std::string>() : DumpJson(value);
     }
     if (training.contains("data_fingerprint") && training["data_fingerprint"].is_string() &&
         training.contains("rows_read") && training["rows_read"].is_number_integer()) {
