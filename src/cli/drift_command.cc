@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/model_ref.h"
 #include "common/atomic_file.h"
+#include "common/json_dump.h"
 #include "common/strings.h"
 #include "pipeline/drift.h"
 #include "pipeline/quality_report.h"
@@ -170,7 +171,7 @@ int RunDrift(const DriftFlags& f, const CommandContext& ctx) {
   if (f.json) {
     nlohmann::json doc = DriftReportJson(report);
     doc["model"] = f.model;
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", DumpJson(doc, 2).c_str());
   } else {
     PrintText(report);
   }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
+#include "common/json_dump.h"
 #include "models/model.h"
 
 namespace churnml {
@@ -73,7 +74,7 @@ Status HyperparameterReader::ReadString(std::string_view key, std::string* out) 
 Status WriteHyperparametersFile(const std::filesystem::path& dir, std::string_view kind,
                                 const nlohmann::json& hyperparameters) {
   const nlohmann::json j = {{"kind", kind}, {"hyperparameters", hyperparameters}};
-  return WriteFileAtomically(dir / kHyperparametersFile, j.dump(2) + "\n");
+  return WriteFileAtomically(dir / kHyperparametersFile, DumpJson(j, 2) + "\n");
 }
 
 Result<nlohmann::json> ReadHyperparametersFile(const ModelFiles& files, std::string_view kind) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/build_info.h"
+#include "common/json_dump.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "models/model_files.h"
@@ -183,7 +184,7 @@ Status ModelArtifact::Save(const fs::path& dir, ExistingPolicy policy) const {
   doc["positive_rate"] = positive_rate_;
   doc["hyperparameters"] = model_->hyperparameters();
   CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / kPreprocessorJson,
-                                              preprocessor_.ToJson().dump(2) + "\n"));
+                                              DumpJson(preprocessor_.ToJson(), 2) + "\n"));
   CHURNML_RETURN_IF_ERROR(model_->Save(staged.path()));
   for (const auto& [name, contents] : files_) {
     CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / name, contents));
@@ -195,7 +196,7 @@ Status ModelArtifact::Save(const fs::path& dir, ExistingPolicy policy) const {
   nlohmann::json files = nlohmann::json::object();
   for (const auto& [name, sha256] : checksums) files[name] = std::string(kSha256Prefix) + sha256;
   doc[kFilesKey] = std::move(files);
-  CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / kModelJson, doc.dump(2) + "\n"));
+  CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / kModelJson, DumpJson(doc, 2) + "\n"));
   return staged.Commit();
 }
 

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common/fingerprint.h"
+#include "common/json_dump.h"
 #include "common/strings.h"
 #include "data/csv_loader.h"
 #include "eval/metrics_json.h"
@@ -211,7 +212,7 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
   // The drift reference: raw features of the training split; the score on
   // the held-out split (rows the model did not fit, as in serving).
   CHURNML_ASSIGN_OR_RETURN(ReferenceProfile profile, BuildReferenceProfile(train, probabilities));
-  CHURNML_RETURN_IF_ERROR(artifact.AddFile(kProfileFileName, profile.ToJson().dump() + "\n"));
+  CHURNML_RETURN_IF_ERROR(artifact.AddFile(kProfileFileName, DumpJson(profile.ToJson()) + "\n"));
   // Again: the folder may have changed while the model trained.
   if (options.existing == ExistingPolicy::kReplace) {
     CHURNML_RETURN_IF_ERROR(CheckReplaceable(options.out_dir));
