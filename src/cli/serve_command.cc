@@ -5,9 +5,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "cli/command.h"
 #include "common/build_info.h"
@@ -24,14 +27,19 @@ struct ServeFlags {
   int port = 8000;
   int threads = 0;
   std::string api_key_file;
+  bool api_key_file_given = false;  // set even when the value is ""
+  bool allow_unauthenticated = false;
+  std::vector<std::string> unknown_environment;  // CHURNML_SERVE_* names no option has
   double rate_limit = 0;
   double rate_burst = 0;
   size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 * 1024;
   size_t max_batch = 1000;
   double reload_interval = 10;
   bool protect_health = false;
   double header_timeout = 10;
   double read_timeout = 30;
+  double write_timeout = 30;
   double idle_timeout = 60;
   size_t max_connections = 10000;
   double drain_timeout = 30;
@@ -47,6 +55,73 @@ std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
+extern "C" char** environ;
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// CHURNML_SERVE_* variables that name no serve option: a misspelt one
+// (CHURNML_SERVE_API_KEYS_FILE) would otherwise be ignored without a word,
+// and a server meant to require keys would start open. Each entry is the
+// message for one variable.
+std::vector<std::string> UnknownServeVariables(const CLI::App& cmd) {
+  std::set<std::string> known;
+  for (const CLI::Option* option : cmd.get_options()) {
+    if (!option->get_envname().empty()) known.insert(option->get_envname());
+  }
+  std::vector<std::string> unknown;
+  constexpr std::string_view kPrefix = "CHURNML_SERVE_";
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::string name(text.substr(0, text.find('=')));
+    if (name.compare(0, kPrefix.size(), kPrefix) != 0 || known.count(name) > 0) continue;
+    std::string message = "environment variable " + name + " is not a serve option";
+    std::string best;
+    size_t best_distance = 4;
+    for (const std::string& candidate : known) {
+      const size_t distance = EditDistance(name, candidate);
+      if (distance < best_distance) {
+        best_distance = distance;
+        best = candidate;
+      }
+    }
+    message += best.empty() ? " (docs/serving.md lists the names)" : "; did you mean " + best + "?";
+    unknown.push_back(std::move(message));
+  }
+  return unknown;
+}
+
+// An API key source that is given but empty is a mistake (an unset
+// deployment variable, a typo), never a request for "no keys".
+Status CheckKeySources(const ServeFlags& f) {
+  if (!f.unknown_environment.empty()) return InvalidArgumentError(f.unknown_environment.front());
+  if (f.api_key_file_given && f.api_key_file.empty()) {
+    return InvalidArgumentError(
+        "--api-key-file is empty: give the path of a key file, or leave the flag out");
+  }
+  if (const char* file = std::getenv("CHURNML_SERVE_API_KEY_FILE");
+      file != nullptr && *file == '\0' && !f.api_key_file_given) {
+    return InvalidArgumentError(
+        "CHURNML_SERVE_API_KEY_FILE is set but empty: give the path of a key file, or unset it");
+  }
+  if (const char* keys = std::getenv("CHURNML_API_KEYS"); keys != nullptr && *keys == '\0') {
+    return InvalidArgumentError("CHURNML_API_KEYS is set but empty: give keys, or unset it");
+  }
+  return Status::Ok();
+}
+
 int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   auto started = std::chrono::steady_clock::now();
   // A server's operational events (swaps, breaker and health changes) are
@@ -56,6 +131,7 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
     return ReportError(
         InvalidArgumentError("--port " + std::to_string(f.port) + " is not a TCP port (0-65535)"));
   }
+  if (Status keys = CheckKeySources(f); !keys.ok()) return ReportError(keys);
   if (f.instrumentation != "on" && f.instrumentation != "off") {
     return ReportError(InvalidArgumentError("--instrumentation must be on or off, not \"" +
                                             f.instrumentation + "\""));
@@ -69,8 +145,10 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   options.http.port = static_cast<uint16_t>(f.port);
   options.http.threads = f.threads;
   options.http.max_body_bytes = f.max_body_bytes;
+  options.http.max_header_bytes = f.max_header_bytes;
   options.http.header_timeout = Millis(f.header_timeout);
   options.http.read_timeout = Millis(f.read_timeout);
+  options.http.write_timeout = Millis(f.write_timeout);
   options.http.idle_timeout = Millis(f.idle_timeout);
   options.http.max_connections = f.max_connections;
   options.http.drain_timeout = Millis(f.drain_timeout);
@@ -83,6 +161,7 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   options.gate.protect_health = f.protect_health;
   options.keys.file = f.api_key_file;
   if (const char* keys = std::getenv("CHURNML_API_KEYS")) options.keys.keys = keys;
+  options.allow_unauthenticated = f.allow_unauthenticated;
   options.rate_limit = f.rate_limit;
   options.rate_burst = f.rate_burst;
   options.instrumentation = f.instrumentation == "on";
@@ -137,9 +216,12 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--port", flags->port, "TCP port (0 = any free port)")->capture_default_str();
   cmd->add_option("--threads", flags->threads, "io threads (0 = one per core)")
       ->capture_default_str();
-  cmd->add_option("--api-key-file", flags->api_key_file,
-                  "file of API keys, one per line (>= 32 characters); CHURNML_API_KEYS adds "
-                  "comma-separated keys");
+  CLI::Option* key_file =
+      cmd->add_option("--api-key-file", flags->api_key_file,
+                      "file of API keys, one per line (>= 32 characters); CHURNML_API_KEYS adds "
+                      "comma-separated keys");
+  cmd->add_flag("--allow-unauthenticated", flags->allow_unauthenticated,
+                "serve without API keys on an address other than loopback (refused otherwise)");
   cmd->add_option("--rate-limit", flags->rate_limit,
                   "requests per second per API key (or client host); 0 = no limit")
       ->capture_default_str();
@@ -147,6 +229,9 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
                   "requests a key may send at once (0 = the rate, at least 1)")
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", flags->max_body_bytes, "request body limit (413 above)")
+      ->capture_default_str();
+  cmd->add_option("--max-header-bytes", flags->max_header_bytes,
+                  "request line + header limit, also for trailers and chunk lines (431 above)")
       ->capture_default_str();
   cmd->add_option("--max-batch", flags->max_batch, "customers per batch or infer request")
       ->capture_default_str();
@@ -159,6 +244,9 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
                   "seconds to receive a request's header")
       ->capture_default_str();
   cmd->add_option("--read-timeout", flags->read_timeout, "seconds to receive a request's body")
+      ->capture_default_str();
+  cmd->add_option("--write-timeout", flags->write_timeout,
+                  "seconds a client has to read a response before it is closed")
       ->capture_default_str();
   cmd->add_option("--idle-timeout", flags->idle_timeout, "seconds a keep-alive connection may idle")
       ->capture_default_str();
@@ -180,7 +268,11 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--enable-fault-injection", flags->fault_injection,
                 "expose POST /admin/faults (delay or fail model calls; for drills and tests)");
-  cmd->callback([flags, &ctx] { ctx.exit_code = RunServe(*flags, ctx); });
+  cmd->callback([flags, cmd, key_file, &ctx] {
+    flags->api_key_file_given = key_file->count() > 0;
+    flags->unknown_environment = UnknownServeVariables(*cmd);
+    ctx.exit_code = RunServe(*flags, ctx);
+  });
 }
 
 }  // namespace churnml::cli

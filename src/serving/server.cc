@@ -139,6 +139,19 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
     CHURNML_ASSIGN_OR_RETURN(keys, ApiKeySet::Load(options.keys));
     for (const std::string& warning : keys.warnings()) spdlog::warn("{}", warning);
   }
+  if (keys.empty()) {
+    const bool loopback = IsLoopbackHost(options.http.host);
+    if (!loopback && !options.allow_unauthenticated) {
+      return FailedPreconditionError(
+          "no API keys, and --host " + options.http.host +
+          " is not a loopback address: anyone who can reach it could use the server. Give "
+          "--api-key-file (or CHURNML_API_KEYS), or --allow-unauthenticated to serve without "
+          "authentication");
+    }
+    spdlog::warn("no API keys: every request is served without authentication{}",
+                 loopback ? " (listening on loopback only)"
+                          : " (--allow-unauthenticated on " + options.http.host + ")");
+  }
   if (options.rate_limit > 0) {
     RateLimitOptions limit;
     limit.rate = options.rate_limit;

@@ -26,7 +26,11 @@ struct ServeOptions {
   HttpServerOptions http;
   PredictionServiceOptions service;
   RequestGateOptions gate;
-  ApiKeySources keys;            // none given: no authentication
+  ApiKeySources keys;  // none given: no authentication (see below)
+  // Without keys, serving on an address other than loopback is refused
+  // unless this is set (--allow-unauthenticated); on loopback it is
+  // allowed with one warning.
+  bool allow_unauthenticated = false;
   double rate_limit = 0;         // requests per second per key (or client host); 0 = off
   double rate_burst = 0;         // bucket size; 0 = max(1, rate)
   bool instrumentation = true;   // metrics, stage profiler and health tracking
@@ -52,7 +56,9 @@ class ServerRuntime;
 class Server {
  public:
   // Everything up and answering, or the first error (bad option, key file,
-  // model that fails to load or to pass its smoke prediction, port in use).
+  // no keys on a non-loopback address without allow_unauthenticated
+  // (FailedPrecondition), model that fails to load or to pass its smoke
+  // prediction, port in use).
   static Result<std::unique_ptr<Server>> Start(const ServeOptions& options,
                                                const ModelRegistry& registry);
   ~Server();

@@ -95,6 +95,11 @@ struct HttpServerStats {
 
 class HttpServerState;
 
+// Whether `host` (an HttpServerOptions::host value) only accepts connections
+// from this machine: "localhost", 127.0.0.0/8, ::1 (or ::ffff:127.x.y.z).
+// False for anything else, including addresses that do not parse.
+bool IsLoopbackHost(const std::string& host);
+
 class HttpServer {
  public:
   // Binds host:port, listens and starts the workers. InvalidArgument for a

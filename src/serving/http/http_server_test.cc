@@ -1107,6 +1107,16 @@ TEST_F(HttpServerTest, WriteTimeoutClosesAClientThatDoesNotReadItsAnswer) {
   EXPECT_TRUE(Eventually([&] { return server_->stats().active_connections == 0; }));
 }
 
+TEST(HttpServer, LoopbackHostsAreRecognised) {
+  for (const char* host : {"localhost", "127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackHost(host)) << host;
+  }
+  for (const char* host :
+       {"0.0.0.0", "::", "10.1.2.3", "192.168.0.1", "::ffff:10.0.0.1", "not-an-address", ""}) {
+    EXPECT_FALSE(IsLoopbackHost(host)) << host;
+  }
+}
+
 TEST(HttpServer, BindFailureNamesHostAndPort) {
   auto handler = [](HttpRequest&, HttpResponse&) {};
   HttpServerOptions options;
