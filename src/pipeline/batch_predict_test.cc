@@ -130,5 +130,48 @@ TEST_F(BatchPredictTest, MalformedQuotingFailsAndLeavesNoOutput) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "scored.csv.rejects.csv"));
 }
 
+// The output used to be renamed into place before the rejects file failed.
+TEST_F(BatchPredictTest, UnwritableRejectsLeaveNoOutputAndNoTemporary) {
+  PredictOptions options;
+  options.input_path = input_;
+  options.output_path = dir_ / "scored.csv";
+  options.rejects_path = "/dev/full";
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("/dev/full"), std::string::npos) << s.message();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename().string().find(".scored.csv.tmp-"), std::string::npos)
+        << entry.path();
+  }
+}
+
+TEST_F(BatchPredictTest, ALineLongerThanTheLimitFailsNamingIt) {
+  std::string text = *ReadFile(input_);
+  text.insert(text.find('\n', text.size() / 2) + 1, std::string(5000, 'x') + "\n");
+  std::string bad = (dir_ / "long.csv").string();
+  ASSERT_TRUE(WriteFileAtomically(bad, text).ok());
+  PredictOptions options;
+  options.input_path = bad;
+  options.output_path = dir_ / "scored.csv";
+  options.max_line_bytes = 4096;
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("a record longer than 4,096 bytes"), std::string::npos)
+      << s.message();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
+}
+
+TEST_F(BatchPredictTest, RejectsFileThatIsTheOutputIsRefused) {
+  PredictOptions options;
+  options.input_path = input_;
+  options.output_path = dir_ / "scored.csv";
+  options.rejects_path = dir_ / "scored.csv";
+  PredictReport report;
+  EXPECT_EQ(PredictBatch(*artifact_, options, &report).code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace churnml

@@ -116,6 +116,34 @@ TEST_F(TrainTest, RefusesToReplaceAnExistingArtifact) {
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
 }
 
+// --force once deleted any folder: now only a churnml model is replaced.
+TEST_F(TrainTest, ForceRefusesAFolderThatIsNotAModelAndLeavesItIntact) {
+  TrainOptions options = Options("logistic");
+  options.existing = ExistingPolicy::kReplace;
+  std::filesystem::create_directories(options.out_dir / "chapters");
+  ASSERT_TRUE(WriteFileAtomically(options.out_dir / "chapters" / "1.txt", "work").ok());
+  TrainReport report;
+  Status s = Train(options, registry_, &report);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("churnml model directory"), std::string::npos) << s.message();
+  EXPECT_EQ(*ReadFile(options.out_dir / "chapters" / "1.txt"), "work");
+
+  ASSERT_TRUE(WriteFileAtomically(options.out_dir / "model.json", "{\"kind\": 3}").ok());
+  EXPECT_EQ(Train(options, registry_, &report).code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(std::filesystem::exists(options.out_dir / "chapters" / "1.txt"));
+}
+
+TEST_F(TrainTest, ForceReplacesAModel) {
+  TrainOptions options = Options("logistic");
+  TrainReport report;
+  ASSERT_TRUE(Train(options, registry_, &report).ok());
+  ASSERT_TRUE(WriteFileAtomically(options.out_dir / "stale.txt", "old").ok());
+  options.existing = ExistingPolicy::kReplace;
+  ASSERT_TRUE(Train(options, registry_, &report).ok());
+  EXPECT_FALSE(std::filesystem::exists(options.out_dir / "stale.txt"));
+  EXPECT_TRUE(std::filesystem::exists(options.out_dir / "model.json"));
+}
+
 TEST_F(TrainTest, UnknownModelKindListsTheValidOnes) {
   TrainReport report;
   Status s = Train(Options("forest"), registry_, &report);
