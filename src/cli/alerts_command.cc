@@ -21,7 +21,7 @@ using monitoring::AlertsClient;
 using monitoring::AlertsClientOptions;
 
 struct ServerFlags {
-  std::string server = "http://127.0.0.1:8080";
+  std::string server = "http://127.0.0.1:8000";  // `churnml serve`'s default port
   std::string api_key_file;
   int64_t timeout_ms = 5000;
 };
@@ -129,7 +129,18 @@ Status RunCheck(const std::string& path) {
   return Status::Ok();
 }
 
-int Finish(const Status& s) { return s.ok() ? kExitOk : ReportError(s); }
+// A server without --alerts has no /alerts routes: say how to get them
+// rather than relay "HTTP 404: no route".
+int Finish(const Status& s, const ServerFlags* server = nullptr) {
+  if (s.ok()) return kExitOk;
+  if (server != nullptr && s.code() == StatusCode::kNotFound &&
+      s.message().find("no route for") != std::string::npos) {
+    return ReportError(NotFoundError("the server at " + server->server +
+                                     " has no alert routes: start it with `churnml serve "
+                                     "--alerts RULES.yaml` (docs/alerts.md)"));
+  }
+  return ReportError(s);
+}
 
 }  // namespace
 
@@ -144,7 +155,7 @@ void RegisterAlertsCommands(CLI::App& app, CommandContext& ctx) {
   AddServerFlags(list, list_server.get());
   list->add_flag("--json", *list_json, "print the GET /alerts body");
   list->callback([&ctx, list_server, list_json] {
-    ctx.exit_code = Finish(RunList(*list_server, *list_json));
+    ctx.exit_code = Finish(RunList(*list_server, *list_json), list_server.get());
   });
 
   auto silence_server = std::make_shared<ServerFlags>();
@@ -160,7 +171,7 @@ void RegisterAlertsCommands(CLI::App& app, CommandContext& ctx) {
   silence->add_option("--comment", silence_flags->comment, "why");
   silence->add_option("--created-by", silence_flags->created_by, "who (default: $USER)");
   silence->callback([&ctx, silence_server, silence_flags] {
-    ctx.exit_code = Finish(RunSilence(*silence_server, *silence_flags));
+    ctx.exit_code = Finish(RunSilence(*silence_server, *silence_flags), silence_server.get());
   });
 
   auto expire_server = std::make_shared<ServerFlags>();
@@ -170,7 +181,7 @@ void RegisterAlertsCommands(CLI::App& app, CommandContext& ctx) {
   expire->add_option("id", *expire_id, "silence id (from `alerts silence` or the list)")
       ->required();
   expire->callback([&ctx, expire_server, expire_id] {
-    ctx.exit_code = Finish(RunExpire(*expire_server, *expire_id));
+    ctx.exit_code = Finish(RunExpire(*expire_server, *expire_id), expire_server.get());
   });
 
   auto check_path = std::make_shared<std::string>();

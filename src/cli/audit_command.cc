@@ -10,6 +10,7 @@
 #include "audit/audit_config.h"
 #include "audit/report_format.h"
 #include "audit/scanner.h"
+#include "cli/cli_errors.h"
 #include "cli/command.h"
 #include "common/atomic_file.h"
 #include "common/build_info.h"
@@ -161,7 +162,8 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("paths", flags->paths, "files or folders to scan (default: .)");
   cmd->add_option("--format", flags->format, "report format: text, json or sarif")
       ->capture_default_str();
-  cmd->add_option("--output,-o", flags->output, "write the report here (default: stdout)");
+  AddFlagAlias(cmd, "--output,-o",
+               cmd->add_option("--out", flags->output, "write the report here (default: stdout)"));
   cmd->add_option("--fail-on", flags->fail_on,
                   "exit 1 when an active finding is at or above: low, medium, high, critical "
                   "(default: low)");
@@ -170,7 +172,10 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx) {
                   "JSON baseline: findings listed there do not fail the run");
   cmd->add_option("--write-baseline", flags->write_baseline,
                   "write the current findings as a baseline file (atomically)");
-  cmd->add_option("--config", flags->config, "audit settings file (YAML; see docs/audit.md)");
+  // Not --config: that is churnml.yaml, the defaults file of every command.
+  AddFlagAlias(cmd, "--config",
+               cmd->add_option("--audit-config", flags->config,
+                               "audit settings file (YAML; see docs/audit.md)"));
   cmd->add_option("--rules", flags->rules,
                   "comma-separated rule IDs, names or prefixes (CML-S*); default all");
   cmd->add_option("--advisories", flags->advisories,
@@ -179,8 +184,10 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--no-gitignore", flags->no_gitignore, "scan files .gitignore would skip");
   cmd->add_option("--max-file-size", flags->max_file_size,
                   "skip files larger than this many bytes (default 4194304)");
-  cmd->add_option("--jobs,-j", flags->jobs, "scanning threads (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
+  AddFlagAlias(cmd, "--jobs,-j",
+               cmd->add_option("--threads", flags->jobs, "scanning threads (0 = one per core)")
+                   ->check(CLI::NonNegativeNumber)
+                   ->capture_default_str());
   cmd->add_flag("--list-rules", flags->list_rules, "print every rule and exit");
   cmd->callback([flags, &ctx] {
     Result<int> code = RunAuditCommand(*flags);

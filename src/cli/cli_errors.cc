@@ -1,5 +1,7 @@
 #include "cli/cli_errors.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -137,16 +139,22 @@ CLI::Option* AddFlagAlias(CLI::App* app, const std::string& names, CLI::Option* 
 }
 
 int FinishStandardOutput(int exit_code) {
-  std::cout.flush();
-  const bool cout_failed = !std::cout.good();
+  // stdio first: std::cout (synced with stdio) writes through stdout's
+  // buffer, and flushing that here is what keeps errno's reason.
   errno = 0;
   const bool flush_failed = std::fflush(stdout) != 0;
   const int flush_errno = errno;
+  std::cout.flush();
+  const bool cout_failed = !std::cout.good();
   if (!flush_failed && !cout_failed && std::ferror(stdout) == 0) return exit_code;
-  // Like coreutils' close_stdout: the reason is known when the last flush
-  // failed; an earlier failed write leaves only the error flag.
-  std::string reason =
-      flush_failed && flush_errno != 0 ? std::strerror(flush_errno) : "write error";
+  std::string reason = "write error";
+  if (flush_failed && flush_errno != 0) {
+    reason = std::strerror(flush_errno);
+  } else if (::write(STDOUT_FILENO, "\n", 1) < 0) {
+    // An earlier write failed (a command flushed it) and took errno with it:
+    // one more byte, to an output already incomplete, asks the reason again.
+    reason = std::strerror(errno);
+  }
   std::fprintf(stderr, "churnml: error: writing standard output: %s\n", reason.c_str());
   return 2;  // kExitError (cli/command.h)
 }

@@ -89,7 +89,10 @@ std::string EnvPart(const std::string& name) {
 
 void AssignNames(CLI::App& app, const std::string& prefix) {
   for (CLI::Option* opt : app.get_options()) {
-    if (!opt->get_envname().empty() || opt->get_lnames().empty()) continue;
+    // Hidden former spellings (group "") share their canonical flag's variable.
+    if (!opt->get_envname().empty() || opt->get_lnames().empty() || opt->get_group().empty()) {
+      continue;
+    }
     if (opt->get_lnames().front() == "help" || opt->get_lnames().front() == "config" ||
         opt->get_lnames().front() == "version") {
       continue;

@@ -56,9 +56,11 @@ std::optional<std::string> ClosestMatch(std::string_view word,
     }
   }
   if (best || lowered.size() < 2) return best;
-  // An abbreviation ("xgb" for "xgboost") is far in edits but unambiguous.
+  // An abbreviation ("xgb" for "xgboost") or a longer spelling ("output"
+  // for "out") is far in edits but unambiguous.
   for (const std::string& candidate : candidates) {
-    if (Lower(candidate).starts_with(lowered)) {
+    const std::string c = Lower(candidate);
+    if (c.starts_with(lowered) || (c.size() >= 3 && lowered.starts_with(c))) {
       if (best) return std::nullopt;  // two candidates start so: no guess
       best = candidate;
     }

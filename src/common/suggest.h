@@ -20,7 +20,8 @@ size_t EditDistance(std::string_view a, std::string_view b);
 // The candidate closest to `word`, when it is close enough to be a typo: at
 // most max(1, size / 3) edits away (case-insensitive; a candidate equal but
 // for case is always suggested). Ties go to the earlier candidate. Failing
-// that, the only candidate that starts with `word` ("xgb" → "xgboost").
+// that, the only candidate that starts with `word` ("xgb" → "xgboost") or
+// that `word` starts with ("output" → "out").
 // nullopt when nothing is close or `word` is itself a candidate.
 std::optional<std::string> ClosestMatch(std::string_view word,
                                         const std::vector<std::string>& candidates);

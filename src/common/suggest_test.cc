@@ -42,6 +42,7 @@ TEST(ClosestMatch, IgnoresCaseSoARenamedColumnIsFound) {
 TEST(ClosestMatch, PrefersTheNearestAndThenTheFirst) {
   EXPECT_EQ(ClosestMatch("xgb", {"logistic", "xgboost"}), "xgboost");  // the only one it starts
   EXPECT_EQ(ClosestMatch("x", {"logistic", "xgboost"}), std::nullopt);
+  EXPECT_EQ(ClosestMatch("output", {"out", "seed"}), "out");
   EXPECT_EQ(ClosestMatch("ru", {"runs", "run-all"}), std::nullopt);  // ambiguous
   EXPECT_EQ(ClosestMatch("xgboots", {"logistic", "xgboost"}), "xgboost");
   EXPECT_EQ(ClosestMatch("ab", {"ac", "ad"}), "ac");
