@@ -115,8 +115,9 @@ Status ServeChampion(const DemoFlags& f, const std::string& store_uri, const fs:
   if (!server.ok()) return server.status();
   const int port = (*server)->port();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  steps.Start((keep_serving ? "serving churn@champion (" : "checking that churn@champion serves (") +
-              (*server)->Describe() + ") on " + url);
+  steps.Start(
+      (keep_serving ? "serving churn@champion (" : "checking that churn@champion serves (") +
+      (*server)->Describe() + ") on " + url);
   Result<monitoring::HttpResponse> answer = monitoring::Post(
       url + "/predict", "application/json", customer, std::chrono::milliseconds(5000));
   if (!answer.ok()) return answer.status();
@@ -125,8 +126,7 @@ Status ServeChampion(const DemoFlags& f, const std::string& store_uri, const fs:
                          answer->body);
   }
   const std::string curl = "curl -s -X POST " + url +
-                           "/predict -H 'Content-Type: application/json' -d @" +
-                           body_file.string();
+                           "/predict -H 'Content-Type: application/json' -d @" + body_file.string();
   if (keep_serving) {
     std::printf("\nServing:     %s (health: %s/health, metrics: %s/metrics)\n", url.c_str(),
                 url.c_str(), url.c_str());
@@ -136,9 +136,10 @@ Status ServeChampion(const DemoFlags& f, const std::string& store_uri, const fs:
     std::printf("\nSelf-check:  POST /predict answered %s\n", answer->body.c_str());
     std::printf("Serve it:    churnml --store %s serve --model churn@champion --port %d\n",
                 store_uri.c_str(), f.port == 0 ? 8000 : f.port);
-    std::printf("then:        curl -s -X POST http://127.0.0.1:%d/predict -H "
-                "'Content-Type: application/json' -d @%s\n",
-                f.port == 0 ? 8000 : f.port, body_file.c_str());
+    std::printf(
+        "then:        curl -s -X POST http://127.0.0.1:%d/predict -H "
+        "'Content-Type: application/json' -d @%s\n",
+        f.port == 0 ? 8000 : f.port, body_file.c_str());
   }
   std::fflush(stdout);
 

@@ -5,13 +5,14 @@
 // (docs/store.md). Run ids may be unique prefixes, as git takes commit ids.
 #include "cli/tracking_command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <unistd.h>
 
 #include "common/json_dump.h"
 #include "common/strings.h"
@@ -286,14 +287,14 @@ int RunsList(const ListFlags& f, const GlobalOptions& g) {
   }
   const std::vector<std::string> keys = ListColumns(f, *runs);
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header = {"RUN ID", "EXPERIMENT", "STATUS", "MODEL", "START",
-                                     "DURATION"};
+  std::vector<std::string> header = {"RUN ID", "EXPERIMENT", "STATUS",
+                                     "MODEL",  "START",      "DURATION"};
   for (const auto& key : keys) header.push_back(key);
   rows.push_back(header);
   for (const auto& run : *runs) {
-    std::vector<std::string> row = {run.run_id,     run.experiment,
-                                    StatusText(run), ModelKind(run),
-                                    IsoTime(run.start_time_ms), Duration(run)};
+    std::vector<std::string> row = {
+        run.run_id,   run.experiment, StatusText(run), ModelKind(run), IsoTime(run.start_time_ms),
+        Duration(run)};
     for (const auto& key : keys) {
       auto it = run.metrics.find(key);
       row.push_back(it == run.metrics.end() ? "-" : MetricText(it->second.value));
@@ -465,13 +466,15 @@ int RunsDelete(const DeleteFlags& f, const GlobalOptions& g) {
   if (!store.ok()) return ReportError(store.status());
   auto ids = ResolveRunIds(**store, f.ids);
   if (!ids.ok()) return ReportError(ids.status());
-  std::string what = ids->size() == 1 ? "run " + ids->front()
-                                      : std::to_string(ids->size()) + " runs";
-  if (!Confirmed("delete " + what + "? (restorable with `churnml runs restore` until `churnml "
-                 "store gc`)",
+  std::string what =
+      ids->size() == 1 ? "run " + ids->front() : std::to_string(ids->size()) + " runs";
+  if (!Confirmed("delete " + what +
+                     "? (restorable with `churnml runs restore` until `churnml "
+                     "store gc`)",
                  f.yes)) {
-    return ReportError(FailedPreconditionError("not confirmed: nothing deleted (--yes skips the "
-                                               "question)"));
+    return ReportError(
+        FailedPreconditionError("not confirmed: nothing deleted (--yes skips the "
+                                "question)"));
   }
   for (const std::string& id : *ids) {
     Status s = (*store)->DeleteRun(id);
@@ -596,9 +599,9 @@ int ModelsRegister(const RegisterFlags& f, const GlobalOptions& g, const ModelRe
 // ---- store ------------------------------------------------------------------
 
 int StoreGc(const GcFlags& f, const GlobalOptions& g) {
-  Result<Clock::Duration> older_than =
-      f.older_than == "0" ? Result<Clock::Duration>(Clock::Duration{})
-                          : monitoring::ParseDuration(f.older_than);
+  Result<Clock::Duration> older_than = f.older_than == "0"
+                                           ? Result<Clock::Duration>(Clock::Duration{})
+                                           : monitoring::ParseDuration(f.older_than);
   if (!older_than.ok()) {
     return ReportError(older_than.status().WithContext("--older-than \"" + f.older_than + "\""));
   }
@@ -638,7 +641,6 @@ int StoreGc(const GcFlags& f, const GlobalOptions& g) {
       f.older_than + " ago from " + (*store)->Describe());
   return kExitOk;
 }
-
 
 int StoreCheck(const CheckFlags& f, const GlobalOptions& g) {
   auto store = OpenFor(g, f.stale_after_s, f.grace_s);

@@ -101,8 +101,7 @@ std::string FormatMetricsSideBySide(const std::vector<NamedMetrics>& sets) {
   const size_t num_metrics = ScalarMetrics(BinaryMetrics{}).size();
   for (size_t k = 0; k < num_metrics; ++k) {
     const std::string name = ScalarMetrics(BinaryMetrics{})[k].name;
-    add_row(name,
-            [k](const BinaryMetrics& m) { return FormatValue(ScalarMetrics(m)[k].value); });
+    add_row(name, [k](const BinaryMetrics& m) { return FormatValue(ScalarMetrics(m)[k].value); });
   }
   add_row("tn", [](const BinaryMetrics& m) { return FormatCount(m.confusion.tn); });
   add_row("fp", [](const BinaryMetrics& m) { return FormatCount(m.confusion.fp); });

@@ -27,11 +27,12 @@ std::vector<std::string> Lines(const std::string& text) {
 
 TEST(FormatMetrics, ShowsCountsThresholdAndEveryMetric) {
   const std::string text = FormatMetrics(Fixture());
-  EXPECT_EQ(text,
-            "rows 4  positives 2 (50.0%)  threshold 0.5\n"
-            "accuracy 0.7500     precision         1.0000     recall   0.5000     f1          0.6667\n"
-            "roc_auc  0.7500     average_precision 0.8333     log_loss 0.4723     brier_score "
-            "0.1581\n");
+  EXPECT_EQ(
+      text,
+      "rows 4  positives 2 (50.0%)  threshold 0.5\n"
+      "accuracy 0.7500     precision         1.0000     recall   0.5000     f1          0.6667\n"
+      "roc_auc  0.7500     average_precision 0.8333     log_loss 0.4723     brier_score "
+      "0.1581\n");
 }
 
 TEST(FormatMetrics, PrintsUndefinedForSingleClassData) {

@@ -180,8 +180,8 @@ Status RecordArtifact(const RegisterArtifactOptions& options, const ModelArtifac
     if (training.contains("data_fingerprint") && training["data_fingerprint"].is_string() &&
         training.contains("rows_read") && training["rows_read"].is_number_integer()) {
       CHURNML_RETURN_IF_ERROR(store.SetDataFingerprint(
-          out->run_id, {training["data_fingerprint"].get<std::string>(),
-                        training["rows_read"].get<int64_t>()}));
+          out->run_id,
+          {training["data_fingerprint"].get<std::string>(), training["rows_read"].get<int64_t>()}));
     }
   }
   params["threshold"] = FormatDouble(artifact.threshold());
@@ -219,8 +219,8 @@ Status RegisterArtifact(const RegisterArtifactOptions& options, const ModelRegis
     return status;
   }
   CHURNML_RETURN_IF_ERROR(store->FinishRun(out->run_id, tracking::RunStatus::kFinished));
-  CHURNML_ASSIGN_OR_RETURN(out->version, store->RegisterModelVersion(options.model_name,
-                                                                     out->run_id));
+  CHURNML_ASSIGN_OR_RETURN(out->version,
+                           store->RegisterModelVersion(options.model_name, out->run_id));
   if (!options.alias.empty()) {
     CHURNML_RETURN_IF_ERROR(store->SetAlias(options.model_name, options.alias, out->version));
   }

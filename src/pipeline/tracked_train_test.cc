@@ -170,8 +170,7 @@ TEST_F(TrackedTrainTest, RegisterArtifactRefusesABrokenFolderBeforeRecordingAnyt
   EXPECT_EQ(RegisterArtifact(options, registry_, &registered).code(), StatusCode::kNotFound);
   options.artifact_dir = dir_ / "broken";
   options.model_name = "bad name";
-  EXPECT_EQ(RegisterArtifact(options, registry_, &registered).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(RegisterArtifact(options, registry_, &registered).code(), StatusCode::kInvalidArgument);
   // Nothing reached the store.
   auto store = OpenStore();
   EXPECT_TRUE(store->ListRuns(tracking::RunQuery{})->empty());

@@ -85,9 +85,9 @@ Status ValidateRunIdPrefix(std::string_view prefix) {
   bool ok = prefix.size() >= kMinRunIdPrefix && prefix.size() <= 32;
   for (char c : prefix) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
   if (!ok) {
-    return InvalidArgumentError("run id " + Quoted(prefix) + " is invalid: give the 32 hex digits " +
-                                "or a unique prefix of at least " +
-                                std::to_string(kMinRunIdPrefix));
+    return InvalidArgumentError(
+        "run id " + Quoted(prefix) + " is invalid: give the 32 hex digits " +
+        "or a unique prefix of at least " + std::to_string(kMinRunIdPrefix));
   }
   return Status::Ok();
 }

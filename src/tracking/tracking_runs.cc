@@ -56,8 +56,7 @@ Status CheckKeysExist(SqlConnection& connection, const std::string& store,
     if (std::find(keys.begin(), keys.end(), ref.key) != keys.end()) continue;
     std::string singular = ref.kind.substr(0, ref.kind.size() - 1);
     std::string message = std::string(language) + ", column " + std::to_string(ref.column) +
-                          ": no run in " + store +
-                          " has " + singular + " \"" + ref.key + "\"";
+                          ": no run in " + store + " has " + singular + " \"" + ref.key + "\"";
     std::string hint;
     auto renamed = query.renamed_metrics.find(ref.key);
     if (ref.kind == "metrics" && renamed != query.renamed_metrics.end()) {
@@ -70,9 +69,8 @@ Status CheckKeysExist(SqlConnection& connection, const std::string& store,
       message += "; no run has any " + singular;
     } else {
       constexpr size_t kShown = 60;
-      std::vector<std::string> shown(keys.begin(),
-                                     keys.begin() + static_cast<std::ptrdiff_t>(
-                                                        std::min(keys.size(), kShown)));
+      std::vector<std::string> shown(
+          keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), kShown)));
       message += "; known " + ref.kind + ": " + Join(shown, ", ") +
                  (keys.size() > kShown ? ", … (" + std::to_string(keys.size()) + " in all)" : "");
     }
@@ -440,10 +438,10 @@ Result<std::string> TrackingStore::ResolveRunId(const std::string& id_or_prefix)
   CHURNML_RETURN_IF_ERROR(ValidateRunIdPrefix(id_or_prefix));
   // Hex digits only (validated), so the prefix has no LIKE wildcards.
   constexpr int64_t kShown = 10;
-  CHURNML_ASSIGN_OR_RETURN(
-      SqlRows rows, connection_->Query("SELECT run_id FROM runs WHERE run_id LIKE ? "
-                                       "ORDER BY run_id LIMIT ?",
-                                       {id_or_prefix + "%", kShown + 1}));
+  CHURNML_ASSIGN_OR_RETURN(SqlRows rows,
+                           connection_->Query("SELECT run_id FROM runs WHERE run_id LIKE ? "
+                                              "ORDER BY run_id LIMIT ?",
+                                              {id_or_prefix + "%", kShown + 1}));
   if (rows.empty()) {
     return NotFoundError("no run id starts with " + id_or_prefix + " in " + Describe());
   }
@@ -484,10 +482,9 @@ Status TrackingStore::RestoreRun(const std::string& run_id) {
   return InTransaction(TransactionMode::kWrite, [&]() -> Status {
     CHURNML_RETURN_IF_ERROR(RequireRun(run_id, false));
     CHURNML_ASSIGN_OR_RETURN(
-        SqlRows updated,
-        connection_->Query("UPDATE runs SET deleted_ms = NULL WHERE run_id = ? "
-                           "AND deleted_ms IS NOT NULL RETURNING run_id",
-                           {run_id}));
+        SqlRows updated, connection_->Query("UPDATE runs SET deleted_ms = NULL WHERE run_id = ? "
+                                            "AND deleted_ms IS NOT NULL RETURNING run_id",
+                                            {run_id}));
     if (updated.empty()) return FailedPreconditionError("run " + run_id + " is not deleted");
     return Status::Ok();
   });

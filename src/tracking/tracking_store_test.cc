@@ -768,8 +768,8 @@ TEST_P(TrackingStoreTest, FilterOnAKeyNoRunHasListsTheKnownKeys) {
   auto id = store->CreateRun("default", {{"team", "growth"}});
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(store->LogParams(*id, {{"model", "xgboost"}}).ok());
-  ASSERT_TRUE(store->LogMetrics(*id, {{"roc_auc", 0.9, 0, 0}, {"average_precision", 0.7, 0, 0}})
-                  .ok());
+  ASSERT_TRUE(
+      store->LogMetrics(*id, {{"roc_auc", 0.9, 0, 0}, {"average_precision", 0.7, 0, 0}}).ok());
   EXPECT_EQ(store->ListRuns(query)->size(), 1u);
 
   query.filter = "metrics.roc_acu > 0.5";
