@@ -2,8 +2,10 @@
 // /predict, /predict/batch and Open Inference Protocol decoders with the
 // Telco schema, the decoded records through ConvertCustomers and the
 // encoders, and, as an Authorization header value, to
-// ApiKeySet::Authenticate. Crashes, sanitizer reports and encoder output
-// that is not valid JSON are failures.
+// ApiKeySet::Authenticate. Crashes, sanitizer reports, encoder output
+// that is not valid JSON and error bodies over their bounds (more than
+// kMaxFieldErrors fields for one customer, more than kMaxBatchFieldErrors in
+// a batch, a one-customer error body over 64 KiB) are failures.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -45,6 +47,23 @@ void RequireJson(const std::string& text) {
   if (!nlohmann::json::accept(text)) std::abort();
 }
 
+// An error body for one customer is small whatever the request held.
+void RequireBoundedError(const ApiError& error) {
+  if (error.fields.size() > kMaxFieldErrors) std::abort();
+  const std::string text = error.ToJson();
+  if (text.size() > 64 * 1024) std::abort();
+  RequireJson(text);
+}
+
+size_t CountListedFields(const std::string& text) {
+  size_t count = 0;
+  for (size_t at = text.find("{\"field\":"); at != std::string::npos;
+       at = text.find("{\"field\":", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
 // Converts the valid records and answers them with a made-up prediction.
 std::vector<Prediction> Score(const Fixture& f, std::vector<CustomerRecord>& records) {
   Dataset data(f.schema);
@@ -62,7 +81,7 @@ std::vector<Prediction> Score(const Fixture& f, std::vector<CustomerRecord>& rec
 void FuzzPredict(const Fixture& f, std::string_view body) {
   ApiResult<CustomerRecord> single = f.predict.DecodePredict(body);
   if (!single.ok()) {
-    RequireJson(single.error().ToJson());
+    RequireBoundedError(single.error());
   } else {
     std::vector<CustomerRecord> records = {std::move(single).value()};
     std::vector<Prediction> predictions = Score(f, records);
@@ -70,6 +89,7 @@ void FuzzPredict(const Fixture& f, std::string_view body) {
     if (records[0].ok()) {
       EncodePrediction(f.schema, records[0], predictions.at(0), {"churn", "1", ""}, &out);
     } else {
+      RequireBoundedError(InvalidCustomerError(records[0]));
       out = InvalidCustomerError(records[0]).ToJson();
     }
     RequireJson(out);
@@ -83,6 +103,9 @@ void FuzzPredict(const Fixture& f, std::string_view body) {
     std::string out;
     EncodeBatch(f.schema, *batch, predictions, {"churn", "1", "prior"}, &out);
     RequireJson(out);
+    // Customer ids and field names are escaped, so "{"field": appears only
+    // where the encoder put it.
+    if (CountListedFields(out) > kMaxBatchFieldErrors) std::abort();
   }
 }
 
