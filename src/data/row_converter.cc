@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/strings.h"
+#include "data/header_diagnosis.h"
 
 namespace churnml {
 
@@ -108,6 +109,13 @@ Result<RowConverter> RowConverter::Bind(const Schema& schema,
   // size does not grow with the header (an 8 MB header once gave a message
   // repeating all of it for each of 21 columns).
   constexpr size_t kProblemsInMessage = 5;
+  // Another delimiter or encoding makes every column "unknown": say so once.
+  if (std::optional<std::string> diagnosis = DiagnoseHeader(header, schema)) {
+    if (header_issues != nullptr) {
+      header_issues->Add(ValidationIssue{0, "", "", std::string(rule::kHeader), *diagnosis});
+    }
+    return InvalidArgumentError(*diagnosis);
+  }
   std::vector<int> field_of_column(schema.num_columns(), -1);
   std::vector<std::string> problems;
   size_t problem_count = 0;
@@ -125,7 +133,9 @@ Result<RowConverter> RowConverter::Bind(const Schema& schema,
     std::optional<size_t> col = schema.IndexOf(name);
     if (!col) {
       unknown = true;
-      problem(name, "unknown column \"" + Abbreviate(name) + "\"");
+      std::optional<std::string> meant = ClosestColumn(name, schema);
+      problem(name, "unknown column \"" + Abbreviate(name) + "\"" +
+                        (meant ? " (did you mean \"" + *meant + "\"?)" : ""));
       continue;
     }
     if (field_of_column[*col] >= 0) {
