@@ -2,6 +2,10 @@
 // real PostgreSQL server (scripts/with_postgres.sh exports
 // CHURNML_TEST_PG_URI). Without the variable the PostgreSQL cases fail,
 // unless CHURNML_ALLOW_NO_PG=1 (developers only) skips them.
+//
+// One file past 800 lines: every case shares the fixture that creates a
+// fresh SQLite folder or PostgreSQL database, and the suite is the contract
+// both backends must meet, so it stays in one place.
 #include "tracking/tracking_store.h"
 
 #include <gmock/gmock.h>
