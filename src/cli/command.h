@@ -47,5 +47,7 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 void RegisterServeCommand(CLI::App& app, CommandContext& ctx);
 void RegisterDriftCommand(CLI::App& app, CommandContext& ctx);
 void RegisterReportCommand(CLI::App& app, CommandContext& ctx);
+// Also adds `models rollback`: call after RegisterTrackingCommands.
+void RegisterRetrainCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace churnml::cli

@@ -59,6 +59,7 @@ int ParseAndRun(int argc, char** argv) {
   RegisterTrackingCommands(app, ctx);
   RegisterDriftCommand(app, ctx);
   RegisterReportCommand(app, ctx);
+  RegisterRetrainCommand(app, ctx);
   AssignEnvironmentNames(app);
 
   try {

@@ -153,6 +153,18 @@ class TrackingStore {
   // Internal when the recorded checksums are unreadable.
   Result<ResolvedModel> ResolveModel(const std::string& ref);
 
+  // --- promotion (tracking_promotion.cc) -----------------------------------
+  // Where `alias` of `model` points and when it last moved (ms since epoch).
+  // NotFound when the alias does not exist.
+  Result<AliasState> GetAlias(const std::string& model, const std::string& alias);
+  // In one transaction: checks that `alias` still points at
+  // expected_version (else FailedPrecondition: someone moved it), that it did
+  // not move within `cooldown_ms` (FailedPrecondition), then points it at
+  // new_version, points `previous_alias` at expected_version, and marks
+  // `run_id` (the decision's run, RUNNING) FINISHED with `tags`. A crash
+  // before COMMIT leaves the aliases as they were.
+  Status PromoteAlias(const AliasPromotion& promotion);
+
   // --- maintenance --------------------------------------------------------
   Result<StoreCheckReport> Check(RepairMode mode);
 

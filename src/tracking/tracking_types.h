@@ -83,6 +83,23 @@ struct ResolvedModel {
   std::map<std::string, std::string> artifact_sha256;
 };
 
+struct AliasState {
+  int64_t version = 0;
+  int64_t updated_ms = 0;
+};
+
+// A compare-and-set move of an alias, recorded on a run (TrackingStore::PromoteAlias).
+struct AliasPromotion {
+  std::string model;
+  std::string alias = "champion";
+  int64_t expected_version = 0;  // where `alias` must still point
+  int64_t new_version = 0;
+  std::string previous_alias = "previous";  // gets expected_version
+  int64_t cooldown_ms = 0;                  // refuse when `alias` moved more recently
+  std::string run_id;                       // the decision run, finished in the same transaction
+  std::map<std::string, std::string> tags;  // set on the run
+};
+
 struct RegisteredModel {
   std::string name;
   int64_t created_ms = 0;
