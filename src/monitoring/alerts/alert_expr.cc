@@ -163,12 +163,13 @@ class Parser {
       const size_t value_pos = pos_;
       CHURNML_ASSIGN_OR_RETURN(m.value, ParseString());
       if (m.op == MatchOp::kRegex || m.op == MatchOp::kNotRegex) {
-        try {
-          m.regex = std::make_shared<const std::regex>(m.value, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
+        Result<LabelRegex> regex = LabelRegex::Compile(m.value);
+        if (!regex.ok()) {
           pos_ = value_pos;
-          return Error("invalid regex \"" + Abbreviate(m.value) + "\": " + e.what());
+          return Error("invalid regex \"" + Abbreviate(m.value) +
+                       "\": " + regex.status().message());
         }
+        m.regex = std::move(regex).value();
       }
       s.matchers.push_back(std::move(m));
       if (Consume(",")) continue;
@@ -341,9 +342,9 @@ bool LabelMatcher::Matches(const Labels& labels) const {
     case MatchOp::kNotEqual:
       return actual != value;
     case MatchOp::kRegex:
-      return std::regex_match(actual.begin(), actual.end(), *regex);
+      return regex->FullMatch(actual);
     case MatchOp::kNotRegex:
-      return !std::regex_match(actual.begin(), actual.end(), *regex);
+      return !regex->FullMatch(actual);
   }
   return false;
 }

@@ -7,20 +7,21 @@
 //   quantile(0.99, histogram{k!="v"}[5m])        histogram_quantile over the
 //                                                bucket increases in the window
 //
-// Matchers: `=`, `!=`, `=~`, `!~` (regexes are fully anchored, as in
-// Prometheus). Durations: an integer followed by ms, s, m, h or d.
+// Matchers: `=`, `!=`, `=~`, `!~` (regexes are RE2, fully anchored, as in
+// Prometheus; bounded and linear-time: label_regex.h). Durations: an integer followed by ms, s, m,
+// h or d.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "monitoring/alerts/label_regex.h"
 #include "monitoring/alerts/sample_history.h"
 
 namespace churnml::monitoring {
@@ -31,7 +32,7 @@ struct LabelMatcher {
   std::string name;
   MatchOp op = MatchOp::kEqual;
   std::string value;
-  std::shared_ptr<const std::regex> regex;  // set for kRegex / kNotRegex
+  std::optional<LabelRegex> regex;  // set for kRegex / kNotRegex
 
   // True when `labels` satisfies this matcher (a missing label reads as "").
   bool Matches(const std::vector<std::pair<std::string, std::string>>& labels) const;

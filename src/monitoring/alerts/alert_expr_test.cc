@@ -84,6 +84,24 @@ TEST(ParseExpr, QuotesAtMostEightyBytesOfTheInput) {
   EXPECT_LT(e.status().message().size(), 250u);
 }
 
+// Rule matchers are RE2 like silences: a nested pattern that overflowed
+// std::regex's stack is refused, and `(.*)*` matches in linear time.
+TEST(ParseExpr, RegexMatchersAreBoundedAndLinear) {
+  const std::string nested = std::string(30000, '(') + "a" + std::string(30000, ')');
+  auto e = ParseExpr("value(x{a=~\"" + nested + "\"})");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("over the limit of 4096"), std::string::npos)
+      << e.status().message();
+  LabelMatcher m;
+  m.name = "a";
+  m.op = MatchOp::kRegex;
+  Result<LabelRegex> regex = LabelRegex::Compile("(.*)*(a|aa)*x");
+  ASSERT_TRUE(regex.ok());
+  m.regex = std::move(regex).value();
+  EXPECT_FALSE(m.Matches({{"a", std::string(100000, 'a')}}));
+  EXPECT_TRUE(m.Matches({{"a", std::string(100000, 'a') + "x"}}));
+}
+
 TEST(EvaluateExpr, ValueSumsMatchingSeries) {
   SampleHistory h(seconds(60), 100);
   h.Add(Clock::TimePoint{} + seconds(1),
