@@ -125,8 +125,13 @@ wait "$flood_pid"
 echo "trailer flood: $(cat flood.out); RSS ${base_rss} kB -> max ${max_rss} kB; /health ${health_checks} polls, ${health_bad} failed"
 expect_eq "$health_bad" 0 "/health answered during the trailer flood"
 if ((health_checks >= 5)); then pass; else fail "/health polled only $health_checks times"; fi
-if grep -qE '^431=[0-9]+ sent=' flood.out; then pass; else
-  fail "every flooding connection gets 431: $(cat flood.out flood.err)"
+# Every answer is a 431 (a client descheduled past the server's 2 s linger
+# may see a reset instead of reading it; "no answer" means the server kept
+# reading).
+if grep -qE '(^| )431=[0-9]+ ' flood.out && ! grep -qE '(^| )([0-9]{3}|no answer)=' <(
+  sed 's/431=[0-9]*//' flood.out
+); then pass; else
+  fail "flooding connections get 431: $(cat flood.out flood.err)"
 fi
 if ((max_rss - base_rss < 100 * 1024)); then pass; else
   fail "RSS grew from $base_rss kB to $max_rss kB during the trailer flood"
@@ -219,7 +224,10 @@ for i in range(500):
               + str(i).encode().rjust(40, b"0") + b"\r\nContent-Length: 2\r\n\r\n{}")
     data = b""
     while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
-        data += s.recv(4096)
+        chunk = s.recv(4096)
+        if not chunk:
+            sys.exit("the server closed the connection after %d requests" % i)
+        data += chunk
 s.close()
 PY
 after=$(grep -c 'authentication failed' server.log)
