@@ -17,6 +17,10 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 constexpr size_t kMaxBodyBytes = 8 << 20;
+// Bytes of an answer waiting unparsed (its header, a chunk line, its
+// trailer section): a receiver streaming an endless header or trailer must
+// not grow the read buffer without limit.
+constexpr size_t kMaxUnparsedBytes = 1 << 20;
 
 Status MapError(const beast::error_code& ec, const std::string& what, const HttpRequest& req) {
   const std::string message = what + " " + req.url + ": " + ec.message();
@@ -109,13 +113,17 @@ Result<HttpResponse> SendHttp(const HttpRequest& request) {
   ioc.run();
   if (ec) return MapError(ec, "send to", request);
 
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(kMaxUnparsedBytes);
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxBodyBytes);
   ioc.restart();
   stream.expires_after(request.timeout);
   http::async_read(stream, buffer, parser, [&](const beast::error_code& e, size_t) { ec = e; });
   ioc.run();
+  if (ec == http::error::buffer_overflow) {
+    return UnavailableError("read the answer from " + request.url + ": its header or trailer " +
+                            "section exceeds " + std::to_string(kMaxUnparsedBytes) + " bytes");
+  }
   if (ec) return MapError(ec, "read the answer from", request);
 
   beast::error_code ignored;
