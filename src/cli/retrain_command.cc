@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/drift_command.h"
+#include "common/json_dump.h"
 #include "common/strings.h"
 #include "eval/metrics_json.h"
 #include "pipeline/retrain.h"
@@ -113,7 +114,7 @@ int RunRetrain(const RetrainFlags& f, const CommandContext& ctx) {
   Status s = Retrain(options, ctx.models, &report);
   if (!s.ok()) return ReportError(s);
   if (f.json) {
-    std::printf("%s\n", ReportJson(report).dump(2).c_str());
+    std::printf("%s\n", DumpJson(ReportJson(report), 2).c_str());
   } else {
     for (const GateCheck& c : report.checks) {
       std::printf("%-13s %-6s %s\n", c.name.c_str(), c.passed ? "pass" : "FAIL", c.detail.c_str());
