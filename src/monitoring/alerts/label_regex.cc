@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include "common/strings.h"
+
 namespace churnml::monitoring {
 
 Result<LabelRegex> LabelRegex::Compile(std::string_view pattern) {
@@ -17,7 +19,8 @@ Result<LabelRegex> LabelRegex::Compile(std::string_view pattern) {
     if (re->error_code() == RE2::ErrorPatternTooLarge) {
       return InvalidArgumentError("regex is too complex (its compiled program is over the limit)");
     }
-    return InvalidArgumentError("invalid regex: " + re->error());
+    // RE2's text quotes the pattern (up to kMaxPatternBytes): cut it short.
+    return InvalidArgumentError("invalid regex: " + Abbreviate(re->error()));
   }
   if (re->ProgramSize() > kMaxProgramSize) {
     return InvalidArgumentError("regex is too complex (" + std::to_string(re->ProgramSize()) +
