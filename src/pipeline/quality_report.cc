@@ -219,13 +219,13 @@ Result<std::string> RenderQualityReport(const QualityReportInput& in) {
     for (const CurvePoint& p : gains) {
       if (p.x <= 0.1) at_ten = p.y;
     }
-    LineChart gains_chart{.id = "gains",
-                          .title = "Cumulative gains: top 10% of scores hold " +
-                                   Fixed(at_ten * 100, 1) + "% of churners",
-                          .x_label = "share of customers, by descending score",
-                          .y_label = "share of churners reached",
-                          .series = {{"", DownsampleLttb(gains, k), kGreen, false}},
-                          .diagonal = true};
+    LineChart gains_chart{
+        .id = "gains",
+        .title = "Gains: top 10% of scores hold " + Fixed(at_ten * 100, 1) + "% of churners",
+        .x_label = "share of customers, by descending score",
+        .y_label = "share of churners reached",
+        .series = {{"", DownsampleLttb(gains, k), kGreen, false}},
+        .diagonal = true};
     html += RenderLineChart(gains_chart);
     double max_lift = 1;
     for (const CurvePoint& p : lift) max_lift = std::max(max_lift, p.y);
