@@ -380,7 +380,7 @@ std::optional<double> EvaluateExpr(const Expr& expr, const SampleHistory& histor
 }
 
 Result<Clock::Duration> ParseDuration(std::string_view text) {
-  const std::string original(text);
+  const std::string original = Abbreviate(text);  // for messages
   if (text.empty()) return InvalidArgumentError("empty duration (use e.g. 30s, 5m, 1h)");
   Clock::Duration total{};
   while (!text.empty()) {

@@ -84,6 +84,14 @@ TEST(ParseExpr, QuotesAtMostEightyBytesOfTheInput) {
   EXPECT_LT(e.status().message().size(), 250u);
 }
 
+// Found by alert_expr_fuzz: a bad window quoted all of itself.
+TEST(ParseExpr, QuotesABadWindowShort) {
+  auto e = ParseExpr("rate(q[" + std::string(1 << 16, 'k') + "])");
+  ASSERT_FALSE(e.ok());
+  EXPECT_LT(e.status().message().size(), 250u) << e.status().message().substr(0, 300);
+  EXPECT_LT(ParseDuration(std::string(1 << 16, '9') + "d").status().message().size(), 250u);
+}
+
 // Rule matchers are RE2 like silences: a nested pattern that overflowed
 // std::regex's stack is refused, and `(.*)*` matches in linear time.
 TEST(ParseExpr, RegexMatchersAreBoundedAndLinear) {
