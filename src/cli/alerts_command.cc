@@ -187,6 +187,12 @@ void RegisterAlertsCommands(CLI::App& app, CommandContext& ctx) {
   auto check_path = std::make_shared<std::string>();
   CLI::App* check = alerts->add_subcommand("check", "validate a rules file offline");
   check->add_option("rules", *check_path, "rules file (YAML)")->required();
+  list->footer("Example:\n  churnml alerts list --server http://127.0.0.1:8000 --json");
+  silence->footer(
+      "Example:\n  churnml alerts silence --matcher alertname=HighErrorRate --duration 2h "
+      "--comment 'deploy'");
+  expire->footer("Example:\n  churnml alerts expire 3f2a9c");
+  check->footer("Example:\n  churnml alerts check deploy/alerts.yaml");
   check->callback([&ctx, check_path] { ctx.exit_code = Finish(RunCheck(*check_path)); });
 }
 

@@ -189,6 +189,11 @@ void RegisterAuditCommand(CLI::App& app, CommandContext& ctx) {
                    ->check(CLI::NonNegativeNumber)
                    ->capture_default_str());
   cmd->add_flag("--list-rules", flags->list_rules, "print every rule and exit");
+  cmd->footer(
+      "Examples:\n"
+      "  churnml audit .\n"
+      "  churnml audit src config --format sarif --out audit.sarif --fail-on high\n"
+      "  churnml audit --list-rules");
   cmd->callback([flags, &ctx] {
     Result<int> code = RunAuditCommand(*flags);
     ctx.exit_code = code.ok() ? *code : ReportError(code.status());

@@ -4,11 +4,13 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_errors.h"
 #include "cli/command.h"
 #include "cli/interrupt_guard.h"
 #include "common/json_dump.h"
 #include "common/progress.h"
 #include "common/strings.h"
+#include "common/suggest.h"
 #include "data/csv_loader.h"
 #include "data/schema.h"
 #include "data/synthetic_generator.h"
@@ -97,7 +99,7 @@ int RunValidate(const ValidateFlags& f) {
     std::fwrite(lines.data(), 1, lines.size(), stdout);
     std::string summary = f.file + ": " + FormatCount(r.rows_read) + " rows, " +
                           FormatCount(r.rows_kept) + " valid, " + FormatCount(r.rows_dropped) +
-                          " invalid, " + FormatCount(r.issues.count()) + " problems";
+                          " invalid, " + CountNoun(r.issues.count(), "problem", "problems");
     if (r.issues.truncated()) {
       summary += " (first " + FormatCount(static_cast<int64_t>(r.issues.issues().size())) +
                  " shown; raise --max-errors for more)";
@@ -120,11 +122,18 @@ void RegisterDataCommands(CLI::App& app, CommandContext& ctx) {
   generate->add_option("--rows", gen->rows, "number of customers (data rows)")
       ->capture_default_str();
   generate->add_option("--seed", gen->seed, "random seed")->capture_default_str();
-  generate->add_option("--shift", gen->shift,
-                       "population shift in [0, 1] for drift tests: more fiber-optic "
-                       "month-to-month customers, higher charges")
+  generate
+      ->add_option("--shift", gen->shift,
+                   "population shift in [0, 1] for drift tests: more fiber-optic "
+                   "month-to-month customers, higher charges")
       ->capture_default_str();
-  generate->add_option("--out", gen->out, "output CSV file, or - for standard output")->required();
+  AddFlagAlias(generate, "--output",
+               generate->add_option("--out", gen->out, "output CSV file, or - for standard output")
+                   ->required());
+  generate->footer(
+      "Examples:\n"
+      "  churnml data generate --rows 20000 --out customers.csv\n"
+      "  churnml data generate --rows 100 --seed 7 --out - | head");
   generate->callback([gen, &ctx] { ctx.exit_code = RunGenerate(*gen); });
 
   auto val = std::make_shared<ValidateFlags>();
@@ -132,11 +141,16 @@ void RegisterDataCommands(CLI::App& app, CommandContext& ctx) {
       "validate",
       "Check a CSV against the schema; exit 0 when clean, 1 when problems were found, 2 on "
       "errors");
-  validate->add_option("file", val->file, "CSV file to check, or - for standard input")->required();
-  validate->add_option("--schema", val->schema, "YAML schema file (default: built-in Telco)");
+  validate->add_option("--data,file", val->file, "CSV file to check, or - for standard input")
+      ->required();
+  validate->add_option("--schema", val->schema, "YAML schema file")->default_str("built-in Telco");
   validate->add_option("--max-errors", val->max_errors, "problems to list (all are counted)")
       ->capture_default_str();
   validate->add_flag("--json", val->json, "print a JSON report on standard output");
+  validate->footer(
+      "Examples:\n"
+      "  churnml data validate customers.csv\n"
+      "  churnml data validate --data customers.csv --schema my_schema.yaml --json");
   validate->callback([val, &ctx] { ctx.exit_code = RunValidate(*val); });
 }
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cli/cli_errors.h"
 #include "cli/command.h"
 #include "cli/model_ref.h"
 #include "common/atomic_file.h"
@@ -67,8 +68,14 @@ void RegisterEvaluateCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--threshold", flags->threshold,
                   "probability at or above which churn is predicted (default: the model's)");
   cmd->add_flag("--detailed", flags->detailed, "add the confusion matrix and per-class report");
-  cmd->add_option("--output", flags->output, "also write the metrics as JSON to this file");
+  AddFlagAlias(
+      cmd, "--output",
+      cmd->add_option("--out", flags->output, "also write the metrics as JSON to this file"));
   cmd->add_flag("--json", flags->json, "print the metrics as JSON on stdout");
+  cmd->footer(
+      "Examples:\n"
+      "  churnml evaluate --model churn@champion --data holdout.csv --detailed\n"
+      "  churnml evaluate --model models/xgb --data holdout.csv --json --out metrics.json");
   cmd->callback([flags, &ctx] { ctx.exit_code = RunEvaluate(*flags, ctx); });
 }
 

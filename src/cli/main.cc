@@ -61,6 +61,16 @@ int ParseAndRun(int argc, char** argv) {
   RegisterReportCommand(app, ctx);
   RegisterRetrainCommand(app, ctx);
   AssignEnvironmentNames(app);
+  // After registration: a footer set earlier is inherited by every command.
+  app.footer(
+      "Examples:\n"
+      "  churnml demo\n"
+      "  churnml data generate --rows 20000 --out customers.csv\n"
+      "  churnml train --data customers.csv --model xgboost --register churn --alias champion\n"
+      "  churnml predict --model churn@champion --data new.csv --out scored.csv\n"
+      "  churnml serve --model churn@champion\n"
+      "Each command's --help has its own examples; docs/cli.md has flags, exit codes and "
+      "churnml.yaml.");
 
   try {
     app.parse(argc, argv);

@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
+#include "common/strings.h"
 #include "tracking/tracking_store.h"
 
 namespace churnml::cli {
@@ -34,11 +36,51 @@ Result<std::shared_ptr<const ModelArtifact>> WithWarnings(
   return artifact;
 }
 
+// A hint for a --model that is neither a loadable directory nor a registry
+// reference: a file inside an artifact, or a bare registered model name.
+std::optional<Status> HintForBadRef(const std::string& ref, const CommandContext& ctx) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(ref, ec);
+  if (!ec && std::filesystem::is_regular_file(st)) {
+    std::filesystem::path dir = std::filesystem::path(ref).parent_path();
+    return InvalidArgumentError("--model " + Abbreviate(ref) +
+                                " is a file; pass the model's directory (" +
+                                (dir.empty() ? std::string(".") : Abbreviate(dir.string())) + ")");
+  }
+  if (std::filesystem::exists(st) || ref.empty() || ref.find('/') != std::string::npos ||
+      ref.find('@') != std::string::npos || !RequireExistingStore(ctx.globals.store).ok()) {
+    return std::nullopt;
+  }
+  tracking::StoreOptions options;
+  options.uri = ctx.globals.store;
+  auto store = tracking::TrackingStore::Open(options);
+  if (!store.ok()) return std::nullopt;
+  auto model = (*store)->GetModel(ref);
+  if (!model.ok()) return std::nullopt;
+  std::vector<std::string> refs;
+  for (const auto& [alias, version] : model->aliases) refs.push_back(ref + "@" + alias);
+  if (model->latest_version > 0) refs.push_back(ref + "/" + std::to_string(model->latest_version));
+  if (refs.empty()) return NotFoundError("model " + ref + " has no versions in the store");
+  return InvalidArgumentError(
+      "--model " + ref + " is a registered model; name a version or an alias: " + Join(refs, ", "));
+}
+
 }  // namespace
+
+Status RequireExistingStore(const std::string& uri) {
+  if (uri.starts_with("postgresql://") || uri.starts_with("postgres://")) return Status::Ok();
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(uri) / "churnml.db", ec)) return Status::Ok();
+  return NotFoundError("no tracking store at " + Abbreviate(uri) +
+                       " (nothing was recorded there); pass --store with the folder `train` "
+                       "used, or train a model first");
+}
 
 Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref,
                                                           const CommandContext& ctx) {
+  if (std::optional<Status> hint = HintForBadRef(ref, ctx)) return *hint;
   if (!IsRegistryRef(ref)) return WithWarnings(ModelArtifact::Load(ref, ctx.models));
+  CHURNML_RETURN_IF_ERROR(RequireExistingStore(ctx.globals.store));
   tracking::StoreOptions options;
   options.uri = ctx.globals.store;
   CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<tracking::TrackingStore> store,

@@ -17,6 +17,11 @@ namespace churnml::cli {
 Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref,
                                                           const CommandContext& ctx);
 
+// NotFound (with a hint) when `uri` is a folder store that does not exist:
+// commands that only read a store call this first, so a mistyped --store
+// never creates an empty store as a side effect. PostgreSQL URIs pass.
+Status RequireExistingStore(const std::string& uri);
+
 // Loads `--schema FILE`, or the built-in Telco schema when `path` is empty.
 Result<Schema> LoadSchemaOption(const std::string& path);
 

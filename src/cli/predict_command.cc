@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cli/cli_errors.h"
 #include "cli/command.h"
 #include "cli/interrupt_guard.h"
 #include "cli/model_ref.h"
 #include "common/json_dump.h"
 #include "common/strings.h"
+#include "common/suggest.h"
 #include "pipeline/batch_predict.h"
 
 namespace churnml::cli {
@@ -61,8 +63,8 @@ int RunPredict(const PredictFlags& f, const CommandContext& ctx) {
     std::printf("%s\n", DumpJson(doc, 2).c_str());
   } else {
     Say("scored " + FormatCount(report.rows_scored) + " of " + FormatCount(report.rows_read) +
-        " rows in " + Seconds(report.seconds) + " s on " + std::to_string(report.threads) +
-        " threads → " + report.output_path.string());
+        " rows in " + Seconds(report.seconds) + " s on " +
+        CountNoun(report.threads, "thread", "threads") + " → " + report.output_path.string());
     if (report.rows_rejected > 0) {
       Say("rejected " + FormatCount(report.rows_rejected) + " row(s); reasons in " +
           report.rejects_path.string());
@@ -84,18 +86,28 @@ void RegisterPredictCommand(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand("predict", "Score a CSV of customers with a saved model");
   cmd->add_option("--model", flags->model, "model: a directory, NAME@ALIAS or NAME/VERSION")
       ->required();
-  cmd->add_option("--input", flags->input, "CSV to score (raw schema; target optional; - = stdin)")
-      ->required();
-  cmd->add_option("--output", flags->output,
-                  "CSV to write: id, probability, prediction (- = stdout)")
-      ->required();
+  CLI::Option* data = cmd->add_option("--data", flags->input,
+                                      "CSV to score (raw schema; target optional; - = stdin)")
+                          ->required();
+  AddFlagAlias(cmd, "--input", data);
+  CLI::Option* out = cmd->add_option("--out", flags->output,
+                                     "CSV to write: id, probability, prediction (- = stdout)")
+                         ->required();
+  AddFlagAlias(cmd, "--output", out);
   cmd->add_option("--rejects", flags->rejects,
                   "CSV of rejected rows with reasons (default: <output>.rejects.csv)");
   cmd->add_option("--threshold", flags->threshold,
                   "probability at or above which churn is predicted (default: the model's)");
-  cmd->add_option("--threads", flags->threads, "worker threads (0 = one per core)")
-      ->capture_default_str();
+  CLI::Option* threads =
+      cmd->add_option("--threads", flags->threads, "worker threads (0 = one per core)")
+          ->capture_default_str();
+  AddFlagAlias(cmd, "--jobs,-j", threads);
   cmd->add_flag("--profile", flags->profile, "print time per stage and the slowest stage");
+  cmd->footer(
+      "Examples:\n"
+      "  churnml predict --model models/logistic --data new.csv --out scored.csv\n"
+      "  churnml predict --model churn@champion --data new.csv --out - > scored.csv\n"
+      "  churnml predict --model churn/3 --data - --out scored.csv --threshold 0.3 < new.csv");
   cmd->add_flag("--json", flags->json, "print the summary as JSON on stdout");
   cmd->callback([flags, &ctx] { ctx.exit_code = RunPredict(*flags, ctx); });
 }

@@ -1,14 +1,22 @@
 // `churnml train`: flags → TrainOptions → pipeline::Train → summary.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_errors.h"
 #include "cli/command.h"
 #include "cli/interrupt_guard.h"
 #include "cli/model_ref.h"
 #include "common/json_dump.h"
 #include "common/progress.h"
 #include "common/strings.h"
+#include "common/suggest.h"
 #include "eval/metrics_text.h"
 #include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
@@ -102,6 +110,62 @@ Result<nlohmann::json> HyperparametersFromFlags(const CLI::App& cmd, const Train
   return h;
 }
 
+// Whether `path` names a file this process can open for reading ("-" is
+// stdin). The message says what is wrong and with which flag.
+Status CheckReadableFile(const std::string& flag, const std::string& path) {
+  if (path == "-") return Status::Ok();
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) {
+    return NotFoundError(flag + " " + Abbreviate(path) + ": no such file");
+  }
+  if (std::filesystem::is_directory(st)) {
+    return InvalidArgumentError(flag + " " + Abbreviate(path) + " is a directory; give a CSV file");
+  }
+  if (::access(path.c_str(), R_OK) != 0) {
+    return IOError(flag + " " + Abbreviate(path) + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+// Everything about the flags that can be checked without reading the data
+// or opening the store, so a usage mistake never leaves a run behind.
+Status CheckTrainFlags(const TrainFlags& f, const CommandContext& ctx) {
+  const std::vector<std::string> kinds = ctx.models.kinds();
+  if (std::find(kinds.begin(), kinds.end(), f.model) == kinds.end()) {
+    return InvalidArgumentError(
+        "unknown model kind " + Abbreviate(f.model) + "; valid: " + Join(kinds, ", ") +
+        (ClosestMatch(f.model, kinds) ? "; did you mean " + *ClosestMatch(f.model, kinds) + "?"
+                                      : ""));
+  }
+  CHURNML_RETURN_IF_ERROR(CheckReadableFile("--data", f.data));
+  if (!f.schema.empty()) CHURNML_RETURN_IF_ERROR(CheckReadableFile("--schema", f.schema));
+  if (!f.out.empty() && !f.force) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(f.out, ec))) {
+      return AlreadyExistsError("--out " + Abbreviate(f.out) +
+                                " already exists; choose another directory or add --force to "
+                                "replace a model there");
+    }
+  }
+  if (!(f.test_size > 0 && f.test_size < 1)) {
+    return InvalidArgumentError("--test-size must be between 0 and 1 (exclusive), got " +
+                                FormatDouble(f.test_size));
+  }
+  if (f.cv < 0 || f.cv == 1) {
+    return InvalidArgumentError("--cv must be 0 (off) or at least 2 folds, got " +
+                                std::to_string(f.cv));
+  }
+  if (!(f.threshold >= 0 && f.threshold <= 1)) {
+    return InvalidArgumentError("--threshold must be between 0 and 1, got " +
+                                FormatDouble(f.threshold));
+  }
+  if (!f.alias.empty() && f.register_model.empty()) {
+    return InvalidArgumentError("--alias needs --register NAME (the model the alias belongs to)");
+  }
+  return Status::Ok();
+}
+
 void PrintIssues(const IssueList& issues) {
   for (const ValidationIssue& issue : issues.issues()) Say("  " + issue.message);
   if (issues.truncated()) {
@@ -111,6 +175,7 @@ void PrintIssues(const IssueList& issues) {
 }
 
 int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx) {
+  if (Status s = CheckTrainFlags(f, ctx); !s.ok()) return ReportError(s);
   TrainOptions options;
   options.data_path = f.data;
   Result<Schema> schema = LoadSchemaOption(f.schema);
@@ -213,14 +278,18 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--data", flags->data, "training CSV (raw schema, with the target)")->required();
   cmd->add_option("--model", flags->model, "model kind: logistic or xgboost")
       ->capture_default_str();
-  cmd->add_option("--out", flags->out,
-                  "also write the model to this directory (must not exist unless --force)");
-  cmd->add_option("--schema", flags->schema, "YAML schema file (default: built-in Telco)");
+  AddFlagAlias(cmd, "--output",
+               cmd->add_option("--out", flags->out,
+                               "also write the model to this directory (must not exist unless "
+                               "--force)"));
+  cmd->add_option("--schema", flags->schema, "YAML schema file")->default_str("built-in Telco");
   cmd->add_option("--test-size", flags->test_size, "share of rows held out for testing")
       ->capture_default_str();
   cmd->add_option("--seed", flags->seed, "seed for the split, folds and XGBoost")
       ->capture_default_str();
-  cmd->add_option("--cv", flags->cv, "stratified k-fold cross-validation on the training split");
+  cmd->add_option("--cv", flags->cv,
+                  "stratified k-fold cross-validation on the training split (0 = off)")
+      ->capture_default_str();
   cmd->add_option("--threshold", flags->threshold,
                   "probability at or above which churn is predicted")
       ->capture_default_str();
@@ -241,24 +310,52 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
       ->group(tr);
   cmd->add_flag("--no-track", flags->no_track, "do not record a run (needs --out)")->group(tr);
   auto* lr = "Logistic regression (liblinear)";
-  cmd->add_option("--penalty", flags->penalty, "l1 or l2")->group(lr);
-  cmd->add_option("--C", flags->c, "inverse regularization strength")->group(lr);
-  cmd->add_option("--solver", flags->solver, "auto, newton, dual or newglmnet")->group(lr);
-  cmd->add_option("--class-weight", flags->class_weight, "none or balanced")->group(lr);
-  cmd->add_option("--tol", flags->tol, "stopping tolerance (liblinear eps; default 0.01)")
+  cmd->add_option("--penalty", flags->penalty, "l1 or l2")->default_str("l2")->group(lr);
+  cmd->add_option("--C", flags->c, "inverse regularization strength")
+      ->capture_default_str()
+      ->group(lr);
+  cmd->add_option("--solver", flags->solver,
+                  "auto (newton for l2, newglmnet for l1), newton, dual or newglmnet")
+      ->default_str("auto")
+      ->group(lr);
+  cmd->add_option("--class-weight", flags->class_weight, "none or balanced")
+      ->default_str("none")
+      ->group(lr);
+  cmd->add_option("--tol", flags->tol, "stopping tolerance (liblinear eps)")
+      ->capture_default_str()
       ->group(lr);
   cmd->add_option("--max-iter", flags->max_iter, "iteration cap (fixed at 1000 by liblinear)")
+      ->capture_default_str()
       ->group(lr);
   auto* xgb = "Gradient-boosted trees (XGBoost)";
-  cmd->add_option("--n-estimators", flags->n_estimators, "boosting rounds")->group(xgb);
-  cmd->add_option("--max-depth", flags->max_depth, "maximum tree depth")->group(xgb);
-  cmd->add_option("--learning-rate", flags->learning_rate, "shrinkage (eta)")->group(xgb);
-  cmd->add_option("--subsample", flags->subsample, "row subsample ratio")->group(xgb);
+  cmd->add_option("--n-estimators", flags->n_estimators, "boosting rounds")
+      ->capture_default_str()
+      ->group(xgb);
+  cmd->add_option("--max-depth", flags->max_depth, "maximum tree depth")
+      ->capture_default_str()
+      ->group(xgb);
+  cmd->add_option("--learning-rate", flags->learning_rate, "shrinkage (eta)")
+      ->capture_default_str()
+      ->group(xgb);
+  cmd->add_option("--subsample", flags->subsample, "row subsample ratio")
+      ->capture_default_str()
+      ->group(xgb);
   cmd->add_option("--colsample-bytree", flags->colsample_bytree, "column subsample ratio")
+      ->capture_default_str()
       ->group(xgb);
   cmd->add_option("--min-child-weight", flags->min_child_weight, "minimum hessian in a leaf")
+      ->capture_default_str()
       ->group(xgb);
-  cmd->add_option("--threads", flags->threads, "training threads (0 = all cores)")->group(xgb);
+  AddFlagAlias(cmd, "--jobs,-j",
+               cmd->add_option("--threads", flags->threads, "training threads (0 = all cores)")
+                   ->capture_default_str()
+                   ->group(xgb));
+  cmd->footer(
+      "Examples:\n"
+      "  churnml train --data customers.csv\n"
+      "  churnml train --data customers.csv --model xgboost --n-estimators 300 --cv 5\n"
+      "  churnml train --data customers.csv --model xgboost --register churn --alias champion\n"
+      "  churnml train --data customers.csv --no-track --out models/logistic");
   cmd->callback([cmd, flags, &ctx] { ctx.exit_code = RunTrain(*cmd, *flags, ctx); });
 }
 
