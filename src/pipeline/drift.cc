@@ -1,8 +1,10 @@
 #include "pipeline/drift.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <thread>
 
 #include "common/strings.h"
 #include "data/csv_loader.h"
@@ -138,6 +140,41 @@ Result<DriftComparison> CompareProfiles(const ReferenceProfile& reference,
   return c;
 }
 
+Status ScoreInChunks(const ModelArtifact& artifact, const Dataset& data,
+                     std::vector<double>* scores, size_t chunk_rows, int threads) {
+  const size_t n = data.num_rows();
+  scores->assign(n, 0.0);
+  if (n == 0) return Status::Ok();
+  chunk_rows = std::max<size_t>(chunk_rows, 1);
+  const size_t chunks = (n + chunk_rows - 1) / chunk_rows;
+  size_t workers = threads > 0 ? static_cast<size_t>(threads)
+                               : std::max(1u, std::thread::hardware_concurrency());
+  workers = std::min(workers, chunks);
+  std::vector<Status> errors(workers);
+  auto work = [&](size_t w) {
+    std::vector<size_t> rows;
+    std::vector<double> part;
+    for (size_t c = w; c < chunks; c += workers) {
+      const size_t begin = c * chunk_rows;
+      const size_t end = std::min(n, begin + chunk_rows);
+      rows.resize(end - begin);
+      std::iota(rows.begin(), rows.end(), begin);
+      Status s = artifact.PredictProba(data.Select(rows), &part);
+      if (!s.ok()) {
+        errors[w] = s;
+        return;
+      }
+      std::copy(part.begin(), part.end(), scores->begin() + static_cast<std::ptrdiff_t>(begin));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : pool) t.join();
+  for (const Status& s : errors) CHURNML_RETURN_IF_ERROR(s);
+  return Status::Ok();
+}
+
 Result<ReferenceProfile> LoadReferenceProfile(const ModelArtifact& artifact) {
   Result<std::string_view> text = artifact.File(kProfileFileName);
   if (!text.ok()) {
@@ -173,7 +210,7 @@ Status MeasureDrift(const ModelArtifact& artifact, const ReferenceProfile& refer
 
   stage = Clock::now();
   std::vector<double> scores;
-  CHURNML_RETURN_IF_ERROR(artifact.PredictProba(data, &scores));
+  CHURNML_RETURN_IF_ERROR(ScoreInChunks(artifact, data, &scores));
   report->mean_score =
       std::accumulate(scores.begin(), scores.end(), 0.0) / static_cast<double>(scores.size());
   const bool labelled = !data.target().empty();

@@ -99,6 +99,12 @@ struct DriftReport {
   double compare_seconds = 0;
 };
 
+// The artifact's probabilities for every row of `data`, scored in chunks of
+// `chunk_rows` on up to `threads` threads (0 = one per core): memory is a
+// chunk's feature matrix per thread rather than the whole data set's.
+Status ScoreInChunks(const ModelArtifact& artifact, const Dataset& data,
+                     std::vector<double>* scores, size_t chunk_rows = 65536, int threads = 0);
+
 // The artifact's reference profile. NotFound when the model was trained
 // before profiles existed (retrain it); InvalidArgument for a damaged file.
 Result<ReferenceProfile> LoadReferenceProfile(const ModelArtifact& artifact);

@@ -303,7 +303,7 @@ Status WriteQualityReport(const ModelArtifact& artifact, const ReportOptions& op
     return FailedPreconditionError(options.data_path.string() + " has no valid rows to report on");
   }
   std::vector<double> scores;
-  CHURNML_RETURN_IF_ERROR(artifact.PredictProba(data, &scores));
+  CHURNML_RETURN_IF_ERROR(ScoreInChunks(artifact, data, &scores));
   CHURNML_ASSIGN_OR_RETURN(BinaryMetrics metrics,
                            ComputeBinaryMetrics(data.target(), scores, artifact.threshold()));
   if (!metrics.roc_auc) {
