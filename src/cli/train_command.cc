@@ -204,8 +204,29 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx
     return ReportError(InvalidArgumentError("--out is required with --no-track"));
   }
 
-  ProgressBar progress("train", kTrainStages);
-  options.on_progress = [&progress](int done) { progress.Update(done); };
+  // The stage and its elapsed time, with a spinner (a fit reports nothing
+  // until it ends); on stderr, only when it is a terminal.
+  ProgressBar progress("train", 0);
+  const std::string cv_stage = "cross-validation, " + std::to_string(f.cv) + " folds (4/5)";
+  progress.SetStage("load " + Abbreviate(f.data, 40) + " (1/5)");
+  options.on_progress = [&progress, &f, &cv_stage](int done) {
+    switch (done) {
+      case 1:
+        progress.SetStage("preprocess and fit " + f.model + " (2/5)");
+        break;
+      case 2:
+        progress.SetStage("evaluate on the test split (3/5)");
+        break;
+      case 3:
+        progress.SetStage(f.cv > 0 ? cv_stage : "save (5/5)");
+        break;
+      case 4:
+        progress.SetStage("save (5/5)");
+        break;
+      default:
+        break;
+    }
+  };
   TrainReport report;
   TrackedRun run;
   Status status;

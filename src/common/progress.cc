@@ -4,45 +4,110 @@
 
 #include <cstdio>
 
-namespace churnml {
+#include "common/strings.h"
+#include "common/suggest.h"
 
-ProgressBar::ProgressBar(std::string label, int64_t total)
+namespace churnml {
+namespace {
+
+constexpr std::chrono::milliseconds kTickInterval{200};
+constexpr std::chrono::seconds kQuietStart{1};
+constexpr const char* kSpinner[] = {"|", "/", "-", "\\"};
+
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace
+
+std::string FormatEta(double seconds) {
+  if (seconds < 0) seconds = 0;
+  const int64_t s = static_cast<int64_t>(seconds + 0.5);
+  char buf[48];
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(s));
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof buf, "%lld min %02lld s", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld h %02lld min", static_cast<long long>(s / 3600),
+                  static_cast<long long>((s % 3600) / 60));
+  }
+  return buf;
+}
+
+ProgressBar::ProgressBar(std::string label, int64_t total, ProgressUnit unit)
     : label_(std::move(label)),
       total_(total),
-      enabled_(::isatty(STDERR_FILENO) == 1),
+      unit_(unit),
       start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      enabled_(::isatty(STDERR_FILENO) == 1),
+      stage_start_(start_) {
+  if (enabled_) ticker_ = std::thread([this] { Tick(); });
+}
 
 ProgressBar::~ProgressBar() { Finish(); }
 
 void ProgressBar::Update(int64_t done) {
-  if (!enabled_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (now - start_ < std::chrono::seconds(1)) return;
-  if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
-  drawn_ = true;
-  constexpr int kWidth = 30;
-  if (total_ > 0) {
-    double frac = static_cast<double>(done) / static_cast<double>(total_);
-    if (frac > 1) frac = 1;
-    int filled = static_cast<int>(frac * kWidth);
-    std::fprintf(stderr, "\r%s [%.*s%*s] %3d%%", label_.c_str(), filled,
-                 "##############################", kWidth - filled, "",
-                 static_cast<int>(frac * 100));
-  } else {
-    std::fprintf(stderr, "\r%s %lld", label_.c_str(), static_cast<long long>(done));
-  }
-  std::fflush(stderr);
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = done;
+}
+
+void ProgressBar::SetStage(std::string stage) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stage_ = std::move(stage);
+  stage_start_ = std::chrono::steady_clock::now();
 }
 
 void ProgressBar::Finish() {
-  if (drawn_) {
-    std::fprintf(stderr, "\r\033[K");
-    std::fflush(stderr);
-    drawn_ = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (drawn_) {
+      std::fprintf(stderr, "\r\033[K");
+      std::fflush(stderr);
+      drawn_ = false;
+    }
+    enabled_ = false;
   }
-  enabled_ = false;
+  wake_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+}
+
+void ProgressBar::Tick() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (enabled_) {
+    wake_.wait_for(lock, kTickInterval);
+    if (!enabled_) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ >= kQuietStart) DrawLocked(now);
+  }
+}
+
+void ProgressBar::DrawLocked(std::chrono::steady_clock::time_point now) {
+  auto amount = [this](int64_t n) {
+    return unit_ == ProgressUnit::kBytes ? FormatBytes(n) : FormatCount(n);
+  };
+  std::string line = label_;
+  if (!stage_.empty()) line += ": " + stage_;
+  if (total_ > 0) {
+    constexpr int kWidth = 30;
+    double frac = static_cast<double>(done_) / static_cast<double>(total_);
+    frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+    const int filled = static_cast<int>(frac * kWidth);
+    char pct[8];
+    std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(frac * 100));
+    line += " [" + std::string(filled, '#') + std::string(kWidth - filled, ' ') + "] " + pct;
+    if (unit_ == ProgressUnit::kBytes) line += "  " + amount(done_) + " of " + amount(total_);
+    const double elapsed = Seconds(now - start_);
+    if (frac > 0.01 && frac < 1) line += "  ETA " + FormatEta(elapsed * (1 - frac) / frac);
+  } else {
+    line += std::string(" ") + kSpinner[frame_++ % 4];
+    if (done_ > 0) line += " " + amount(done_);
+    line += " " + FormatEta(Seconds(now - (stage_.empty() ? start_ : stage_start_)));
+  }
+  std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  std::fflush(stderr);
+  drawn_ = true;
 }
 
 }  // namespace churnml

@@ -1,33 +1,63 @@
-// A progress bar on stderr, drawn only when stderr is a terminal, so pipes
-// and log files stay clean. Thread-compatible: call from one thread.
+// A progress line on stderr, drawn only when stderr is a terminal, so pipes
+// and log files stay clean:
+//
+//   train: fit (2/5) ⠹ 12.4 s
+//   predict [#########                     ]  31%  2.9 MB of 9.4 MB  ETA 6 s
+//
+// With a known total it draws a bar, the amounts (rows, or bytes as KB/MB/GB)
+// and an estimate of the time left; without one, a spinner and the elapsed
+// time. A ticker thread redraws every 200 ms, so the spinner and the clock
+// move while a stage (a model fit) reports nothing. Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace churnml {
 
+enum class ProgressUnit { kCount, kBytes };
+
 class ProgressBar {
  public:
-  // `total` is in `unit`s (bytes, rows); 0 means unknown.
-  ProgressBar(std::string label, int64_t total);
-  ~ProgressBar();
+  // `total` is in `unit`s; 0 means unknown (spinner).
+  ProgressBar(std::string label, int64_t total, ProgressUnit unit = ProgressUnit::kCount);
+  ~ProgressBar();  // Finish()
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 
-  // Sets the amount done; redraws at most ten times a second, and only after
-  // the work has run for a second (short work never shows a bar).
+  // Sets the amount done. Nothing shows during the first second (short work
+  // never shows a line).
   void Update(int64_t done);
+  // Names the current stage ("fit (2/5)"): shown after the label, with a
+  // spinner and the stage's elapsed time when the total is unknown.
+  void SetStage(std::string stage);
+  // Clears the line and stops drawing.
   void Finish();
 
  private:
-  std::string label_;
-  int64_t total_;
-  bool enabled_;
-  bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_draw_;
+  void Tick();
+  void DrawLocked(std::chrono::steady_clock::time_point now);
+
+  const std::string label_;
+  const int64_t total_;
+  const ProgressUnit unit_;
+  const std::chrono::steady_clock::time_point start_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool enabled_;                                       // guarded by mu_
+  bool drawn_ = false;                                 // guarded by mu_
+  int64_t done_ = 0;                                   // guarded by mu_
+  std::string stage_;                                  // guarded by mu_
+  std::chrono::steady_clock::time_point stage_start_;  // guarded by mu_
+  int frame_ = 0;                                      // guarded by mu_
+  std::thread ticker_;
 };
+
+// "3 s", "1 min 05 s", "2 h 03 min": a duration for a progress line.
+std::string FormatEta(double seconds);
 
 }  // namespace churnml

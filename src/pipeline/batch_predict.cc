@@ -97,7 +97,7 @@ class PredictRun {
   }
 
   void ReadLoop() {
-    ProgressBar progress("predict", FileSize(options_.input_path));
+    ProgressBar progress("predict", FileSize(options_.input_path), ProgressUnit::kBytes);
     while (true) {
       {
         std::unique_lock<std::mutex> lock(mu_);
