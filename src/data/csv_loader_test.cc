@@ -109,7 +109,8 @@ TEST(CsvLoader, WrongHeaderListsExpectedAndFound) {
   ASSERT_FALSE(r.ok());
   const std::string m = r.status().message();
   EXPECT_EQ(m.rfind("t.csv: header does not match schema \"telco\": unknown column \"tenur\" "
-                    "(expected columns: customerID, gender, SeniorCitizen,",
+                    "(did you mean \"tenure\"?) (expected columns: customerID, gender, "
+                    "SeniorCitizen,",
                     0),
             0u)
       << m;
