@@ -256,7 +256,7 @@ Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
   std::printf("Customer:    %s (a /predict body)\n", body_file.c_str());
   std::printf("Next:        churnml %s runs list\n", store_flag.c_str());
   std::printf(
-      "             churnml %s predict --model churn@champion --input YOUR.csv --output "
+      "             churnml %s predict --model churn@champion --data YOUR.csv --out "
       "scored.csv\n",
       store_flag.c_str());
   std::fflush(stdout);

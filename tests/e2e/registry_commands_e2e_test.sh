@@ -20,9 +20,9 @@ expect_status 0 "models register"
 expect_eq "$(json_field "$WORK/out" '.version')" 1 "first version"
 expect_eq "$(json_field "$WORK/out" '.kind')" logistic "kind read from the artifact"
 reg_run=$(json_field "$WORK/out" '.run_id')
-run "$CHURNML" predict --model churn@champion --input d.csv --output by-alias.csv
+run "$CHURNML" predict --model churn@champion --data d.csv --out by-alias.csv
 expect_status 0 "predict with the registered alias"
-run "$CHURNML" predict --model untracked --input d.csv --output by-dir.csv
+run "$CHURNML" predict --model untracked --data d.csv --out by-dir.csv
 if cmp -s by-alias.csv by-dir.csv; then pass; else fail "registered copy predicts differently"; fi
 run "$CHURNML" runs show "${reg_run:0:8}" --json
 expect_status 0 "runs show by prefix"
