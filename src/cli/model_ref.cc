@@ -41,6 +41,9 @@ Result<std::shared_ptr<const ModelArtifact>> WithWarnings(
 std::optional<Status> HintForBadRef(const std::string& ref, const CommandContext& ctx) {
   std::error_code ec;
   const std::filesystem::file_status st = std::filesystem::status(ref, ec);
+  if (ec == std::errc::too_many_symbolic_link_levels) {
+    return InvalidArgumentError("--model " + Abbreviate(ref) + ": " + ec.message());
+  }
   if (!ec && std::filesystem::is_regular_file(st)) {
     std::filesystem::path dir = std::filesystem::path(ref).parent_path();
     return InvalidArgumentError("--model " + Abbreviate(ref) +

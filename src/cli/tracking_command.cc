@@ -9,6 +9,8 @@
 // stays under ~60 lines.
 #include "cli/tracking_command.h"
 
+#include "cli/model_ref.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -218,6 +220,8 @@ struct CheckFlags {
 Result<std::unique_ptr<TrackingStore>> OpenFor(const GlobalOptions& globals,
                                                int64_t stale_after_s = 6 * 3600,
                                                int64_t grace_s = 600) {
+  // Every command here reads or changes what a store holds: none creates one.
+  CHURNML_RETURN_IF_ERROR(RequireExistingStore(globals.store));
   tracking::StoreOptions options = TrackingStoreOptions(globals);
   if (stale_after_s <= 0) return InvalidArgumentError("--stale-after must be positive (seconds)");
   if (grace_s < 0) return InvalidArgumentError("--grace must be 0 or positive (seconds)");

@@ -109,10 +109,16 @@ run "$CHURNML" --store nowhere predict --model churn@champion --data customers.c
 expect_error 2 "churnml: error: no tracking store at nowhere (nothing was recorded there); pass --store with the folder \`train\` used, or train a model first" \
   "a read with a missing store"
 expect_no_file nowhere "a read creates no store"
+for cmd in "runs list" "models list" "runs show abc"; do
+  # shellcheck disable=SC2086
+  run "$CHURNML" --store nowhere $cmd
+  expect_error 2 "churnml: error: no tracking store at nowhere (nothing was recorded there); pass --store with the folder \`train\` used, or train a model first" \
+    "$cmd with a missing store"
+  expect_no_file nowhere "$cmd creates no store"
+done
 ln -s loop loop
 run "$CHURNML" predict --model loop --data customers.csv --out x.csv
-expect_status 2 "symlink loop as model"
-expect_one_line_error "symlink loop as model"
+expect_error 2 "churnml: error: --model loop: Too many levels of symbolic links" "symlink loop as model"
 # Run as root here, so unreadability is tested with a path through a file
 # (ENOTDIR), which fails the same way a directory without permission does.
 run "$CHURNML" evaluate --model customers.csv/model --data customers.csv
