@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/strings.h"
+#include "tracking/store_uri.h"
 #include "tracking/tracking_store.h"
 
 namespace churnml::cli {
@@ -74,7 +75,7 @@ Status RequireExistingStore(const std::string& uri) {
   if (uri.starts_with("postgresql://") || uri.starts_with("postgres://")) return Status::Ok();
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(uri) / "churnml.db", ec)) return Status::Ok();
-  return NotFoundError("no tracking store at " + Abbreviate(uri) +
+  return NotFoundError("no tracking store at " + Abbreviate(tracking::RedactStoreUri(uri)) +
                        " (nothing was recorded there); pass --store with the folder `train` "
                        "used, or train a model first");
 }

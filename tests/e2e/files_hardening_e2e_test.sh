@@ -24,6 +24,8 @@ expect_status 0 "generate"
 run "$CHURNML" train --data data.csv --model logistic --out models/m --no-track
 expect_status 0 "train"
 head -200 data.csv >small.csv
+run "$CHURNML" --store mlruns train --data small.csv --model logistic
+expect_status 0 "train into a store (for runs list)"
 for ((i = 0; i < 5; i++)); do tail -n +2 data.csv; done | cat <(head -1 data.csv) - >big.csv
 
 # --- 1. a link planted at the old temporary names is not written through ---
@@ -31,7 +33,7 @@ echo "precious" >victim.txt
 # The names churnml used to write first (".out.csv.tmp-<pid>-<counter>"):
 # the shell plants them for its own pid, which churnml then takes over.
 run bash -c 'for n in 0 1 2 3 4 5 6 7; do ln -s "$1" ".out.csv.tmp-$$-$n"; done
-  exec "$2" predict --model models/m --input small.csv --output out.csv' _ \
+  exec "$2" predict --model models/m --data small.csv --out out.csv' _ \
   "$WORK/victim.txt" "$CHURNML"
 expect_status 0 "predict beside planted links"
 expect_eq "$(cat victim.txt)" "precious" "a planted temporary link is not written through"
@@ -40,18 +42,18 @@ rm -f .out.csv.tmp-*
 
 # --- 2. a link at the output name is refused, its target untouched ---
 ln -s victim.txt linked.csv
-run "$CHURNML" predict --model models/m --input small.csv --output linked.csv
-expect_status 2 "predict --output a link"
-expect_one_line_error "predict --output a link"
+run "$CHURNML" predict --model models/m --data small.csv --out linked.csv
+expect_status 2 "predict --out a link"
+expect_one_line_error "predict --out a link"
 expect_contains "$WORK/err" "symbolic link" "the error says why"
 expect_eq "$(cat victim.txt)" "precious" "the link's target is untouched"
 if [[ -L linked.csv ]]; then pass; else fail "the link was replaced"; fi
 run "$CHURNML" data generate --rows 5 --out linked.csv
 expect_status 2 "data generate --out a link"
 expect_eq "$(cat victim.txt)" "precious" "data generate leaves the link's target alone"
-# A link into /dev is what `--output /dev/stdout` is: still written in place.
-run "$CHURNML" predict --model models/m --input small.csv --output /dev/stdout
-expect_status 0 "predict --output /dev/stdout"
+# A link into /dev is what `--out /dev/stdout` is: still written in place.
+run "$CHURNML" predict --model models/m --data small.csv --out /dev/stdout
+expect_status 0 "predict --out /dev/stdout"
 expect_eq "$(head -1 "$WORK/out")" "customerID,probability,prediction" "/dev/stdout gets the scores"
 
 # --- 3. SIGTERM / SIGINT mid-predict: no temporaries, final names untouched ---
@@ -59,7 +61,7 @@ for signal in TERM INT; do
   rm -f in.fifo
   mkfifo in.fifo
   echo "old scores" >scored.csv
-  "$CHURNML" predict --model models/m --input in.fifo --output scored.csv \
+  "$CHURNML" predict --model models/m --data in.fifo --out scored.csv \
     --rejects scored-rejects.csv >/dev/null 2>"$WORK/sig.err" &
   pid=$!
   exec 3>in.fifo
@@ -88,7 +90,7 @@ for signal in TERM INT; do
 done
 
 # --- 4. a failed --rejects leaves no output ---
-run "$CHURNML" predict --model models/m --input small.csv --output full.csv --rejects /dev/full
+run "$CHURNML" predict --model models/m --data small.csv --out full.csv --rejects /dev/full
 expect_status 2 "predict --rejects /dev/full"
 expect_one_line_error "predict --rejects /dev/full"
 expect_no_file full.csv "no output when the rejects cannot be written"
@@ -136,7 +138,7 @@ expect_contains "$WORK/err" "nested more than 100" "the alert error names the li
 # --- 7. long lines: refused quickly, memory bounded, messages short ---
 head -c 100000000 /dev/zero | tr '\0' a >long.csv
 start=$(date +%s)
-run_measured "$CHURNML" predict --model models/m --input long.csv --output long-out.csv
+run_measured "$CHURNML" predict --model models/m --data long.csv --out long-out.csv
 elapsed=$(($(date +%s) - start))
 expect_status 2 "predict a 100 MB line"
 expect_one_line_error "predict a 100 MB line"
@@ -155,7 +157,7 @@ expect_no_file long-out.csv "no output from a refused input"
   echo
   echo "1"
 } >wide.csv
-run_measured "$CHURNML" predict --model models/m --input wide.csv --output wide-out.csv
+run_measured "$CHURNML" predict --model models/m --data wide.csv --out wide-out.csv
 expect_status 2 "predict a 3 MB header"
 expect_one_line_error "predict a 3 MB header"
 bytes=$(wc -c <"$WORK/err")
