@@ -92,40 +92,4 @@ Status ValidateRunIdPrefix(std::string_view prefix) {
   return Status::Ok();
 }
 
-std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates) {
-  // Optimal string alignment distance (Levenshtein plus adjacent
-  // transpositions, so "modle" is one edit from "model"), case-insensitive.
-  // Keys are at most 250 characters, so the table stays small.
-  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  auto distance = [&](std::string_view a, std::string_view b) {
-    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      for (size_t j = 1; j <= b.size(); ++j) {
-        size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-        if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-            lower(a[i - 2]) == lower(b[j - 1])) {
-          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-      }
-    }
-    return d[a.size()][b.size()];
-  };
-  // Short names allow one edit; longer ones two, or a third of their length.
-  const size_t limit = name.size() <= 3 ? 1 : std::max<size_t>(2, name.size() / 3);
-  std::string best;
-  size_t best_distance = limit + 1;
-  for (const std::string& candidate : candidates) {
-    if (candidate.size() > 256) continue;
-    size_t d = distance(name.substr(0, 256), candidate);
-    if (d < best_distance) {
-      best = candidate;
-      best_distance = d;
-    }
-  }
-  return best;
-}
-
 }  // namespace churnml::tracking

@@ -33,10 +33,4 @@ std::string NewRunId();
 inline constexpr size_t kMinRunIdPrefix = 4;
 Status ValidateRunIdPrefix(std::string_view prefix);
 
-// The candidate closest to `name` by edit distance (case-insensitive, an
-// adjacent transposition is one edit), when close enough to be a typo: one
-// edit for names of up to 3 characters, else max(2, length / 3). Empty when
-// no candidate is that close.
-std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
-
 }  // namespace churnml::tracking

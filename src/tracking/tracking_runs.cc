@@ -7,6 +7,7 @@
 #include "common/atomic_file.h"
 #include "common/build_info.h"
 #include "common/strings.h"
+#include "common/suggest.h"
 #include "tracking/names.h"
 #include "tracking/run_filter.h"
 #include "tracking/tracking_store.h"
@@ -62,7 +63,7 @@ Status CheckKeysExist(SqlConnection& connection, const std::string& store,
     if (ref.kind == "metrics" && renamed != query.renamed_metrics.end()) {
       hint = renamed->second;
     } else {
-      hint = ClosestName(ref.key, keys);
+      hint = ClosestMatch(ref.key, keys).value_or("");
     }
     if (!hint.empty()) message += " (did you mean " + ref.kind + "." + hint + "?)";
     if (keys.empty()) {
