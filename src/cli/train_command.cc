@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -209,23 +210,42 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx
   ProgressBar progress("train", 0);
   const std::string cv_stage = "cross-validation, " + std::to_string(f.cv) + " folds (4/5)";
   progress.SetStage("load " + Abbreviate(f.data, 40) + " (1/5)");
-  options.on_progress = [&progress, &f, &cv_stage](int done) {
+  std::string stage;  // the current stage, for the per-round text
+  auto set_stage = [&progress, &stage](std::string text) {
+    stage = std::move(text);
+    progress.SetStage(stage);
+  };
+  options.on_progress = [&set_stage, &f, &cv_stage](int done) {
     switch (done) {
       case 1:
-        progress.SetStage("preprocess and fit " + f.model + " (2/5)");
+        set_stage("preprocess and fit " + f.model + " (2/5)");
         break;
       case 2:
-        progress.SetStage("evaluate on the test split (3/5)");
+        set_stage("evaluate on the test split (3/5)");
         break;
       case 3:
-        progress.SetStage(f.cv > 0 ? cv_stage : "save (5/5)");
+        set_stage(f.cv > 0 ? cv_stage : "save (5/5)");
         break;
       case 4:
-        progress.SetStage("save (5/5)");
+        set_stage("save (5/5)");
         break;
       default:
         break;
     }
+  };
+  // XGBoost reports each boosting round: "round 37/400, ETA 3 s" (the ETA
+  // from this fit's rounds so far; each CV fold is a fit of its own).
+  std::chrono::steady_clock::time_point fit_start;
+  options.on_fit_round = [&progress, &stage, &fit_start](int round, int rounds) {
+    const auto now = std::chrono::steady_clock::now();
+    if (round == 1) fit_start = now;
+    std::string text = stage + ", round " + std::to_string(round) + "/" + std::to_string(rounds);
+    if (round > 1) {
+      const double per_round =
+          std::chrono::duration<double>(now - fit_start).count() / static_cast<double>(round - 1);
+      text += ", ETA " + FormatEta(per_round * static_cast<double>(rounds - round));
+    }
+    progress.SetStageText(text);
   };
   TrainReport report;
   TrackedRun run;

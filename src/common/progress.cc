@@ -59,6 +59,11 @@ void ProgressBar::SetStage(std::string stage) {
   stage_start_ = std::chrono::steady_clock::now();
 }
 
+void ProgressBar::SetStageText(std::string text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stage_ = std::move(text);
+}
+
 void ProgressBar::Finish() {
   {
     std::lock_guard<std::mutex> lock(mu_);

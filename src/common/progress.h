@@ -35,6 +35,9 @@ class ProgressBar {
   // Names the current stage ("fit (2/5)"): shown after the label, with a
   // spinner and the stage's elapsed time when the total is unknown.
   void SetStage(std::string stage);
+  // Changes the current stage's text ("fit, round 37/400") without
+  // restarting its clock.
+  void SetStageText(std::string text);
   // Clears the line and stops drawing.
   void Finish();
 

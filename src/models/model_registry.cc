@@ -40,9 +40,10 @@ Result<const ModelFactory*> ModelRegistry::Find(std::string_view kind) const {
 
 Result<std::unique_ptr<Model>> ModelRegistry::Train(std::string_view kind, const FeatureMatrix& x,
                                                     std::span<const uint8_t> labels,
-                                                    const nlohmann::json& hyperparameters) const {
+                                                    const nlohmann::json& hyperparameters,
+                                                    const FitProgress& progress) const {
   CHURNML_ASSIGN_OR_RETURN(const ModelFactory* factory, Find(kind));
-  return factory->train(x, labels, hyperparameters);
+  return factory->train(x, labels, hyperparameters, progress);
 }
 
 Result<std::unique_ptr<Model>> ModelRegistry::Load(std::string_view kind,
@@ -57,9 +58,15 @@ template <typename ModelT, typename OptionsT>
 ModelFactory MakeFactory() {
   ModelFactory f;
   f.train = [](const FeatureMatrix& x, std::span<const uint8_t> labels,
-               const nlohmann::json& hyperparameters) -> Result<std::unique_ptr<Model>> {
+               const nlohmann::json& hyperparameters,
+               const FitProgress& progress) -> Result<std::unique_ptr<Model>> {
     CHURNML_ASSIGN_OR_RETURN(OptionsT options, OptionsT::FromJson(hyperparameters));
-    CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Train(x, labels, options));
+    std::unique_ptr<ModelT> model;
+    if constexpr (requires { ModelT::Train(x, labels, options, progress); }) {
+      CHURNML_ASSIGN_OR_RETURN(model, ModelT::Train(x, labels, options, progress));
+    } else {
+      CHURNML_ASSIGN_OR_RETURN(model, ModelT::Train(x, labels, options));
+    }
     return std::unique_ptr<Model>(std::move(model));
   };
   f.load = [](const ModelFiles& files) -> Result<std::unique_ptr<Model>> {

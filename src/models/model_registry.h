@@ -23,13 +23,19 @@
 
 namespace churnml {
 
+// Called by a fit that proceeds in rounds (XGBoost: after each boosting
+// round) with the rounds done and the total; may be empty. Runs on the
+// training thread; must not throw.
+using FitProgress = std::function<void(int done, int total)>;
+
 struct ModelFactory {
   // Trains on `x` with 0/1 `labels` (one per row) and the kind's
   // hyperparameters as a JSON object (missing keys take their defaults,
   // unknown keys and bad values are InvalidArgument naming the key).
-  std::function<Result<std::unique_ptr<Model>>(const FeatureMatrix& x,
-                                               std::span<const uint8_t> labels,
-                                               const nlohmann::json& hyperparameters)>
+  // `progress` is reported to by kinds that fit in rounds (others ignore it).
+  std::function<Result<std::unique_ptr<Model>>(
+      const FeatureMatrix& x, std::span<const uint8_t> labels,
+      const nlohmann::json& hyperparameters, const FitProgress& progress)>
       train;
   // Loads what Model::Save wrote, reading each file through `files` (the
   // artifact loader's bounded, checksum-verified reads).
@@ -45,7 +51,8 @@ class ModelRegistry {
   // NotFound for an unknown kind, listing the registered ones.
   Result<std::unique_ptr<Model>> Train(std::string_view kind, const FeatureMatrix& x,
                                        std::span<const uint8_t> labels,
-                                       const nlohmann::json& hyperparameters) const;
+                                       const nlohmann::json& hyperparameters,
+                                       const FitProgress& progress = {}) const;
   Result<std::unique_ptr<Model>> Load(std::string_view kind, const ModelFiles& files) const;
 
   // Registered kinds, sorted.

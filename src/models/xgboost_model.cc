@@ -180,7 +180,8 @@ XGBoostModel::~XGBoostModel() = default;
 
 Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x,
                                                           std::span<const uint8_t> labels,
-                                                          const XGBoostOptions& options) {
+                                                          const XGBoostOptions& options,
+                                                          const std::function<void(int, int)>& on_round) {
   CHURNML_RETURN_IF_ERROR(options.Validate());
   if (labels.size() != x.rows()) {
     return InvalidArgumentError("xgboost: " + std::to_string(labels.size()) + " labels for " +
@@ -215,6 +216,7 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
   for (int i = 0; i < options.n_estimators; ++i) {
     CHURNML_XGB_CALL(XGBoosterUpdateOneIter(h, i, train.get()),
                      "boosting round " + std::to_string(i + 1));
+    if (on_round) on_round(i + 1, options.n_estimators);
   }
   return std::unique_ptr<XGBoostModel>(new XGBoostModel(options, std::move(booster), x.cols()));
 }

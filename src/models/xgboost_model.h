@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <span>
@@ -51,9 +52,10 @@ class XGBoostModel final : public Model {
 
   // Trains on `x` (NaN = missing) and 0/1 `labels`. InvalidArgument for a
   // shape mismatch or bad options; Internal with XGBoost's message otherwise.
-  static Result<std::unique_ptr<XGBoostModel>> Train(const FeatureMatrix& x,
-                                                     std::span<const uint8_t> labels,
-                                                     const XGBoostOptions& options);
+  // `on_round(done, total)`, when set, is called after each boosting round.
+  static Result<std::unique_ptr<XGBoostModel>> Train(
+      const FeatureMatrix& x, std::span<const uint8_t> labels, const XGBoostOptions& options,
+      const std::function<void(int done, int total)>& on_round = {});
   // Loads xgboost_model.json and hyperparameters.json from `files`. The
   // JSON is parsed (bounded size and depth) and checked by
   // CheckXGBoostModelJson before XGBoost sees it, and XGBoost is handed the

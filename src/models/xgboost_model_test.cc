@@ -1,5 +1,7 @@
 #include "models/xgboost_model.h"
 
+#include "models/model_registry.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -50,6 +52,35 @@ TEST(XGBoostModel, LearnsANonLinearProblem) {
   const std::vector<double> proba = Predict(*m, test.x);
   for (double v : proba) ASSERT_TRUE(v > 0.0 && v < 1.0);
   EXPECT_GT(testing::Accuracy(proba, test.y), 0.95);
+}
+
+TEST(XGBoostModel, ReportsEachBoostingRound) {
+  testing::Problem p = XorProblem(500, 3);
+  std::vector<std::pair<int, int>> rounds;
+  auto m = XGBoostModel::Train(p.x, p.y, SmallOptions(),
+                               [&rounds](int done, int total) { rounds.emplace_back(done, total); });
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_EQ(rounds.size(), 30u);
+  EXPECT_EQ(rounds.front(), std::make_pair(1, 30));
+  EXPECT_EQ(rounds.back(), std::make_pair(30, 30));
+}
+
+TEST(ModelRegistry, PassesFitProgressToKindsThatFitInRounds) {
+  ModelRegistry registry;
+  ASSERT_TRUE(RegisterBuiltinModels(registry).ok());
+  testing::Problem p = XorProblem(500, 4);
+  int xgboost_rounds = 0;
+  int logistic_rounds = 0;
+  ASSERT_TRUE(registry
+                  .Train("xgboost", p.x, p.y, {{"n_estimators", 7}, {"threads", 1}},
+                         [&](int, int) { ++xgboost_rounds; })
+                  .ok());
+  ASSERT_TRUE(registry
+                  .Train("logistic", p.x, p.y, nlohmann::json::object(),
+                         [&](int, int) { ++logistic_rounds; })
+                  .ok());
+  EXPECT_EQ(xgboost_rounds, 7);
+  EXPECT_EQ(logistic_rounds, 0);
 }
 
 TEST(XGBoostModel, SaveThenLoadPredictsBitIdentically) {

@@ -73,7 +73,8 @@ Result<FittedModel> Fit(const Dataset& train, const TrainOptions& options,
   start = Clock::now();
   CHURNML_ASSIGN_OR_RETURN(
       std::unique_ptr<Model> model,
-      registry.Train(options.model_kind, x, train.target(), options.hyperparameters));
+      registry.Train(options.model_kind, x, train.target(), options.hyperparameters,
+                     options.on_fit_round));
   if (timings != nullptr) timings->fit += SecondsSince(start);
   return FittedModel{std::move(preprocessor), std::move(model)};
 }

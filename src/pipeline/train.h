@@ -45,6 +45,9 @@ struct TrainOptions {
   // Called after each of the kTrainStages stages (load, preprocess and fit,
   // evaluate, cross-validate, save) with the number done; may be empty.
   std::function<void(int stages_done)> on_progress;
+  // Called by fits that proceed in rounds (XGBoost) after each round, in
+  // the final fit and in each cross-validation fold; may be empty.
+  std::function<void(int round, int rounds)> on_fit_round;
 };
 
 inline constexpr int kTrainStages = 5;
