@@ -124,6 +124,13 @@ std::string DescribeParseError(CLI::App& root, const CLI::ParseError& error) {
            " --help)";
   }
   if (error.get_name() == "ConfigError" || app == &root) return OneLine(error.what());
+  // A global flag's error ("--log-level: ...") is not the command's.
+  const std::string what = error.what();
+  const size_t colon = what.find(':');
+  if (what.starts_with("--") && colon != std::string::npos &&
+      root.get_option_no_throw(what.substr(0, colon)) != nullptr) {
+    return OneLine(what);
+  }
   return CommandPath(app).substr(std::strlen("churnml ")) + ": " + OneLine(error.what()) +
          " (see " + CommandPath(app) + " --help)";
 }

@@ -92,6 +92,13 @@ TEST(DescribeParseError, NamesTheCommandOfAMissingFlag) {
   EXPECT_EQ(TestApp().Error({"train"}), "train: --data is required (see churnml train --help)");
 }
 
+TEST(DescribeParseError, LeavesAGlobalFlagsErrorWithoutTheCommand) {
+  TestApp t;
+  t.app.get_option("--store")->check(
+      [](const std::string& v) { return v == "bad" ? std::string("not a store") : std::string(); });
+  EXPECT_EQ(t.Error({"--store", "bad", "train", "--data", "x.csv"}), "--store: not a store");
+}
+
 TEST(DescribeParseError, ReportsAStrayArgument) {
   EXPECT_EQ(TestApp().Error({"train", "--data", "x.csv", "extra"}),
             "unexpected argument extra for churnml train (see churnml train --help)");
