@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/strings.h"
 #include "data/row_converter.h"
 
@@ -78,6 +80,32 @@ TEST(RowConverterBind, SuggestsTheColumnARenamedHeaderMeant) {
   EXPECT_NE(r.status().message().find("unknown column \"Tenure\" (did you mean \"tenure\"?)"),
             std::string::npos)
       << r.status().message();
+}
+
+TEST(RowConverterBind, ReadsPastExtraColumnsWhenTheSchemaIgnoresThem) {
+  std::vector<std::string> header = TelcoNames();
+  header.insert(header.begin() + 3, "Region");
+  EXPECT_FALSE(RowConverter::Bind(Schema::Telco(), header, TargetPolicy::kRequired, nullptr).ok());
+  Schema lenient = Schema::Telco().WithExtraColumns(ExtraColumns::kIgnore);
+  Result<RowConverter> r = RowConverter::Bind(lenient, header, TargetPolicy::kRequired, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->num_fields(), header.size());
+}
+
+TEST(SchemaExtraColumns, ReadsFromYamlAndRoundTripsThroughJson) {
+  Result<Schema> s = Schema::FromYamlString(
+      "name: t\npositive_label: yes\nextra_columns: ignore\ncolumns:\n"
+      "  - {name: id, role: id}\n  - {name: x, type: numeric}\n"
+      "  - {name: y, role: target, categories: [no, yes]}\n",
+      "t.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->extra_columns(), ExtraColumns::kIgnore);
+  Result<Schema> back = Schema::FromJson(s->ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_TRUE(*back == *s);
+  EXPECT_FALSE(Schema::Telco().ToJson().contains("extra_columns"));
+  EXPECT_FALSE(
+      Schema::FromYamlString("extra_columns: maybe\ncolumns: [{name: x}]\n", "b.yaml").ok());
 }
 
 }  // namespace

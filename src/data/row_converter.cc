@@ -131,6 +131,7 @@ Result<RowConverter> RowConverter::Bind(const Schema& schema,
   for (size_t f = 0; f < header.size(); ++f) {
     std::string_view name = TrimBlanks(header[f]);
     std::optional<size_t> col = schema.IndexOf(name);
+    if (!col && schema.extra_columns() == ExtraColumns::kIgnore) continue;  // read past it
     if (!col) {
       unknown = true;
       std::optional<std::string> meant = ClosestColumn(name, schema);

@@ -186,6 +186,7 @@ std::optional<size_t> Schema::IndexOf(std::string_view name) const {
 
 bool Schema::operator==(const Schema& other) const {
   if (name_ != other.name_ || positive_label_ != other.positive_label_ ||
+      extra_columns_ != other.extra_columns_ ||
       columns_.size() != other.columns_.size()) {
     return false;
   }

@@ -21,6 +21,11 @@ enum class ColumnType { kNumeric, kInteger, kCategorical };
 std::string_view ColumnRoleName(ColumnRole role);  // "id", "feature", "target"
 std::string_view ColumnTypeName(ColumnType type);  // "numeric", "integer", "categorical"
 
+// What a CSV column the schema does not name means: an error (a typo, a
+// wrong file), or a column to read past (a region, an account manager that
+// travels with the customers but is no feature).
+enum class ExtraColumns { kError, kIgnore };
+
 struct ColumnSpec {
   std::string name;
   ColumnRole role = ColumnRole::kFeature;
@@ -71,6 +76,13 @@ class Schema {
   const std::string& positive_label() const { return positive_label_; }
   // The other target value ("No" for Telco).
   const std::string& negative_label() const { return negative_label_; }
+  ExtraColumns extra_columns() const { return extra_columns_; }
+  // A copy with `policy` for columns the schema does not name.
+  Schema WithExtraColumns(ExtraColumns policy) const {
+    Schema s = *this;
+    s.extra_columns_ = policy;
+    return s;
+  }
 
   bool operator==(const Schema& other) const;
 
@@ -82,6 +94,7 @@ class Schema {
   std::vector<size_t> feature_indices_;
   std::string positive_label_;
   std::string negative_label_;
+  ExtraColumns extra_columns_ = ExtraColumns::kError;
 };
 
 }  // namespace churnml

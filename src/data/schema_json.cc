@@ -69,14 +69,19 @@ nlohmann::json Schema::ToJson() const {
     if (c.max) col["max"] = *c.max;
     cols.push_back(std::move(col));
   }
-  return {{"name", name_}, {"positive_label", positive_label_}, {"columns", std::move(cols)}};
+  nlohmann::json j = {
+      {"name", name_}, {"positive_label", positive_label_}, {"columns", std::move(cols)}};
+  // Only when set, so artifacts of schemas without it stay byte-identical.
+  if (extra_columns_ == ExtraColumns::kIgnore) j["extra_columns"] = "ignore";
+  return j;
 }
 
 Result<Schema> Schema::FromJson(const nlohmann::json& j) {
   try {
     if (!j.is_object()) return InvalidArgumentError("schema: expected a JSON object");
     for (const auto& [key, value] : j.items()) {
-      if (key != "name" && key != "positive_label" && key != "columns") {
+      if (key != "name" && key != "positive_label" && key != "columns" &&
+          key != "extra_columns") {
         return InvalidArgumentError("schema: unknown key \"" + key + "\"");
       }
     }
@@ -90,9 +95,13 @@ Result<Schema> Schema::FromJson(const nlohmann::json& j) {
     }
     std::string name = j.value("name", std::string());
     std::string positive = j.value("positive_label", std::string());
+    const std::string extra = j.value("extra_columns", std::string("error"));
+    if (extra != "error" && extra != "ignore") {
+      return InvalidArgumentError("schema: extra_columns must be error or ignore");
+    }
     Result<Schema> s = Create(std::move(name), std::move(columns), std::move(positive));
     if (!s.ok()) return s.status().WithContext("schema");
-    return s;
+    return s->WithExtraColumns(extra == "ignore" ? ExtraColumns::kIgnore : ExtraColumns::kError);
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("schema: ") + e.what());
   }

@@ -131,7 +131,7 @@ TEST(Schema, YamlUnknownTopLevelKey) {
   Result<Schema> s = Schema::FromYamlString("colums: []\n", "s.yaml");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().message(),
-            "s.yaml:1: unknown key \"colums\" (expected name, positive_label, columns)");
+            "s.yaml:1: unknown key \"colums\" (expected name, positive_label, extra_columns, columns)");
 }
 
 TEST(Schema, YamlSyntaxErrorNamesTheLine) {

@@ -11,7 +11,7 @@ namespace churnml {
 namespace {
 
 constexpr const char* kColumnKeys = "name, role, type, categories, min, max, nullable";
-constexpr const char* kTopKeys = "name, positive_label, columns";
+constexpr const char* kTopKeys = "name, positive_label, extra_columns, columns";
 
 // Error text "<source>:<line>: <what>".
 Status YamlError(std::string_view source, const YAML::Node& node, const std::string& what) {
@@ -114,12 +114,21 @@ Result<Schema> ParseSchema(std::string_view source, const YAML::Node& root) {
   std::string positive;
   std::vector<ColumnSpec> columns;
   bool has_columns = false;
+  ExtraColumns extra = ExtraColumns::kError;
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     if (key == "name") {
       CHURNML_ASSIGN_OR_RETURN(name, Scalar(source, kv.second, key));
     } else if (key == "positive_label") {
       CHURNML_ASSIGN_OR_RETURN(positive, Scalar(source, kv.second, key));
+    } else if (key == "extra_columns") {
+      CHURNML_ASSIGN_OR_RETURN(std::string policy, Scalar(source, kv.second, key));
+      if (policy == "ignore") {
+        extra = ExtraColumns::kIgnore;
+      } else if (policy != "error") {
+        return YamlError(source, kv.second,
+                         "extra_columns must be error or ignore, not \"" + policy + "\"");
+      }
     } else if (key == "columns") {
       if (!kv.second.IsSequence()) return YamlError(source, kv.second, "columns must be a list");
       has_columns = true;
@@ -137,7 +146,7 @@ Result<Schema> ParseSchema(std::string_view source, const YAML::Node& root) {
   }
   Result<Schema> s = Schema::Create(std::move(name), std::move(columns), std::move(positive));
   if (!s.ok()) return s.status().WithContext(source);
-  return s;
+  return s->WithExtraColumns(extra);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 # schema mistake, exception and failed write to stdout is exactly one line
 # `churnml: error: ...` on stderr with exit status 2 (1 for findings), and
 # the line says what to do: the command, flag, config key or column meant.
-source "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib.sh"
 
 # expect_error CODE LINE DESCRIPTION: stderr is exactly LINE, status CODE.
 expect_error() {
@@ -95,6 +96,18 @@ run "$CHURNML" evaluate --model m1 --data renamed.csv
 expect_status 2 "renamed column (evaluate)"
 expect_contains "$WORK/err" 'unknown column "Tenure" (did you mean "tenure"?)' \
   "renamed column hint (evaluate lists the header problems)"
+
+# An extra column is an error, unless the schema says to read past it.
+awk -F, 'BEGIN{OFS=","} NR==1{print $0,"Region"; next} {print $0,"north"}' customers.csv >region.csv
+run "$CHURNML" predict --model m1 --data region.csv --out x.csv
+expect_status 2 "extra column with the default schema"
+expect_contains "$WORK/err" 'unknown column "Region"' "extra column named"
+{ echo "extra_columns: ignore"; cat "$HERE/../../src/data/testdata/telco_schema.yaml"; } >lenient.yaml
+run "$CHURNML" train --data region.csv --schema lenient.yaml --no-track --out m_lenient
+expect_status 0 "train with extra_columns: ignore"
+run "$CHURNML" predict --model m_lenient --data region.csv --out lenient.csv
+expect_status 0 "predict reads past the ignored column"
+expect_eq "$(head -1 lenient.csv)" "customerID,probability,prediction" "ignored column not in output"
 
 # ---- model references ---------------------------------------------------------
 run "$CHURNML" predict --model m1/model.json --data customers.csv --out x.csv
