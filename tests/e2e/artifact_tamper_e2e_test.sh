@@ -95,7 +95,7 @@ expect_one_line_error "serve startup"
 expect_contains "$WORK/err" "checksum mismatch" "startup error names the mismatch"
 
 # --- predict and evaluate refuse it too ---
-run timeout 60 "$CHURNML" predict --model churn@champion --input d.csv --output p.csv
+run timeout 60 "$CHURNML" predict --model churn@champion --data d.csv --out p.csv
 expect_status 2 "predict refuses the tampered version"
 expect_one_line_error "predict"
 expect_contains "$WORK/err" "model.json: checksum mismatch" "predict names the file"
@@ -123,7 +123,7 @@ hostile() {
   cp -r "$source" "$name"
   edit_json "$name/$file" "$expr"
   [[ $file == model.json ]] || rewrite_listed "$name" "$file"
-  run timeout 60 "$CHURNML" predict --model "$name" --input d.csv --output "$name.csv"
+  run timeout 60 "$CHURNML" predict --model "$name" --data d.csv --out "$name.csv"
   expect_status 2 "$name: predict refuses it"
   expect_one_line_error "$name"
   expect_contains "$WORK/err" "$expected" "$name: the error says why"
@@ -144,7 +144,7 @@ hostile threshold lin model.json '.threshold = 1e308' '"threshold" is 1e+308, no
 rm -rf swapped && cp -r lin swapped
 sed -i 's/^label 1 -1$/label -1 1/' swapped/model.txt
 rewrite_listed swapped model.txt
-run timeout 60 "$CHURNML" predict --model swapped --input d.csv --output swapped.csv
+run timeout 60 "$CHURNML" predict --model swapped --data d.csv --out swapped.csv
 expect_status 2 "swapped labels: predict refuses it"
 expect_one_line_error "swapped labels"
 expect_contains "$WORK/err" 'label order "-1 1" is not "1 -1"' "swapped labels: the error says why"
@@ -152,12 +152,12 @@ expect_contains "$WORK/err" 'label order "-1 1" is not "1 -1"' "swapped labels: 
 # A changed file without the cover-up is named by model.json's checksum.
 rm -rf changed && cp -r lin changed
 edit_json changed/preprocessor.json '.columns[0].mean = 1234.5'
-run timeout 60 "$CHURNML" predict --model changed --input d.csv --output changed.csv
+run timeout 60 "$CHURNML" predict --model changed --data d.csv --out changed.csv
 expect_status 2 "a changed preprocessor is refused"
 expect_contains "$WORK/err" "preprocessor.json: checksum mismatch" "the changed file is named"
 
 # The untouched directories still predict.
-run timeout 60 "$CHURNML" predict --model xgb --input d.csv --output ok.csv
+run timeout 60 "$CHURNML" predict --model xgb --data d.csv --out ok.csv
 expect_status 0 "the untouched xgboost directory predicts"
 
 finish
