@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "common/build_info.h"
 #include "common/strings.h"
+#include "monitoring/alerts/alert_expr.h"
 #include "serving/server.h"
 
 namespace churnml::cli {
@@ -46,6 +47,8 @@ struct ServeFlags {
   double model_deadline_ms = 0;
   bool no_fallback = false;
   std::string alerts;
+  std::string drift_window = "1h";
+  int64_t drift_min_rows = 1000;
   std::string access_log = "-";
   std::string instrumentation = "on";
   bool fault_injection = false;
@@ -167,6 +170,21 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   options.instrumentation = f.instrumentation == "on";
   options.access_log = f.access_log;
   options.alerts_file = f.alerts;
+  if (f.drift_window != "0") {
+    Result<Clock::Duration> window = monitoring::ParseDuration(f.drift_window);
+    if (!window.ok() || *window < std::chrono::seconds(1)) {
+      return ReportError(InvalidArgumentError("--drift-window: \"" + f.drift_window +
+                                              "\" is not a duration of at least 1s (e.g. 1h, "
+                                              "15m) or 0 (off)"));
+    }
+    options.drift.window = std::chrono::duration_cast<std::chrono::seconds>(*window);
+  } else {
+    options.drift.window = std::chrono::seconds(0);
+  }
+  options.drift.min_rows = f.drift_min_rows;
+  if (Status drift = serving::ValidateLiveDriftOptions(options.drift); !drift.ok()) {
+    return ReportError(drift);
+  }
 
   // Signals go to this thread only: block them before any server thread
   // starts (threads inherit the mask), then wait for them synchronously.
@@ -261,6 +279,12 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--no-fallback", flags->no_fallback,
                 "answer 503 instead of falling back when the model fails");
   cmd->add_option("--alerts", flags->alerts, "alert rules file (YAML, docs/alerts.md)");
+  cmd->add_option("--drift-window", flags->drift_window,
+                  "live drift window over scored customers (e.g. 1h, 15m; 0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--drift-min-rows", flags->drift_min_rows,
+                  "rows the live drift window needs before PSI is reported")
+      ->capture_default_str();
   cmd->add_option("--access-log", flags->access_log, "JSON access log: - (stderr), off, or a file")
       ->capture_default_str();
   cmd->add_option("--instrumentation", flags->instrumentation,

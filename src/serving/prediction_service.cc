@@ -134,6 +134,13 @@ Status PredictionService::AddRoutes(Router& router) {
         router.Add("GET", base + "/ready", bind(&PredictionService::ModelReady)));
     CHURNML_RETURN_IF_ERROR(router.Add("POST", base + "/infer", bind(&PredictionService::Infer)));
   }
+  if (deps_.drift) {
+    CHURNML_RETURN_IF_ERROR(
+        router.Add("GET", "/drift", [d = deps_.drift](const HttpRequest&, HttpResponse& r) {
+          r.content_type = "application/json";
+          r.status = d->ReportJson(&r.body);
+        }));
+  }
   if (options_.fault_injection && deps_.faults) {
     CHURNML_RETURN_IF_ERROR(router.Add("GET", "/admin/faults", bind(&PredictionService::Faults)));
     CHURNML_RETURN_IF_ERROR(router.Add("POST", "/admin/faults", bind(&PredictionService::Faults)));
@@ -168,7 +175,10 @@ ScoreOutcome PredictionService::Score(const std::shared_ptr<const ServedModel>& 
                           " ms, over the deadline");
     }
     if (breaker) breaker->OnResult(status, elapsed);
-    if (status.ok()) return outcome;
+    if (status.ok()) {
+      if (deps_.drift) deps_.drift->Record(*model, rows, *probabilities);
+      return outcome;
+    }
     outcome.model_failed = true;
     outcome.error = status;
   } else {

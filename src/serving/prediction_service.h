@@ -22,6 +22,7 @@
 #include "reliability/health_monitor.h"
 #include "serving/api/predict_codec.h"
 #include "serving/fault_injector.h"
+#include "serving/live_drift.h"
 #include "serving/http/router.h"
 #include "serving/model_slot.h"
 #include "serving/serving_metrics.h"
@@ -49,6 +50,7 @@ struct PredictionServiceDeps {
   reliability::CircuitBreaker* model_breaker = nullptr;
   reliability::HealthMonitor* health = nullptr;
   FaultInjector* faults = nullptr;
+  LiveDrift* drift = nullptr;  // live drift of scored rows, and GET /drift
   const Clock* clock = &RealClock();
 };
 

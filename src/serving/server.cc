@@ -94,6 +94,7 @@ class ServerRuntime {
   std::unique_ptr<RequestGate> gate;
   ModelSlot slot;
   std::unique_ptr<ModelWatcher> watcher;
+  std::unique_ptr<LiveDrift> drift;
   std::unique_ptr<monitoring::AlertLoop> alerts;
   // The last reload failure logged (watcher thread only): a store that stays
   // down is logged when the failure starts or changes, not on every check.
@@ -215,6 +216,12 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
       options.model, model_registry, &slot, [this](const ReloadEvent& e) { OnReload(e); },
       std::move(protection));
   CHURNML_RETURN_IF_ERROR(watcher->LoadInitial());
+  if (options.drift.window.count() > 0) {
+    CHURNML_RETURN_IF_ERROR(ValidateLiveDriftOptions(options.drift));
+    drift = std::make_unique<LiveDrift>(options.drift, RealClock());
+    drift->Restart(slot.current());
+    registry->AddCollector([d = drift.get()](monitoring::CollectorSink& sink) { d->Collect(sink); });
+  }
   metrics->RecordReload(
       true,
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
@@ -225,6 +232,7 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   deps.model_breaker = model_breaker.get();
   deps.health = health.get();
   deps.faults = options.service.fault_injection ? &faults : nullptr;
+  deps.drift = drift.get();
   service = std::make_unique<PredictionService>(options.service, deps);
   CHURNML_RETURN_IF_ERROR(service->AddRoutes(router));
 
@@ -291,6 +299,8 @@ void ServerRuntime::OnReload(const ReloadEvent& event) {
       metrics->RecordReload(true, now);
       // A new version starts with a clean record.
       model_breaker->Reset();
+      // The live drift window restarts against the new version's profile.
+      if (drift) drift->Restart(slot.current());
       spdlog::info("model swapped: version {} -> {}", event.from_version, event.to_version);
       return;
     case ReloadEvent::Result::kFailed:

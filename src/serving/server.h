@@ -15,6 +15,7 @@
 #include "serving/api/api_keys.h"
 #include "serving/api/rate_limiter.h"
 #include "serving/http/http_server.h"
+#include "serving/live_drift.h"
 #include "serving/model_watcher.h"
 #include "serving/prediction_service.h"
 #include "serving/request_gate.h"
@@ -36,6 +37,7 @@ struct ServeOptions {
   bool instrumentation = true;   // metrics, stage profiler and health tracking
   std::string access_log = "-";  // "-" = stderr, "off", or a file (appended)
   std::string alerts_file;       // alert rules (YAML); empty = no alerting
+  LiveDriftOptions drift;        // live drift of scored customers (window 0 = off)
   reliability::CircuitBreakerConfig model_breaker = DefaultModelBreaker();
   // Around the registry store (resolving the alias) and loading a new
   // version during a hot swap.
