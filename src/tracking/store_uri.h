@@ -1,7 +1,7 @@
 // Store URIs in anything churnml prints, logs or returns: the one place
 // that knows where a postgresql:// URI keeps its secrets.
 //
-//   postgresql://alice:S3cret@db:5432/churn?password=x&sslpassword=y&artifact_root=/a
+//   postgresql://alice:S3cret@db:5432/churn?password=x&sslpassword=y&artifact_root=/a  // churnml:ignore CML-S016 -- an example of what is masked
 //   → postgresql://alice:***@db:5432/churn?password=***&sslpassword=***&artifact_root=/a
 //
 // Every message, log line and JSON document that names a store goes through
