@@ -216,12 +216,11 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
       options.model, model_registry, &slot, [this](const ReloadEvent& e) { OnReload(e); },
       std::move(protection));
   CHURNML_RETURN_IF_ERROR(watcher->LoadInitial());
-  if (options.drift.window.count() > 0) {
-    CHURNML_RETURN_IF_ERROR(ValidateLiveDriftOptions(options.drift));
-    drift = std::make_unique<LiveDrift>(options.drift, RealClock());
-    drift->Restart(slot.current());
-    registry->AddCollector([d = drift.get()](monitoring::CollectorSink& sink) { d->Collect(sink); });
-  }
+  // With --drift-window 0 the object stays, inactive: GET /drift says drift is off.
+  CHURNML_RETURN_IF_ERROR(ValidateLiveDriftOptions(options.drift));
+  drift = std::make_unique<LiveDrift>(options.drift, RealClock());
+  drift->Restart(slot.current());
+  registry->AddCollector([d = drift.get()](monitoring::CollectorSink& sink) { d->Collect(sink); });
   metrics->RecordReload(
       true,
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());

@@ -154,6 +154,7 @@ start_server server4.log --model churn@champion --drift-window 0 --access-log of
 expect_eq "$(metric churnml_drift_window_rows)" "" "no drift metrics when off"
 http GET /drift
 expect_code 404 "/drift when off"
+expect_contains "$WORK/body" "live drift is off" "/drift says it is off"
 stop_server
 run c serve --model churn@champion --drift-window soon --port 0
 expect_status 2 "bad --drift-window"
