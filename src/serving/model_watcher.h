@@ -44,7 +44,7 @@ struct ModelWatcherOptions {
   std::chrono::milliseconds load_timeout{60000};
   // Fault injection for tests: called on the loader thread at "load.started"
   // (before the artifact is read). Empty in production.
-  std::function<void(std::string_view point)> checkpoint;
+  std::function<void(std::string_view point)> checkpoint = nullptr;
 };
 
 // Loads that overran load_timeout and may still be running.
