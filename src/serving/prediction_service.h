@@ -22,8 +22,8 @@
 #include "reliability/health_monitor.h"
 #include "serving/api/predict_codec.h"
 #include "serving/fault_injector.h"
-#include "serving/live_drift.h"
 #include "serving/http/router.h"
+#include "serving/live_drift.h"
 #include "serving/model_slot.h"
 #include "serving/serving_metrics.h"
 
