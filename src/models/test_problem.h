@@ -1,6 +1,8 @@
 // Small deterministic binary problems for the models tests.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -60,12 +62,13 @@ inline double Accuracy(const std::vector<double>& proba, const std::vector<uint8
 }
 
 // A fresh empty directory for one test under CHURNML_TEST_TMPDIR (or the
-// system temporary directory).
+// system temporary directory). The process id keeps it private: ctest runs
+// each test case as its own process, several at once.
 inline std::filesystem::path FreshDir(const std::string& name) {
   const char* root = std::getenv("CHURNML_TEST_TMPDIR");
   std::filesystem::path dir =
       std::filesystem::path(root != nullptr ? root : std::filesystem::temp_directory_path()) /
-      ("models-" + name);
+      ("models-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
