@@ -13,8 +13,12 @@ run "$CHURNML" data generate --rows 3000 --seed 5 --out d.csv
 # --- models register: an untracked model enters the registry ----------------
 run "$CHURNML" train --data d.csv --no-track --out untracked --cv 3
 expect_status 0 "train --no-track"
+# --no-track creates no store, and a read never creates one either.
+expect_no_file mlruns "--no-track creates no store"
 run "$CHURNML" runs list --json
-expect_eq "$(json_field "$WORK/out" '.runs | length')" 0 "--no-track records no run"
+expect_status 2 "runs list without a store"
+expect_contains "$WORK/err" "no tracking store at ./mlruns" "runs list names the missing store"
+expect_no_file mlruns "a read creates no store"
 run "$CHURNML" models register untracked --name churn --alias champion --json
 expect_status 0 "models register"
 expect_eq "$(json_field "$WORK/out" '.version')" 1 "first version"
