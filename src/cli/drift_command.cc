@@ -84,18 +84,6 @@ Status ReadRulesFile(const std::string& path, DriftRules* rules) {
 
 std::string Percent(double v) { return FormatDouble(std::round(v * 1000.0) / 10.0) + "%"; }
 
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
-
-std::string PValue(double p) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), p < 1e-4 ? "%.1e" : "%.4f", p);
-  return buf;
-}
-
 void PrintText(const DriftReport& r) {
   const DriftComparison& c = r.comparison;
   std::string out;
@@ -105,9 +93,9 @@ void PrintText(const DriftReport& r) {
   out += line;
   auto row = [&](const HistogramDrift& d) {
     std::snprintf(line, sizeof(line), "%-18s %-11s %8s %8s %10s %9s  %s\n", d.name.c_str(),
-                  d.test.c_str(), Fixed(d.psi, 4).c_str(), Fixed(d.js_distance, 4).c_str(),
-                  Fixed(d.result.statistic, 4).c_str(), PValue(d.result.p_value).c_str(),
-                  d.drifted ? "DRIFT" : "-");
+                  d.test.c_str(), FormatFixed(d.psi, 4).c_str(),
+                  FormatFixed(d.js_distance, 4).c_str(), FormatFixed(d.result.statistic, 4).c_str(),
+                  FormatPValue(d.result.p_value).c_str(), d.drifted ? "DRIFT" : "-");
     out += line;
   };
   for (const HistogramDrift& d : c.features) row(d);
@@ -120,7 +108,8 @@ void PrintText(const DriftReport& r) {
     out += "\nmetric            training    current\n";
     auto metric = [&](const char* name, std::optional<double> train, std::optional<double> now) {
       std::snprintf(line, sizeof(line), "%-16s %9s %10s\n", name,
-                    train ? Fixed(*train, 4).c_str() : "-", now ? Fixed(*now, 4).c_str() : "-");
+                    train ? FormatFixed(*train, 4).c_str() : "-",
+                    now ? FormatFixed(*now, 4).c_str() : "-");
       out += line;
     };
     const BinaryMetrics& now = *r.current_metrics;

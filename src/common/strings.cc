@@ -93,4 +93,10 @@ std::string FormatFixed(double v, int decimals) {
   return buf;
 }
 
+std::string FormatPValue(double p) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), p < 1e-4 ? "%.1e" : "%.4f", p);
+  return buf;
+}
+
 }  // namespace churnml

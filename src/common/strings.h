@@ -40,4 +40,8 @@ std::string Abbreviate(std::string_view text, size_t max_bytes = kMessageQuoteBy
 // durations and scores people read.
 std::string FormatFixed(double v, int decimals);
 
+// A p-value for people: four decimals, or scientific notation below 1e-4
+// ("0.0312", "3.1e-07").
+std::string FormatPValue(double p);
+
 }  // namespace churnml

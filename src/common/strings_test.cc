@@ -46,6 +46,12 @@ TEST(Strings, ParseIntRejectsFractions) {
   EXPECT_FALSE(ParseInt("7.5"));
 }
 
+TEST(Strings, FormatPValueSwitchesToScientificBelowOneInTenThousand) {
+  EXPECT_EQ(FormatPValue(0.03125), "0.0312");
+  EXPECT_EQ(FormatPValue(1e-4), "0.0001");
+  EXPECT_EQ(FormatPValue(3.1e-7), "3.1e-07");
+}
+
 TEST(Strings, FormatFixedRoundsToTheGivenDecimals) {
   EXPECT_EQ(FormatFixed(3.600484744, 2), "3.60");
   EXPECT_EQ(FormatFixed(0.84646, 4), "0.8465");

@@ -35,19 +35,9 @@ constexpr const char* kStyle =
     ".chart .frame{fill:none;stroke:#bbb}.chart .diag{stroke:#999;stroke-dasharray:4 3}"
     ".muted{color:#666;font-size:13px}";
 
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
+std::string Cell(const std::optional<double>& v) {
+  return v ? FormatFixed(*v, 4) : std::string("–");
 }
-
-std::string PValue(double p) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), p < 1e-4 ? "%.1e" : "%.4f", p);
-  return buf;
-}
-
-std::string Cell(const std::optional<double>& v) { return v ? Fixed(*v, 4) : std::string("–"); }
 
 std::string MetricsTable(const BinaryMetrics& now, const BinaryMetrics* training) {
   std::string s = "<table data-table=\"metrics\"><tr><th>metric</th>";
@@ -68,8 +58,8 @@ std::string MetricsTable(const BinaryMetrics& now, const BinaryMetrics* training
   auto rate = [](const BinaryMetrics& m) {
     return m.rows == 0 ? 0.0 : static_cast<double>(m.positives) / static_cast<double>(m.rows);
   };
-  if (training != nullptr) s += "<td>" + Fixed(rate(*training), 4) + "</td>";
-  s += "<td>" + Fixed(rate(now), 4) + "</td></tr></table>";
+  if (training != nullptr) s += "<td>" + FormatFixed(rate(*training), 4) + "</td>";
+  s += "<td>" + FormatFixed(rate(now), 4) + "</td></tr></table>";
   return s;
 }
 
@@ -95,7 +85,7 @@ std::string ScoreHistogram(const QualityReportInput& in) {
   c.series_names = {in.negative_label, in.positive_label};
   c.colors = {kBlue, kOrange};
   for (int b = 0; b < kBins; ++b) {
-    c.groups.push_back({Fixed(static_cast<double>(b) / kBins, 2),
+    c.groups.push_back({FormatFixed(static_cast<double>(b) / kBins, 2),
                         {n_neg > 0 ? neg[b] / n_neg : 0, n_pos > 0 ? pos[b] / n_pos : 0}});
   }
   return RenderBarChart(c);
@@ -107,9 +97,9 @@ std::string BinLabel(const Histogram& h, size_t bin) {
     return bin < h.levels.size() ? h.levels[bin] : std::string("unseen");
   }
   if (h.edges.empty()) return "all";
-  if (bin == 0) return "<" + Fixed(h.edges[0], 2);
-  if (bin == h.edges.size()) return "≥" + Fixed(h.edges.back(), 2);
-  return Fixed(h.edges[bin - 1], 2) + "–" + Fixed(h.edges[bin], 2);
+  if (bin == 0) return "<" + FormatFixed(h.edges[0], 2);
+  if (bin == h.edges.size()) return "≥" + FormatFixed(h.edges.back(), 2);
+  return FormatFixed(h.edges[bin - 1], 2) + "–" + FormatFixed(h.edges[bin], 2);
 }
 
 std::string DriftHistogram(const HistogramDrift& d) {
@@ -134,7 +124,7 @@ std::string DriftHistogram(const HistogramDrift& d) {
 std::string DriftSection(const DriftComparison& drift) {
   std::string s = "<h2>Drift against the training profile</h2><p>";
   s += std::to_string(drift.drifted_features) + " of " + std::to_string(drift.features.size()) +
-       " features drifted (" + Fixed(drift.drifted_share * 100, 1) + "%); score " +
+       " features drifted (" + FormatFixed(drift.drifted_share * 100, 1) + "%); score " +
        (drift.score_drifted ? "<span class=\"drift\">drifted</span>" : "stable") +
        ". Dataset drift: " + (drift.dataset_drifted ? "<span class=\"drift\">yes</span>" : "no") +
        ". A feature drifts when PSI reaches its threshold and its test is significant.</p>";
@@ -143,10 +133,10 @@ std::string DriftSection(const DriftComparison& drift) {
        "now</th><th>drift</th></tr>";
   auto row = [&](const HistogramDrift& d) {
     s += "<tr><td class=\"n\">" + EscapeXml(d.name) + "</td><td>" + d.test + "</td><td>" +
-         Fixed(d.psi, 4) + "</td><td>" + Fixed(d.js_distance, 4) + "</td><td>" +
-         Fixed(d.result.statistic, 4) + "</td><td>" + PValue(d.result.p_value) + "</td><td>" +
-         Fixed(d.reference_missing_rate * 100, 1) + "% → " +
-         Fixed(d.current_missing_rate * 100, 1) + "%</td><td>" +
+         FormatFixed(d.psi, 4) + "</td><td>" + FormatFixed(d.js_distance, 4) + "</td><td>" +
+         FormatFixed(d.result.statistic, 4) + "</td><td>" + FormatPValue(d.result.p_value) +
+         "</td><td>" + FormatFixed(d.reference_missing_rate * 100, 1) + "% → " +
+         FormatFixed(d.current_missing_rate * 100, 1) + "%</td><td>" +
          (d.drifted ? "<span class=\"drift\">DRIFT</span>" : "–") + "</td></tr>";
   };
   for (const HistogramDrift& d : drift.features) row(d);
@@ -168,7 +158,7 @@ Result<std::string> RenderQualityReport(const QualityReportInput& in) {
                      EscapeXml(in.title) + "</title><style>" + kStyle + "</style></head><body>";
   html += "<h1>" + EscapeXml(in.title) + "</h1><p class=\"muted\">model " +
           EscapeXml(in.model_name) + " · data " + EscapeXml(in.data_name) + " · threshold " +
-          Fixed(in.threshold, 3) + "</p>";
+          FormatFixed(in.threshold, 3) + "</p>";
   if (in.metrics != nullptr && !in.labels.empty()) {
     html += "<h2>Metrics</h2>" + MetricsTable(*in.metrics, in.training_metrics);
     CHURNML_ASSIGN_OR_RETURN(std::vector<CurvePoint> roc, RocCurve(in.labels, in.scores));
@@ -221,7 +211,7 @@ Result<std::string> RenderQualityReport(const QualityReportInput& in) {
     }
     LineChart gains_chart{
         .id = "gains",
-        .title = "Gains: top 10% of scores hold " + Fixed(at_ten * 100, 1) + "% of churners",
+        .title = "Gains: top 10% of scores hold " + FormatFixed(at_ten * 100, 1) + "% of churners",
         .x_label = "share of customers, by descending score",
         .y_label = "share of churners reached",
         .series = {{"", DownsampleLttb(gains, k), kGreen, false}},

@@ -21,12 +21,6 @@ int64_t NowMs() {
       .count();
 }
 
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
-
 Status CheckOptions(const RetrainOptions& o) {
   const PromotionGate& g = o.gate;
   if (o.model.empty()) return InvalidArgumentError("--model NAME@ALIAS is required");
@@ -261,23 +255,24 @@ std::vector<GateCheck> ApplyGate(const PromotionGate& gate, const BinaryMetrics&
   const double b = challenger.roc_auc.value_or(0);
   const double diff = b - a;
   checks.push_back({"auc_absolute", diff >= gate.min_improvement,
-                    "AUC " + Fixed(a, 4) + " → " + Fixed(b, 4) + " (" + (diff >= 0 ? "+" : "") +
-                        Fixed(diff, 4) + ")" + " vs minimum " +
+                    "AUC " + FormatFixed(a, 4) + " → " + FormatFixed(b, 4) + " (" +
+                        (diff >= 0 ? "+" : "") + FormatFixed(diff, 4) + ")" + " vs minimum " +
                         FormatDouble(gate.min_improvement)});
   const double relative = a > 0 ? diff / a : 0;
   checks.push_back({"auc_relative", relative >= gate.min_relative_improvement,
-                    "relative " + Fixed(relative * 100, 3) + "% vs minimum " +
-                        Fixed(gate.min_relative_improvement * 100, 3) + "%"});
+                    "relative " + FormatFixed(relative * 100, 3) + "% vs minimum " +
+                        FormatFixed(gate.min_relative_improvement * 100, 3) + "%"});
   checks.push_back({"delong", delong.difference > 0 && delong.p_value < gate.alpha,
-                    "z " + Fixed(delong.z, 3) + ", p " + FormatDouble(delong.p_value) +
+                    "z " + FormatFixed(delong.z, 3) + ", p " + FormatDouble(delong.p_value) +
                         " vs alpha " + FormatDouble(gate.alpha)});
   checks.push_back({"brier", challenger.brier_score <= champion.brier_score + gate.brier_tolerance,
-                    "Brier " + Fixed(champion.brier_score, 4) + " → " +
-                        Fixed(challenger.brier_score, 4) + ", tolerance " +
+                    "Brier " + FormatFixed(champion.brier_score, 4) + " → " +
+                        FormatFixed(challenger.brier_score, 4) + ", tolerance " +
                         FormatDouble(gate.brier_tolerance)});
   checks.push_back({"recall", challenger.recall >= champion.recall - gate.recall_tolerance,
-                    "recall " + Fixed(champion.recall, 4) + " → " + Fixed(challenger.recall, 4) +
-                        ", tolerance " + FormatDouble(gate.recall_tolerance)});
+                    "recall " + FormatFixed(champion.recall, 4) + " → " +
+                        FormatFixed(challenger.recall, 4) + ", tolerance " +
+                        FormatDouble(gate.recall_tolerance)});
   return checks;
 }
 
