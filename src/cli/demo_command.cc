@@ -270,6 +270,9 @@ void RegisterDemoCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<DemoFlags>();
   CLI::App* cmd = app.add_subcommand(
       "demo", "Run the whole path on generated data: generate, validate, train, evaluate, predict");
+  cmd->footer(
+      "Examples:\n  churnml demo --workdir demo-out\n  churnml demo --workdir demo-out "
+      "--serve-seconds 0");
   cmd->add_option("--workdir", flags->workdir, "folder for data, models and predictions")
       ->capture_default_str();
   cmd->add_option("--rows", flags->rows, "customers to generate for training")

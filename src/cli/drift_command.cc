@@ -193,6 +193,9 @@ void RegisterDriftCommand(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "drift",
       "Compare new rows with the model's training profile; exit 0 no drift, 1 drift, 2 error");
+  cmd->footer(
+      "Examples:\n  churnml drift --model churn@champion --data new.csv\n  churnml drift --model "
+      "churn@champion --data new.csv --json --html drift.html");
   cmd->add_option("--model", flags->model, "model: a directory, NAME@ALIAS or NAME/VERSION")
       ->required();
   cmd->add_option("--data", flags->data, "CSV of new rows (raw schema; the target is optional)")

@@ -49,6 +49,8 @@ void RegisterReportCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<ReportFlags>();
   CLI::App* cmd = app.add_subcommand(
       "report", "Write a self-contained HTML report (metrics, curves, calibration, drift)");
+  cmd->footer(
+      "Example:\n  churnml report --model churn@champion --data labelled.csv --out report.html");
   cmd->add_option("--model", flags->model, "model: a directory, NAME@ALIAS or NAME/VERSION")
       ->required();
   cmd->add_option("--data", flags->data, "labelled CSV (raw schema, with the target)")->required();

@@ -144,6 +144,9 @@ void RegisterRetrainCommand(CLI::App& app, CommandContext& ctx) {
       "retrain",
       "Train a challenger on new data and promote it only if it beats the champion; exit 0 "
       "promoted or nothing to do, 1 refused, 2 error");
+  cmd->footer(
+      "Examples:\n  churnml retrain --model churn@champion --data new.csv --dry-run\n  churnml "
+      "retrain --model churn@champion --data new.csv --if-drift --cooldown 7d");
   cmd->add_option("--model", f->model, "the champion, NAME@ALIAS (e.g. churn@champion)")
       ->required();
   cmd->add_option("--data", f->data, "new labelled CSV to train the challenger on")->required();
@@ -184,6 +187,7 @@ void RegisterRetrainCommand(CLI::App& app, CommandContext& ctx) {
   auto r = std::make_shared<RollbackFlags>();
   CLI::App* rollback = models->add_subcommand(
       "rollback", "Point NAME@champion back at NAME@previous (swapping them; atomic)");
+  rollback->footer("Example:\n  churnml models rollback churn");
   rollback->add_option("model", r->model, "registered model name")->required();
   rollback->add_option("--alias", r->alias, "the alias to move back")->capture_default_str();
   rollback->add_option("--previous", r->previous, "the alias holding the version to restore")

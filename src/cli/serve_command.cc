@@ -224,6 +224,10 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
 void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* cmd = app.add_subcommand("serve", "serve predictions over HTTP (docs/api.md)");
+  cmd->footer(
+      "Examples:\n  churnml serve --model churn@champion --port 8000 --api-key-file keys.txt\n  "
+      "churnml serve --model models/xgb --host 127.0.0.1 --port 8000 --alerts "
+      "deploy/alerts/rules.yaml");
   cmd->add_option("--model", flags->model,
                   "NAME@ALIAS (watched for moves), NAME/VERSION, or a model directory")
       ->required();

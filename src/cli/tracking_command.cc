@@ -9,8 +9,6 @@
 // stays under ~60 lines.
 #include "cli/tracking_command.h"
 
-#include "cli/model_ref.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cli/model_ref.h"
 #include "common/json_dump.h"
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -718,9 +717,15 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
 
   CLI::App* runs =
       app.add_subcommand("runs", "List, show, compare, delete and restore tracked runs");
+  runs->footer(
+      "Examples:\n  churnml runs list --filter \"metrics.roc_auc > 0.84\"\n  churnml runs compare "
+      "3f2a 9c1e");
   runs->require_subcommand(1);
   auto list = std::make_shared<ListFlags>();
   CLI::App* list_cmd = runs->add_subcommand("list", "List runs, newest first");
+  list_cmd->footer(
+      "Examples:\n  churnml runs list\n  churnml runs list --filter \"params.model = 'xgboost' and "
+      "metrics.roc_auc > 0.84\" --json");
   list_cmd->add_option("--experiment", list->experiment, "only runs of this experiment");
   list_cmd->add_option("--filter", list->filter,
                        "e.g. \"metrics.roc_auc > 0.85 and params.model = 'xgboost'\"");
@@ -738,6 +743,7 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
 
   auto show = std::make_shared<ShowFlags>();
   CLI::App* show_cmd = runs->add_subcommand("show", "Show one run with its metric history");
+  show_cmd->footer("Example:\n  churnml runs show 3f2a9c");
   show_cmd->add_option("run_id", show->id, "run id or a unique prefix of it (4+ hex digits)")
       ->required();
   show_cmd->add_flag("--json", show->json, "print JSON (docs/store.md)");
@@ -746,6 +752,7 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   auto compare = std::make_shared<CompareFlags>();
   CLI::App* compare_cmd =
       runs->add_subcommand("compare", "Params and metrics of runs side by side, best marked");
+  compare_cmd->footer("Example:\n  churnml runs compare 3f2a 9c1e");
   compare_cmd
       ->add_option("run_ids", compare->ids,
                    "two or more run ids or unique prefixes of them (4+ hex digits)")
@@ -756,24 +763,29 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   auto del = std::make_shared<DeleteFlags>();
   CLI::App* delete_cmd = runs->add_subcommand(
       "delete", "Delete runs (restorable with `runs restore` until `store gc` purges them)");
+  delete_cmd->footer("Examples:\n  churnml runs delete 3f2a9c\n  churnml runs delete 3f2a9c --yes");
   delete_cmd->add_option("run_ids", del->ids, "run ids or unique prefixes")->required();
   delete_cmd->add_flag("-y,--yes", del->yes, "do not ask for confirmation on a terminal");
   delete_cmd->callback([del, &g, &ctx] { ctx.exit_code = RunsDelete(*del, g); });
 
   auto restore = std::make_shared<std::vector<std::string>>();
   CLI::App* restore_cmd = runs->add_subcommand("restore", "Undo `runs delete`");
+  restore_cmd->footer("Example:\n  churnml runs restore 3f2a9c");
   restore_cmd->add_option("run_ids", *restore, "run ids or unique prefixes")->required();
   restore_cmd->callback([restore, &g, &ctx] { ctx.exit_code = RunsRestore(*restore, g); });
 
   CLI::App* models = app.add_subcommand("models", "Registered models, versions and aliases");
+  models->footer("Examples:\n  churnml models list\n  churnml models alias set churn champion 2");
   models->require_subcommand(1);
   auto models_json = std::make_shared<bool>(false);
   CLI::App* mlist = models->add_subcommand("list", "List registered models");
+  mlist->footer("Example:\n  churnml models list --json");
   mlist->add_flag("--json", *models_json, "print JSON (docs/store.md)");
   mlist->callback([models_json, &g, &ctx] { ctx.exit_code = ModelsList(*models_json, g); });
 
   auto mshow = std::make_shared<ShowFlags>();
   CLI::App* mshow_cmd = models->add_subcommand("show", "Show a model's versions and aliases");
+  mshow_cmd->footer("Example:\n  churnml models show churn");
   mshow_cmd->add_option("name", mshow->id, "model name")->required();
   mshow_cmd->add_flag("--json", mshow->json, "print JSON (docs/store.md)");
   mshow_cmd->callback([mshow, &g, &ctx] { ctx.exit_code = ModelsShow(*mshow, g); });
@@ -782,12 +794,14 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   alias->require_subcommand(1);
   auto aset = std::make_shared<AliasFlags>();
   CLI::App* aset_cmd = alias->add_subcommand("set", "Point NAME@ALIAS at VERSION (atomic)");
+  aset_cmd->footer("Example:\n  churnml models alias set churn champion 2");
   aset_cmd->add_option("name", aset->model, "model name")->required();
   aset_cmd->add_option("alias", aset->alias, "alias, e.g. champion")->required();
   aset_cmd->add_option("version", aset->version, "version number")->required();
   aset_cmd->callback([aset, &g, &ctx] { ctx.exit_code = AliasSet(*aset, g); });
   auto adel = std::make_shared<AliasFlags>();
   CLI::App* adel_cmd = alias->add_subcommand("delete", "Delete NAME@ALIAS");
+  adel_cmd->footer("Example:\n  churnml models alias delete churn challenger");
   adel_cmd->add_option("name", adel->model, "model name")->required();
   adel_cmd->add_option("alias", adel->alias, "alias")->required();
   adel_cmd->callback([adel, &g, &ctx] { ctx.exit_code = AliasDelete(*adel, g); });
@@ -797,6 +811,7 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
       "register",
       "Register a model directory (e.g. trained with --no-track) as a new version, validated "
       "like a trained one");
+  reg_cmd->footer("Example:\n  churnml models register models/xgb --name churn --alias challenger");
   reg_cmd->add_option("dir", reg->dir, "model directory (as `train --out` writes)")->required();
   reg_cmd->add_option("--name", reg->name, "registered model name, e.g. churn")->required();
   reg_cmd->add_option("--alias", reg->alias, "also point NAME@ALIAS at the new version");
@@ -813,10 +828,12 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   dver_cmd->callback([dver, &g, &ctx] { ctx.exit_code = DeleteVersion(*dver, g); });
 
   CLI::App* store = app.add_subcommand("store", "Maintain the tracking store");
+  store->footer("Examples:\n  churnml store check\n  churnml store gc --older-than 30d --yes");
   store->require_subcommand(1);
   auto check = std::make_shared<CheckFlags>();
   CLI::App* check_cmd = store->add_subcommand(
       "check", "Report (and with --repair fix) leftovers of crashed processes");
+  check_cmd->footer("Example:\n  churnml store check --json");
   check_cmd->add_flag("--repair", check->repair,
                       "remove staging/orphan folders, drop versions without artifacts, mark "
                       "stale runs KILLED");
@@ -834,6 +851,7 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   auto gc = std::make_shared<GcFlags>();
   CLI::App* gc_cmd =
       store->add_subcommand("gc", "Purge deleted runs (rows and artifacts) for good");
+  gc_cmd->footer("Example:\n  churnml store gc --older-than 30d --yes");
   gc_cmd
       ->add_option("--older-than", gc->older_than,
                    "only runs deleted at least this long ago, e.g. 30d, 12h, 0 (all)")
