@@ -133,7 +133,7 @@ if grep -qE '(^| )431=[0-9]+ ' flood.out && ! grep -qE '(^| )([0-9]{3}|no answer
 ); then pass; else
   fail "flooding connections get 431: $(cat flood.out flood.err)"
 fi
-if ((max_rss - base_rss < 100 * 1024)); then pass; else
+if ((max_rss - base_rss < 100 * 1024 * MEMORY_SCALE)); then pass; else
   fail "RSS grew from $base_rss kB to $max_rss kB during the trailer flood"
 fi
 
