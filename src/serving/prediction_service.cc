@@ -454,7 +454,7 @@ void PredictionService::Faults(const HttpRequest& request, HttpResponse& respons
                  value.get<double>() <= 1) {
         settings.error_rate = value.get<double>();
       } else {
-        return response.SetError(422, "field \"" + TruncateForMessage(key) +
+        return response.SetError(422, "field \"" + Abbreviate(key, kMaxQuotedBytes) +
                                           "\": expected delay_ms in [0, 60000] or error_rate in "
                                           "[0, 1]");
       }

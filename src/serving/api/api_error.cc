@@ -20,16 +20,6 @@ int ApiError::http_status() const {
   return 400;
 }
 
-std::string TruncateForMessage(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  size_t cut = max_bytes;
-  // Back off over UTF-8 continuation bytes so no character is split.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  std::string out(text.substr(0, cut));
-  out.append("...");
-  return out;
-}
-
 size_t AppendFieldErrors(const std::vector<FieldError>& fields, size_t more, size_t limit,
                          std::string* out) {
   const size_t listed = std::min(fields.size(), limit);

@@ -29,9 +29,8 @@ inline constexpr size_t kMaxFieldErrors = 20;
 inline constexpr size_t kMaxBatchFieldErrors = 200;
 inline constexpr size_t kMaxQuotedBytes = 128;
 
-// `text` cut to at most `max_bytes` bytes on a UTF-8 character boundary,
-// with "..." appended when it was cut. For quoting client text in messages.
-std::string TruncateForMessage(std::string_view text, size_t max_bytes = kMaxQuotedBytes);
+// Client text quoted in a message is cut with Abbreviate (common/strings.h)
+// to kMaxQuotedBytes.
 
 enum class ApiErrorKind {
   kInvalidJson,

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "common/strings.h"
 #include "data/validation_issue.h"
 
 namespace churnml::serving {
@@ -82,7 +83,7 @@ void ConvertCustomers(const RowConverter& converter, std::span<CustomerRecord> r
       std::string message = issue.message;
       const std::string prefix = RowColumnPrefix(issue.row, issue.column);
       if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
-      record.AddError({issue.column, TruncateForMessage(message, 2 * kMaxQuotedBytes)});
+      record.AddError({issue.column, Abbreviate(message, 2 * kMaxQuotedBytes)});
     }
     if (record.errors.empty()) record.AddError({"", "invalid customer"});
     if (issues.issues().size() > 512) issues = IssueList();

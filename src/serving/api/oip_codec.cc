@@ -64,7 +64,7 @@ class Problems {
   bool expected_listed_ = false;
 };
 
-std::string Quoted(std::string_view s) { return "\"" + TruncateForMessage(s) + "\""; }
+std::string Quoted(std::string_view s) { return "\"" + Abbreviate(s, kMaxQuotedBytes) + "\""; }
 
 std::string InputLabel(std::string_view name) { return "input " + Quoted(name); }
 

@@ -36,10 +36,10 @@ void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
       if (record->errors.size() >= kMaxFieldErrors) {
         ++record->more_errors;
       } else if (*expected_listed) {
-        record->AddError({TruncateForMessage(key), "unknown field"});
+        record->AddError({Abbreviate(key, kMaxQuotedBytes), "unknown field"});
       } else {
         *expected_listed = true;
-        record->AddError({TruncateForMessage(key),
+        record->AddError({Abbreviate(key, kMaxQuotedBytes),
                           "unknown field (expected fields: " + lookup.expected_names() + ")"});
       }
       continue;
@@ -146,10 +146,10 @@ ApiResult<std::vector<CustomerRecord>> PredictCodec::DecodeBatch(std::string_vie
   bool found = false;
   for (const auto member : object) {
     if (member.key != "customers") {
-      return ApiError{
-          ApiErrorKind::kInvalidRequest,
-          "unknown member \"" + TruncateForMessage(member.key) + "\" (expected \"customers\")",
-          {}};
+      return ApiError{ApiErrorKind::kInvalidRequest,
+                      "unknown member \"" + Abbreviate(member.key, kMaxQuotedBytes) +
+                          "\" (expected \"customers\")",
+                      {}};
     }
     if (found) {
       return ApiError{ApiErrorKind::kInvalidRequest, "\"customers\" appears more than once", {}};
