@@ -178,12 +178,9 @@ void RegisterRetrainCommand(CLI::App& app, CommandContext& ctx) {
                   "YAML drift thresholds for --if-drift");
   cmd->callback([f, &ctx] { ctx.exit_code = RunRetrain(*f, ctx); });
 
-  CLI::App* models = nullptr;
-  try {
-    models = app.get_subcommand("models");
-  } catch (const CLI::OptionNotFound&) {
-    models = app.add_subcommand("models", "Registered models, versions and aliases");
-  }
+  // `models rollback` joins the registry commands; main() registers them
+  // (RegisterTrackingCommands) before this, so "models" exists.
+  CLI::App* models = app.get_subcommand("models");
   auto r = std::make_shared<RollbackFlags>();
   CLI::App* rollback = models->add_subcommand(
       "rollback", "Point NAME@champion back at NAME@previous (swapping them; atomic)");
