@@ -319,4 +319,45 @@ Status XGBoostModel::DoPredictProba(const FeatureMatrix& x, std::span<double> ou
   return Status::Ok();
 }
 
+namespace {
+
+// XGBoosterPredictFromDMatrix with prediction `type` (1 margin, 2
+// contributions) into `out`, which must hold exactly the values XGBoost returns.
+Status PredictFromDMatrix(BoosterHandle booster, const FeatureMatrix& x, int type,
+                          std::span<double> out) {
+  DMatrix matrix;
+  const std::string array = DenseArrayInterface(x);
+  CHURNML_XGB_CALL(XGDMatrixCreateFromDense(array.c_str(), "{\"missing\": NaN, \"nthread\": 1}",
+                                            matrix.out()),
+                   "creating the prediction matrix");
+  const std::string config = "{\"type\": " + std::to_string(type) +
+                             ", \"training\": false, \"iteration_begin\": 0, "
+                             "\"iteration_end\": 0, \"strict_shape\": false}";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dims = 0;
+  const float* result = nullptr;
+  CHURNML_XGB_CALL(
+      XGBoosterPredictFromDMatrix(booster, matrix.get(), config.c_str(), &shape, &dims, &result),
+      type == 1 ? "predicting margins" : "predicting contributions");
+  bst_ulong count = dims == 0 ? 0 : 1;
+  for (bst_ulong d = 0; d < dims; ++d) count *= shape[d];
+  if (count != out.size()) {
+    return InternalError("xgboost: prediction type " + std::to_string(type) + " returned " +
+                         std::to_string(count) + " values, expected " +
+                         std::to_string(out.size()));
+  }
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(result[i]);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status XGBoostModel::PredictMargin(const FeatureMatrix& x, std::span<double> out) const {
+  return PredictFromDMatrix(booster_->handle, x, 1, out);
+}
+
+Status XGBoostModel::PredictContributions(const FeatureMatrix& x, std::span<double> out) const {
+  return PredictFromDMatrix(booster_->handle, x, 2, out);
+}
+
 }  // namespace churnml

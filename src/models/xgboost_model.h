@@ -76,6 +76,14 @@ class XGBoostModel final : public Model {
 
   const XGBoostOptions& options() const { return options_; }
 
+  // Margin-space outputs through XGBoosterPredictFromDMatrix (thread-safe
+  // like PredictProba; callers check shapes, see models/contributions.h).
+  // PredictMargin writes one log-odds value per row (type 1);
+  // PredictContributions writes rows x (cols + 1) exact TreeSHAP values,
+  // row-major, the bias last (type 2). Internal with XGBoost's message.
+  Status PredictMargin(const FeatureMatrix& x, std::span<double> out) const;
+  Status PredictContributions(const FeatureMatrix& x, std::span<double> out) const;
+
  protected:
   Status DoPredictProba(const FeatureMatrix& x, std::span<double> out) const override;
 
