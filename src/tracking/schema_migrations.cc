@@ -104,6 +104,72 @@ constexpr char kVersion4[] = R"sql(
 ALTER TABLE runs ADD COLUMN deleted_ms BIGINT;
 )sql";
 
+// Version 5: the job queue (src/orchestration, docs/jobs.md). A job moves
+// scheduled → available → running → succeeded | retryable | failed |
+// cancelled | expired; every move is a job_events row. `epoch` is the
+// fencing token, incremented on every claim: a running job's writes are
+// conditional on it. Times are ms since the Unix epoch.
+constexpr char kVersion5[] = R"sql(
+CREATE TABLE jobs (
+  job_id @ID@,
+  kind TEXT NOT NULL,
+  args TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  priority BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  not_before_ms BIGINT NOT NULL,
+  deadline_ms BIGINT,
+  attempt BIGINT NOT NULL DEFAULT 0,
+  max_attempts BIGINT NOT NULL,
+  epoch BIGINT NOT NULL DEFAULT 0,
+  lease_expires_ms BIGINT,
+  worker TEXT,
+  unique_key TEXT,
+  submitter TEXT NOT NULL,
+  parent_id BIGINT,
+  created_ms BIGINT NOT NULL,
+  started_ms BIGINT,
+  finished_ms BIGINT,
+  updated_ms BIGINT NOT NULL,
+  last_error TEXT,
+  result TEXT
+);
+CREATE INDEX jobs_by_state ON jobs (state, priority, not_before_ms, job_id);
+CREATE INDEX jobs_by_lease ON jobs (state, lease_expires_ms);
+CREATE INDEX jobs_by_parent ON jobs (parent_id);
+CREATE UNIQUE INDEX jobs_unique_unfinished ON jobs (unique_key)
+  WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable');
+CREATE TABLE job_events (
+  event_id @ID@,
+  job_id BIGINT NOT NULL REFERENCES jobs(job_id) ON DELETE CASCADE,
+  at_ms BIGINT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  attempt BIGINT NOT NULL,
+  epoch BIGINT NOT NULL,
+  worker TEXT,
+  message TEXT
+);
+CREATE INDEX job_events_by_job ON job_events (job_id, event_id);
+CREATE TABLE job_schedules (
+  name TEXT PRIMARY KEY,
+  cron TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  args TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  priority BIGINT NOT NULL,
+  paused BIGINT NOT NULL DEFAULT 0,
+  last_tick_ms BIGINT,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE job_queue_limits (
+  queue TEXT PRIMARY KEY,
+  max_running BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+)sql";
+
 void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
   for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
     text.replace(pos, from.size(), to);
@@ -119,6 +185,7 @@ std::string MigrationScript(int version, SqlDialect dialect) {
   if (version == 2) script = kVersion2;
   if (version == 3) script = kVersion3;
   if (version == 4) script = kVersion4;
+  if (version == 5) script = kVersion5;
   ReplaceAll(script, "@ID@",
              dialect == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY");
   return script;

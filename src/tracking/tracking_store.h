@@ -30,7 +30,7 @@
 namespace churnml::tracking {
 
 // The schema version this build writes (docs/store.md lists each one).
-inline constexpr int kLatestSchemaVersion = 4;
+inline constexpr int kLatestSchemaVersion = 5;
 
 struct StoreOptions {
   // A folder (SQLite) or postgresql://user[:password]@host[:port]/db. A
@@ -75,6 +75,10 @@ class TrackingStore {
   std::string Describe() const;
   const std::filesystem::path& artifact_root() const { return artifact_root_; }
   Result<int> SchemaVersion();
+  // The store's own connection, for a layer above that keeps its tables in
+  // the same schema (the job queue: src/orchestration). Same thread rules as
+  // the store; do not leave a transaction open across store calls.
+  SqlConnection& connection() { return *connection_; }
 
   // --- runs -------------------------------------------------------------
   // Creates a RUNNING run in `experiment` (created on first use) recording

@@ -1,0 +1,188 @@
+// JobQueue: the job queue in the tracking store's database (schema version
+// 5: jobs, job_events, job_schedules, job_queue_limits), on SQLite or
+// PostgreSQL with the same SQL and the same conformance tests.
+//
+// Guarantees (docs/jobs.md):
+// - A claim takes the first waiting job in (priority, not_before, id) order
+//   with FOR UPDATE SKIP LOCKED on PostgreSQL (concurrent workers never wait
+//   for each other's rows) and under BEGIN IMMEDIATE on SQLite. Every claim
+//   increments the job's epoch, the fencing token.
+// - Heartbeat, Complete, Fail and Release act only when the job is running
+//   under the caller's epoch; otherwise they return FailedPrecondition
+//   ("lease lost") and change nothing. Complete renames the job's outputs
+//   from their temporary names inside that check, holding the job's row
+//   lock, so a worker whose lease was rescued never publishes an output.
+// - Every state change writes a job_events row in the same transaction.
+//
+// Thread safety: one JobQueue owns one connection; use one per thread. Any
+// number of processes and machines may share the store.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "orchestration/job.h"
+#include "orchestration/retry_backoff.h"
+#include "tracking/tracking_store.h"
+
+namespace churnml::orchestration {
+
+struct QueueOptions {
+  tracking::StoreOptions store;
+  // Time for not-before, deadlines, leases and events (wall clock, ms since
+  // the Unix epoch, from Clock::WallNow). Tests pass a ManualClock.
+  const Clock* clock = &RealClock();
+  // How long a claim or heartbeat keeps a job; a lease not renewed within it
+  // lets any worker rescue the job.
+  std::chrono::milliseconds lease{30000};
+  RetryBackoffOptions backoff;
+  // Attempts of one transaction on lock conflicts / serialization failures.
+  int max_transaction_attempts = 30;
+};
+
+struct SubmitOutcome {
+  int64_t job_id = 0;
+  // False when an unfinished job with the same unique key already existed:
+  // job_id is that job and nothing was added.
+  bool created = true;
+};
+
+struct ClaimRequest {
+  std::string worker;               // recorded on the job and its events
+  std::vector<std::string> queues;  // empty: every queue
+  std::vector<std::string> kinds;   // empty: every kind
+};
+
+// An output the job wrote under `temporary`, published as `final` by
+// Complete only while the caller holds the current epoch.
+struct FencedOutput {
+  std::filesystem::path temporary;
+  std::filesystem::path final;
+};
+
+// What `jobs list` filters on; empty fields match everything.
+struct JobFilter {
+  std::optional<JobState> state;
+  std::string kind;
+  std::string queue;
+  std::optional<int64_t> parent_id;
+  int64_t limit = 100;
+};
+
+struct QueueStats {
+  // queue → state name → count
+  std::map<std::string, std::map<std::string, int64_t>> counts;
+  // queue → age in ms of its oldest job that may start now (absent: none)
+  std::map<std::string, int64_t> oldest_available_age_ms;
+};
+
+// What one maintenance pass did.
+struct MaintenanceReport {
+  int promoted = 0;  // scheduled/retryable → available
+  int expired = 0;   // deadline passed (waiting or running)
+  int rescued = 0;   // lease expired: back to available
+  int failed = 0;    // lease expired on the last attempt
+};
+
+// Whether a failure may be cured by running the job again.
+enum class FailureKind { kRetryable, kPermanent };
+// IOError, Unavailable and DeadlineExceeded are retryable; anything else (a
+// validation error, a missing model) is permanent.
+FailureKind ClassifyFailure(const Status& error);
+
+class JobQueue {
+ public:
+  // Opens the store (creating or migrating it to schema version 5).
+  static Result<std::unique_ptr<JobQueue>> Open(const QueueOptions& options);
+
+  std::string Describe() const { return store_->Describe(); }
+  tracking::TrackingStore& store() { return *store_; }
+  int64_t NowMs() const;
+
+  // Adds a job (checked with ValidateSubmitRequest), or returns the
+  // unfinished job with the same unique key. On PostgreSQL, notifies the
+  // channel "churnml_jobs" on commit so listening workers wake.
+  Result<SubmitOutcome> Submit(const SubmitRequest& request);
+
+  // Runs a maintenance pass first (promotions, deadlines, rescues), then
+  // claims the first job that may start, honouring per-queue running
+  // limits. nullopt when none. The returned job carries the new epoch.
+  Result<std::optional<Job>> Claim(const ClaimRequest& request);
+
+  // Extends the lease by QueueOptions::lease. FailedPrecondition when the
+  // lease was lost (rescued, cancelled, expired); DeadlineExceeded when the
+  // job's deadline passed (the job is then `expired`).
+  Status Heartbeat(const Lease& lease);
+
+  // running → succeeded with `result_json` (lineage) after renaming each
+  // output to its final name. FailedPrecondition when the lease was lost:
+  // nothing is renamed or recorded. IOError when a rename fails (the job
+  // stays running; the caller reports it with Fail).
+  Status Complete(const Lease& lease, const std::vector<FencedOutput>& outputs,
+                  const std::string& result_json);
+
+  // running → retryable (after the backoff) when `kind` is retryable and
+  // attempts remain, else → failed. The error is the event's message.
+  // Returns the new state. FailedPrecondition when the lease was lost.
+  Result<JobState> Fail(const Lease& lease, const Status& error, FailureKind kind);
+
+  // running → available without using up the attempt (a draining worker
+  // gives its job back). FailedPrecondition when the lease was lost.
+  Status Release(const Lease& lease, const std::string& reason);
+
+  // A waiting or running job → cancelled (a running job's worker notices at
+  // its next heartbeat). FailedPrecondition when the job already finished.
+  Status Cancel(int64_t job_id, const std::string& by);
+  // failed, cancelled or expired → available with one more attempt.
+  // FailedPrecondition from any other state.
+  Status Retry(int64_t job_id, const std::string& by);
+
+  // Promotes due jobs, expires jobs past their deadline and rescues running
+  // jobs whose lease expired. Safe to run from any number of processes.
+  Result<MaintenanceReport> Maintain(const std::string& by);
+
+  // Per-queue limit on running jobs across all workers; 0 removes it.
+  Status SetQueueLimit(const std::string& queue, int max_running);
+  Result<std::map<std::string, int>> QueueLimits();
+
+  Result<Job> Get(int64_t job_id);
+  Result<std::vector<Job>> List(const JobFilter& filter);
+  Result<std::vector<JobEvent>> Events(int64_t job_id);
+  Result<QueueStats> Stats();
+
+  // Runs `body` in a write transaction on the store's connection, retried
+  // on lock conflicts (schedules use it too).
+  Status InTransaction(const std::function<Status()>& body);
+  tracking::SqlConnection& connection() { return store_->connection(); }
+
+ private:
+  JobQueue(std::unique_ptr<tracking::TrackingStore> store, QueueOptions options);
+
+  // The row of `lease.job_id` locked for the rest of the transaction, if it
+  // is running under lease.epoch; else FailedPrecondition "lease lost".
+  Result<Job> LockLeased(const Lease& lease);
+  Result<std::optional<Job>> LockJob(int64_t job_id);
+  Status Move(const Job& job, JobState to, const std::string& worker, const std::string& message,
+              const std::string& extra_set = "", const std::vector<tracking::SqlValue>& extra = {});
+  Result<std::vector<Job>> QueryJobs(const std::string& where_and_order,
+                                     const std::vector<tracking::SqlValue>& params);
+  std::string LockClause();  // " FOR UPDATE" on PostgreSQL
+  std::string SkipLockedClause();
+  Result<MaintenanceReport> MaintainInTransaction(const std::string& by);
+
+  std::unique_ptr<tracking::TrackingStore> store_;
+  QueueOptions options_;
+  std::mt19937_64 jitter_;
+};
+
+}  // namespace churnml::orchestration
