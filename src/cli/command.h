@@ -42,6 +42,7 @@ void RegisterDataCommands(CLI::App& app, CommandContext& ctx);
 void RegisterTrainCommands(CLI::App& app, CommandContext& ctx);
 void RegisterEvaluateCommand(CLI::App& app, CommandContext& ctx);
 void RegisterPredictCommand(CLI::App& app, CommandContext& ctx);
+void RegisterExplainCommand(CLI::App& app, CommandContext& ctx);
 void RegisterDemoCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 void RegisterServeCommand(CLI::App& app, CommandContext& ctx);
