@@ -89,6 +89,12 @@ Result<std::shared_ptr<const ServedModel>> LoadServedModel(const tracking::Resol
       .loaded_at = std::chrono::system_clock::now(),
   });
   CHURNML_RETURN_IF_ERROR(SmokeTest(*model));
+  Result<Explainer> explainer = Explainer::Create(artifact);
+  if (explainer.ok()) {
+    model->explainer = std::make_shared<const Explainer>(std::move(explainer).value());
+  } else {
+    model->explain_error = explainer.status();
+  }
   return std::shared_ptr<const ServedModel>(std::move(model));
 }
 

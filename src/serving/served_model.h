@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "data/row_converter.h"
 #include "models/model_registry.h"
+#include "pipeline/explanations.h"
 #include "pipeline/model_artifact.h"
 #include "serving/api/oip_codec.h"
 #include "serving/api/predict_codec.h"
@@ -28,6 +29,10 @@ struct ServedModel {
   std::shared_ptr<const PredictCodec> codec;  // /predict and /predict/batch bodies
   std::shared_ptr<const OipCodec> oip;        // Open Inference Protocol bodies
   std::chrono::system_clock::time_point loaded_at;
+  // Explanations (POST /explain, "explain" on infer requests), built once at
+  // load; null when the model cannot explain, and `explain_error` says why.
+  std::shared_ptr<const Explainer> explainer = nullptr;
+  Status explain_error = Status::Ok();
 };
 
 // Loads the artifact `resolved` names and proves it can answer: a smoke
