@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <tuple>
 
 namespace churnml::audit {
 namespace {
@@ -62,8 +63,11 @@ void ComputeScore(AuditReport& report) {
   for (const Finding& f : report.findings) {
     if (f.suppression != SuppressionKind::kNone) continue;
     PerRule& p = per_rule[f.rule->id];
-    if (p.count == 0 || f.severity > p.worst) p.worst = f.severity;
-    p.confidence = f.rule->confidence;
+    // The worst finding sets the weight, with its own confidence.
+    if (p.count == 0 || std::tie(f.severity, f.confidence) > std::tie(p.worst, p.confidence)) {
+      p.worst = f.severity;
+      p.confidence = f.confidence;
+    }
     ++p.count;
   }
   double penalty = 0.0;

@@ -89,8 +89,15 @@ Status WriteBaseline(const std::filesystem::path& path, const std::vector<Findin
 int ApplyBaseline(const Baseline& baseline, std::vector<Finding>& findings) {
   std::set<std::string> matched;
   for (Finding& f : findings) {
-    if (baseline.fingerprints.count(f.fingerprint) == 0) continue;
-    matched.insert(f.fingerprint);
+    std::string_view key = f.fingerprint;
+    if (baseline.fingerprints.count(f.fingerprint) == 0) {
+      // A baseline written before the tree rules holds the text fingerprint.
+      if (f.legacy_fingerprint.empty() || baseline.fingerprints.count(f.legacy_fingerprint) == 0) {
+        continue;
+      }
+      key = f.legacy_fingerprint;
+    }
+    matched.insert(std::string(key));
     if (f.suppression == SuppressionKind::kNone) f.suppression = SuppressionKind::kBaseline;
   }
   return static_cast<int>(baseline.fingerprints.size() - matched.size());

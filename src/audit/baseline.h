@@ -37,7 +37,8 @@ Result<Baseline> LoadBaseline(const std::filesystem::path& path);
 // (temporary file + rename).
 Status WriteBaseline(const std::filesystem::path& path, const std::vector<Finding>& findings);
 
-// Marks active findings whose fingerprint is in the baseline as kBaseline.
+// Marks active findings whose fingerprint (or legacy_fingerprint) is in the
+// baseline as kBaseline.
 // Returns how many baseline entries matched nothing (fixed since).
 int ApplyBaseline(const Baseline& baseline, std::vector<Finding>& findings);
 

@@ -1,7 +1,9 @@
 // Code rules: injection (SQL, shell, eval), path traversal, XSS, weak
-// cryptography and randomness, and unsafe deserialization. Most fire only when
-// the dangerous call receives a non-literal (formatted, concatenated or
-// variable) argument, which is what separates a finding from a near-miss.
+// cryptography and randomness, and unsafe deserialization. Python rules are
+// evaluated on the syntax tree (MakeTreeRule / tree_check; python_analysis.cc):
+// their keywords only pick the files worth parsing. The other languages keep
+// their patterns, most of which fire only when the dangerous call receives a
+// non-literal (formatted, concatenated or variable) argument.
 #include "audit/rule_builder.h"
 #include "audit/rule_registry.h"
 
@@ -18,6 +20,7 @@ using rules::kJs;
 using rules::kPy;
 using rules::kSh;
 using rules::MakeRule;
+using rules::MakeTreeRule;
 constexpr auto kCrit = Severity::kCritical;
 constexpr auto kHigh = Severity::kHigh;
 constexpr auto kMed = Severity::kMedium;
@@ -28,30 +31,22 @@ constexpr auto kA03 = OwaspCategory::kA03Injection;
 constexpr auto kA07 = OwaspCategory::kA07AuthenticationFailures;
 constexpr auto kA08 = OwaspCategory::kA08IntegrityFailures;
 
-// A Python argument that is not a plain string literal: an f-string, a name or
-// call, or a literal followed by %, + or .format(.
-#define CML_PY_NONLITERAL \
-  R"((?:[fF][rR]?["']|[rR][fF]["']|[^"'\s)]|(?:"[^"\n]*"|'[^'\n]*')\s*(?:%|\+|\.format\s*\()))"
-// The same for JavaScript, including template literals with ${...}.
+// A JavaScript argument that is not a plain string literal, including template
+// literals with ${...}.
 #define CML_JS_NONLITERAL R"((?:`[^`]*\$\{|[^"'`\s)]|(?:"[^"\n]*"|'[^'\n]*')\s*\+))"
 // Balanced-enough argument list: text without parentheses or one nested pair.
 #define CML_ARGS R"((?:[^()]|\([^()]*\))*)"
 
 std::vector<Rule> InjectionRules() {
   std::vector<Rule> r;
-  r.push_back(MakeRule(
-      "CML-I001", "sql-formatted-query", "SQL built by string formatting passed to execute", kHigh,
+  r.push_back(MakeTreeRule(
+      "CML-I001", "sql-formatted-query",
+      "SQL built by string formatting (or from request data) passed to execute", kHigh,
       Confidence::kHigh, 89, kA03,
       "Pass values as query parameters (cursor.execute(sql, params)); never format them into "
       "the SQL text.",
-      kPy,
-      {.keywords = {"execute(", "executemany(", "executescript(", "read_sql(", "read_sql_query(",
-                    ".raw(", "text(f"},
-       .regex =
-           R"(\b(?:execute|executemany|executescript|read_sql|read_sql_query|raw|text)\s*\(\s*)" CML_PY_NONLITERAL,
-       .exclude_regex =
-           R"(\b(?:execute|executemany|executescript|read_sql|read_sql_query|raw|text)\s*\(\s*[A-Za-z_][\w.]*\s*[,)])",
-       .scope = MatchScope::kStatement}));
+      {"execute", "read_sql", "raw(", "mogrify", "text("}, KeywordCase::kSensitive,
+      TreeCheck::kSqlExecute));
   r.push_back(MakeRule(
       "CML-I002", "sql-template-query", "SQL built by template or concatenation passed to query",
       kHigh, Confidence::kHigh, 89, kA03,
@@ -59,34 +54,22 @@ std::vector<Rule> InjectionRules() {
       {.keywords = {"query(", "execute(", "raw("},
        .regex = R"(\b(?:query|execute|raw)\s*\(\s*(?:`[^`]*\$\{|(?:"[^"\n]*"|'[^'\n]*')\s*\+))",
        .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule(
-      "CML-I003", "sql-string-building", "SQL text built by formatting or concatenation", kMed,
-      Confidence::kLow, 89, kA03, "Keep SQL text constant and bind values as parameters.", kPy,
-      {.keywords = {"select ", "insert into", "update ", "delete from"},
-       .regex =
-           R"((?i)(?:f"(?:select|insert\s+into|update|delete\s+from)\s[^"]*\{|f'(?:select|insert\s+into|update|delete\s+from)\s[^']*\{|(?:"(?:select|insert\s+into|update|delete\s+from)\s[^"]*"|'(?:select|insert\s+into|update|delete\s+from)\s[^']*')\s*(?:%\s*[\w(]|\+\s*\w|\.format\s*\()))",
-       .exclude_regex =
-           R"(\b(?:execute|executemany|executescript|read_sql|read_sql_query|raw)\s*\()"}));
-  r.push_back(MakeRule(
-      "CML-I010", "os-command-nonliteral", "Shell command built from a non-literal", kHigh,
+  r.push_back(MakeTreeRule("CML-I003", "sql-string-building",
+                           "SQL text built by formatting or concatenation", kMed, Confidence::kLow,
+                           89, kA03, "Keep SQL text constant and bind values as parameters.",
+                           {"select ", "insert into", "update ", "delete from"},
+                           KeywordCase::kInsensitive, TreeCheck::kSqlBuilding));
+  r.push_back(MakeTreeRule(
+      "CML-I010", "os-command-nonliteral", "Shell command run by os.system/os.popen", kHigh,
       Confidence::kHigh, 78, kA03,
       "Call subprocess.run with an argument list and shell=False; validate anything user "
       "supplied.",
-      kPy,
-      {.keywords = {"os.system", "os.popen", "commands.getoutput", "subprocess.getoutput",
-                    "subprocess.getstatusoutput"},
-       .regex =
-           R"(\b(?:os\.(?:system|popen)|commands\.getoutput|subprocess\.get(?:status)?output)\s*\(\s*)" CML_PY_NONLITERAL,
-       .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule(
-      "CML-I011", "subprocess-shell-true", "subprocess with shell=True on a non-literal command",
-      kHigh, Confidence::kHigh, 78, kA03,
-      "Pass an argument list and drop shell=True (shlex.split a fixed string if needed).", kPy,
-      {.keywords = {"subprocess.", "Popen("},
-       .regex =
-           R"(\b(?:subprocess\.)?(?:call|run|Popen|check_call|check_output)\s*\(\s*)" CML_PY_NONLITERAL
-               CML_ARGS R"(\bshell\s*=\s*True)",
-       .scope = MatchScope::kStatement}));
+      {"system", "popen", "getoutput", "getstatusoutput"}, KeywordCase::kSensitive,
+      TreeCheck::kShellCommand));
+  r.push_back(MakeTreeRule(
+      "CML-I011", "subprocess-shell-true", "subprocess with shell=True", kHigh, Confidence::kHigh,
+      78, kA03, "Pass an argument list and drop shell=True (shlex.split a fixed string if needed).",
+      {"shell"}, KeywordCase::kSensitive, TreeCheck::kSubprocessShell));
   r.push_back(
       MakeRule("CML-I012", "c-system-nonliteral", "system()/popen() on a non-literal command",
                kHigh, Confidence::kMedium, 78, kA03,
@@ -117,15 +100,10 @@ std::vector<Rule> InjectionRules() {
                 .keyword_case = KeywordCase::kSensitive,
                 .regex = R"((?:^|[^.\w]|child_process\.)exec(?:Sync)?\s*\(\s*)" CML_JS_NONLITERAL,
                 .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule(
-      "CML-I020", "python-eval-nonliteral", "eval/exec of a non-literal", kHigh, Confidence::kHigh,
-      95, kA03,
+  r.push_back(MakeTreeRule(
+      "CML-I020", "python-eval-nonliteral", "eval/exec of code", kHigh, Confidence::kHigh, 95, kA03,
       "Parse data with json or ast.literal_eval; never evaluate text that can come from outside.",
-      kPy,
-      {.keywords = {"eval(", "exec("},
-       .keyword_case = KeywordCase::kSensitive,
-       .regex = R"((?:^|[^.\w])(?:eval|exec)\s*\(\s*)" CML_PY_NONLITERAL,
-       .scope = MatchScope::kStatement}));
+      {"eval", "exec"}, KeywordCase::kSensitive, TreeCheck::kEval));
   r.push_back(
       MakeRule("CML-I021", "js-eval-nonliteral", "eval/new Function of a non-literal", kHigh,
                Confidence::kHigh, 95, kA03, "Parse data with JSON.parse; never evaluate strings.",
@@ -139,18 +117,13 @@ std::vector<Rule> InjectionRules() {
 
 std::vector<Rule> PathAndXssRules() {
   std::vector<Rule> r;
-  r.push_back(MakeRule(
-      "CML-P001", "python-path-from-request", "File path built from request input", kHigh,
-      Confidence::kMedium, 22, kA01,
-      "Resolve the path, then check it stays under an allowed base directory "
-      "(werkzeug.utils.safe_join or Path.resolve().is_relative_to(base)).",
-      kPy,
-      {.keywords = {"open(", "send_file(", "send_from_directory(", "os.path.join(", "Path(",
-                    "FileResponse(", "os.remove(", "shutil."},
-       .regex =
-           R"(\b(?:open|send_file|send_from_directory|os\.path\.join|Path|FileResponse|os\.remove|shutil\.\w+)\s*\()" CML_ARGS
-           R"(\brequest\.(?:args|form|values|files|json|GET|POST|params|query_params|path_params|get_json|data|cookies|headers))",
-       .scope = MatchScope::kStatement}));
+  r.push_back(MakeTreeRule("CML-P001", "python-path-from-request",
+                           "File path built from request input", kHigh, Confidence::kMedium, 22,
+                           kA01,
+                           "Resolve the path, then check it stays under an allowed base directory "
+                           "(werkzeug.utils.safe_join or Path.resolve().is_relative_to(base)).",
+                           {"request", "route", ".get(", ".post(", ".put("},
+                           KeywordCase::kSensitive, TreeCheck::kPathFromRequest));
   r.push_back(MakeRule(
       "CML-P002", "js-path-from-request", "File path built from request input", kHigh,
       Confidence::kMedium, 22, kA01,
@@ -161,16 +134,12 @@ std::vector<Rule> PathAndXssRules() {
            R"(\b(?:fs\.\w+|path\.(?:join|resolve)|res\.sendFile|res\.download|createReadStream)\s*\()" CML_ARGS
            R"(\breq\.(?:params|query|body|headers|cookies))",
        .scope = MatchScope::kStatement}));
-  r.push_back(
-      MakeRule("CML-P003", "archive-extractall", "Archive extracted without a member filter", kMed,
-               Confidence::kMedium, 22, kA01,
-               "Pass filter=\"data\" (Python 3.12+) or check every member's resolved path before "
-               "extracting.",
-               kPy,
-               {.keywords = {"extractall("},
-                .regex = R"(\.extractall\s*\()",
-                .exclude_regex = R"(\bfilter\s*=|members\s*=)",
-                .scope = MatchScope::kStatement}));
+  r.push_back(MakeTreeRule(
+      "CML-P003", "archive-extractall", "Archive extracted without a member filter", kMed,
+      Confidence::kMedium, 22, kA01,
+      "Pass filter=\"data\" (Python 3.12+) or check every member's resolved path before "
+      "extracting.",
+      {"extractall"}, KeywordCase::kSensitive, TreeCheck::kArchiveExtract));
   r.push_back(MakeRule("CML-X001", "inner-html-assignment",
                        "innerHTML/outerHTML set from a non-literal", kHigh, Confidence::kMedium, 79,
                        kA03, "Set textContent, or sanitise with DOMPurify before inserting HTML.",
@@ -194,48 +163,37 @@ std::vector<Rule> PathAndXssRules() {
        .keyword_case = KeywordCase::kSensitive,
        .regex = R"(dangerouslySetInnerHTML\s*=\s*\{\s*\{\s*__html\s*:\s*(?:`[^`]*\$\{|[^"'`\s}]))",
        .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule(
+  r.push_back(MakeTreeRule(
       "CML-X004", "markup-non-literal", "Markup()/mark_safe() on a non-literal", kHigh,
       Confidence::kMedium, 79, kA03,
       "Let the template escape values; use Markup.format / format_html with escaped arguments.",
-      kPy,
-      {.keywords = {"Markup(", "mark_safe("},
-       .keyword_case = KeywordCase::kSensitive,
-       .regex = R"(\b(?:Markup|mark_safe)\s*\(\s*)" CML_PY_NONLITERAL,
-       .scope = MatchScope::kStatement}));
+      {"Markup", "mark_safe"}, KeywordCase::kSensitive, TreeCheck::kMarkup));
   r.push_back(MakeRule(
       "CML-X005", "template-safe-filter", "Template output marked |safe", kMed, Confidence::kMedium,
       79, kA03,
       "Drop |safe and let autoescaping work, or sanitise the value (bleach) before marking it.",
       kHtml | kPy, {.keywords = {"|safe", "| safe"}, .regex = R"(\{\{[^}]*\|\s*safe\b[^}]*\}\})"}));
-  r.push_back(MakeRule(
+  r.push_back(MakeTreeRule(
       "CML-X006", "render-template-string", "render_template_string on a non-literal", kHigh,
       Confidence::kHigh, 1336, kA03,
       "Render a template file with values as context variables; never build template text from "
       "input.",
-      kPy,
-      {.keywords = {"render_template_string("},
-       .regex = R"(\brender_template_string\s*\(\s*)" CML_PY_NONLITERAL,
-       .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule("CML-X007", "jinja-autoescape-off",
-                       "Jinja2 environment with autoescape disabled", kMed, Confidence::kHigh, 79,
-                       kA03, "Use autoescape=select_autoescape() (or True) for any HTML output.",
-                       kPy,
-                       {.keywords = {"autoescape"}, .regex = R"(\bautoescape\s*=\s*False\b)"}));
+      {"render_template_string"}, KeywordCase::kSensitive, TreeCheck::kTemplateString));
+  r.push_back(MakeTreeRule("CML-X007", "jinja-autoescape-off",
+                           "Jinja2 environment with autoescape disabled", kMed, Confidence::kHigh,
+                           79, kA03,
+                           "Use autoescape=select_autoescape() (or True) for any HTML output.",
+                           {"autoescape"}, KeywordCase::kSensitive, TreeCheck::kJinjaAutoescape));
   return r;
 }
 
 std::vector<Rule> CryptoAndDeserializationRules() {
   std::vector<Rule> r;
-  r.push_back(MakeRule(
-      "CML-C001", "weak-hash-python", "MD5 or SHA-1 used via hashlib", kMed, Confidence::kMedium,
+  r.push_back(MakeTreeRule(
+      "CML-C001", "weak-hash-python", "MD5 or SHA-1 used for hashing", kMed, Confidence::kMedium,
       328, kA02,
       "Use hashlib.sha256 (or blake2b); for non-security checksums pass usedforsecurity=False.",
-      kPy,
-      {.keywords = {"hashlib.md5", "hashlib.sha1", "hashlib.new("},
-       .regex = R"(\bhashlib\.(?:md5|sha1)\s*\(|\bhashlib\.new\s*\(\s*["'](?i:md5|sha1)["'])",
-       .exclude_regex = R"(usedforsecurity\s*=\s*False)",
-       .scope = MatchScope::kStatement}));
+      {"md5", "sha1"}, KeywordCase::kInsensitive, TreeCheck::kWeakHash));
   r.push_back(MakeRule(
       "CML-C002", "weak-hash-native", "MD5 or SHA-1 used via OpenSSL or Node crypto", kMed,
       Confidence::kMedium, 328, kA02, "Use SHA-256 or better (EVP_sha256, createHash('sha256')).",
@@ -252,15 +210,17 @@ std::vector<Rule> CryptoAndDeserializationRules() {
        // churnml:ignore CML-C003 -- the rule's own pattern names the ciphers
        .regex =
            R"(\b(?:Cipher\.DES3?|DES3?\.new|ARC4\.new|Blowfish\.new|algorithms\.(?:TripleDES|ARC4|Blowfish)|modes\.ECB|MODE_ECB|EVP_des_\w+\s*\(|EVP_rc4\w*\s*\(|EVP_\w+_ecb\s*\()|\bcreateCipher(?:iv)?\s*\(\s*["'](?i:des|rc4|bf|[\w-]*-ecb))"}));
+  r.back().tree_check = TreeCheck::kWeakCipher;  // Python files: on the syntax tree
   r.push_back(MakeRule(
       "CML-C004", "insecure-random-token", "Non-cryptographic random used for a secret", kHigh,
       Confidence::kMedium, 338, kA02,
       "Use secrets.token_urlsafe / secrets.choice (Python) or crypto.randomBytes (Node).",
       kPy | kJs,
-      {.keywords = {"random.", "Math.random"},
+      {.keywords = {"random", "Math.random"},
        .keyword_case = KeywordCase::kSensitive,
        .regex =
            R"((?i:token|password|passwd|secret|nonce|salt|otp|session_?id|api_?key|csrf)\w*\s*(?:=|:)[^=].*(?:\brandom\.(?:random|randint|choice|choices|randrange|getrandbits|sample)|\bMath\.random)\s*\()"}));
+  r.back().tree_check = TreeCheck::kInsecureRandom;
   r.push_back(MakeRule(
       "CML-C005", "tls-verification-disabled", "TLS certificate verification disabled", kHigh,
       Confidence::kHigh, 295, kA07,
@@ -270,6 +230,7 @@ std::vector<Rule> CryptoAndDeserializationRules() {
        .regex =
            R"(\bverify\s*=\s*False\b|\bssl\.CERT_NONE\b|\b_create_unverified_context\s*\(|\brejectUnauthorized\s*:\s*false\b|\bCURLOPT_SSL_VERIFY(?:PEER|HOST)\s*,\s*0|\bInsecureSkipVerify\s*:\s*true\b|\bNODE_TLS_REJECT_UNAUTHORIZED\s*=\s*["']?0)",
        .scope = MatchScope::kStatement}));
+  r.back().tree_check = TreeCheck::kTlsVerify;
   r.push_back(MakeRule(
       "CML-C006", "download-without-tls-check", "curl/wget with certificate checks off", kHigh,
       Confidence::kHigh, 295, kA07,
@@ -279,54 +240,35 @@ std::vector<Rule> CryptoAndDeserializationRules() {
        .keyword_case = KeywordCase::kSensitive,
        .regex = R"(\bcurl\b[^|;&]*\s(?:-k|--insecure)\b|\bwget\b[^|;&]*\s--no-check-certificate\b)",
        .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule(
+  r.push_back(MakeTreeRule(
       "CML-D001", "pickle-load", "pickle/joblib/marshal load of data", kMed, Confidence::kMedium,
       502, kA08,
       "Load only files you produced and verified (checksum or signature); prefer safe formats "
       "(safetensors, ONNX, JSON).",
-      kPy,
-      {.keywords = {"pickle.load", "dill.load", "joblib.load", "marshal.load", "read_pickle(",
-                    "shelve.open(", "Unpickler("},
-       .regex =
-           R"(\b(?:c?[pP]ickle|_pickle|dill|cloudpickle)\.(?:loads?|Unpickler)\s*\(|\bjoblib\.load\s*\(|\bmarshal\.loads?\s*\(|\bread_pickle\s*\(|\bshelve\.open\s*\()",
-       .exclude_regex = R"(\brequest\.)",
-       .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule(
-      "CML-D002", "pickle-load-request", "pickle/joblib/marshal load of request data", kCrit,
-      Confidence::kHigh, 502, kA08,
-      "Never unpickle client data; accept JSON and validate it against a schema.", kPy,
-      {.keywords = {"pickle.load", "dill.load", "joblib.load", "marshal.load"},
-       .regex = R"(\b(?:c?[pP]ickle|_pickle|dill|cloudpickle|joblib|marshal)\.loads?\s*\()" CML_ARGS
-                R"(\brequest\.)",
-       .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule("CML-D003", "torch-load-unsafe", "torch.load without weights_only=True",
-                       kMed, Confidence::kHigh, 502, kA08,
-                       "Pass weights_only=True, or store weights as safetensors.", kPy,
-                       {.keywords = {"torch.load("},
-                        .regex = R"(\btorch\.load\s*\()",
-                        .exclude_regex = R"(\bweights_only\s*=\s*True\b)",
-                        .scope = MatchScope::kStatement}));
-  r.push_back(MakeRule(
-      "CML-D004", "yaml-unsafe-load", "yaml.load without a safe loader", kHigh, Confidence::kHigh,
-      502, kA08, "Use yaml.safe_load, or Loader=yaml.SafeLoader.", kPy,
-      {.keywords = {"yaml.load", "yaml.unsafe_load", "yaml.full_load"},
-       .regex =
-           R"(\byaml\.(?:load|load_all|unsafe_load|unsafe_load_all|full_load|full_load_all)\s*\()",
-       .exclude_regex =
-           R"(\bLoader\s*=\s*(?:yaml\.)?C?SafeLoader\b|\bLoader\s*=\s*(?:yaml\.)?BaseLoader\b)",
-       .scope = MatchScope::kStatement}));
+      {"pickle", "dill", "joblib", "marshal", "shelve", "Unpickler"}, KeywordCase::kSensitive,
+      TreeCheck::kPickle));
   r.push_back(
-      MakeRule("CML-D005", "numpy-allow-pickle", "numpy.load with allow_pickle=True", kMed,
-               Confidence::kHigh, 502, kA08,
-               "Keep allow_pickle=False; store object arrays another way.", kPy,
-               {.keywords = {"np.load(", "numpy.load("},
-                .regex = R"(\b(?:np|numpy)\.load\s*\()" CML_ARGS R"(\ballow_pickle\s*=\s*True)",
-                .scope = MatchScope::kStatement}));
+      MakeTreeRule("CML-D002", "pickle-load-request", "pickle/joblib/marshal load of request data",
+                   kCrit, Confidence::kHigh, 502, kA08,
+                   "Never unpickle client data; accept JSON and validate it against a schema.",
+                   {"pickle", "dill", "joblib", "marshal", "shelve", "Unpickler"},
+                   KeywordCase::kSensitive, TreeCheck::kPickleRequest));
+  r.push_back(MakeTreeRule("CML-D003", "torch-load-unsafe", "torch.load without weights_only=True",
+                           kMed, Confidence::kHigh, 502, kA08,
+                           "Pass weights_only=True, or store weights as safetensors.", {"torch"},
+                           KeywordCase::kSensitive, TreeCheck::kTorchLoad));
+  r.push_back(MakeTreeRule("CML-D004", "yaml-unsafe-load", "yaml.load without a safe loader", kHigh,
+                           Confidence::kHigh, 502, kA08,
+                           "Use yaml.safe_load, or Loader=yaml.SafeLoader.", {"yaml"},
+                           KeywordCase::kSensitive, TreeCheck::kYamlLoad));
+  r.push_back(MakeTreeRule("CML-D005", "numpy-allow-pickle", "numpy.load with allow_pickle=True",
+                           kMed, Confidence::kHigh, 502, kA08,
+                           "Keep allow_pickle=False; store object arrays another way.",
+                           {"allow_pickle"}, KeywordCase::kSensitive, TreeCheck::kNumpyPickle));
   (void)kLow;
   return r;
 }
 
-#undef CML_PY_NONLITERAL
 #undef CML_JS_NONLITERAL
 #undef CML_ARGS
 

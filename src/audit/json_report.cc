@@ -31,7 +31,7 @@ std::string RenderJson(const AuditReport& report) {
               {"title", f.rule->title},
               {"message", f.message},
               {"severity", SeverityName(f.severity)},
-              {"confidence", ConfidenceName(f.rule->confidence)},
+              {"confidence", ConfidenceName(f.confidence)},
               {"cwe", "CWE-" + std::to_string(f.rule->cwe)},
               {"owasp", OwaspCode(f.rule->owasp)},
               {"path", f.path},
@@ -43,6 +43,13 @@ std::string RenderJson(const AuditReport& report) {
               {"fingerprint", f.fingerprint},
               {"suppression", SuppressionName(f.suppression)}};
     if (!f.justification.empty()) j["justification"] = f.justification;
+    if (!f.flow.empty()) {
+      json flow = json::array();
+      for (const FlowStep& s : f.flow) {
+        flow.push_back({{"line", s.line}, {"column", s.column}, {"message", s.message}});
+      }
+      j["flow"] = std::move(flow);
+    }
     findings.push_back(std::move(j));
   }
   json warnings = json::array();

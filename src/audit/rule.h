@@ -91,6 +91,32 @@ enum class FileCheck {
   kKubernetesNoNonRoot,
 };
 
+// Python rules evaluated on the syntax tree (python_rules.cc). For Python
+// files the rule's keywords only decide whether the file is parsed; the
+// pattern (if any) still runs on the rule's other languages.
+enum class TreeCheck {
+  kNone,
+  kSqlExecute,       // SQL built by formatting, or from a source, passed to execute
+  kSqlBuilding,      // SQL text built by formatting (not passed to execute here)
+  kShellCommand,     // os.system / os.popen / commands / subprocess.getoutput
+  kSubprocessShell,  // subprocess.*(..., shell=True)
+  kEval,             // eval / exec
+  kPathFromRequest,  // file APIs on a path from a request
+  kArchiveExtract,   // extractall without filter= / members=
+  kMarkup,           // Markup / mark_safe on a non-literal
+  kTemplateString,   // render_template_string on a non-literal
+  kJinjaAutoescape,  // autoescape=False
+  kWeakHash,         // MD5 / SHA-1
+  kWeakCipher,       // DES, RC4, Blowfish, ECB mode
+  kInsecureRandom,   // random.* flowing into a secret-named value
+  kTlsVerify,        // verify=False, CERT_NONE, unverified contexts
+  kPickle,           // pickle-family loads
+  kPickleRequest,    // pickle-family loads of request data
+  kTorchLoad,        // torch.load without weights_only=True
+  kYamlLoad,         // yaml.load without a safe loader
+  kNumpyPickle,      // numpy.load(allow_pickle=True)
+};
+
 struct Rule {
   std::string id;     // stable, e.g. "CML-S001"; never reused
   std::string name;   // kebab-case, e.g. "aws-access-key-id"
@@ -103,6 +129,7 @@ struct Rule {
   LanguageSet languages = kAllLanguages;
   PatternSpec pattern;  // used when file_check == kNone
   FileCheck file_check = FileCheck::kNone;
+  TreeCheck tree_check = TreeCheck::kNone;  // Python files: evaluated on the tree
 };
 
 }  // namespace churnml::audit

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "audit/rule.h"
 
@@ -43,6 +44,21 @@ inline Rule MakeFileRule(std::string id, std::string name, std::string title, Se
   Rule r = MakeRule(std::move(id), std::move(name), std::move(title), severity, confidence, cwe,
                     owasp, std::move(fix), languages, PatternSpec{});
   r.file_check = check;
+  return r;
+}
+
+// A Python rule evaluated on the syntax tree (python_analysis.cc): the
+// keywords only select the Python files that need a parse.
+inline Rule MakeTreeRule(std::string id, std::string name, std::string title, Severity severity,
+                         Confidence confidence, int cwe, OwaspCategory owasp, std::string fix,
+                         std::vector<std::string> keywords, KeywordCase keyword_case,
+                         TreeCheck check) {
+  PatternSpec pattern;
+  pattern.keywords = std::move(keywords);
+  pattern.keyword_case = keyword_case;
+  Rule r = MakeRule(std::move(id), std::move(name), std::move(title), severity, confidence, cwe,
+                    owasp, std::move(fix), kPy, std::move(pattern));
+  r.tree_check = check;
   return r;
 }
 

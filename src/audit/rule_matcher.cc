@@ -198,7 +198,9 @@ Result<std::unique_ptr<RuleMatcher>> RuleMatcher::Compile(const std::vector<cons
     CompiledRule cr;
     cr.rule = rule;
     cr.regex = std::make_unique<RE2>(rule->pattern.regex, opts);
-    if (!cr.regex->ok()) {
+    if (rule->pattern.regex.empty()) {
+      cr.regex.reset();  // a tree rule for Python only: the keywords select files to parse
+    } else if (!cr.regex->ok()) {
       return InvalidArgumentError("audit rule " + rule->id + ": bad pattern: " + cr.regex->error());
     }
     if (!rule->pattern.exclude_regex.empty()) {
@@ -208,7 +210,7 @@ Result<std::unique_ptr<RuleMatcher>> RuleMatcher::Compile(const std::vector<cons
                                     ": bad exclude pattern: " + cr.exclude->error());
       }
     }
-    if (rule->pattern.secret_group > cr.regex->NumberOfCapturingGroups()) {
+    if (cr.regex && rule->pattern.secret_group > cr.regex->NumberOfCapturingGroups()) {
       return InvalidArgumentError("audit rule " + rule->id + ": secret group " +
                                   std::to_string(rule->pattern.secret_group) +
                                   " exceeds the pattern's groups");
@@ -282,6 +284,11 @@ Status RuleMatcher::Scan(std::string_view text, Language language, Scratch& scra
     for (size_t ri : impl_->keyword_rules[hit.id]) {
       const CompiledRule& cr = impl_->rules[ri];
       if ((cr.rule->languages & lang_bit) == 0) continue;
+      if (cr.rule->tree_check != TreeCheck::kNone && language == Language::kPython) {
+        markers.tree_rule_keyword = true;
+        continue;
+      }
+      if (!cr.regex) continue;
       auto line = LineSpan(text, at);
       if (!scratch.seen_lines.insert((static_cast<uint64_t>(ri) << 40) | line.first).second) {
         continue;

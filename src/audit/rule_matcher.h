@@ -30,6 +30,8 @@ struct RawMatch {
 // "nosec"), in increasing order, without duplicates.
 struct MarkerHits {
   std::vector<size_t> line_starts;
+  // A Python file held a keyword of a tree rule (TreeCheck): it needs a parse.
+  bool tree_rule_keyword = false;
 };
 
 class RuleMatcher {

@@ -74,10 +74,13 @@ Status RuleRegistry::Register(Rule rule) {
   if (rule.id.empty() || rule.name.empty() || rule.title.empty()) {
     return InvalidArgumentError("audit rule \"" + rule.id + "\" needs an ID, a name and a title");
   }
+  bool python_tree_only =
+      rule.tree_check != TreeCheck::kNone && rule.languages == LanguageBit(Language::kPython);
   if (rule.file_check == FileCheck::kNone &&
-      (rule.pattern.keywords.empty() || rule.pattern.regex.empty())) {
+      (rule.pattern.keywords.empty() || (rule.pattern.regex.empty() && !python_tree_only))) {
     return InvalidArgumentError("audit rule " + rule.id +
-                                " needs keywords and a regex, or a file check");
+                                " needs keywords and a regex (or a Python tree check), or a "
+                                "file check");
   }
   if (index_.count(rule.id) || index_.count(rule.name)) {
     return AlreadyExistsError("audit rule " + rule.id + " (" + rule.name +

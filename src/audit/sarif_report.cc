@@ -111,6 +111,16 @@ std::string RenderSarif(const AuditReport& report) {
                 {"properties",
                  {{"severity", SeverityName(f.severity)},
                   {"security-severity", SecuritySeverity(f.severity)}}}};
+    if (!f.flow.empty()) {
+      // One thread flow from the source to the sink (GitHub shows the steps).
+      json steps = json::array();
+      for (const FlowStep& s : f.flow) {
+        json loc = Location(f.path, s.line, s.column, nullptr);
+        loc["message"] = {{"text", s.message}};
+        steps.push_back({{"location", std::move(loc)}});
+      }
+      res["codeFlows"] = json::array({{{"threadFlows", json::array({{{"locations", steps}}})}}});
+    }
     if (auto it = rule_index.find(f.rule->id); it != rule_index.end()) {
       res["ruleIndex"] = it->second;
     }

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "audit/file_checks.h"
+#include "audit/python_analysis.h"
+#include "audit/python_syntax.h"
 #include "audit/rule_matcher.h"
 #include "audit/secret_checks.h"
 #include "audit/suppression.h"
@@ -110,6 +112,32 @@ bool AcceptsSuppression(std::string_view path, const InlineSuppression& s) {
   return true;
 }
 
+// What one scanning thread reuses from file to file.
+struct WorkerState {
+  std::unique_ptr<RuleMatcher::Scratch> scratch;
+  std::unique_ptr<PythonParser> parser;  // only when tree rules are selected
+  SyntaxTree tree;
+  std::string buf;
+};
+
+// Keeps one finding per rule and line (the most severe): a call and its
+// ECB-mode argument on one line are one weak-cipher finding.
+void DedupeTreeMatches(const LineIndex& lines, std::vector<TreeMatch>& matches) {
+  std::map<std::pair<const Rule*, int>, size_t> first;
+  std::vector<TreeMatch> kept;
+  for (TreeMatch& m : matches) {
+    auto key = std::make_pair(m.rule, lines.LineOf(m.begin));
+    auto [it, inserted] = first.emplace(key, kept.size());
+    if (inserted) {
+      kept.push_back(std::move(m));
+    } else if (std::tie(m.severity, m.confidence) >
+               std::tie(kept[it->second].severity, kept[it->second].confidence)) {
+      kept[it->second] = std::move(m);
+    }
+  }
+  matches = std::move(kept);
+}
+
 class FileScanner {
  public:
   FileScanner(const AuditOptions& options, const RuleMatcher& matcher,
@@ -117,10 +145,14 @@ class FileScanner {
       : options_(options),
         matcher_(matcher),
         file_rules_(std::move(file_rules)),
-        selected_(std::move(selected_ids)) {}
+        selected_(std::move(selected_ids)),
+        tree_rules_(MakeTreeRuleSet(options.rules)) {}
 
-  Status Scan(const FileEntry& entry, RuleMatcher::Scratch& scratch, std::string& buf,
-              FileResult& out) const {
+  bool needs_parser() const { return !tree_rules_.empty(); }
+
+  Status Scan(const FileEntry& entry, WorkerState& state, FileResult& out) const {
+    RuleMatcher::Scratch& scratch = *state.scratch;
+    std::string& buf = state.buf;
     std::string error;
     if (!ReadWhole(entry.absolute.string(), entry.size, buf, error)) {
       out.unreadable = true;
@@ -142,7 +174,19 @@ class FileScanner {
     for (const Rule* rule : file_rules_) RunFileCheck(*rule, ctx, checks);
     LineIndex lines(text);
     out.lines = text.empty() ? 0 : lines.line_count();
-    if (matches.empty() && checks.empty() && markers.line_starts.empty()) return Status::Ok();
+    std::vector<TreeMatch> tree_matches;
+    if (language == Language::kPython && markers.tree_rule_keyword && state.parser) {
+      Status parsed = state.parser->Parse(text, state.tree);
+      if (parsed.ok()) {
+        AnalyzePython(state.tree, tree_rules_, tree_matches);
+        DedupeTreeMatches(lines, tree_matches);
+      } else {
+        out.warnings.push_back({entry.relative, 0, "Python rules skipped: " + parsed.message()});
+      }
+    }
+    if (matches.empty() && checks.empty() && tree_matches.empty() && markers.line_starts.empty()) {
+      return Status::Ok();
+    }
 
     std::vector<InlineSuppression> suppressions;
     for (size_t ls : markers.line_starts) {
@@ -173,16 +217,29 @@ class FileScanner {
       RawMatch match;
       std::string detail;
       Severity severity;
+      Confidence confidence;
+      const TreeMatch* tree = nullptr;
     };
     std::vector<Pending> pending;
-    for (const RawMatch& m : matches) pending.push_back({m, "", m.rule->severity});
+    for (const RawMatch& m : matches) {
+      pending.push_back({m, "", m.rule->severity, m.rule->confidence});
+    }
     for (const FileCheckMatch& c : checks) {
-      pending.push_back({c.match, c.detail, c.has_severity ? c.severity : c.match.rule->severity});
+      pending.push_back({c.match, c.detail, c.has_severity ? c.severity : c.match.rule->severity,
+                         c.match.rule->confidence});
+    }
+    for (const TreeMatch& t : tree_matches) {
+      RawMatch m;
+      m.rule = t.rule;
+      m.begin = m.scope_begin = m.secret_begin = m.secret_end = t.begin;
+      m.scope_end = t.end;
+      pending.push_back({m, t.detail, t.severity, t.confidence, &t});
     }
     for (const Pending& p : pending) {
       Finding f;
       f.rule = p.match.rule;
       f.severity = p.severity;
+      f.confidence = p.confidence;
       f.path = entry.relative;
       f.line = lines.LineOf(p.match.begin);
       size_t line_begin = lines.LineStart(f.line);
@@ -192,6 +249,14 @@ class FileScanner {
       f.end_line = std::max(f.line, lines.LineOf(std::max(scope_last, p.match.scope_begin)));
       f.snippet = MakeSnippet(text, lb, le, p.match.begin, secrets);
       f.message = f.rule->title + (p.detail.empty() ? "" : ": " + p.detail);
+      if (p.tree != nullptr) {
+        for (const TreeMatch::Step& s : p.tree->flow) {
+          int line = lines.LineOf(s.offset);
+          size_t start = lines.LineStart(line);
+          f.flow.push_back({line, Utf8Column(text.substr(start, s.offset - start)), s.message});
+        }
+        f.fingerprint = p.tree->anchor;  // hashed below, once the order is known
+      }
       int first_line =
           StatementFirstLine(text, lines, std::min(f.line, lines.LineOf(p.match.scope_begin)));
       ApplySuppressions(suppressions, first_line, f);
@@ -200,11 +265,24 @@ class FileScanner {
     std::sort(out.findings.begin(), out.findings.end(), [](const Finding& a, const Finding& b) {
       return std::tie(a.line, a.column, a.rule->id) < std::tie(b.line, b.column, b.rule->id);
     });
+    // Text fingerprints: rule, path, the line's text and its occurrence index.
+    // Tree findings hash their anchor (enclosing function + the construct's
+    // text) instead, and keep the text one as legacy_fingerprint so baselines
+    // written by the pattern rules still match.
     std::map<std::pair<std::string, std::string>, int> occurrences;
+    std::map<std::pair<std::string, std::string>, int> anchors;
     for (Finding& f : out.findings) {
       std::string norm = NormalizeSnippet(f.snippet);
       int k = occurrences[{f.rule->id, norm}]++;
-      f.fingerprint = ComputeFingerprint(f.rule->id, f.path, norm, k);
+      std::string text_fingerprint = ComputeFingerprint(f.rule->id, f.path, norm, k);
+      if (f.fingerprint.empty()) {
+        f.fingerprint = std::move(text_fingerprint);
+        continue;
+      }
+      std::string anchor = "tree\n" + f.fingerprint;
+      int a = anchors[{f.rule->id, anchor}]++;
+      f.fingerprint = ComputeFingerprint(f.rule->id, f.path, anchor, a);
+      f.legacy_fingerprint = std::move(text_fingerprint);
     }
     for (const InlineSuppression& s : suppressions) WarnAbout(s, entry.relative, out.warnings);
     return Status::Ok();
@@ -242,6 +320,7 @@ class FileScanner {
   const RuleMatcher& matcher_;
   std::vector<const Rule*> file_rules_;
   std::vector<std::string> selected_;
+  TreeRuleSet tree_rules_;
 };
 
 }  // namespace
@@ -267,15 +346,19 @@ Result<AuditReport> RunAudit(const AuditOptions& options) {
   std::mutex error_mu;
   Status first_error;  // guarded by error_mu
   auto worker = [&] {
+    WorkerState state;
     auto scratch = matcher->NewScratch();
-    if (!scratch.ok()) {
+    Result<std::unique_ptr<PythonParser>> parser =
+        scanner.needs_parser() ? PythonParser::Create() : std::unique_ptr<PythonParser>();
+    if (!scratch.ok() || !parser.ok()) {
       std::lock_guard<std::mutex> lock(error_mu);
-      if (first_error.ok()) first_error = scratch.status();
+      if (first_error.ok()) first_error = !scratch.ok() ? scratch.status() : parser.status();
       return;
     }
-    std::string buf;
+    state.scratch = std::move(*scratch);
+    state.parser = std::move(*parser);
     for (size_t i = next++; i < walk.files.size(); i = next++) {
-      Status s = scanner.Scan(walk.files[i], **scratch, buf, results[i]);
+      Status s = scanner.Scan(walk.files[i], state, results[i]);
       if (!s.ok()) {
         std::lock_guard<std::mutex> lock(error_mu);
         if (first_error.ok()) first_error = s.WithContext(walk.files[i].relative);

@@ -62,9 +62,17 @@ std::string RenderText(const AuditReport& report) {
       if (f.suppression != SuppressionKind::kNone || f.severity != sev) continue;
       out += "  " + f.path + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) + "  " +
              f.rule->id + "  " + f.message + " [confidence " +
-             std::string(ConfidenceName(f.rule->confidence)) + ", CWE-" +
-             std::to_string(f.rule->cwe) + ", " + OwaspCode(f.rule->owasp) + "]\n";
+             std::string(ConfidenceName(f.confidence)) + ", CWE-" + std::to_string(f.rule->cwe) +
+             ", " + OwaspCode(f.rule->owasp) + "]\n";
       if (!f.snippet.empty()) out += "      | " + f.snippet + "\n";
+      if (!f.flow.empty()) {
+        out += "      flow:";
+        for (size_t i = 0; i < f.flow.size(); ++i) {
+          out += std::string(i == 0 ? " " : " -> ") + "line " + std::to_string(f.flow[i].line) +
+                 " " + f.flow[i].message;
+        }
+        out += "\n";
+      }
       out += "      fix: " + f.rule->fix + "\n";
     }
   }

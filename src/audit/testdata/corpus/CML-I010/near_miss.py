@@ -1,3 +1,2 @@
 import os
-os.system("ls -l")
 os.system_name = "linux"

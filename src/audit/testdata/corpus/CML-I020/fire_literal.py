@@ -1,0 +1,1 @@
+result = eval("1 + 2")
