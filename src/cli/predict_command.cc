@@ -1,8 +1,11 @@
-// `churnml predict`: CSV in, CSV out with customerID, probability, prediction.
+// `churnml predict`: CSV in, CSV out with customerID, any --keep-columns,
+// probability, prediction.
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/cli_errors.h"
 #include "cli/command.h"
@@ -22,6 +25,7 @@ struct PredictFlags {
   std::string output;
   std::string rejects;
   std::optional<double> threshold;
+  std::vector<std::string> keep_columns;
   int threads = 0;
   bool profile = false;
   bool json = false;
@@ -41,6 +45,7 @@ int RunPredict(const PredictFlags& f, const CommandContext& ctx) {
   options.rejects_path = f.rejects;
   options.threshold = f.threshold;
   options.threads = f.threads;
+  options.keep_columns = f.keep_columns;
   PredictReport report;
   Status status = PredictBatch(**artifact, options, &report);
   if (!status.ok()) return ReportError(status);
@@ -51,6 +56,7 @@ int RunPredict(const PredictFlags& f, const CommandContext& ctx) {
                            {{"read", report.rows_read},
                             {"scored", report.rows_scored},
                             {"rejected", report.rows_rejected}}},
+                          {"kept_columns", report.kept_columns},
                           {"threads", report.threads},
                           {"seconds", report.seconds},
                           {"stages_seconds",
@@ -90,12 +96,18 @@ void RegisterPredictCommand(CLI::App& app, CommandContext& ctx) {
                                       "CSV to score (raw schema; target optional; - = stdin)")
                           ->required();
   AddFlagAlias(cmd, "--input", data);
-  CLI::Option* out = cmd->add_option("--out", flags->output,
-                                     "CSV to write: id, probability, prediction (- = stdout)")
-                         ->required();
+  CLI::Option* out =
+      cmd->add_option("--out", flags->output,
+                      "CSV to write: id, kept columns, probability, prediction (- = stdout)")
+          ->required();
   AddFlagAlias(cmd, "--output", out);
   cmd->add_option("--rejects", flags->rejects,
                   "CSV of rejected rows with reasons (default: <output>.rejects.csv)");
+  cmd->add_option("--keep-columns", flags->keep_columns,
+                  "input columns to copy into the output beside the score, e.g. "
+                  "tenure,Region (any input column, in the schema or not)")
+      ->delimiter(',')
+      ->type_name("COL[,COL...]");
   cmd->add_option("--threshold", flags->threshold,
                   "probability at or above which churn is predicted (default: the model's)");
   CLI::Option* threads =
@@ -107,7 +119,9 @@ void RegisterPredictCommand(CLI::App& app, CommandContext& ctx) {
       "Examples:\n"
       "  churnml predict --model models/logistic --data new.csv --out scored.csv\n"
       "  churnml predict --model churn@champion --data new.csv --out - > scored.csv\n"
-      "  churnml predict --model churn/3 --data - --out scored.csv --threshold 0.3 < new.csv");
+      "  churnml predict --model churn/3 --data - --out scored.csv --threshold 0.3 < new.csv\n"
+      "  churnml predict --model churn@champion --data new.csv --out scored.csv "
+      "--keep-columns tenure,Region");
   cmd->add_flag("--json", flags->json, "print the summary as JSON on stdout");
   cmd->callback([flags, &ctx] { ctx.exit_code = RunPredict(*flags, ctx); });
 }

@@ -7,7 +7,7 @@ namespace churnml {
 Result<ChunkParseResult> ParseCsvChunk(CsvChunk& chunk, const RowConverter& converter,
                                        const std::string& source_name,
                                        const ChunkParseOptions& options) {
-  ChunkParseResult result{Dataset(converter.schema()), IssueList(options.max_issues), 0, 0};
+  ChunkParseResult result{Dataset(converter.schema()), IssueList(options.max_issues), 0, 0, {}};
   // Telco rows are about 140 bytes; a good guess avoids regrowth.
   result.rows.Reserve(chunk.bytes.size() / 128 + 1);
   CsvRecordParser parser(chunk.bytes.data(), chunk.bytes.size(), chunk.first_line, source_name);
@@ -19,7 +19,10 @@ Result<ChunkParseResult> ParseCsvChunk(CsvChunk& chunk, const RowConverter& conv
     ++result.records;
     if (!converter.Convert(record.fields, result.records, &result.rows, &result.issues, &scratch)) {
       ++result.invalid;
+      continue;
     }
+    // A valid row has exactly num_fields() fields, so every index is in range.
+    for (size_t f : options.keep_fields) result.kept.emplace_back(record.fields[f]);
   }
   return result;
 }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "data/csv_chunk_reader.h"
@@ -26,10 +27,16 @@ struct ChunkParseResult {
   IssueList issues;     // chunk-relative rows
   int64_t records = 0;  // data records in the chunk (valid or not)
   int64_t invalid = 0;  // records with at least one issue
+  // The text (quotes removed) of ChunkParseOptions::keep_fields for every
+  // valid row, row-major: kept[r * keep_fields.size() + k] for rows[r].
+  std::vector<std::string> kept;
 };
 
 struct ChunkParseOptions {
   int64_t max_issues = 1000;  // issues kept per chunk (all are counted)
+  // Field indices (header order) whose text is copied for each valid row
+  // (`predict --keep-columns`); each below the converter's num_fields().
+  std::vector<size_t> keep_fields;
 };
 
 // Parses every record of `chunk`. The chunk's bytes are modified (quoted

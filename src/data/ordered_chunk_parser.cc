@@ -129,7 +129,8 @@ class OrderedQueue {
 Status ParseChunksInOrder(CsvChunkReader& reader, const RowConverter& converter,
                           const OrderedParseOptions& options,
                           const std::function<Status(ChunkParseResult&)>& consume) {
-  ChunkParseOptions parse_options{options.max_issues};
+  ChunkParseOptions parse_options;
+  parse_options.max_issues = options.max_issues;
   if (options.threads <= 1) return ParseSequentially(reader, converter, parse_options, consume);
   OrderedQueue queue(reader, converter, parse_options, 2 * options.threads);
   std::vector<std::thread> workers;

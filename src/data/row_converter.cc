@@ -1,8 +1,9 @@
 #include "data/row_converter.h"
 
+#include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 
 #include "common/strings.h"
 #include "data/header_diagnosis.h"
@@ -103,7 +104,8 @@ int32_t RowConverter::FindCategory(size_t c, std::string_view text) const {
 
 Result<RowConverter> RowConverter::Bind(const Schema& schema,
                                         const std::vector<std::string>& header, TargetPolicy policy,
-                                        IssueList* header_issues) {
+                                        IssueList* header_issues,
+                                        std::span<const std::string> read_past) {
   // Each problem quotes at most one short name; the message lists the
   // expected columns once and a short excerpt of what was found, so its
   // size does not grow with the header (an 8 MB header once gave a message
@@ -131,7 +133,10 @@ Result<RowConverter> RowConverter::Bind(const Schema& schema,
   for (size_t f = 0; f < header.size(); ++f) {
     std::string_view name = TrimBlanks(header[f]);
     std::optional<size_t> col = schema.IndexOf(name);
-    if (!col && schema.extra_columns() == ExtraColumns::kIgnore) continue;  // read past it
+    if (!col && (schema.extra_columns() == ExtraColumns::kIgnore ||
+                 std::find(read_past.begin(), read_past.end(), name) != read_past.end())) {
+      continue;  // read past it
+    }
     if (!col) {
       unknown = true;
       std::optional<std::string> meant = ClosestColumn(name, schema);

@@ -45,9 +45,12 @@ class RowConverter {
   // present (the target per `policy`), in any order; an unknown or repeated
   // name is a problem. Each problem is added to `header_issues` (row 0, rule
   // "header") and the call then fails with InvalidArgument summarising them
-  // with the expected and found column lists.
+  // with the expected and found column lists. Header names in `read_past`
+  // that the schema does not name are accepted and read past, whatever the
+  // schema's extra_columns policy (`predict --keep-columns` copies them).
   static Result<RowConverter> Bind(const Schema& schema, const std::vector<std::string>& header,
-                                   TargetPolicy policy, IssueList* header_issues);
+                                   TargetPolicy policy, IssueList* header_issues,
+                                   std::span<const std::string> read_past = {});
 
   // A converter for records given by field name (JSON customers): the
   // "header" is the schema's own column list. The target is read only with

@@ -2,16 +2,23 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/atomic_file.h"
 #include "common/progress.h"
+#include "common/strings.h"
+#include "common/suggest.h"
 #include "data/csv_chunk_parser.h"
 #include "data/csv_chunk_reader.h"
 #include "data/csv_writer.h"
@@ -34,10 +41,16 @@ struct ChunkOutput {
   std::string scored_csv;  // "id,probability,prediction\n" lines
 };
 
-// Appends one output line. Probabilities print in the shortest form that
-// reads back as the same double, so scores survive a CSV round trip exactly.
-void AppendScoredRow(std::string_view id, double probability, double threshold, std::string* out) {
+// Appends one output line: the id, the kept fields (quoted as CSV needs),
+// the score. Probabilities print in the shortest form that reads back as the
+// same double, so scores survive a CSV round trip exactly.
+void AppendScoredRow(std::string_view id, std::span<const std::string> kept, double probability,
+                     double threshold, std::string* out) {
   AppendCsvField(out, id);
+  for (const std::string& field : kept) {
+    out->push_back(',');
+    AppendCsvField(out, field);
+  }
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), probability);
   out->push_back(',');
@@ -63,10 +76,12 @@ int64_t FileSize(const std::string& path) {
 class PredictRun {
  public:
   PredictRun(const ModelArtifact& artifact, const RowConverter& converter,
-             const PredictOptions& options, CsvChunkReader& reader, double threshold, int threads)
+             const PredictOptions& options, std::vector<size_t> keep_fields, CsvChunkReader& reader,
+             double threshold, int threads)
       : artifact_(artifact),
         converter_(converter),
         options_(options),
+        keep_fields_(std::move(keep_fields)),
         reader_(reader),
         threshold_(threshold),
         threads_(threads),
@@ -127,6 +142,7 @@ class PredictRun {
   void WorkLoop() {
     ChunkParseOptions parse_options;
     parse_options.max_issues = int64_t{1} << 40;  // every reject is written out
+    parse_options.keep_fields = keep_fields_;
     std::vector<double> probabilities;
     while (true) {
       CsvChunk chunk;
@@ -164,9 +180,12 @@ class PredictRun {
     CHURNML_RETURN_IF_ERROR(artifact_.model().PredictProba(x, *probabilities));
     double predict = SecondsSince(stage);
     stage = Clock::now();
-    out.scored_csv.reserve(rows.num_rows() * 40);
+    const size_t keep = keep_fields_.size();
+    out.scored_csv.reserve(rows.num_rows() * (40 + 16 * keep));
+    const std::vector<std::string>& kept = out.parsed.kept;
     for (size_t i = 0; i < rows.num_rows(); ++i) {
-      AppendScoredRow(rows.ids()[i], (*probabilities)[i], threshold_, &out.scored_csv);
+      AppendScoredRow(rows.ids()[i], std::span<const std::string>(kept).subspan(i * keep, keep),
+                      (*probabilities)[i], threshold_, &out.scored_csv);
     }
     double encode = SecondsSince(stage);
     std::lock_guard<std::mutex> lock(mu_);
@@ -221,6 +240,7 @@ class PredictRun {
   const ModelArtifact& artifact_;
   const RowConverter& converter_;
   const PredictOptions& options_;
+  const std::vector<size_t> keep_fields_;  // header fields copied to the output
   CsvChunkReader& reader_;  // used by the reader thread only
   const double threshold_;
   const int threads_;
@@ -239,6 +259,55 @@ class PredictRun {
   double predict_seconds_ = 0;
   double encode_seconds_ = 0;
 };
+
+// Headers wider than this get no "did you mean" (edit distances to every name).
+constexpr size_t kMaxSuggestedHeader = 10000;
+
+std::string_view TrimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Header field index of each --keep-columns name, except the id column
+// (always written). `names` gets the output column names, in order. Hash
+// lookups: a hostile header or list (millions of names) costs linear time.
+Result<std::vector<size_t>> ResolveKeepColumns(const std::vector<std::string>& keep,
+                                               const std::vector<std::string>& header,
+                                               const std::string& id_name,
+                                               const std::string& source,
+                                               std::vector<std::string>* names) {
+  if (keep.empty()) return std::vector<size_t>{};
+  std::unordered_map<std::string_view, size_t> field_of;
+  for (size_t f = 0; f < header.size(); ++f) field_of.emplace(TrimBlanks(header[f]), f);
+  std::unordered_set<std::string_view> seen;
+  std::vector<size_t> fields;
+  for (const std::string& name : keep) {
+    const std::string quoted = "\"" + Abbreviate(name) + "\"";
+    if (name == "probability" || name == "prediction") {
+      return InvalidArgumentError("--keep-columns: " + quoted +
+                                  " is a column predict writes; rename it in the input");
+    }
+    if (!seen.insert(name).second) {
+      return InvalidArgumentError("--keep-columns: " + quoted + " is named twice");
+    }
+    auto it = field_of.find(name);
+    if (it == field_of.end()) {
+      std::optional<std::string> meant;
+      if (header.size() <= kMaxSuggestedHeader) {
+        std::vector<std::string> candidates;
+        for (const std::string& h : header) candidates.emplace_back(TrimBlanks(h));
+        meant = ClosestMatch(name, candidates);
+      }
+      return InvalidArgumentError("--keep-columns: no column " + quoted + " in " + source +
+                                  (meant ? "; did you mean \"" + Abbreviate(*meant) + "\"?" : ""));
+    }
+    if (name == id_name) continue;  // already the first output column
+    fields.push_back(it->second);
+    names->push_back(name);
+  }
+  return fields;
+}
 
 }  // namespace
 
@@ -280,20 +349,27 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
   CHURNML_ASSIGN_OR_RETURN(CsvChunkReader reader,
                            CsvChunkReader::Open(options.input_path, reader_options));
   CHURNML_ASSIGN_OR_RETURN(std::vector<std::string> header, reader.ReadHeader());
+  const Schema& schema = artifact.schema();
+  std::string id_name = schema.id_index() ? schema.column(*schema.id_index()).name : "id";
+  CHURNML_ASSIGN_OR_RETURN(std::vector<size_t> keep_fields,
+                           ResolveKeepColumns(options.keep_columns, header, id_name,
+                                              reader.source_name(), &report->kept_columns));
   IssueList header_issues;
-  CHURNML_ASSIGN_OR_RETURN(
-      RowConverter converter,
-      RowConverter::Bind(artifact.schema(), header, TargetPolicy::kIgnore, &header_issues));
+  CHURNML_ASSIGN_OR_RETURN(RowConverter converter,
+                           RowConverter::Bind(schema, header, TargetPolicy::kIgnore, &header_issues,
+                                              report->kept_columns));
 
   CHURNML_ASSIGN_OR_RETURN(
       AtomicFileWriter output,
       to_stdout ? AtomicFileWriter::ForStdout() : AtomicFileWriter::Create(options.output_path));
   CHURNML_ASSIGN_OR_RETURN(AtomicFileWriter rejects,
                            AtomicFileWriter::Create(report->rejects_path));
-  const Schema& schema = artifact.schema();
-  std::string id_name = schema.id_index() ? schema.column(*schema.id_index()).name : "id";
   std::string head;
   AppendCsvField(&head, id_name);
+  for (const std::string& name : report->kept_columns) {
+    head.push_back(',');
+    AppendCsvField(&head, name);
+  }
   head += ",probability,prediction\n";
   CHURNML_RETURN_IF_ERROR(output.Write(head));
   CHURNML_RETURN_IF_ERROR(rejects.Write("row,column,value,rule,message\n"));
@@ -302,7 +378,7 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (threads < 1) threads = 1;
   report->threads = threads;
-  PredictRun run(artifact, converter, options, reader,
+  PredictRun run(artifact, converter, options, std::move(keep_fields), reader,
                  options.threshold.value_or(artifact.threshold()), threads);
   CHURNML_RETURN_IF_ERROR(run.Run(output, rejects, report));
   // Both files durable before either becomes visible: a write error in one

@@ -1,5 +1,5 @@
 // The batch predict use case: raw-schema CSV in, CSV out with customerID,
-// probability and prediction, in input order.
+// any kept input columns, probability and prediction, in input order.
 //
 // Streaming and parallel with bounded memory: one reader thread cuts the
 // file into chunks of whole records, `threads` workers parse, validate and
@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "data/csv_chunk_reader.h"
@@ -30,6 +31,10 @@ struct PredictOptions {
   size_t chunk_bytes = size_t{1} << 20;  // input bytes per work unit
   size_t max_line_bytes = kDefaultMaxLineBytes;  // longest input record accepted, bytes
   bool show_progress = true;             // progress bar when stderr is a terminal
+  // Input columns copied to the output between the id and the probability
+  // (`--keep-columns`), in this order; any header column, in the schema or
+  // not. The id column is always written and is not repeated.
+  std::vector<std::string> keep_columns;
 };
 
 // Wall-clock seconds summed over worker threads, per stage (the profile
@@ -50,6 +55,7 @@ struct PredictReport {
   double seconds = 0;
   std::filesystem::path output_path;
   std::filesystem::path rejects_path;
+  std::vector<std::string> kept_columns;  // the extra output columns, in order
   PredictStageTimes stages;
 
   // Name of the stage with the largest time.
@@ -59,6 +65,8 @@ struct PredictReport {
 // InvalidArgument for a malformed file (naming the line) or a header that
 // does not fit the model's schema; IOError for unreadable input or
 // unwritable output. Rejected rows are not an error: see report->rows_rejected.
+// A keep column the header lacks (with the closest header name), named twice,
+// or named like an output column is InvalidArgument naming --keep-columns.
 Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options,
                     PredictReport* report);
 

@@ -6,6 +6,8 @@
 
 #include "common/strings.h"
 #include "data/csv_loader.h"
+#include "data/csv_record_parser.h"
+#include "data/csv_writer.h"
 #include "pipeline/test_support.h"
 #include "pipeline/train.h"
 
@@ -171,6 +173,150 @@ TEST_F(BatchPredictTest, RejectsFileThatIsTheOutputIsRefused) {
   options.rejects_path = dir_ / "scored.csv";
   PredictReport report;
   EXPECT_EQ(PredictBatch(*artifact_, options, &report).code(), StatusCode::kInvalidArgument);
+}
+
+// Appends a "Region" column after the header's 3rd column: CSV-quoted text
+// with commas, quotes and a line break on some rows. Returns each data row's
+// Region text (unquoted) and tenure text, and makes data row `bad_row`
+// invalid (tenure "abc").
+std::vector<std::string> AddRegionColumn(const std::string& in_path, const std::string& out_path,
+                                         int64_t bad_row,
+                                         std::vector<std::string>* tenures = nullptr) {
+  std::istringstream in(*ReadFile(in_path));
+  std::string line, out;
+  std::vector<std::string> regions;
+  int64_t row = -1;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    for (auto f : Split(line, ',')) fields.emplace_back(f);
+    std::string region;
+    if (row < 0) {
+      region = "Region";
+    } else {
+      static const char* kRegions[] = {"north", "south, \"east\"", "two\nlines", ""};
+      region = kRegions[row % 4];
+      regions.push_back(region);
+      if (tenures != nullptr) tenures->push_back(fields[5]);
+      if (row + 1 == bad_row) fields[5] = "abc";
+    }
+    fields.insert(fields.begin() + 3, region);
+    std::string record;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) record.push_back(',');
+      AppendCsvField(&record, fields[i]);
+    }
+    out += record + "\n";
+    ++row;
+  }
+  EXPECT_TRUE(WriteFileAtomically(out_path, out).ok());
+  return regions;
+}
+
+// Every record of a CSV file, parsed as CSV (quotes and line breaks).
+std::vector<std::vector<std::string>> ParseCsvFile(const std::filesystem::path& path) {
+  std::string text = *ReadFile(path);
+  CsvRecordParser parser(text.data(), text.size(), 1, path.string());
+  std::vector<std::vector<std::string>> rows;
+  CsvRecord record;
+  while (true) {
+    Result<bool> got = parser.Next(&record);
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    if (!got.ok() || !*got) break;
+    rows.emplace_back(record.fields.begin(), record.fields.end());
+  }
+  return rows;
+}
+
+// Kept columns travel through parallel chunks with their own rows: the
+// output holds them between the id and the score, quoted where CSV needs,
+// rejected rows leave no gap, and the scores equal a run without them.
+TEST_F(BatchPredictTest, KeepColumnsCopiesInputTextBesideTheScoreInOrder) {
+  const std::string region_csv = (dir_ / "region.csv").string();
+  std::vector<std::string> tenures;
+  std::vector<std::string> regions = AddRegionColumn(input_, region_csv, 1000, &tenures);
+  PredictOptions options;
+  options.input_path = region_csv;
+  options.output_path = dir_ / "kept.csv";
+  options.threads = 3;
+  options.chunk_bytes = 4096;
+  options.keep_columns = {"customerID", "tenure", "Region"};
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.rows_scored, 2499);
+  EXPECT_EQ(report.rows_rejected, 1);
+  EXPECT_EQ(report.kept_columns, (std::vector<std::string>{"tenure", "Region"}));
+
+  PredictOptions plain = options;
+  plain.input_path = input_;
+  plain.output_path = dir_ / "plain.csv";
+  plain.keep_columns.clear();
+  ASSERT_TRUE(PredictBatch(*artifact_, plain, &report).ok());
+  auto loaded = LoadCsv(input_, Schema::Telco());
+  ASSERT_TRUE(loaded.ok());
+
+  auto kept = ParseCsvFile(options.output_path);
+  auto scores = ParseCsvFile(plain.output_path);
+  ASSERT_EQ(kept.size(), 2500u);
+  ASSERT_EQ(scores.size(), 2501u);
+  EXPECT_EQ(kept[0], (std::vector<std::string>{"customerID", "tenure", "Region", "probability",
+                                               "prediction"}));
+  size_t out = 1;
+  for (size_t i = 0; i < regions.size(); ++i) {
+    if (i + 1 == 1000) continue;  // the rejected row
+    ASSERT_EQ(kept[out].size(), 5u) << "output row " << out;
+    EXPECT_EQ(kept[out][0], loaded->dataset.ids()[i]);
+    EXPECT_EQ(kept[out][1], tenures[i]) << "row " << i;
+    EXPECT_EQ(kept[out][2], regions[i]) << "row " << i;
+    EXPECT_EQ(kept[out][3], scores[i + 1][1]) << "row " << i;
+    EXPECT_EQ(kept[out][4], scores[i + 1][2]) << "row " << i;
+    ++out;
+  }
+  EXPECT_EQ(out, kept.size());
+}
+
+TEST_F(BatchPredictTest, UnknownKeepColumnNamesTheFlagAndTheClosestColumn) {
+  PredictOptions options;
+  options.input_path = input_;
+  options.output_path = dir_ / "scored.csv";
+  options.keep_columns = {"tenure", "Tenur"};
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "--keep-columns: no column \"Tenur\" in " + input_ + "; did you mean \"tenure\"?");
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
+  options.keep_columns = {"Region"};
+  s = PredictBatch(*artifact_, options, &report);
+  EXPECT_EQ(s.message(), "--keep-columns: no column \"Region\" in " + input_);
+}
+
+TEST_F(BatchPredictTest, KeepColumnsNamedTwiceOrLikeAnOutputColumnAreRefused) {
+  PredictOptions options;
+  options.input_path = input_;
+  options.output_path = dir_ / "scored.csv";
+  options.keep_columns = {"tenure", "gender", "tenure"};
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  EXPECT_EQ(s.message(), "--keep-columns: \"tenure\" is named twice");
+  options.keep_columns = {"probability"};
+  s = PredictBatch(*artifact_, options, &report);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("\"probability\" is a column predict writes"), std::string::npos)
+      << s.message();
+}
+
+// Without --keep-columns an extra input column is still a header error.
+TEST_F(BatchPredictTest, AnExtraColumnIsReadPastOnlyWhenKept) {
+  const std::string region_csv = (dir_ / "region.csv").string();
+  AddRegionColumn(input_, region_csv, 0);
+  PredictOptions options;
+  options.input_path = region_csv;
+  options.output_path = dir_ / "scored.csv";
+  PredictReport report;
+  Status s = PredictBatch(*artifact_, options, &report);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("unknown column \"Region\""), std::string::npos) << s.message();
 }
 
 }  // namespace
