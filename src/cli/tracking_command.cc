@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cli/model_importance_command.h"
 #include "cli/model_ref.h"
 #include "common/json_dump.h"
 #include "common/strings.h"
@@ -177,6 +178,8 @@ struct ListFlags {
 struct ShowFlags {
   std::string id;
   bool json = false;
+  bool importance = false;  // models show: the artifact's feature importance
+  int top = 20;             // models show --importance: columns listed; 0 = all
 };
 
 struct CompareFlags {
@@ -784,11 +787,26 @@ void RegisterTrackingCommands(CLI::App& app, CommandContext& ctx) {
   mlist->callback([models_json, &g, &ctx] { ctx.exit_code = ModelsList(*models_json, g); });
 
   auto mshow = std::make_shared<ShowFlags>();
-  CLI::App* mshow_cmd = models->add_subcommand("show", "Show a model's versions and aliases");
-  mshow_cmd->footer("Example:\n  churnml models show churn");
-  mshow_cmd->add_option("name", mshow->id, "model name")->required();
-  mshow_cmd->add_flag("--json", mshow->json, "print JSON (docs/store.md)");
-  mshow_cmd->callback([mshow, &g, &ctx] { ctx.exit_code = ModelsShow(*mshow, g); });
+  CLI::App* mshow_cmd = models->add_subcommand(
+      "show", "Show a model's versions and aliases, or one version's feature importance");
+  mshow_cmd->footer(
+      "Examples:\n  churnml models show churn\n  churnml models show churn/3 --importance\n"
+      "  churnml models show churn@champion --importance --json");
+  mshow_cmd
+      ->add_option("name", mshow->id,
+                   "model name; with --importance NAME/VERSION, NAME@ALIAS or a directory")
+      ->required();
+  mshow_cmd->add_flag("--json", mshow->json, "print JSON (docs/store.md, docs/cli.md)");
+  mshow_cmd->add_flag("--importance", mshow->importance,
+                      "named feature importance from the artifact: logistic coefficients, "
+                      "XGBoost total gain");
+  mshow_cmd->add_option("--top", mshow->top, "with --importance: encoded columns listed (0 = all)")
+      ->capture_default_str();
+  mshow_cmd->callback([mshow, &g, &ctx] {
+    ctx.exit_code = mshow->importance
+                        ? ShowModelImportance({mshow->id, mshow->json, mshow->top}, ctx)
+                        : ModelsShow(*mshow, g);
+  });
 
   CLI::App* alias = models->add_subcommand("alias", "Set or delete an alias");
   alias->require_subcommand(1);

@@ -41,9 +41,9 @@ Result<const ModelFactory*> ModelRegistry::Find(std::string_view kind) const {
 Result<std::unique_ptr<Model>> ModelRegistry::Train(std::string_view kind, const FeatureMatrix& x,
                                                     std::span<const uint8_t> labels,
                                                     const nlohmann::json& hyperparameters,
-                                                    const FitProgress& progress) const {
+                                                    const FitMonitor& monitor) const {
   CHURNML_ASSIGN_OR_RETURN(const ModelFactory* factory, Find(kind));
-  return factory->train(x, labels, hyperparameters, progress);
+  return factory->train(x, labels, hyperparameters, monitor);
 }
 
 Result<std::unique_ptr<Model>> ModelRegistry::Load(std::string_view kind,
@@ -59,11 +59,11 @@ ModelFactory MakeFactory() {
   ModelFactory f;
   f.train = [](const FeatureMatrix& x, std::span<const uint8_t> labels,
                const nlohmann::json& hyperparameters,
-               const FitProgress& progress) -> Result<std::unique_ptr<Model>> {
+               const FitMonitor& monitor) -> Result<std::unique_ptr<Model>> {
     CHURNML_ASSIGN_OR_RETURN(OptionsT options, OptionsT::FromJson(hyperparameters));
     std::unique_ptr<ModelT> model;
-    if constexpr (requires { ModelT::Train(x, labels, options, progress); }) {
-      CHURNML_ASSIGN_OR_RETURN(model, ModelT::Train(x, labels, options, progress));
+    if constexpr (requires { ModelT::Train(x, labels, options, monitor); }) {
+      CHURNML_ASSIGN_OR_RETURN(model, ModelT::Train(x, labels, options, monitor));
     } else {
       CHURNML_ASSIGN_OR_RETURN(model, ModelT::Train(x, labels, options));
     }

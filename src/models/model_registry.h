@@ -23,19 +23,38 @@
 
 namespace churnml {
 
-// Called by a fit that proceeds in rounds (XGBoost: after each boosting
-// round) with the rounds done and the total; may be empty. Runs on the
-// training thread; must not throw.
-using FitProgress = std::function<void(int done, int total)>;
+// What a fit that proceeds in rounds (XGBoost: boosting rounds) reports
+// after each round.
+struct FitRound {
+  int done = 0;   // rounds done
+  int total = 0;  // rounds the fit will make
+  // The kind's eval metric (XGBoost: "logloss") on FitMonitor's eval rows
+  // after this round; empty when the monitor has no eval rows.
+  std::string metric;
+  double value = 0;
+};
+
+// Called after each round; runs on the training thread; must not throw.
+using FitProgress = std::function<void(const FitRound& round)>;
+
+// How a caller watches a fit: a callback per round and, optionally, rows to
+// report the eval metric on (held-out rows: the metric shows generalisation).
+// The eval rows never change the fitted model. Ignored by kinds that do not
+// fit in rounds.
+struct FitMonitor {
+  FitProgress on_round;                   // may be empty: nothing reported
+  const FeatureMatrix* eval_x = nullptr;  // null: no metric; outlives the fit
+  std::span<const uint8_t> eval_labels;   // 0/1, one per eval_x row
+};
 
 struct ModelFactory {
   // Trains on `x` with 0/1 `labels` (one per row) and the kind's
   // hyperparameters as a JSON object (missing keys take their defaults,
   // unknown keys and bad values are InvalidArgument naming the key).
-  // `progress` is reported to by kinds that fit in rounds (others ignore it).
+  // `monitor` is reported to by kinds that fit in rounds (others ignore it).
   std::function<Result<std::unique_ptr<Model>>(
       const FeatureMatrix& x, std::span<const uint8_t> labels,
-      const nlohmann::json& hyperparameters, const FitProgress& progress)>
+      const nlohmann::json& hyperparameters, const FitMonitor& monitor)>
       train;
   // Loads what Model::Save wrote, reading each file through `files` (the
   // artifact loader's bounded, checksum-verified reads).
@@ -52,7 +71,7 @@ class ModelRegistry {
   Result<std::unique_ptr<Model>> Train(std::string_view kind, const FeatureMatrix& x,
                                        std::span<const uint8_t> labels,
                                        const nlohmann::json& hyperparameters,
-                                       const FitProgress& progress = {}) const;
+                                       const FitMonitor& monitor = {}) const;
   Result<std::unique_ptr<Model>> Load(std::string_view kind, const ModelFiles& files) const;
 
   // Registered kinds, sorted.

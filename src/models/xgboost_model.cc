@@ -5,7 +5,9 @@
 
 #include <xgboost/c_api.h>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -170,6 +172,28 @@ Status SetCommonParams(BoosterHandle h, const XGBoostOptions& o) {
   return Status::Ok();
 }
 
+// The metric reported per round on eval rows: XGBoost's default for
+// binary:logistic, O(rows) per round (AUC sorts the rows every round).
+constexpr std::string_view kEvalMetric = "logloss";
+
+// The value in XGBoosterEvalOneIter's text, "[3]\teval-logloss:0.41230".
+Result<double> ParseEvalText(std::string_view text) {
+  const std::string key = "eval-" + std::string(kEvalMetric) + ":";
+  const size_t at = text.find(key);
+  if (at == std::string_view::npos) {
+    return InternalError("xgboost: no " + key + " in the evaluation \"" + std::string(text) + "\"");
+  }
+  text.remove_prefix(at + key.size());
+  const size_t end = text.find_first_of(" \t\n");
+  if (end != std::string_view::npos) text = text.substr(0, end);
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return InternalError("xgboost: unreadable evaluation value \"" + std::string(text) + "\"");
+  }
+  return value;
+}
+
 }  // namespace
 
 XGBoostModel::XGBoostModel(XGBoostOptions options, std::unique_ptr<Booster> booster,
@@ -181,13 +205,18 @@ XGBoostModel::~XGBoostModel() = default;
 Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x,
                                                           std::span<const uint8_t> labels,
                                                           const XGBoostOptions& options,
-                                                          const std::function<void(int, int)>& on_round) {
+                                                          const FitMonitor& monitor) {
   CHURNML_RETURN_IF_ERROR(options.Validate());
   if (labels.size() != x.rows()) {
     return InvalidArgumentError("xgboost: " + std::to_string(labels.size()) + " labels for " +
                                 std::to_string(x.rows()) + " rows");
   }
   if (x.rows() == 0 || x.cols() == 0) return InvalidArgumentError("xgboost: no training data");
+  const bool evaluate = monitor.on_round && monitor.eval_x != nullptr && monitor.eval_x->rows() > 0;
+  if (evaluate && (monitor.eval_x->cols() != x.cols() ||
+                   monitor.eval_labels.size() != monitor.eval_x->rows())) {
+    return InvalidArgumentError("xgboost: eval rows do not match the training matrix");
+  }
 
   DMatrix train;
   const std::string array = DenseArrayInterface(x);
@@ -200,9 +229,23 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
   CHURNML_XGB_CALL(XGDMatrixSetFloatInfo(train.get(), "label", y.data(), y.size()),
                    "setting the labels");
 
+  // The eval rows, when watched: in the booster's cache, so each round's
+  // evaluation predicts only the newest tree (XGBoost caches margins).
+  DMatrix eval;
+  if (evaluate) {
+    const std::string eval_array = DenseArrayInterface(*monitor.eval_x);
+    CHURNML_XGB_CALL(XGDMatrixCreateFromDense(eval_array.c_str(), config.c_str(), eval.out()),
+                     "creating the eval matrix");
+    std::vector<float> eval_y(monitor.eval_labels.begin(), monitor.eval_labels.end());
+    for (float& v : eval_y) v = v != 0.0f ? 1.0f : 0.0f;
+    CHURNML_XGB_CALL(XGDMatrixSetFloatInfo(eval.get(), "label", eval_y.data(), eval_y.size()),
+                     "setting the eval labels");
+  }
+
   auto booster = std::make_unique<Booster>();
-  DMatrixHandle cache[] = {train.get()};
-  CHURNML_XGB_CALL(XGBoosterCreate(cache, 1, &booster->handle), "creating the booster");
+  DMatrixHandle cache[] = {train.get(), eval.get()};
+  CHURNML_XGB_CALL(XGBoosterCreate(cache, evaluate ? 2 : 1, &booster->handle),
+                   "creating the booster");
   BoosterHandle h = booster->handle;
   CHURNML_RETURN_IF_ERROR(SetCommonParams(h, options));
   CHURNML_RETURN_IF_ERROR(SetParam(h, "objective", "binary:logistic"));
@@ -213,10 +256,24 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
   CHURNML_RETURN_IF_ERROR(SetParam(h, "colsample_bytree", Exact(options.colsample_bytree)));
   CHURNML_RETURN_IF_ERROR(SetParam(h, "min_child_weight", Exact(options.min_child_weight)));
   CHURNML_RETURN_IF_ERROR(SetParam(h, "seed", std::to_string(options.seed)));
+  if (evaluate) CHURNML_RETURN_IF_ERROR(SetParam(h, "eval_metric", std::string(kEvalMetric)));
+  DMatrixHandle eval_sets[] = {eval.get()};
+  const char* eval_names[] = {"eval"};
+  FitRound round;
+  round.total = options.n_estimators;
   for (int i = 0; i < options.n_estimators; ++i) {
     CHURNML_XGB_CALL(XGBoosterUpdateOneIter(h, i, train.get()),
                      "boosting round " + std::to_string(i + 1));
-    if (on_round) on_round(i + 1, options.n_estimators);
+    if (!monitor.on_round) continue;
+    round.done = i + 1;
+    if (evaluate) {
+      const char* text = nullptr;
+      CHURNML_XGB_CALL(XGBoosterEvalOneIter(h, i, eval_sets, eval_names, 1, &text),
+                       "evaluating round " + std::to_string(i + 1));
+      CHURNML_ASSIGN_OR_RETURN(round.value, ParseEvalText(text == nullptr ? "" : text));
+      round.metric = kEvalMetric;
+    }
+    monitor.on_round(round);
   }
   return std::unique_ptr<XGBoostModel>(new XGBoostModel(options, std::move(booster), x.cols()));
 }
@@ -351,6 +408,39 @@ Status PredictFromDMatrix(BoosterHandle booster, const FeatureMatrix& x, int typ
 }
 
 }  // namespace
+
+Result<std::vector<double>> XGBoostModel::FeatureScores(std::string_view type) const {
+  static constexpr std::string_view kTypes[] = {"total_gain", "gain", "weight", "cover",
+                                                "total_cover"};
+  if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
+    return InvalidArgumentError("xgboost: unknown importance type \"" + std::string(type) +
+                                "\" (expected total_gain, gain, weight, cover, total_cover)");
+  }
+  const std::string config = "{\"importance_type\": \"" + std::string(type) + "\"}";
+  bst_ulong n_features = 0, dim = 0;
+  const char** names = nullptr;
+  const bst_ulong* shape = nullptr;
+  const float* scores = nullptr;
+  CHURNML_XGB_CALL(XGBoosterFeatureScore(booster_->handle, config.c_str(), &n_features, &names,
+                                         &dim, &shape, &scores),
+                   "feature importance");
+  // Without feature names XGBoost names column i "f<i>" and lists only the
+  // columns some split uses.
+  std::vector<double> out(num_features_, 0.0);
+  for (bst_ulong k = 0; k < n_features; ++k) {
+    std::string_view name = names[k] == nullptr ? "" : names[k];
+    size_t column = 0;
+    auto [ptr, ec] = name.size() > 1 && name[0] == 'f'
+                         ? std::from_chars(name.data() + 1, name.data() + name.size(), column)
+                         : std::from_chars_result{name.data(), std::errc::invalid_argument};
+    if (ec != std::errc() || ptr != name.data() + name.size() || column >= num_features_) {
+      return InternalError("xgboost: feature importance names an unknown column \"" +
+                           std::string(name) + "\"");
+    }
+    out[column] = scores[k];
+  }
+  return out;
+}
 
 Status XGBoostModel::PredictMargin(const FeatureMatrix& x, std::span<double> out) const {
   return PredictFromDMatrix(booster_->handle, x, 1, out);

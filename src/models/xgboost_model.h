@@ -16,11 +16,13 @@
 #include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "features/feature_matrix.h"
 #include "models/model.h"
 #include "models/model_files.h"
+#include "models/model_registry.h"
 
 namespace churnml {
 
@@ -52,10 +54,14 @@ class XGBoostModel final : public Model {
 
   // Trains on `x` (NaN = missing) and 0/1 `labels`. InvalidArgument for a
   // shape mismatch or bad options; Internal with XGBoost's message otherwise.
-  // `on_round(done, total)`, when set, is called after each boosting round.
-  static Result<std::unique_ptr<XGBoostModel>> Train(
-      const FeatureMatrix& x, std::span<const uint8_t> labels, const XGBoostOptions& options,
-      const std::function<void(int done, int total)>& on_round = {});
+  // `monitor.on_round`, when set, is called after each boosting round, with
+  // the log loss on `monitor.eval_x` when given (XGBoost's eval metric for
+  // binary:logistic, computed by XGBoosterEvalOneIter; InvalidArgument when
+  // its shape does not match). The fitted model does not depend on them.
+  static Result<std::unique_ptr<XGBoostModel>> Train(const FeatureMatrix& x,
+                                                     std::span<const uint8_t> labels,
+                                                     const XGBoostOptions& options,
+                                                     const FitMonitor& monitor = {});
   // Loads xgboost_model.json and hyperparameters.json from `files`. The
   // JSON is parsed (bounded size and depth) and checked by
   // CheckXGBoostModelJson before XGBoost sees it, and XGBoost is handed the
@@ -82,6 +88,11 @@ class XGBoostModel final : public Model {
   // PredictContributions writes rows x (cols + 1) exact TreeSHAP values,
   // row-major, the bias last (type 2). Internal with XGBoost's message.
   Status PredictMargin(const FeatureMatrix& x, std::span<double> out) const;
+  // XGBoost's feature importance of `type` ("total_gain", "gain", "weight",
+  // "cover", "total_cover"; XGBoosterFeatureScore) per input column, in
+  // column order; a column no split uses scores 0. InvalidArgument for an
+  // unknown type; Internal with XGBoost's message.
+  Result<std::vector<double>> FeatureScores(std::string_view type) const;
   Status PredictContributions(const FeatureMatrix& x, std::span<double> out) const;
 
  protected:

@@ -1,10 +1,9 @@
 #include "models/xgboost_model.h"
 
-#include "models/model_registry.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -13,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "models/model_registry.h"
 #include "models/test_problem.h"
 
 namespace churnml {
@@ -20,6 +20,7 @@ namespace {
 
 using testing::FreshDir;
 using ::testing::HasSubstr;
+using testing::LinearProblem;
 using testing::XorProblem;
 
 XGBoostOptions SmallOptions() {
@@ -57,12 +58,58 @@ TEST(XGBoostModel, LearnsANonLinearProblem) {
 TEST(XGBoostModel, ReportsEachBoostingRound) {
   testing::Problem p = XorProblem(500, 3);
   std::vector<std::pair<int, int>> rounds;
-  auto m = XGBoostModel::Train(p.x, p.y, SmallOptions(),
-                               [&rounds](int done, int total) { rounds.emplace_back(done, total); });
+  FitMonitor monitor;
+  monitor.on_round = [&rounds](const FitRound& r) {
+    rounds.emplace_back(r.done, r.total);
+    EXPECT_EQ(r.metric, "");  // no eval rows: no metric
+  };
+  auto m = XGBoostModel::Train(p.x, p.y, SmallOptions(), monitor);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ASSERT_EQ(rounds.size(), 30u);
   EXPECT_EQ(rounds.front(), std::make_pair(1, 30));
   EXPECT_EQ(rounds.back(), std::make_pair(30, 30));
+}
+
+// Mean negative log-likelihood of 0/1 labels, as XGBoost's logloss (with
+// its clipping of probabilities to [1e-16, 1 - 1e-16]).
+double LogLoss(const std::vector<double>& p, const std::vector<uint8_t>& y) {
+  double sum = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const double q = std::clamp(p[i], 1e-16, 1 - 1e-16);
+    sum -= y[i] != 0 ? std::log(q) : std::log(1 - q);
+  }
+  return sum / static_cast<double>(p.size());
+}
+
+// With eval rows, each round carries the log loss on them: it falls as
+// trees are added, the last one equals the trained model's log loss on those
+// rows, and the model is the same as one trained without watching.
+TEST(XGBoostModel, ReportsTheEvalLogLossOfEachRoundWithoutChangingTheModel) {
+  testing::Problem p = XorProblem(2000, 5);
+  testing::Problem held_out = XorProblem(600, 6);
+  std::vector<FitRound> rounds;
+  FitMonitor monitor;
+  monitor.on_round = [&rounds](const FitRound& r) { rounds.push_back(r); };
+  monitor.eval_x = &held_out.x;
+  monitor.eval_labels = held_out.y;
+  auto watched = XGBoostModel::Train(p.x, p.y, SmallOptions(), monitor);
+  ASSERT_TRUE(watched.ok()) << watched.status().ToString();
+  ASSERT_EQ(rounds.size(), 30u);
+  for (const FitRound& r : rounds) EXPECT_EQ(r.metric, "logloss");
+  EXPECT_LT(rounds.back().value, rounds.front().value);
+  EXPECT_LT(rounds.back().value, 0.3);
+  const std::vector<double> proba = Predict(**watched, held_out.x);
+  // XGBoost computes in float and prints 6 significant digits.
+  EXPECT_NEAR(rounds.back().value, LogLoss(proba, held_out.y), 1e-4);
+
+  auto plain = TrainOrDie(p, SmallOptions());
+  EXPECT_EQ(Predict(*plain, held_out.x), proba);  // bit for bit
+
+  testing::Problem narrow = LinearProblem(100, 7);
+  monitor.eval_x = &narrow.x;
+  monitor.eval_labels = narrow.y;
+  auto bad = XGBoostModel::Train(p.x, p.y, SmallOptions(), monitor);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(ModelRegistry, PassesFitProgressToKindsThatFitInRounds) {
@@ -71,14 +118,15 @@ TEST(ModelRegistry, PassesFitProgressToKindsThatFitInRounds) {
   testing::Problem p = XorProblem(500, 4);
   int xgboost_rounds = 0;
   int logistic_rounds = 0;
-  ASSERT_TRUE(registry
-                  .Train("xgboost", p.x, p.y, {{"n_estimators", 7}, {"threads", 1}},
-                         [&](int, int) { ++xgboost_rounds; })
-                  .ok());
-  ASSERT_TRUE(registry
-                  .Train("logistic", p.x, p.y, nlohmann::json::object(),
-                         [&](int, int) { ++logistic_rounds; })
-                  .ok());
+  FitMonitor xgboost_monitor;
+  xgboost_monitor.on_round = [&](const FitRound&) { ++xgboost_rounds; };
+  FitMonitor logistic_monitor;
+  logistic_monitor.on_round = [&](const FitRound&) { ++logistic_rounds; };
+  ASSERT_TRUE(
+      registry.Train("xgboost", p.x, p.y, {{"n_estimators", 7}, {"threads", 1}}, xgboost_monitor)
+          .ok());
+  ASSERT_TRUE(
+      registry.Train("logistic", p.x, p.y, nlohmann::json::object(), logistic_monitor).ok());
   EXPECT_EQ(xgboost_rounds, 7);
   EXPECT_EQ(logistic_rounds, 0);
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 
 #include "common/fingerprint.h"
 #include "common/json_dump.h"
@@ -63,18 +64,27 @@ struct FittedModel {
   std::unique_ptr<Model> model;
 };
 
-Result<FittedModel> Fit(const Dataset& train, const TrainOptions& options,
+// `held_out` (rows the fit never sees) carries the per-round eval metric
+// when options.on_fit_round watches the fit.
+Result<FittedModel> Fit(const Dataset& train, const Dataset& held_out, const TrainOptions& options,
                         const ModelRegistry& registry, TrainTimings* timings) {
   auto start = Clock::now();
   CHURNML_ASSIGN_OR_RETURN(Preprocessor preprocessor,
                            Preprocessor::Fit(train, options.preprocessing));
   CHURNML_ASSIGN_OR_RETURN(FeatureMatrix x, preprocessor.Transform(train));
+  FitMonitor monitor;
+  std::optional<FeatureMatrix> eval_x;
+  if (options.on_fit_round) {
+    monitor.on_round = options.on_fit_round;
+    CHURNML_ASSIGN_OR_RETURN(eval_x, preprocessor.Transform(held_out));
+    monitor.eval_x = &*eval_x;
+    monitor.eval_labels = held_out.target();
+  }
   if (timings != nullptr) timings->preprocess += SecondsSince(start);
   start = Clock::now();
   CHURNML_ASSIGN_OR_RETURN(
       std::unique_ptr<Model> model,
-      registry.Train(options.model_kind, x, train.target(), options.hyperparameters,
-                     options.on_fit_round));
+      registry.Train(options.model_kind, x, train.target(), options.hyperparameters, monitor));
   if (timings != nullptr) timings->fit += SecondsSince(start);
   return FittedModel{std::move(preprocessor), std::move(model)};
 }
@@ -96,7 +106,8 @@ Result<FoldSummary> CrossValidate(const Dataset& train, const TrainOptions& opti
   for (const SplitIndices& fold : folds) {
     Dataset fold_train = train.Select(fold.train);
     Dataset fold_test = train.Select(fold.test);
-    CHURNML_ASSIGN_OR_RETURN(FittedModel fitted, Fit(fold_train, options, registry, nullptr));
+    CHURNML_ASSIGN_OR_RETURN(FittedModel fitted,
+                             Fit(fold_train, fold_test, options, registry, nullptr));
     CHURNML_ASSIGN_OR_RETURN(BinaryMetrics m,
                              Score(fitted, fold_test, options.threshold, &probabilities));
     fold_metrics->push_back(std::move(m));
@@ -171,7 +182,8 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
   report->train_rows = static_cast<int64_t>(train.num_rows());
   report->test_rows = static_cast<int64_t>(test.num_rows());
 
-  CHURNML_ASSIGN_OR_RETURN(FittedModel fitted, Fit(train, options, registry, &report->timings));
+  CHURNML_ASSIGN_OR_RETURN(FittedModel fitted,
+                           Fit(train, test, options, registry, &report->timings));
   report->hyperparameters = fitted.model->hyperparameters();
   progress(2);
 

@@ -46,8 +46,10 @@ struct TrainOptions {
   // evaluate, cross-validate, save) with the number done; may be empty.
   std::function<void(int stages_done)> on_progress;
   // Called by fits that proceed in rounds (XGBoost) after each round, in
-  // the final fit and in each cross-validation fold; may be empty.
-  std::function<void(int round, int rounds)> on_fit_round;
+  // the final fit and in each cross-validation fold, with the eval metric on
+  // that fit's held-out rows (the test split; the fold's held-out part); may
+  // be empty (then no per-round evaluation is done).
+  FitProgress on_fit_round;
 };
 
 inline constexpr int kTrainStages = 5;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Progress you can watch: in a real terminal (tmux), `train` shows its stage
 # with a spinner and the elapsed time while the model fits, and XGBoost's
-# boosting round with an ETA; with stderr redirected, no progress line is
+# boosting round with its log loss on the test split and an ETA; with stderr redirected, no progress line is
 # written at all.
 source "$(dirname "$0")/lib.sh"
 
@@ -25,7 +25,8 @@ for _ in $(seq 1 1200); do  # up to 4 minutes on a loaded machine
   if grep -q "train: preprocess and fit xgboost (2/5)" <<<"$pane"; then
     seen_fit=yes
     grep -qE "train: preprocess and fit xgboost \(2/5\).* [|/\\-] [0-9]+ s" <<<"$pane" && seen_spinner=yes
-    grep -qE "\(2/5\), round [0-9]+/400, ETA [0-9]+ s" <<<"$pane" && seen_round=yes
+    grep -qE "\(2/5\), round [0-9]+/400, test logloss [0-9]\.[0-9]{4}, ETA [0-9]+ s" <<<"$pane" &&
+      seen_round=yes
   fi
   grep -q "^EXIT=" <<<"$pane" && break
   sleep 0.2
@@ -34,7 +35,7 @@ pane=$(tmux capture-pane -p -t "$session")
 expect_eq "$(grep -o '^EXIT=[0-9]*' <<<"$pane")" "EXIT=0" "train in a terminal"
 expect_eq "$seen_fit" "yes" "the fit stage is shown while it runs"
 expect_eq "$seen_spinner" "yes" "the fit stage has a spinner and the elapsed time"
-expect_eq "$seen_round" "yes" "XGBoost's boosting rounds are counted with an ETA"
+expect_eq "$seen_round" "yes" "XGBoost's boosting rounds are counted with the test log loss and an ETA"
 if grep -q "trained xgboost on 160,000 rows" <<<"$pane"; then pass; else
   fail "summary after the progress line: $pane"
 fi
