@@ -490,8 +490,9 @@ class Analyzer {
       return Source(Origin::kLocal, n);
     }
     if (IsSanitizer(c.q)) return Unknown();
-    Value v;
     bool method = K(c.function) == PyKind::kAttribute;
+    if (method && IsRequestData(c.function)) return Source(Origin::kRequest, c.function);
+    Value v;
     int32_t receiver = method ? t_.Child(c.function, PyField::kObject) : -1;
     bool literal_receiver = receiver >= 0 && (K(receiver) == PyKind::kString ||
                                               K(receiver) == PyKind::kConcatenatedString);

@@ -1,0 +1,18 @@
+import json
+
+import numpy as np
+import torch
+import yaml
+from flask import request
+
+
+def load(path):
+    state = torch.load(path, weights_only=True)
+    config = yaml.safe_load(open("c.yaml"))
+    other = yaml.load(open("c.yaml"), Loader=yaml.SafeLoader)
+    arr = np.load(path)
+    return state, config, other, arr
+
+
+def predict():
+    return json.loads(request.data)
