@@ -103,5 +103,60 @@ TEST(WriteBaseline, LeavesNoTemporaryFiles) {
   EXPECT_TRUE(b->fingerprints.empty());
 }
 
+// Tree findings are fingerprinted by their enclosing function and the call's
+// text: moving a function below another, or re-indenting a call across lines,
+// does not make its finding new.
+TEST_F(BaselineScan, TreeFingerprintsSurviveMovedFunctions) {
+  dir_.Write("src/app.py",
+             "import os\n"
+             "def first(cmd):\n"
+             "    os.system(cmd)\n"
+             "def second(cmd):\n"
+             "    os.system(cmd)\n");
+  AuditReport before = Scan();
+  ASSERT_EQ(before.ActiveCount(), 2);
+  EXPECT_NE(before.findings[0].fingerprint, before.findings[1].fingerprint);
+  fs_path_ = dir_.path() / "baseline.json";
+  ASSERT_TRUE(WriteBaseline(fs_path_, before.findings).ok());
+  Result<Baseline> baseline = LoadBaseline(fs_path_);
+  ASSERT_TRUE(baseline.ok());
+
+  dir_.Write("src/app.py",
+             "import os\n"
+             "\n"
+             "def second(cmd):\n"
+             "    os.system(\n"
+             "        cmd)\n"
+             "\n"
+             "def first(cmd):\n"
+             "    # moved below second\n"
+             "    os.system(cmd)\n"
+             "def third(cmd):\n"
+             "    os.system(cmd)\n");
+  AuditReport after = Scan(&*baseline);
+  ASSERT_EQ(after.findings.size(), 3u);
+  EXPECT_EQ(after.findings[0].suppression, SuppressionKind::kBaseline);  // second, re-wrapped
+  EXPECT_EQ(after.findings[1].suppression, SuppressionKind::kBaseline);  // first, moved
+  EXPECT_EQ(after.findings[2].suppression, SuppressionKind::kNone);      // third is new
+  EXPECT_EQ(after.ActiveCount(), 1);
+}
+
+// A baseline written from text fingerprints (before the tree rules) still
+// matches the same finding through its legacy fingerprint.
+TEST_F(BaselineScan, TextFingerprintBaselinesStillMatchTreeFindings) {
+  dir_.Write("src/app.py", "import os\ndef f(cmd):\n    os.system(cmd)\n");
+  AuditReport report = Scan();
+  ASSERT_EQ(report.findings.size(), 1u);
+  const Finding& f = report.findings[0];
+  ASSERT_FALSE(f.legacy_fingerprint.empty());
+  EXPECT_EQ(f.legacy_fingerprint, ComputeFingerprint("CML-I010", "app.py", "os.system(cmd)", 0));
+  Baseline old;
+  old.fingerprints.insert(f.legacy_fingerprint);
+  AuditReport again = Scan(&old);
+  ASSERT_EQ(again.findings.size(), 1u);
+  EXPECT_EQ(again.findings[0].suppression, SuppressionKind::kBaseline);
+  EXPECT_EQ(again.baseline_unmatched, 0);
+}
+
 }  // namespace
 }  // namespace churnml::audit

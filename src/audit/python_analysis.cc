@@ -105,6 +105,18 @@ std::string Collapse(std::string_view text, size_t max_bytes) {
   return out;
 }
 
+// The text without any whitespace: a call re-wrapped over several lines keeps
+// its fingerprint.
+std::string Compact(std::string_view text, size_t max_bytes) {
+  std::string out;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    out += c;
+    if (out.size() >= max_bytes) break;
+  }
+  return out;
+}
+
 // Identifier parts ("reset_token", "resetToken" → reset, token).
 std::vector<std::string> NameParts(std::string_view name) {
   std::vector<std::string> parts;
@@ -776,7 +788,7 @@ class Analyzer {
   void Emit(TreeMatch m, int32_t at, int32_t construct) {
     m.begin = N(at).begin;
     m.end = std::max(N(at).end, N(construct).end);
-    m.anchor = scope_->name + "\n" + Collapse(Text(construct), 240);
+    m.anchor = scope_->name + "\n" + Compact(Text(construct), 240);
     out_.push_back(std::move(m));
   }
 
@@ -1042,7 +1054,7 @@ class Analyzer {
       m.confidence = rule->confidence;
       m.begin = N(site).begin;
       m.end = N(site).end;
-      m.anchor = "<sql>\n" + Collapse(Text(site), 240);
+      m.anchor = "<sql>\n" + Compact(Text(site), 240);
       out_.push_back(std::move(m));
     }
   }
