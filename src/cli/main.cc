@@ -14,6 +14,7 @@
 #include "cli/alerts_command.h"
 #include "cli/cli_errors.h"
 #include "cli/command.h"
+#include "cli/jobs_command.h"
 #include "cli/tracking_command.h"
 #include "cli/yaml_config.h"
 #include "common/build_info.h"
@@ -52,7 +53,6 @@ int ParseAndRun(int argc, char** argv) {
   RegisterTrainCommands(app, ctx);
   RegisterEvaluateCommand(app, ctx);
   RegisterPredictCommand(app, ctx);
-  RegisterExplainCommand(app, ctx);
   RegisterDemoCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
   RegisterServeCommand(app, ctx);
@@ -61,6 +61,8 @@ int ParseAndRun(int argc, char** argv) {
   RegisterDriftCommand(app, ctx);
   RegisterReportCommand(app, ctx);
   RegisterRetrainCommand(app, ctx);
+  RegisterJobsCommands(app, ctx);
+  RegisterWorkerCommand(app, ctx);
   AssignEnvironmentNames(app);
   // After registration: a footer set earlier is inherited by every command.
   app.footer(

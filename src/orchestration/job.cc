@@ -1,6 +1,8 @@
 #include "orchestration/job.h"
 
 #include <array>
+#include <charconv>
+#include <ctime>
 
 namespace churnml::orchestration {
 namespace {
@@ -62,6 +64,34 @@ bool IsFinished(JobState state) {
 bool IsWaiting(JobState state) {
   return state == JobState::kScheduled || state == JobState::kAvailable ||
          state == JobState::kRetryable;
+}
+
+Result<int64_t> ParseJobTime(std::string_view text, int64_t now_ms, std::string_view flag) {
+  auto bad = [&] {
+    return InvalidArgumentError(std::string(flag) + " \"" + std::string(text) +
+                                "\" is not a time: give +90s, +30m, +2h, +1d, +500ms or "
+                                "2026-12-03T15:00:00Z");
+  };
+  if (!text.empty() && text[0] == '+') {
+    std::string_view rest = text.substr(1);
+    int64_t amount = 0;
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), amount);
+    if (ec != std::errc() || amount < 0 || amount > 100LL * 365 * 86400) return bad();
+    std::string_view unit(end, static_cast<size_t>(rest.data() + rest.size() - end));
+    int64_t scale = unit == "ms"  ? 1
+                    : unit == "s" ? 1000
+                    : unit == "m" ? 60000
+                    : unit == "h" ? 3600000
+                    : unit == "d" ? 86400000
+                                  : 0;
+    if (scale == 0) return bad();
+    return now_ms + amount * scale;
+  }
+  std::tm tm{};
+  std::string copy(text);
+  const char* end = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return bad();
+  return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 
 Status ValidateSubmitRequest(const SubmitRequest& r) {

@@ -108,6 +108,11 @@ struct SubmitRequest {
 // deadline before the not-before time.
 Status ValidateSubmitRequest(const SubmitRequest& request);
 
+// A time given on the command line → ms since the Unix epoch: relative to
+// `now_ms` as "+90s", "+30m", "+2h", "+1d", "+500ms", or absolute UTC as
+// "2026-12-03T15:00:00Z". InvalidArgument naming `flag` otherwise.
+Result<int64_t> ParseJobTime(std::string_view text, int64_t now_ms, std::string_view flag);
+
 // A claimed job and the fencing token its holder must present.
 struct Lease {
   int64_t job_id = 0;

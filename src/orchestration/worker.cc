@@ -1,0 +1,305 @@
+#include "orchestration/worker.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "orchestration/job_notifications.h"
+
+namespace churnml::orchestration {
+namespace {
+
+using std::chrono::milliseconds;
+
+// One running job, shared by its slot thread and the heartbeat thread.
+struct Running {
+  Lease lease;
+  std::atomic<bool> lease_lost{false};
+  std::atomic<bool> done{false};
+};
+
+class WorkerRun {
+ public:
+  WorkerRun(const WorkerOptions& options, const JobKindRegistry& kinds,
+            const std::atomic<bool>& stop)
+      : options_(options), kinds_(kinds), stop_(stop) {}
+
+  Result<WorkerReport> Run();
+
+ private:
+  void Log(const std::string& line) {
+    if (options_.log) options_.log(line);
+  }
+  bool Stopping() const { return stop_.load() || limit_reached_.load(); }
+  void Slot(int index, std::unique_ptr<JobQueue> queue);
+  void RunOne(JobQueue& queue, Job job);
+  void Heartbeats(std::unique_ptr<JobQueue> queue);
+  void Listen();
+  void WaitForWork();
+  void CountEnded();
+
+  const WorkerOptions& options_;
+  const JobKindRegistry& kinds_;
+  const std::atomic<bool>& stop_;
+  std::vector<std::string> kind_filter_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  uint64_t wake_generation_ = 0;                 // guarded by mu_
+  std::list<std::shared_ptr<Running>> running_;  // guarded by mu_
+  WorkerReport report_;                          // guarded by mu_
+  std::atomic<bool> limit_reached_{false};
+  std::atomic<bool> finished_{false};  // slots ended: helper threads stop
+  std::atomic<int64_t> ended_{0};
+};
+
+void WorkerRun::CountEnded() {
+  int64_t n = ++ended_;
+  if (options_.max_jobs > 0 && n >= options_.max_jobs) {
+    limit_reached_ = true;
+    wake_.notify_all();
+  }
+}
+
+void WorkerRun::WaitForWork() {
+  std::unique_lock lock(mu_);
+  uint64_t seen = wake_generation_;
+  wake_.wait_for(lock, options_.poll_interval,
+                 [&] { return Stopping() || wake_generation_ != seen; });
+}
+
+void WorkerRun::Listen() {
+  if (!options_.listen || options_.queue.store.uri.rfind("postgres", 0) != 0) return;
+  std::unique_ptr<JobNotifications> listener;
+  while (!finished_.load() && !Stopping()) {
+    if (!listener) {
+      auto opened = ListenForJobs(options_.queue.store.uri, options_.queue.store.connect_timeout);
+      if (!opened.ok()) {
+        Log("cannot listen for job notifications, polling: " + opened.status().message());
+        std::this_thread::sleep_for(std::chrono::seconds(2));
+        continue;
+      }
+      listener = std::move(opened).value();
+    }
+    Result<bool> got = listener->Wait(milliseconds(250));
+    if (!got.ok()) {
+      Log(got.status().message() + "; reconnecting (polling meanwhile)");
+      listener.reset();
+      continue;
+    }
+    if (*got) {
+      std::lock_guard lock(mu_);
+      ++wake_generation_;
+      wake_.notify_all();
+    }
+  }
+}
+
+void WorkerRun::Heartbeats(std::unique_ptr<JobQueue> queue) {
+  milliseconds interval = options_.heartbeat_interval.count() > 0
+                              ? options_.heartbeat_interval
+                              : std::max(milliseconds(50), options_.queue.lease / 3);
+  while (!finished_.load()) {
+    std::vector<std::shared_ptr<Running>> jobs;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, interval, [&] { return finished_.load(); });
+      jobs.assign(running_.begin(), running_.end());
+    }
+    for (const auto& r : jobs) {
+      if (r->done.load() || r->lease_lost.load()) continue;
+      Status s = queue->Heartbeat(r->lease);
+      if (s.code() == StatusCode::kFailedPrecondition ||
+          s.code() == StatusCode::kDeadlineExceeded || s.code() == StatusCode::kNotFound) {
+        r->lease_lost = true;
+        std::lock_guard lock(mu_);
+        ++report_.lease_losses;
+        Log("job " + std::to_string(r->lease.job_id) + ": " + s.message());
+      } else if (!s.ok()) {
+        // The store is unreachable: keep trying; the lease may still hold.
+        Log("heartbeat of job " + std::to_string(r->lease.job_id) + " failed: " + s.message());
+      }
+    }
+  }
+}
+
+void WorkerRun::RunOne(JobQueue& queue, Job job) {
+  auto running = std::make_shared<Running>();
+  running->lease = {job.id, job.epoch};
+  {
+    std::lock_guard lock(mu_);
+    running_.push_back(running);
+  }
+  Log("job " + std::to_string(job.id) + " (" + job.kind + ") started: attempt " +
+      std::to_string(job.attempt) + " of " + std::to_string(job.max_attempts) + ", epoch " +
+      std::to_string(job.epoch));
+  auto started = std::chrono::steady_clock::now();
+  const JobKind* kind = kinds_.Find(job.kind);
+  JobContext context(job, options_.name, &running->lease_lost);
+  Status outcome = kind != nullptr ? kind->run(context)
+                                   : InvalidArgumentError("no kind \"" + job.kind + "\" here");
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string tag = "job " + std::to_string(job.id) + " (" + job.kind + ")";
+  auto drop_outputs = [&] {
+    for (const FencedOutput& o : context.outputs()) {
+      std::error_code ec;
+      std::filesystem::remove_all(o.temporary, ec);
+    }
+  };
+  Status recorded;
+  bool released = false;
+  {
+    std::lock_guard lock(mu_);
+    released = running->done.load();  // the drain released it already
+  }
+  if (released) {
+    drop_outputs();
+  } else if (outcome.ok()) {
+    recorded = queue.Complete(running->lease, context.outputs(), context.result());
+    if (recorded.ok()) {
+      Log(tag + " succeeded in " + std::to_string(seconds) + " s");
+      std::lock_guard lock(mu_);
+      ++report_.succeeded;
+    }
+  } else {
+    Result<JobState> state = queue.Fail(running->lease, outcome, ClassifyFailure(outcome));
+    recorded = state.status();
+    if (state.ok()) {
+      Log(tag + " " + std::string(JobStateName(*state)) + ": " + outcome.ToString());
+      std::lock_guard lock(mu_);
+      ++report_.failed;
+    }
+  }
+  if (!released && !recorded.ok()) {
+    drop_outputs();
+    if (recorded.code() == StatusCode::kFailedPrecondition ||
+        recorded.code() == StatusCode::kNotFound) {
+      Log(tag + ": result refused: " + recorded.message());
+      std::lock_guard lock(mu_);
+      ++report_.refused;
+    } else {
+      // The store is unreachable: the lease runs out and another worker
+      // rescues the job.
+      Log(tag + ": cannot record the result: " + recorded.message());
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    running->done = true;
+    running_.remove(running);
+  }
+  wake_.notify_all();
+  CountEnded();
+}
+
+void WorkerRun::Slot(int index, std::unique_ptr<JobQueue> queue) {
+  ClaimRequest request{
+      options_.name + (options_.concurrency > 1 ? "#" + std::to_string(index) : ""),
+      options_.queues, kind_filter_};
+  while (!Stopping()) {
+    Result<std::optional<Job>> claimed = queue->Claim(request);
+    if (!claimed.ok()) {
+      Log("claim failed: " + claimed.status().message() + "; retrying");
+      WaitForWork();
+      continue;
+    }
+    if (!claimed->has_value()) {
+      WaitForWork();
+      continue;
+    }
+    RunOne(*queue, std::move(**claimed));
+  }
+}
+
+Result<WorkerReport> WorkerRun::Run() {
+  kind_filter_ = options_.kinds.empty() ? kinds_.Names() : options_.kinds;
+  for (const std::string& k : kind_filter_) {
+    if (kinds_.Find(k) == nullptr) {
+      return kinds_.Prepare(k, {}).status();
+    }
+  }
+  int slots = std::clamp(options_.concurrency, 1, 256);
+  std::vector<std::unique_ptr<JobQueue>> queues;
+  for (int i = 0; i <= slots; ++i) {
+    CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<JobQueue> q, JobQueue::Open(options_.queue));
+    queues.push_back(std::move(q));
+  }
+  std::thread heartbeat(
+      [this, q = std::move(queues.back())]() mutable { Heartbeats(std::move(q)); });
+  std::thread listener([this] { Listen(); });
+  std::vector<std::thread> threads;
+  for (int i = 0; i < slots; ++i) {
+    threads.emplace_back([this, i, q = std::move(queues[i])]() mutable { Slot(i, std::move(q)); });
+  }
+  // Wait for a stop, then give running jobs the grace period.
+  {
+    std::unique_lock lock(mu_);
+    // `stop` is set from a signal-watching thread that cannot notify us.
+    while (!Stopping()) wake_.wait_for(lock, milliseconds(100));
+    if (stop_.load() && !running_.empty()) {
+      Log("draining: " + std::to_string(running_.size()) + " job(s) running, grace " +
+          std::to_string(options_.drain_grace.count()) + " ms");
+    }
+    wake_.wait_for(lock, options_.drain_grace, [&] { return running_.empty(); });
+  }
+  std::vector<std::shared_ptr<Running>> left;
+  {
+    std::lock_guard lock(mu_);
+    left.assign(running_.begin(), running_.end());
+  }
+  if (!left.empty()) {
+    auto releaser = JobQueue::Open(options_.queue);
+    for (const auto& r : left) {
+      {
+        std::lock_guard lock(mu_);
+        if (r->done.load()) continue;
+        r->done = true;
+        r->lease_lost = true;
+      }
+      Status s = releaser.ok() ? (*releaser)->Release(
+                                     r->lease, "released: worker " + options_.name + " stopped")
+                               : releaser.status();
+      Log("job " + std::to_string(r->lease.job_id) +
+          (s.ok() ? " released to the queue" : " not released: " + s.message()));
+      std::lock_guard lock(mu_);
+      if (s.ok()) ++report_.released;
+    }
+  }
+  bool abandoned = false;
+  {
+    std::lock_guard lock(mu_);
+    abandoned = !running_.empty();
+  }
+  finished_ = true;
+  wake_.notify_all();
+  heartbeat.join();
+  listener.join();
+  for (auto& t : threads) {
+    if (abandoned) {
+      t.detach();  // its job's code is still running; the process ends it
+    } else {
+      t.join();
+    }
+  }
+  std::lock_guard lock(mu_);
+  report_.abandoned_jobs = abandoned;
+  return report_;
+}
+
+}  // namespace
+
+Result<WorkerReport> RunWorker(const WorkerOptions& options, const JobKindRegistry& kinds,
+                               const std::atomic<bool>& stop) {
+  auto run = std::make_unique<WorkerRun>(options, kinds, stop);
+  Result<WorkerReport> report = run->Run();
+  // Threads still running a job's code use `run`: keep it alive; the
+  // caller ends the process.
+  if (report.ok() && report->abandoned_jobs) static_cast<void>(run.release());
+  return report;
+}
+
+}  // namespace churnml::orchestration
