@@ -43,7 +43,7 @@ Histogram NumericHistogram(std::string name, std::span<const double> values, int
   h.kind = HistogramKind::kNumeric;
   h.edges = QuantileEdges(std::vector<double>(values.begin(), values.end()), bins);
   h.counts.assign(h.edges.size() + 2, 0);
-  for (double v : values) ++h.counts[h.NumericBin(v)];
+  h.AddNumbers(values);
   return h;
 }
 
@@ -74,7 +74,7 @@ void CountCategorical(const ColumnData& column, Histogram* h) {
 }
 
 Status CountScores(std::span<const double> scores, Histogram* h) {
-  for (double s : scores) ++h->counts[h->NumericBin(s)];
+  h->AddNumbers(scores);
   return Status::Ok();
 }
 
@@ -199,6 +199,27 @@ Result<Histogram> ParseHistogram(const json& j, const std::string& where) {
 size_t Histogram::NumericBin(double value) const {
   if (std::isnan(value)) return missing_bin();
   return static_cast<size_t>(std::upper_bound(edges.begin(), edges.end(), value) - edges.begin());
+}
+
+void Histogram::AddNumbers(std::span<const double> values) {
+  // Bins fit in a byte up to 255 edges; profiles have about ten.
+  if (edges.size() > 255) {
+    for (double v : values) ++counts[NumericBin(v)];
+    return;
+  }
+  constexpr size_t kBlock = 2048;
+  uint8_t bins[kBlock];
+  const size_t missing = missing_bin();
+  for (size_t start = 0; start < values.size(); start += kBlock) {
+    const size_t n = std::min(kBlock, values.size() - start);
+    const double* v = values.data() + start;
+    std::fill_n(bins, n, uint8_t{0});
+    // upper_bound's index = the number of edges e with e <= v (NaN: none).
+    for (double e : edges) {
+      for (size_t i = 0; i < n; ++i) bins[i] = static_cast<uint8_t>(bins[i] + (v[i] >= e));
+    }
+    for (size_t i = 0; i < n; ++i) ++counts[std::isnan(v[i]) ? missing : bins[i]];
+  }
 }
 
 int64_t Histogram::Total() const {
@@ -420,7 +441,7 @@ Result<ReferenceProfile> BinLikeReference(const ReferenceProfile& reference, con
     if (categorical) {
       CountCategorical(column, &h);
     } else {
-      for (double v : column.numbers) ++h.counts[h.NumericBin(v)];
+      h.AddNumbers(column.numbers);
     }
   }
   CHURNML_RETURN_IF_ERROR(CountScores(scores, &current.score));

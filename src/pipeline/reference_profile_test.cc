@@ -179,5 +179,27 @@ TEST(ReferenceProfileParse, BoundsTheNumberOfBins) {
   EXPECT_NE(r.status().message().find("too many edges"), std::string::npos);
 }
 
+// The branch-free count equals binning each value by binary search: values
+// on, between, below and above the edges, infinities, NaN, more than one
+// block, and the many-edges fallback.
+TEST(HistogramAddNumbers, CountsEachValueIntoItsNumericBin) {
+  for (size_t edge_count : {size_t{1}, size_t{9}, size_t{255}, size_t{300}}) {
+    Histogram h;
+    h.name = "x";
+    for (size_t k = 0; k < edge_count; ++k) h.edges.push_back(static_cast<double>(k) - 4.5);
+    h.counts.assign(h.edges.size() + 2, 0);
+    std::vector<double> values = {-INFINITY, INFINITY, NAN, -1e300, 1e300, -0.0};
+    for (size_t i = 0; i < 5000; ++i) {
+      values.push_back(static_cast<double>(static_cast<int64_t>((i * 7919) % 700)) / 2.0 - 20.0);
+    }
+    for (double e : h.edges) values.push_back(e);
+    std::vector<int64_t> expected(h.counts.size(), 0);
+    for (double v : values) ++expected[h.NumericBin(v)];
+    h.AddNumbers(values);
+    EXPECT_EQ(h.counts, expected) << edge_count << " edges";
+    EXPECT_EQ(h.counts[h.missing_bin()], 1);
+  }
+}
+
 }  // namespace
 }  // namespace churnml
