@@ -6,6 +6,11 @@
 #
 #   bench/serve_load.sh BUILD_DIR [OUT_DIR]
 #
+# BASELINE=/path/to/an/older/churnml adds a before/after comparison: the
+# older binary serves the same model on PORT_BASE beside the new one, and
+# the /predict, /predict/batch and no-op runs alternate between them in the
+# same window (so a machine shared with other work loads both alike).
+#
 # Needs wrk, curl and the Debian packages in bench/packages.txt
 # (python3-fastapi, python3-uvicorn, python3-uvloop, python3-httptools,
 # python3-sklearn, python3-pandas). Takes about three minutes: every wrk run
@@ -22,6 +27,8 @@ PY=/usr/bin/python3  # Debian's, where python3-fastapi and python3-sklearn live
 PORT_ON=${PORT_ON:-18461}
 PORT_OFF=${PORT_OFF:-18462}
 PORT_PEER=${PORT_PEER:-18463}
+PORT_BASE=${PORT_BASE:-18464}
+BASELINE=${BASELINE:-}
 WRK=(wrk -t1 -c64 "-d${DURATION}s" --latency --timeout 10s)
 mkdir -p "$OUT"
 cd "$ROOT"
@@ -63,11 +70,11 @@ stop() {
   wait "$pid" 2>/dev/null || true
 }
 
-# start_churnml PORT INSTRUMENTATION LOG: sets SERVER_PID and READY_MS.
+# start_churnml PORT INSTRUMENTATION LOG [BINARY]: sets SERVER_PID and READY_MS.
 start_churnml() {
-  local port=$1 instr=$2 log=$3 t0
+  local port=$1 instr=$2 log=$3 bin=${4:-$BIN} t0
   t0=$(now_ns)
-  "$BIN" serve --model "$OUT/model" --port "$port" --access-log off \
+  "$bin" serve --model "$OUT/model" --port "$port" --access-log off \
     --instrumentation "$instr" >"$log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -192,6 +199,35 @@ curl -s "http://127.0.0.1:$PORT_ON/health" >"$OUT/health.json"
 stop "$PID_ON"
 stop "$PID_OFF"
 
+if [[ -n "$BASELINE" ]]; then
+  echo "== before/after: $BASELINE (:$PORT_BASE) beside $BIN (:$PORT_ON), alternating"
+  start_churnml "$PORT_ON" on "$OUT/ab-after.log"
+  PID_AFTER=$SERVER_PID
+  start_churnml "$PORT_BASE" on "$OUT/ab-before.log" "$BASELINE"
+  PID_BEFORE=$SERVER_PID
+  ab_before=() ab_after=() ab_noop_before=() ab_noop_after=() ab_p99_before=() ab_p99_after=()
+  for round in 1 2 3; do
+    for side in $([[ $round == 2 ]] && echo "after before" || echo "before after"); do
+      port=$PORT_ON; [[ $side == before ]] && port=$PORT_BASE
+      run_wrk "ab-noop-$side-$round" "" "http://127.0.0.1:$port/v2/health/live"
+      errors=$((errors + BAD))
+      if [[ $side == before ]]; then ab_noop_before+=("$RPS"); else ab_noop_after+=("$RPS"); fi
+      run_wrk "ab-predict-$side-$round" "$PRED_LUA" "http://127.0.0.1:$port"
+      errors=$((errors + BAD))
+      if [[ $side == before ]]; then ab_before+=("$RPS") ab_p99_before+=("$P99_MS")
+      else ab_after+=("$RPS") ab_p99_after+=("$P99_MS"); fi
+    done
+  done
+  run_wrk "ab-batch-before" "$BATCH_LUA" "http://127.0.0.1:$PORT_BASE"
+  AB_BATCH_BEFORE=$RPS; errors=$((errors + BAD))
+  run_wrk "ab-batch-after" "$BATCH_LUA" "http://127.0.0.1:$PORT_ON"
+  AB_BATCH_AFTER=$RPS; errors=$((errors + BAD))
+  curl -s "http://127.0.0.1:$PORT_BASE/metrics" >"$OUT/ab-metrics-before.txt"
+  curl -s "http://127.0.0.1:$PORT_ON/metrics" >"$OUT/ab-metrics-after.txt"
+  stop "$PID_AFTER"
+  stop "$PID_BEFORE"
+fi
+
 echo "== FastAPI + uvicorn (bench/python_serve_reference.py)"
 declare -A PEER_RPS PEER_P99 PEER_BATCH PEER_READY PEER_RSS PEER_WORKER_RSS PEER_HWM
 for workers in 1 2; do
@@ -250,4 +286,24 @@ awk '/^churnml_stage_duration_seconds_sum/ { match($0, /stage="[^"]*"/); s = sub
      /^churnml_stage_duration_seconds_count/ { match($0, /stage="[^"]*"/); s = substr($0, RSTART + 7, RLENGTH - 8); cnt[s] = $2 }
      END { for (s in sum) if (cnt[s] > 0) printf "  %-10s count %-10d mean %.2f µs\n", s, cnt[s], sum[s] / cnt[s] * 1e6 }' \
   "$OUT/metrics.txt" | sort
+if [[ -n "$BASELINE" ]]; then
+  echo
+  echo "Before/after, same model, alternating runs in one window (BASELINE=$BASELINE):"
+  echo
+  echo "| figure | before | after | after / before |"
+  echo "| --- | --- | --- | --- |"
+  echo "| POST /predict req/s, 64 conn | ${ab_before[*]} (mean $(mean "${ab_before[@]}")) | ${ab_after[*]} (mean $(mean "${ab_after[@]}")) | $(ratio "$(mean "${ab_after[@]}")" "$(mean "${ab_before[@]}")")× |"
+  echo "| POST /predict p99 ms | ${ab_p99_before[*]} | ${ab_p99_after[*]} | |"
+  echo "| GET /v2/health/live req/s (no-op) | ${ab_noop_before[*]} (mean $(mean "${ab_noop_before[@]}")) | ${ab_noop_after[*]} (mean $(mean "${ab_noop_after[@]}")) | |"
+  echo "| /predict as share of the same server's no-op | $(awk -v a="$(mean "${ab_before[@]}")" -v b="$(mean "${ab_noop_before[@]}")" 'BEGIN { printf "%.0f%%", a / b * 100 }') | $(awk -v a="$(mean "${ab_after[@]}")" -v b="$(mean "${ab_noop_after[@]}")" 'BEGIN { printf "%.0f%%", a / b * 100 }') | |"
+  echo "| POST /predict/batch (100) customers/s | $(awk -v r="$AB_BATCH_BEFORE" 'BEGIN{printf "%.0f", r*100}') | $(awk -v r="$AB_BATCH_AFTER" 'BEGIN{printf "%.0f", r*100}') | $(ratio "$AB_BATCH_AFTER" "$AB_BATCH_BEFORE")× |"
+  for side in before after; do
+    echo
+    echo "Stage means, $side:"
+    awk '/^churnml_stage_duration_seconds_sum/ { match($0, /stage="[^"]*"/); s = substr($0, RSTART + 7, RLENGTH - 8); sum[s] = $2 }
+         /^churnml_stage_duration_seconds_count/ { match($0, /stage="[^"]*"/); s = substr($0, RSTART + 7, RLENGTH - 8); cnt[s] = $2 }
+         END { for (s in sum) if (cnt[s] > 0) printf "  %-10s count %-10d mean %.2f µs\n", s, cnt[s], sum[s] / cnt[s] * 1e6 }' \
+      "$OUT/ab-metrics-$side.txt" | sort
+  done
+fi
 } | tee "$OUT/summary.md"

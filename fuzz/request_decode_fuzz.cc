@@ -1,11 +1,15 @@
 // libFuzzer target: every input is fed, as a request body, to the
 // /predict, /predict/batch and Open Inference Protocol decoders with the
-// Telco schema, the decoded records through ConvertCustomers and the
-// encoders, and, as an Authorization header value, to
+// Telco schema (which decode straight into a typed Dataset), the results
+// through the encoders, and, as an Authorization header value, to
 // ApiKeySet::Authenticate. Crashes, sanitizer reports, encoder output
-// that is not valid JSON and error bodies over their bounds (more than
+// that is not valid JSON, error bodies over their bounds (more than
 // kMaxFieldErrors fields for one customer, more than kMaxBatchFieldErrors in
-// a batch, a one-customer error body over 64 KiB) are failures.
+// a batch, a one-customer error body over 64 KiB), a Dataset whose rows do
+// not match the valid records, and a row value outside the schema (a
+// category code outside its levels, a number outside its range) are
+// failures.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,7 +19,6 @@
 #include <vector>
 
 #include "data/dataset.h"
-#include "data/row_converter.h"
 #include "data/schema.h"
 #include "serving/api/api_keys.h"
 #include "serving/api/oip_codec.h"
@@ -30,7 +33,6 @@ struct Fixture {
   const Schema& schema = Schema::Telco();
   PredictCodec predict{schema};
   OipCodec oip{schema};
-  RowConverter converter = RowConverter::ForSchema(schema, TargetPolicy::kIgnore);
   ApiKeySet keys;
 
   Fixture() {
@@ -64,10 +66,38 @@ size_t CountListedFields(const std::string& text) {
   return count;
 }
 
-// Converts the valid records and answers them with a made-up prediction.
-std::vector<Prediction> Score(const Fixture& f, std::vector<CustomerRecord>& records) {
-  Dataset data(f.schema);
-  ConvertCustomers(f.converter, records, &data);
+// Every row of `data` holds values the schema allows.
+void RequireSchemaRows(const Dataset& data) {
+  const Schema& schema = data.schema();
+  if (data.ids().size() != data.num_rows()) std::abort();
+  for (size_t c : schema.feature_indices()) {
+    const ColumnSpec& spec = schema.column(c);
+    const ColumnData& column = data.column(c);
+    if (spec.type == ColumnType::kCategorical) {
+      if (column.codes.size() != data.num_rows()) std::abort();
+      for (int32_t code : column.codes) {
+        if (code == kMissingCode ? !spec.nullable
+                                 : code < 0 || static_cast<size_t>(code) >= column.levels.size()) {
+          std::abort();
+        }
+      }
+      continue;
+    }
+    if (column.numbers.size() != data.num_rows()) std::abort();
+    for (double v : column.numbers) {
+      if (std::isnan(v)) {
+        if (!spec.nullable) std::abort();
+      } else if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max) || !std::isfinite(v)) {
+        std::abort();
+      }
+    }
+  }
+}
+
+// A made-up prediction per row of `data`, whose rows must be exactly the
+// valid records.
+std::vector<Prediction> Score(const Dataset& data, const std::vector<CustomerRecord>& records) {
+  RequireSchemaRows(data);
   std::vector<Prediction> predictions;
   for (size_t i = 0; i < data.num_rows(); ++i) {
     predictions.push_back({static_cast<double>(i) / 7.0, static_cast<int>(i % 2)});
@@ -79,29 +109,27 @@ std::vector<Prediction> Score(const Fixture& f, std::vector<CustomerRecord>& rec
 }
 
 void FuzzPredict(const Fixture& f, std::string_view body) {
-  ApiResult<CustomerRecord> single = f.predict.DecodePredict(body);
+  Dataset data(f.schema);
+  ApiResult<CustomerRecord> single = f.predict.DecodePredict(body, &data);
   if (!single.ok()) {
     RequireBoundedError(single.error());
+    if (data.num_rows() != 0) std::abort();
   } else {
     std::vector<CustomerRecord> records = {std::move(single).value()};
-    std::vector<Prediction> predictions = Score(f, records);
+    std::vector<Prediction> predictions = Score(data, records);
     std::string out;
-    if (records[0].ok()) {
-      EncodePrediction(f.schema, records[0], predictions.at(0), {"churn", "1", ""}, &out);
-    } else {
-      RequireBoundedError(InvalidCustomerError(records[0]));
-      out = InvalidCustomerError(records[0]).ToJson();
-    }
+    EncodePrediction(records[0], predictions.at(0), {"churn", "1", ""}, &out);
     RequireJson(out);
   }
 
-  ApiResult<std::vector<CustomerRecord>> batch = f.predict.DecodeBatch(body, kMaxBatch);
+  data.Clear();
+  ApiResult<std::vector<CustomerRecord>> batch = f.predict.DecodeBatch(body, kMaxBatch, &data);
   if (!batch.ok()) {
     RequireJson(batch.error().ToJson());
   } else {
-    std::vector<Prediction> predictions = Score(f, *batch);
+    std::vector<Prediction> predictions = Score(data, *batch);
     std::string out;
-    EncodeBatch(f.schema, *batch, predictions, {"churn", "1", "prior"}, &out);
+    EncodeBatch(*batch, predictions, {"churn", "1", "prior"}, &out);
     RequireJson(out);
     // Customer ids and field names are escaped, so "{"field": appears only
     // where the encoder put it.
@@ -110,18 +138,18 @@ void FuzzPredict(const Fixture& f, std::string_view body) {
 }
 
 void FuzzOip(const Fixture& f, std::string_view body) {
-  ApiResult<InferRequest> request = f.oip.DecodeInferRequest(body, kMaxBatch);
+  Dataset data(f.schema);
+  ApiResult<InferRequest> request = f.oip.DecodeInferRequest(body, kMaxBatch, &data);
   if (!request.ok()) {
+    if (data.num_rows() != 0) std::abort();
     RequireJson(request.error().ToJson());
     return;
   }
-  std::vector<Prediction> predictions = Score(f, request->records);
+  if (data.num_rows() != request->rows) std::abort();
+  RequireSchemaRows(data);
+  std::vector<Prediction> predictions(data.num_rows(), Prediction{0.5, 1});
   std::string out;
-  if (predictions.size() == request->records.size()) {
-    EncodeInferResponse("churn", "1", *request, predictions, &out);
-  } else {
-    out = InvalidInferRowsError(request->records).ToJson();
-  }
+  EncodeInferResponse("churn", "1", *request, predictions, &out);
   RequireJson(out);
 }
 

@@ -155,12 +155,12 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   options.http.idle_timeout = Millis(f.idle_timeout);
   options.http.max_connections = f.max_connections;
   options.http.drain_timeout = Millis(f.drain_timeout);
-  options.service.max_batch = f.max_batch;
-  options.service.model_deadline =
+  options.prediction.max_batch = f.max_batch;
+  options.scoring.model_deadline =
       std::chrono::microseconds(static_cast<int64_t>(f.model_deadline_ms * 1000));
-  options.service.fallback = !f.no_fallback;
-  options.service.fault_injection = f.fault_injection;
-  options.service.server_version = kVersion;
+  options.scoring.fallback = !f.no_fallback;
+  options.fault_injection = f.fault_injection;
+  options.server_version = kVersion;
   options.gate.protect_health = f.protect_health;
   options.keys.file = f.api_key_file;
   if (const char* keys = std::getenv("CHURNML_API_KEYS")) options.keys.keys = keys;

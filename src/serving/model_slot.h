@@ -20,7 +20,7 @@ class ModelSlot {
  public:
   // One per thread (thread_local in the service): the thread's snapshot.
   struct Reader {
-    const ModelSlot* slot = nullptr;
+    uint64_t slot = 0;  // the slot's id (not its address, which a later slot may reuse)
     uint64_t generation = 0;
     std::shared_ptr<const ServedModel> model;
   };
@@ -29,8 +29,8 @@ class ModelSlot {
   // the first Swap.
   const std::shared_ptr<const ServedModel>& Read(Reader& reader) const {
     uint64_t generation = generation_.load(std::memory_order_acquire);
-    if (reader.slot != this || reader.generation != generation) {
-      reader.slot = this;
+    if (reader.slot != id_ || reader.generation != generation) {
+      reader.slot = id_;
       reader.generation = generation;
       reader.model = current_.load(std::memory_order_acquire);
     }
@@ -58,6 +58,12 @@ class ModelSlot {
   std::atomic<std::shared_ptr<const ServedModel>> current_;
   std::atomic<std::shared_ptr<const ServedModel>> previous_;
   std::atomic<uint64_t> generation_{1};
+  const uint64_t id_ = NextId();
+
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
 };
 
 }  // namespace churnml::serving

@@ -78,8 +78,10 @@ RequestGate::RequestGate(RequestGateOptions options, const ApiKeySet* keys, Rate
 
 bool RequestGate::IsOpen(std::string_view path) const {
   if (options_.protect_health) return false;
-  return path == "/health" || path == "/ready" || path == "/metrics" || path == "/v2/health/live" ||
-         path == "/v2/health/ready";
+  for (const std::string& open : options_.open_paths) {
+    if (path == open) return true;
+  }
+  return false;
 }
 
 bool RequestGate::Admit(const HttpRequest& request, HttpResponse& response) const {

@@ -1,7 +1,7 @@
 // What every request passes before its handler: API-key authentication and
-// the per-key rate limit. Health, readiness and metrics endpoints stay open
-// unless `protect_health` is set, so load balancers and Prometheus need no
-// key.
+// the per-key rate limit. The open routes (each route group declares its
+// own: health, readiness, metrics) stay open unless `protect_health` is
+// set, so load balancers and Prometheus need no key.
 #pragma once
 
 #include <chrono>
@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/clock.h"
 #include "serving/api/api_keys.h"
@@ -20,7 +21,9 @@
 namespace churnml::serving {
 
 struct RequestGateOptions {
-  bool protect_health = false;  // require a key on /health, /ready, /metrics, /v2/health/*
+  // Paths served without a key or rate limit: RouteTable::open_paths().
+  std::vector<std::string> open_paths;
+  bool protect_health = false;  // require a key on the open paths too
   // Failed authentications are logged at most once per this interval per
   // client address (every one is counted in the metrics).
   std::chrono::seconds auth_log_interval{60};
@@ -68,7 +71,7 @@ class RequestGate {
   // X-RateLimit-* headers to every rate-limited route's response.
   bool Admit(const HttpRequest& request, HttpResponse& response) const;
 
-  // Whether `path` is an open (health or metrics) endpoint.
+  // Whether `path` is one of the open paths (and protect_health is off).
   bool IsOpen(std::string_view path) const;
 
  private:

@@ -98,5 +98,34 @@ TEST(RequestGate, ManyBadKeysMakeOneLogLineAndAreAllCounted) {
       << registry.RenderText();
 }
 
+TEST(RequestGate, OnlyTheDeclaredOpenPathsSkipTheKeyUnlessHealthIsProtected) {
+  monitoring::MetricsRegistry registry;
+  auto metrics = ServingMetrics::Create(&registry);
+  ASSERT_TRUE(metrics.ok());
+  ApiKeySources sources;
+  sources.keys = std::string(40, 'k');
+  auto keys = ApiKeySet::Load(sources);
+  ASSERT_TRUE(keys.ok());
+  auto admit = [&](const RequestGate& gate, std::string_view path) {
+    HttpRequest request;
+    request.method = "GET";
+    request.path = path;
+    request.remote_address = "127.0.0.1:1";
+    HttpResponse response;
+    return gate.Admit(request, response);
+  };
+  RequestGateOptions options;
+  options.open_paths = {"/health", "/metrics"};
+  RequestGate open(options, &*keys, nullptr, metrics->get());
+  EXPECT_TRUE(admit(open, "/health"));
+  EXPECT_TRUE(admit(open, "/metrics"));
+  EXPECT_FALSE(admit(open, "/ready"));  // not declared open here
+  EXPECT_FALSE(admit(open, "/health/x"));
+  EXPECT_FALSE(admit(open, "/predict"));
+  options.protect_health = true;
+  RequestGate protected_gate(options, &*keys, nullptr, metrics->get());
+  EXPECT_FALSE(admit(protected_gate, "/health"));
+}
+
 }  // namespace
 }  // namespace churnml::serving

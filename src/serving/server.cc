@@ -18,8 +18,10 @@
 #include "monitoring/alerts/alert_rule.h"
 #include "monitoring/metrics_registry.h"
 #include "monitoring/process_metrics.h"
-#include "serving/alert_routes.h"
+#include "serving/admin_routes.h"
 #include "serving/http/router.h"
+#include "serving/oip_metadata_routes.h"
+#include "serving/status_routes.h"
 
 namespace churnml::serving {
 
@@ -99,8 +101,10 @@ class ServerRuntime {
   // The last reload failure logged (watcher thread only): a store that stays
   // down is logged when the failure starts or changes, not on every check.
   std::string last_reload_error;
-  std::unique_ptr<PredictionService> service;
-  Router router;
+  std::unique_ptr<Scorer> scorer;
+  // The route groups (route_group.h), in one table.
+  std::vector<std::unique_ptr<RouteGroup>> groups;
+  RouteTable routes;
   std::shared_ptr<spdlog::logger> access_log;
   std::unique_ptr<HttpServer> http;
 
@@ -159,7 +163,6 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
     limit.burst = options.rate_burst > 0 ? options.rate_burst : std::max(1.0, options.rate_limit);
     CHURNML_ASSIGN_OR_RETURN(limiter, RateLimiter::Create(limit, RealClock()));
   }
-  gate = std::make_unique<RequestGate>(options.gate, &keys, limiter.get(), metrics.get());
 
   CHURNML_ASSIGN_OR_RETURN(model_breaker, reliability::CircuitBreaker::Create(
                                               "model", options.model_breaker, RealClock()));
@@ -225,15 +228,25 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
       true,
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 
-  PredictionServiceDeps deps;
+  ScorerDeps deps;
   deps.slot = &slot;
   deps.metrics = metrics.get();
   deps.model_breaker = model_breaker.get();
   deps.health = health.get();
-  deps.faults = options.service.fault_injection ? &faults : nullptr;
+  deps.faults = options.fault_injection ? &faults : nullptr;
   deps.drift = drift.get();
-  service = std::make_unique<PredictionService>(options.service, deps);
-  CHURNML_RETURN_IF_ERROR(service->AddRoutes(router));
+  scorer = std::make_unique<Scorer>(options.scoring, deps);
+  groups.push_back(std::make_unique<PredictionRoutes>(options.prediction, scorer.get()));
+  groups.push_back(std::make_unique<OipMetadataRoutes>(
+      options.server_version.empty() ? std::string(kVersion) : options.server_version, &slot,
+      health.get()));
+  groups.push_back(std::make_unique<StatusRoutes>(StatusRoutesDeps{
+      .slot = &slot,
+      .metrics = metrics.get(),
+      .health = health.get(),
+      .drift = drift.get(),
+      .started_at = std::chrono::system_clock::now(),
+  }));
 
   if (!options.alerts_file.empty()) {
     CHURNML_ASSIGN_OR_RETURN(monitoring::AlertRules rules,
@@ -248,14 +261,21 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
         ReportBreakerState(sink, "alert:" + queue->channel_name(), queue->stats().breaker_state);
       }
     });
-    CHURNML_RETURN_IF_ERROR(AddAlertRoutes(router, &alerts->evaluator()));
   }
+  groups.push_back(std::make_unique<AdminRoutes>(alerts ? &alerts->evaluator() : nullptr,
+                                                 options.fault_injection ? &faults : nullptr));
+  for (const std::unique_ptr<RouteGroup>& group : groups) {
+    CHURNML_RETURN_IF_ERROR(routes.Add(*group));
+  }
+  RequestGateOptions gate_options = options.gate;
+  gate_options.open_paths = routes.open_paths();
+  gate = std::make_unique<RequestGate>(gate_options, &keys, limiter.get(), metrics.get());
 
   CHURNML_ASSIGN_OR_RETURN(access_log, MakeAccessLogger(options.access_log));
   HttpServerOptions http_options = options.http;
   http_options.access_observer = [this](const AccessRecord& record) { Access(record); };
   HttpHandler handler = [this](HttpRequest& request, HttpResponse& response) {
-    if (gate->Admit(request, response)) router.Dispatch(request, response);
+    if (gate->Admit(request, response)) routes.router().Dispatch(request, response);
   };
   CHURNML_ASSIGN_OR_RETURN(http, HttpServer::Start(http_options, std::move(handler)));
 

@@ -17,15 +17,19 @@
 #include "serving/http/http_server.h"
 #include "serving/live_drift.h"
 #include "serving/model_watcher.h"
-#include "serving/prediction_service.h"
+#include "serving/prediction_routes.h"
 #include "serving/request_gate.h"
+#include "serving/scorer.h"
 
 namespace churnml::serving {
 
 struct ServeOptions {
   ModelWatcherOptions model;
   HttpServerOptions http;
-  PredictionServiceOptions service;
+  PredictionRoutesOptions prediction;
+  ScorerOptions scoring;
+  bool fault_injection = false;  // expose /admin/faults
+  std::string server_version;    // GET /v2
   RequestGateOptions gate;
   ApiKeySources keys;  // none given: no authentication (see below)
   // Without keys, serving on an address other than loopback is refused

@@ -1,7 +1,5 @@
 #include "serving/api/json_parse.h"
 
-#include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -9,9 +7,6 @@
 namespace churnml::serving::internal {
 
 namespace {
-
-using simdjson::dom::element;
-using simdjson::dom::element_type;
 
 // A SAX handler that accepts everything and remembers the first syntax
 // error; nlohmann reports errors to it instead of throwing. Used only to
@@ -61,57 +56,7 @@ class ErrorLocator {
   std::string reason_;
 };
 
-// The shortest text that reads back as `v`.
-void AssignNumber(double v, std::string* out) {
-  char buf[32];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out->assign(buf, static_cast<size_t>(ptr - buf));
-}
-
-template <typename Int>
-void AssignInt(Int v, std::string* out) {
-  char buf[24];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out->assign(buf, static_cast<size_t>(ptr - buf));
-}
-
 }  // namespace
-
-// Converts one JSON value of column `spec` into `text`; returns the
-// problem, or "" when the value is acceptable.
-std::string ReadColumnValue(const ColumnSpec& spec, const element& value, std::string* text) {
-  const bool numeric = spec.type != ColumnType::kCategorical && spec.role != ColumnRole::kId;
-  switch (value.type()) {
-    case element_type::NULL_VALUE:
-      text->clear();
-      return "";
-    case element_type::STRING: {
-      text->assign(value.get_string().value_unsafe());  // the type is STRING
-      return "";
-    }
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE:
-      if (!numeric) return "expected a string, got a number";
-      if (value.type() == element_type::INT64) {
-        AssignInt(value.get_int64().value_unsafe(), text);
-      } else if (value.type() == element_type::UINT64) {
-        AssignInt(value.get_uint64().value_unsafe(), text);
-      } else {
-        const double v = value.get_double().value_unsafe();
-        if (spec.type == ColumnType::kInteger && std::nearbyint(v) != v) {
-          std::string shown;
-          AssignNumber(v, &shown);
-          return shown + " is not an integer";
-        }
-        AssignNumber(v, text);
-      }
-      return "";
-    default:
-      return std::string(numeric ? "expected a number, got " : "expected a string, got ") +
-             std::string(JsonTypeName(value));
-  }
-}
 
 ApiResult<simdjson::dom::element> ParseJson(std::string_view body) {
   thread_local simdjson::dom::parser parser;

@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 
-#include "data/schema.h"
 #include "serving/api/api_error.h"
 
 namespace churnml::serving::internal {
@@ -22,12 +21,5 @@ ApiResult<simdjson::dom::element> ParseJson(std::string_view body);
 // "a string", "a number", "an object", "an array", "a boolean", "null":
 // the JSON type of `e` for messages.
 std::string_view JsonTypeName(const simdjson::dom::element& e);
-
-// Reads one JSON value for schema column `spec` into `text` (the form
-// RowConverter reads: strings as they are, numbers in shortest round-trip
-// form, null as ""). Returns the problem ("expected a string, got a
-// number", "1.5 is not an integer"), or "" when the value is acceptable.
-std::string ReadColumnValue(const ColumnSpec& spec, const simdjson::dom::element& value,
-                            std::string* text);
 
 }  // namespace churnml::serving::internal

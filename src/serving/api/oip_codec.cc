@@ -201,9 +201,11 @@ bool ReadInputHeader(const Schema& schema, const ColumnLookup& lookup, size_t k,
   return true;
 }
 
-// Decodes the elements of one input into the records.
-void ReadInputData(const ColumnSpec& spec, const Input& input, std::vector<CustomerRecord>* records,
-                   Problems* problems) {
+// Decodes the elements of one input into column `input.column` of `rows`
+// (already sized to the batch: missing values) or, for customerID, `ids`.
+void ReadInputData(const ColumnDecoder& decoder, const Input& input, Dataset* rows,
+                   std::vector<std::string_view>* ids, Problems* problems) {
+  const ColumnSpec& spec = decoder.schema().column(input.column);
   size_t bad = 0;
   auto problem = [&](size_t i, const std::string& message) {
     if (++bad <= kMaxElementProblems) {
@@ -211,9 +213,14 @@ void ReadInputData(const ColumnSpec& spec, const Input& input, std::vector<Custo
     }
   };
   const bool required = spec.role == ColumnRole::kFeature && !spec.nullable;
+  const bool categorical = spec.type == ColumnType::kCategorical;
+  ColumnData& column = rows->mutable_column(input.column);
   for (size_t i = 0; i < input.data.size(); ++i) {
     const element& e = input.data[i];
-    CustomerRecord& record = (*records)[i];
+    if (e.is_null()) {
+      if (required) problem(i, "null is not allowed (the column is not nullable)");
+      continue;  // the cell stays missing
+    }
     if (input.kind == DataKind::kInt && e.type() == element_type::DOUBLE) {
       const double v = e.get_double().value_unsafe();
       if (std::nearbyint(v) != v) {
@@ -221,16 +228,21 @@ void ReadInputData(const ColumnSpec& spec, const Input& input, std::vector<Custo
         continue;
       }
     }
-    std::string message = internal::ReadColumnValue(spec, e, &record.fields[input.column]);
-    if (!message.empty()) {
-      problem(i, message);
-      continue;
+    std::string message;
+    if (spec.role == ColumnRole::kId) {
+      message = ColumnDecoder::ReadId(e, &(*ids)[i]);
+    } else if (categorical) {
+      std::string_view text;
+      int32_t code = kMissingCode;
+      message = decoder.ReadCategory(input.column, e, &code, &text);
+      if (message.empty() && spec.categories.empty() && !text.empty()) {
+        code = ColumnDecoder::OpenLevel(column, text);
+      }
+      column.codes[i] = code;
+    } else {
+      message = decoder.ReadNumber(input.column, e, &column.numbers[i]);
     }
-    if (e.is_null() && required) {
-      problem(i, "null is not allowed (the column is not nullable)");
-      continue;
-    }
-    if (spec.role == ColumnRole::kId) record.has_customer_id = !record.fields[input.column].empty();
+    if (!message.empty()) problem(i, message);
   }
   if (bad > kMaxElementProblems) {
     problems->Add(InputLabel(input.name) + ": and " + std::to_string(bad - kMaxElementProblems) +
@@ -265,10 +277,11 @@ void ReadOutputs(const element& value, InferRequest* request, Problems* problems
 
 }  // namespace
 
-OipCodec::OipCodec(const Schema& schema) : schema_(schema), lookup_(schema) {}
+OipCodec::OipCodec(const Schema& schema) : decoder_(schema), lookup_(schema) {}
 
-ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body,
-                                                     size_t max_batch) const {
+ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body, size_t max_batch,
+                                                     Dataset* rows) const {
+  const Schema& schema = decoder_.schema();
   ApiResult<element> doc = internal::ParseJson(body);
   if (!doc.ok()) return doc.error();
   Problems problems;
@@ -311,15 +324,15 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body,
   }
 
   std::vector<Input> read;
-  std::vector<int> input_of_column(schema_.num_columns(), -1);
+  std::vector<int> input_of_column(schema.num_columns(), -1);
   std::optional<size_t> batch;
   std::string_view batch_from;  // the input that set `batch`
   size_t k = 0;
   for (const element value : *inputs) {
     Input input;
-    input.column = schema_.num_columns();
-    if (!ReadInputHeader(schema_, lookup_, k++, value, &input, &problems)) {
-      if (input.column < schema_.num_columns() && input_of_column[input.column] < 0) {
+    input.column = schema.num_columns();
+    if (!ReadInputHeader(schema, lookup_, k++, value, &input, &problems)) {
+      if (input.column < schema.num_columns() && input_of_column[input.column] < 0) {
         input_of_column[input.column] = kBadInput;
       }
       continue;
@@ -338,11 +351,11 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body,
                    std::to_string(*batch) + " (" + InputLabel(batch_from) + ")");
       continue;
     }
-    if (schema_.column(input.column).role == ColumnRole::kTarget) continue;  // ignored
+    if (schema.column(input.column).role == ColumnRole::kTarget) continue;  // ignored
     read.push_back(std::move(input));
   }
-  for (size_t c = 0; c < schema_.num_columns(); ++c) {
-    const ColumnSpec& spec = schema_.column(c);
+  for (size_t c = 0; c < schema.num_columns(); ++c) {
+    const ColumnSpec& spec = schema.column(c);
     if (spec.role == ColumnRole::kFeature && !spec.nullable && input_of_column[c] == -1) {
       problems.Add("missing " + InputLabel(spec.name));
     }
@@ -355,25 +368,35 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body,
                         FormatCount(static_cast<int64_t>(max_batch)),
                     {}};
   }
-  request.records.resize(n);
-  for (CustomerRecord& record : request.records) record.fields.resize(schema_.num_columns());
-  for (const Input& input : read) {
-    ReadInputData(schema_.column(input.column), input, &request.records, &problems);
-  }
-  if (!problems.empty()) return problems.ToError();
-  return request;
-}
-
-ApiError InvalidInferRowsError(std::span<const CustomerRecord> records) {
-  Problems problems;
-  for (size_t i = 0; i < records.size(); ++i) {
-    for (const FieldError& e : records[i].errors) {
-      problems.Add((e.field.empty() ? std::string() : InputLabel(e.field) + " ") + "element " +
-                   std::to_string(i) + ": " + e.message);
+  // Every row starts missing; the inputs fill their columns.
+  rows->Clear();
+  for (size_t c : schema.feature_indices()) {
+    ColumnData& column = rows->mutable_column(c);
+    if (schema.column(c).type == ColumnType::kCategorical) {
+      column.codes.assign(n, kMissingCode);
+    } else {
+      column.numbers.assign(n, kMissingNumber);
     }
   }
-  if (problems.empty()) problems.Add("invalid inputs");
-  return problems.ToError();
+  std::vector<std::string_view> ids(n);
+  for (const Input& input : read) ReadInputData(decoder_, input, rows, &ids, &problems);
+  if (!problems.empty()) {
+    rows->Clear();
+    return problems.ToError();
+  }
+  std::vector<std::string>& row_ids = rows->mutable_ids();
+  std::vector<int64_t>& source_rows = rows->mutable_source_rows();
+  for (size_t i = 0; i < n; ++i) {
+    if (ids[i].empty()) {
+      row_ids.push_back(std::to_string(i));
+    } else {
+      row_ids.emplace_back(ids[i]);
+    }
+    source_rows.push_back(static_cast<int64_t>(i) + 1);
+  }
+  rows->set_num_rows(n);
+  request.rows = n;
+  return request;
 }
 
 void EncodeInferResponse(std::string_view model_name, std::string_view model_version,

@@ -8,9 +8,12 @@
 // columns and customerID are BYTES (JSON strings); numeric and integer
 // columns are FP64, FP32, INT64 or INT32 (INT8/16, UINT8/16/32/64 too). A
 // null element is a missing value. customerID and nullable columns may be
-// left out; the target column is accepted and ignored. Every problem is
-// collected into one kInvalidInference error (400), each naming the input
-// and, for data, the element index.
+// left out; the target column is accepted and ignored. Elements are read
+// straight into the typed columns of the caller's Dataset (numbers as
+// numbers, categories as level indices: column_decoder.h), with the
+// schema's value checks. Every problem is collected into one
+// kInvalidInference error (400), each naming the input and, for data, the
+// element index: the protocol has no per-row errors.
 //
 // Thread safety: an OipCodec is immutable; Decode runs concurrently on any
 // number of threads.
@@ -22,8 +25,10 @@
 #include <string_view>
 #include <vector>
 
+#include "data/dataset.h"
 #include "data/schema.h"
 #include "serving/api/api_error.h"
+#include "serving/api/column_decoder.h"
 #include "serving/api/customer_record.h"
 #include "serving/api/predict_codec.h"
 
@@ -34,10 +39,8 @@ inline constexpr std::string_view kProbabilityOutput = "probability";  // FP64
 inline constexpr std::string_view kPredictionOutput = "prediction";    // INT64
 
 struct InferRequest {
-  std::string id;  // echoed in the response; "" when the request had none
-  // One record per batch element, in order (decoded; run ConvertCustomers
-  // for the value checks).
-  std::vector<CustomerRecord> records;
+  std::string id;   // echoed in the response; "" when the request had none
+  size_t rows = 0;  // the batch size N: rows appended to the Dataset
   // Requested outputs ("outputs" member); both when it is absent.
   bool want_probability = true;
   bool want_prediction = true;
@@ -47,25 +50,22 @@ class OipCodec {
  public:
   explicit OipCodec(const Schema& schema);
 
-  // Decodes an infer request. Errors: kInvalidJson (400); kBatchTooLarge
-  // (413) when N > max_batch; kInvalidInference (400) for everything else:
-  // body not an object, unknown or mistyped members, missing/unknown/
-  // duplicate input, wrong datatype, bad shape, data length != product of
-  // shape, batch sizes that differ, elements of the wrong JSON type.
-  ApiResult<InferRequest> DecodeInferRequest(std::string_view body, size_t max_batch) const;
+  // Decodes an infer request, appending its N rows to `rows` (an empty
+  // Dataset of this schema; on error it is left empty). Row ids are the
+  // customerID input's elements, or the element index as text. Errors: kInvalidJson (400);
+  // kBatchTooLarge (413) when N > max_batch; kInvalidInference (400) for everything else: body not
+  // an object, unknown or mistyped members, missing/unknown/ duplicate input, wrong datatype, bad
+  // shape, data length != product of shape, batch sizes that differ, elements of the wrong JSON
+  // type or value (range, category, null in a column that is not nullable).
+  ApiResult<InferRequest> DecodeInferRequest(std::string_view body, size_t max_batch,
+                                             Dataset* rows) const;
 
-  const Schema& schema() const { return schema_; }
+  const Schema& schema() const { return decoder_.schema(); }
 
  private:
-  Schema schema_;
+  ColumnDecoder decoder_;
   ColumnLookup lookup_;
 };
-
-// After ConvertCustomers: a 400 naming the input and element of every
-// problem in `records` ("input \"tenure\" element 2: \"99\" is outside the
-// range [0, 72]"), the Open Inference Protocol having no per-row errors.
-// Precondition: at least one record has errors.
-ApiError InvalidInferRowsError(std::span<const CustomerRecord> records);
 
 // {"model_name","model_version","id"?,"outputs":[{"name":"probability",
 // "datatype":"FP64","shape":[N],"data":[...]},{"name":"prediction",

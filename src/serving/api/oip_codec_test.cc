@@ -3,11 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "data/row_converter.h"
+#include "data/dataset.h"
 #include "data/schema.h"
 
 namespace churnml::serving {
@@ -54,9 +55,16 @@ class OipCodecTest : public ::testing::Test {
  protected:
   const Schema& schema_ = Schema::Telco();
   OipCodec codec_{schema_};
+  Dataset rows_{schema_};
+
+  ApiResult<InferRequest> Decode(const std::string& body, size_t max_batch = 100) {
+    rows_.Clear();
+    return codec_.DecodeInferRequest(body, max_batch, &rows_);
+  }
 
   std::string ErrorOf(const json& request, size_t max_batch = 100) {
-    ApiResult<InferRequest> r = codec_.DecodeInferRequest(request.dump(), max_batch);
+    ApiResult<InferRequest> r = Decode(request.dump(), max_batch);
+    EXPECT_EQ(rows_.num_rows(), 0u);
     EXPECT_FALSE(r.ok());
     if (r.ok()) return "";
     EXPECT_EQ(r.error().kind, ApiErrorKind::kInvalidInference);
@@ -65,19 +73,18 @@ class OipCodecTest : public ::testing::Test {
   }
 };
 
-TEST_F(OipCodecTest, DecodesOneInputPerColumnIntoRecordsAndEncodesTheResponse) {
-  ApiResult<InferRequest> r = codec_.DecodeInferRequest(TwoCustomers().dump(), 100);
+TEST_F(OipCodecTest, DecodesOneInputPerColumnIntoTypedColumnsAndEncodesTheResponse) {
+  ApiResult<InferRequest> r = Decode(TwoCustomers().dump());
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->id, "req-1");
-  ASSERT_EQ(r->records.size(), 2u);
-  EXPECT_EQ(CustomerId(schema_, r->records[1]), "B-2");
-  EXPECT_EQ(r->records[1].fields[*schema_.IndexOf("tenure")], "1");
-  EXPECT_EQ(r->records[1].fields[*schema_.IndexOf("MonthlyCharges")], "56.95");
-  EXPECT_EQ(r->records[0].fields[*schema_.IndexOf("Contract")], "Month-to-month");
-
-  Dataset data(schema_);
-  ConvertCustomers(RowConverter::ForSchema(schema_, TargetPolicy::kIgnore), r->records, &data);
-  ASSERT_EQ(data.num_rows(), 2u);
+  EXPECT_EQ(r->rows, 2u);
+  ASSERT_EQ(rows_.num_rows(), 2u);
+  EXPECT_EQ(rows_.ids()[1], "B-2");
+  EXPECT_EQ(rows_.column(*schema_.IndexOf("tenure")).numbers[1], 1.0);
+  EXPECT_DOUBLE_EQ(rows_.column(*schema_.IndexOf("MonthlyCharges")).numbers[1], 56.95);
+  const ColumnData& contract = rows_.column(*schema_.IndexOf("Contract"));
+  EXPECT_EQ(contract.codes[0], 0);  // "Month-to-month"
+  EXPECT_EQ(contract.codes[1], 1);  // "One year"
 
   std::string out;
   std::vector<Prediction> predictions = {{0.125, 0}, {0.75, 1}};
@@ -98,11 +105,12 @@ TEST_F(OipCodecTest, RequestedOutputsAndNullableColumnsMayBeLeftOut) {
       inputs.erase(i--);
     }
   }
-  ApiResult<InferRequest> r = codec_.DecodeInferRequest(request.dump(), 100);
+  ApiResult<InferRequest> r = Decode(request.dump());
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_FALSE(r->want_probability);
   EXPECT_TRUE(r->want_prediction);
-  EXPECT_EQ(r->records[0].fields[*schema_.IndexOf("TotalCharges")], "");
+  EXPECT_TRUE(std::isnan(rows_.column(*schema_.IndexOf("TotalCharges")).numbers[0]));
+  EXPECT_EQ(rows_.ids()[1], "1");  // no customerID input: the index
   std::string out;
   std::vector<Prediction> predictions = {{0.125, 0}, {0.75, 1}};
   EncodeInferResponse("churn", "4", *r, predictions, &out);
@@ -158,19 +166,14 @@ TEST_F(OipCodecTest, ElementErrorsNameTheInputAndIndex) {
   EXPECT_THAT(message, HasSubstr("input \"MonthlyCharges\" element 0: null is not allowed"));
 }
 
-TEST_F(OipCodecTest, SchemaValueErrorsAfterConversion) {
+TEST_F(OipCodecTest, SchemaValueErrorsNameTheInputAndElement) {
   json request = TwoCustomers();
   Input(request, "tenure")["data"] = {1, 99};
-  ApiResult<InferRequest> r = codec_.DecodeInferRequest(request.dump(), 100);
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  Dataset data(schema_);
-  ConvertCustomers(RowConverter::ForSchema(schema_, TargetPolicy::kIgnore), r->records, &data);
-  EXPECT_EQ(data.num_rows(), 1u);
-  ApiError error = InvalidInferRowsError(r->records);
-  EXPECT_EQ(error.http_status(), 400);
-  EXPECT_EQ(error.message, "input \"tenure\" element 1: \"99\" is outside the range [0, 72]");
-  EXPECT_EQ(error.ToJson(),
-            R"({"error":"input \"tenure\" element 1: \"99\" is outside the range [0, 72]"})");
+  EXPECT_EQ(ErrorOf(request), "input \"tenure\" element 1: \"99\" is outside the range [0, 72]");
+  request = TwoCustomers();
+  Input(request, "Contract")["data"] = {"Weekly", "One year"};
+  EXPECT_THAT(ErrorOf(request),
+              HasSubstr("input \"Contract\" element 0: \"Weekly\" is not an allowed value"));
 }
 
 TEST_F(OipCodecTest, RequestShapeErrors) {
@@ -184,11 +187,11 @@ TEST_F(OipCodecTest, RequestShapeErrors) {
   EXPECT_THAT(message, HasSubstr("unknown member \"extra\""));
   EXPECT_THAT(message, HasSubstr("unknown output \"score\""));
 
-  ApiResult<InferRequest> big = codec_.DecodeInferRequest(TwoCustomers().dump(), 1);
+  ApiResult<InferRequest> big = Decode(TwoCustomers().dump(), 1);
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.error().http_status(), 413);
 
-  ApiResult<InferRequest> bad = codec_.DecodeInferRequest("{\"inputs\":[", 1);
+  ApiResult<InferRequest> bad = Decode("{\"inputs\":[", 1);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind, ApiErrorKind::kInvalidJson);
 }

@@ -1,6 +1,8 @@
 #include "serving/api/predict_codec.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/strings.h"
 #include "serving/api/json_parse.h"
@@ -13,21 +15,28 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// Fills `record` from one customer object. Every problem goes to
-// record->errors (the first kMaxFieldErrors; the rest are counted). The
-// list of expected names is quoted once per request (`expected_listed`),
-// not once per unknown field.
-void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
-                    const simdjson::dom::object& object, CustomerRecord* record,
-                    bool* expected_listed) {
+// The calling thread's typed row, reused across customers.
+TypedRow& Row() {
+  thread_local TypedRow row;
+  return row;
+}
+
+// Decodes one customer object into `record` and, when it has no problem,
+// into a new row of `rows` (id: the customerID, else `index` as text).
+// Every problem goes to record->errors (the first kMaxFieldErrors; the
+// rest are counted). The list of expected names is quoted once per request
+// (`expected_listed`), not once per unknown field.
+void DecodeCustomer(const ColumnDecoder& decoder, const ColumnLookup& lookup,
+                    const simdjson::dom::object& object, size_t index, CustomerRecord* record,
+                    bool* expected_listed, Dataset* rows) {
+  const Schema& schema = decoder.schema();
   const size_t n = schema.num_columns();
-  record->fields.resize(n);
-  for (std::string& f : record->fields) f.clear();
-  record->has_customer_id = false;
-  record->errors.clear();
-  record->more_errors = 0;
+  TypedRow& row = Row();
+  row.Reset(n);
   // 0 = absent, 1 = null, 2 = value.
-  std::vector<uint8_t> seen(n, 0);
+  thread_local std::vector<uint8_t> seen;
+  seen.assign(n, 0);
+  std::string_view id;
   size_t hint = 0;
   for (const auto field : object) {
     const std::string_view key = field.key;
@@ -51,19 +60,24 @@ void DecodeCustomer(const Schema& schema, const ColumnLookup& lookup,
     }
     const ColumnSpec& spec = schema.column(*c);
     seen[*c] = field.value.is_null() ? 1 : 2;
-    if (spec.role == ColumnRole::kTarget) continue;  // accepted and ignored
-    std::string problem = internal::ReadColumnValue(spec, field.value, &record->fields[*c]);
-    if (!problem.empty()) {
-      record->AddError({std::string(key), std::move(problem)});
-      continue;
-    }
-    if (spec.role == ColumnRole::kId) record->has_customer_id = !record->fields[*c].empty();
+    if (spec.role == ColumnRole::kTarget || seen[*c] == 1) continue;  // ignored, or missing
+    std::string problem = spec.role == ColumnRole::kId ? ColumnDecoder::ReadId(field.value, &id)
+                                                       : decoder.Read(*c, field.value, &row);
+    if (!problem.empty()) record->AddError({std::string(key), std::move(problem)});
   }
   for (size_t c = 0; c < n; ++c) {
     const ColumnSpec& spec = schema.column(c);
     if (spec.role != ColumnRole::kFeature || spec.nullable || seen[c] == 2) continue;
     record->AddError({spec.name, seen[c] == 1 ? "null is not allowed (the field is not nullable)"
                                               : "required field is missing"});
+  }
+  record->has_customer_id = !id.empty();
+  record->customer_id.assign(id);
+  if (!record->ok()) return;
+  if (record->has_customer_id) {
+    decoder.Commit(row, id, static_cast<int64_t>(index) + 1, rows);
+  } else {
+    decoder.Commit(row, std::to_string(index), static_cast<int64_t>(index) + 1, rows);
   }
 }
 
@@ -91,10 +105,10 @@ void AppendNamedFieldErrors(const CustomerRecord& record, size_t* budget, std::s
   *budget -= AppendFieldErrors(named, record.more_errors, *budget, out);
 }
 
-void AppendCustomerId(const Schema& schema, const CustomerRecord& record, std::string* out) {
+void AppendCustomerId(const CustomerRecord& record, std::string* out) {
   out->append("\"customerID\":");
   if (record.has_customer_id) {
-    AppendJsonString(CustomerId(schema, record), out);
+    AppendJsonString(record.customer_id, out);
   } else {
     out->append("null");
   }
@@ -113,15 +127,9 @@ void AppendModel(const ModelInfo& model, std::string* out) {
 
 }  // namespace
 
-PredictCodec::PredictCodec(const Schema& schema) : schema_(schema), lookup_(schema) {}
+PredictCodec::PredictCodec(const Schema& schema) : decoder_(schema), lookup_(schema) {}
 
-ApiResult<CustomerRecord> PredictCodec::DecodePredict(std::string_view body) const {
-  ApiResult<CustomerRecord> record = DecodePredictRecord(body);
-  if (record.ok() && !record->ok()) return InvalidCustomerError(*record);
-  return record;
-}
-
-ApiResult<CustomerRecord> PredictCodec::DecodePredictRecord(std::string_view body) const {
+ApiResult<CustomerRecord> PredictCodec::DecodePredict(std::string_view body, Dataset* rows) const {
   ApiResult<element> doc = internal::ParseJson(body);
   if (!doc.ok()) return doc.error();
   simdjson::dom::object object;
@@ -130,12 +138,14 @@ ApiResult<CustomerRecord> PredictCodec::DecodePredictRecord(std::string_view bod
   }
   CustomerRecord record;
   bool expected_listed = false;
-  DecodeCustomer(schema_, lookup_, object, &record, &expected_listed);
+  DecodeCustomer(decoder_, lookup_, object, 0, &record, &expected_listed, rows);
+  if (!record.ok()) return InvalidCustomerError(record);
   return record;
 }
 
 ApiResult<std::vector<CustomerRecord>> PredictCodec::DecodeBatch(std::string_view body,
-                                                                 size_t max_batch) const {
+                                                                 size_t max_batch,
+                                                                 Dataset* rows) const {
   ApiResult<element> doc = internal::ParseJson(body);
   if (!doc.ok()) return doc.error();
   simdjson::dom::object object;
@@ -180,19 +190,18 @@ ApiResult<std::vector<CustomerRecord>> PredictCodec::DecodeBatch(std::string_vie
     CustomerRecord& record = records[i++];
     simdjson::dom::object customer;
     if (e.get_object().get(customer) != simdjson::SUCCESS) {
-      record.fields.assign(schema_.num_columns(), std::string());
       record.errors.push_back({"", NotAnObject("customer", e)});
       continue;
     }
-    DecodeCustomer(schema_, lookup_, customer, &record, &expected_listed);
+    DecodeCustomer(decoder_, lookup_, customer, i - 1, &record, &expected_listed, rows);
   }
   return records;
 }
 
-void EncodePrediction(const Schema& schema, const CustomerRecord& record,
-                      const Prediction& prediction, const ModelInfo& model, std::string* out) {
+void EncodePrediction(const CustomerRecord& record, const Prediction& prediction,
+                      const ModelInfo& model, std::string* out) {
   out->push_back('{');
-  AppendCustomerId(schema, record, out);
+  AppendCustomerId(record, out);
   out->append(",\"probability\":");
   AppendJsonNumber(prediction.probability, out);
   out->append(",\"prediction\":");
@@ -202,9 +211,8 @@ void EncodePrediction(const Schema& schema, const CustomerRecord& record,
   out->push_back('}');
 }
 
-void EncodeBatch(const Schema& schema, std::span<const CustomerRecord> records,
-                 std::span<const Prediction> predictions, const ModelInfo& model,
-                 std::string* out) {
+void EncodeBatch(std::span<const CustomerRecord> records, std::span<const Prediction> predictions,
+                 const ModelInfo& model, std::string* out) {
   out->push_back('{');
   AppendModel(model, out);
   out->append(",\"results\":[");
@@ -216,14 +224,14 @@ void EncodeBatch(const Schema& schema, std::span<const CustomerRecord> records,
     out->push_back('{');
     if (record.ok() && next < predictions.size()) {
       const Prediction& p = predictions[next++];
-      AppendCustomerId(schema, record, out);
+      AppendCustomerId(record, out);
       out->append(",\"probability\":");
       AppendJsonNumber(p.probability, out);
       out->append(",\"prediction\":");
       AppendJsonInt(p.prediction, out);
     } else {
       if (record.has_customer_id) {
-        AppendCustomerId(schema, record, out);
+        AppendCustomerId(record, out);
         out->push_back(',');
       }
       out->append("\"index\":");

@@ -1,8 +1,9 @@
 // JSON bodies of POST /predict and POST /predict/batch (docs/api.md).
 //
-// Decoding checks JSON types against the schema and collects EVERY
-// offending field; schema value checks (categories, ranges) follow in
-// ConvertCustomers() (customer_record.h). Type rules per column:
+// Decoding reads each customer straight into a typed row of the caller's
+// Dataset (column_decoder.h): JSON types, schema values (categories,
+// ranges) and nullability are checked on the way, and EVERY offending
+// field is collected. Type rules per column:
 //   numeric   a JSON number, or a string holding one ("29.85"; "" or blanks
 //             are missing, as in the Telco CSV's TotalCharges), or null
 //   integer   as numeric, but a number must be integral: 1.5 is rejected,
@@ -16,15 +17,11 @@
 // The path of one request (the batch one is the same with DecodeBatch,
 // which never fails for a bad customer, and EncodeBatch):
 //
-//   ApiResult<CustomerRecord> r = codec.DecodePredict(body);
+//   Dataset rows(codec.schema());
+//   ApiResult<CustomerRecord> r = codec.DecodePredict(body, &rows);
 //   if (!r.ok()) return Reply(r.error().http_status(), r.error().ToJson());
-//   std::vector<CustomerRecord> records;
-//   records.push_back(std::move(r).value());
-//   Dataset data(codec.schema());
-//   ConvertCustomers(converter, records, &data);  // range/category checks
-//   if (!records[0].ok()) return Reply(422, InvalidCustomerError(records[0]).ToJson());
-//   artifact.PredictProba(data, &p);
-//   EncodePrediction(codec.schema(), records[0], {p[0], p[0] >= threshold}, model, &out);
+//   artifact.PredictProba(rows, &p);
+//   EncodePrediction(*r, {p[0], p[0] >= threshold}, model, &out);
 //
 // Thread safety: a PredictCodec is immutable; Decode* run concurrently on
 // any number of threads (each thread parses with its own reused simdjson
@@ -37,8 +34,10 @@
 #include <string_view>
 #include <vector>
 
+#include "data/dataset.h"
 #include "data/schema.h"
 #include "serving/api/api_error.h"
+#include "serving/api/column_decoder.h"
 #include "serving/api/customer_record.h"
 
 namespace churnml::serving {
@@ -62,35 +61,35 @@ class PredictCodec {
  public:
   explicit PredictCodec(const Schema& schema);
 
-  // POST /predict: one JSON object. Errors: kInvalidJson (400) for bad
+  // POST /predict: one JSON object, appended to `rows` (a Dataset of this
+  // schema) as one row when valid. Errors: kInvalidJson (400) for bad
   // JSON, kInvalidRequest (422) when the body is not an object,
-  // kInvalidCustomer (422) listing every bad field.
-  ApiResult<CustomerRecord> DecodePredict(std::string_view body) const;
-  // The same, but a customer with bad fields is returned as a record with
-  // errors (as DecodeBatch does), so ConvertCustomers can add the value
-  // errors of its other fields and the 422 lists every offending field.
-  ApiResult<CustomerRecord> DecodePredictRecord(std::string_view body) const;
+  // kInvalidCustomer (422) listing every bad field (types, values, missing).
+  ApiResult<CustomerRecord> DecodePredict(std::string_view body, Dataset* rows) const;
 
-  // POST /predict/batch: {"customers":[{...},...]}. A bad customer does not
-  // fail the batch: it comes back as a record with errors (a non-object
-  // element too). Errors for the whole request: kInvalidJson (400);
-  // kInvalidRequest (422) when the body is not an object, "customers" is
-  // missing or not an array, or another top-level member is present;
-  // kBatchTooLarge (413) when there are more than `max_batch` customers.
-  ApiResult<std::vector<CustomerRecord>> DecodeBatch(std::string_view body, size_t max_batch) const;
+  // POST /predict/batch: {"customers":[{...},...]}. Each valid customer is
+  // appended to `rows`, in order; a bad customer does not fail the batch:
+  // it comes back as a record with errors (a non-object element too), and
+  // the records with ok() are exactly the new rows. Errors for the whole
+  // request: kInvalidJson (400); kInvalidRequest (422) when the body is
+  // not an object, "customers" is missing or not an array, or another
+  // top-level member is present; kBatchTooLarge (413) when there are more
+  // than `max_batch` customers.
+  ApiResult<std::vector<CustomerRecord>> DecodeBatch(std::string_view body, size_t max_batch,
+                                                     Dataset* rows) const;
 
-  const Schema& schema() const { return schema_; }
+  const Schema& schema() const { return decoder_.schema(); }
 
  private:
-  Schema schema_;
+  ColumnDecoder decoder_;
   ColumnLookup lookup_;
 };
 
 // {"customerID":..,"probability":..,"prediction":..,"model":..,"version":..
 //  [,"fallback":..]} appended to `out`. customerID is null when the request
 // had none.
-void EncodePrediction(const Schema& schema, const CustomerRecord& record,
-                      const Prediction& prediction, const ModelInfo& model, std::string* out);
+void EncodePrediction(const CustomerRecord& record, const Prediction& prediction,
+                      const ModelInfo& model, std::string* out);
 
 // {"model":..,"version":..[,"fallback":..],"results":[...]} appended to
 // `out`: one result per record, in request order; a valid record takes the
@@ -98,7 +97,7 @@ void EncodePrediction(const Schema& schema, const CustomerRecord& record,
 // a record with errors becomes {"customerID"?,"index":i,"error":..,
 // "fields":[...]}. Precondition: predictions.size() equals the number of
 // records with ok().
-void EncodeBatch(const Schema& schema, std::span<const CustomerRecord> records,
-                 std::span<const Prediction> predictions, const ModelInfo& model, std::string* out);
+void EncodeBatch(std::span<const CustomerRecord> records, std::span<const Prediction> predictions,
+                 const ModelInfo& model, std::string* out);
 
 }  // namespace churnml::serving
