@@ -144,6 +144,28 @@ TEST_F(TrainTest, ForceReplacesAModel) {
   EXPECT_TRUE(std::filesystem::exists(options.out_dir / "model.json"));
 }
 
+// A watched XGBoost fit reports each round's log loss on the test split:
+// the last round's value is the log loss `train` then reports for the test
+// split (XGBoost computes in float); with cross-validation every fold's fit
+// reports too.
+TEST_F(TrainTest, XGBoostRoundsCarryTheTestSplitLogLoss) {
+  TrainOptions options = Options("xgboost");
+  options.hyperparameters = {{"n_estimators", 25}, {"threads", 1}};
+  options.cv_folds = 2;
+  std::vector<FitRound> rounds;
+  options.on_fit_round = [&rounds](const FitRound& r) { rounds.push_back(r); };
+  TrainReport report;
+  Status s = Train(options, registry_, &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(rounds.size(), 75u);  // the final fit, then two folds
+  for (const FitRound& r : rounds) ASSERT_EQ(r.metric, "logloss");
+  EXPECT_EQ(rounds[24].done, 25);
+  EXPECT_LT(rounds[24].value, rounds[0].value);
+  EXPECT_NEAR(rounds[24].value, report.test_metrics.log_loss, 1e-4);
+  EXPECT_NEAR(rounds[49].value, report.cv_folds[0].log_loss, 1e-4);
+  EXPECT_NEAR(rounds[74].value, report.cv_folds[1].log_loss, 1e-4);
+}
+
 TEST_F(TrainTest, UnknownModelKindListsTheValidOnes) {
   TrainReport report;
   Status s = Train(Options("forest"), registry_, &report);
