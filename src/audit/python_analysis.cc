@@ -46,6 +46,7 @@ struct Value {
   std::vector<int32_t> steps;  // assignments the tainted value went through
   int32_t sql_site = -1;       // formatted SQL text this value holds
   int32_t random_site = -1;    // a random.* call this value derives from
+  bool own_pickle = false;     // bytes this function pickled itself (pickle.dumps(...))
 };
 
 constexpr size_t kMaxSteps = 6;
@@ -66,6 +67,7 @@ void JoinInto(Value& a, const Value& b) {
   a.formatted = a.formatted || b.formatted;
   if (a.sql_site < 0) a.sql_site = b.sql_site;
   if (a.random_site < 0) a.random_site = b.random_site;
+  a.own_pickle = a.own_pickle && b.own_pickle;
 }
 
 bool IsTainted(const Value& v) { return v.origin >= Origin::kLocal; }
@@ -461,6 +463,11 @@ class Analyzer {
                             "sample", "uniform", "randbytes"});
   }
 
+  static bool IsPickleModule(std::string_view q) {
+    std::string_view module = q.substr(0, q.size() - LastName(q).size());
+    return In(module, {"pickle.", "cPickle.", "_pickle.", "dill.", "cloudpickle.", "marshal."});
+  }
+
   static bool IsSanitizer(std::string_view q) {
     return In(q, {"int",
                   "float",
@@ -523,6 +530,7 @@ class Analyzer {
       if (SqlText(LeadingLiteral(receiver))) NoteSql(n, v);
     }
     if (IsRandomCall(c.q)) v.random_site = n;
+    if (IsPickleModule(c.q) && LastName(c.q) == "dumps") v.own_pickle = true;
     return v;
   }
 
@@ -947,15 +955,15 @@ class Analyzer {
     const std::string& q = c.q;
     std::string_view last = LastName(q);
     std::string_view module = std::string_view(q).substr(0, q.size() - last.size());
-    bool pickle_module =
-        In(module, {"pickle.", "cPickle.", "_pickle.", "dill.", "cloudpickle.", "marshal."});
-    bool pickle_like = (pickle_module && In(last, {"load", "loads", "Unpickler"})) ||
+    bool pickle_like = (IsPickleModule(q) && In(last, {"load", "loads", "Unpickler"})) ||
                        In(q, {"joblib.load", "sklearn.externals.joblib.load", "pandas.read_pickle",
                               "shelve.open", "jsonpickle.decode"}) ||
                        (last == "read_pickle" && module != "pickle.");
     if (pickle_like) {
       int32_t a = c.Arg(0, "");
       Value v = a >= 0 ? Eval(a) : Unknown();
+      // pickle.loads(pickle.dumps(x)): a round trip of our own object.
+      if (v.own_pickle && !IsTainted(v)) return;
       if (v.origin == Origin::kRequest) {
         Report(TreeCheck::kPickleRequest, c.node, c.node, v, Policy::kRequestOnly, "data");
       } else {

@@ -16,3 +16,11 @@ def load(path):
 
 def predict():
     return json.loads(request.data)
+
+
+def roundtrip(model):
+    import pickle
+    copy = pickle.loads(pickle.dumps(model))
+    blob = pickle.dumps(model)
+    again = pickle.loads(blob)
+    return copy, again
