@@ -56,6 +56,7 @@ int ParseAndRun(int argc, char** argv) {
   RegisterDemoCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
   RegisterServeCommand(app, ctx);
+  RegisterDeployCommand(app, ctx);
   RegisterAlertsCommands(app, ctx);
   RegisterTrackingCommands(app, ctx);
   RegisterDriftCommand(app, ctx);

@@ -7,15 +7,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/command.h"
 #include "common/build_info.h"
 #include "common/strings.h"
 #include "monitoring/alerts/alert_expr.h"
+#include "serving/agent_check.h"
 #include "serving/server.h"
 
 namespace churnml::cli {
@@ -52,6 +55,9 @@ struct ServeFlags {
   std::string access_log = "-";
   std::string instrumentation = "on";
   bool fault_injection = false;
+  int agent_port = 0;             // HAProxy agent-check (0 = off)
+  double agent_drain_delay = 2;   // seconds "drain" is answered before stopping
+  double agent_max_in_flight = 0; // 0 = 4 x io threads
 };
 
 std::chrono::milliseconds Millis(double seconds) {
@@ -125,6 +131,27 @@ Status CheckKeySources(const ServeFlags& f) {
   return Status::Ok();
 }
 
+// `--agent-port`: HAProxy's agent-check answered from the server's own
+// /health (serving/agent_check.h); nullptr when the flag is 0.
+Result<std::unique_ptr<serving::AgentCheck>> StartAgent(const ServeFlags& f, uint16_t http_port) {
+  if (f.agent_port == 0) return std::unique_ptr<serving::AgentCheck>();
+  serving::AgentCheckOptions agent;
+  agent.host = f.host;
+  agent.port = static_cast<uint16_t>(f.agent_port);
+  const unsigned threads = f.threads > 0 ? static_cast<unsigned>(f.threads)
+                                         : std::max(1u, std::thread::hardware_concurrency());
+  agent.policy.max_in_flight = f.agent_max_in_flight > 0 ? f.agent_max_in_flight : 4.0 * threads;
+  const bool any = f.host == "0.0.0.0" || f.host == "::" || f.host.empty();
+  const std::string url =
+      "http://" + (any ? std::string("127.0.0.1") : f.host) + ":" + std::to_string(http_port) +
+      "/health";
+  auto probe = std::make_shared<serving::OwnHealthProbe>(
+      url, std::chrono::duration_cast<std::chrono::milliseconds>(
+               reliability::HealthConfig{}.interval),
+      std::chrono::milliseconds(500));
+  return serving::AgentCheck::Start(agent, [probe] { return probe->Sample(); });
+}
+
 int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   auto started = std::chrono::steady_clock::now();
   // A server's operational events (swaps, breaker and health changes) are
@@ -135,6 +162,17 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
         InvalidArgumentError("--port " + std::to_string(f.port) + " is not a TCP port (0-65535)"));
   }
   if (Status keys = CheckKeySources(f); !keys.ok()) return ReportError(keys);
+  if (f.agent_port < 0 || f.agent_port > 65535 || (f.agent_port != 0 && f.agent_port == f.port)) {
+    return ReportError(InvalidArgumentError("--agent-port " + std::to_string(f.agent_port) +
+                                            " is not a free TCP port (1-65535, 0 = off)"));
+  }
+  if (f.agent_port != 0 && f.protect_health) {
+    return ReportError(InvalidArgumentError(
+        "--agent-port reads the server's own /health, which --protect-health closes: use one"));
+  }
+  if (!(f.agent_drain_delay >= 0 && f.agent_drain_delay <= 300)) {
+    return ReportError(InvalidArgumentError("--agent-drain-delay must be in 0..300 seconds"));
+  }
   if (f.instrumentation != "on" && f.instrumentation != "off") {
     return ReportError(InvalidArgumentError("--instrumentation must be on or off, not \"" +
                                             f.instrumentation + "\""));
@@ -201,6 +239,9 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   Say("serving " + (*server)->Describe() + " on http://" + f.host + ":" +
       std::to_string((*server)->port()) + " (ready in " + FormatFixed(ready_ms, 1) + " ms)");
+  Result<std::unique_ptr<serving::AgentCheck>> agent = StartAgent(f, (*server)->port());
+  if (!agent.ok()) return ReportError(agent.status());
+  if (*agent) Say("agent-check on " + f.host + ":" + std::to_string((*agent)->port()));
 
   while (true) {
     int signal = 0;
@@ -212,8 +253,17 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
     }
     Say(std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") +
         ": draining in-flight requests, then exiting");
+    if (*agent) {
+      // HAProxy reads "drain" at its next agent check and sends nothing new;
+      // a second signal skips the wait.
+      (*agent)->SetDraining();
+      const timespec wait{static_cast<time_t>(f.agent_drain_delay),
+                          static_cast<long>(std::fmod(f.agent_drain_delay, 1.0) * 1e9)};
+      sigtimedwait(&signals, nullptr, &wait);
+    }
     (*server)->Stop();
     (*server)->Wait();
+    if (*agent) (*agent)->Stop();
     Say("stopped");
     return kExitOk;
   }
@@ -296,6 +346,16 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--enable-fault-injection", flags->fault_injection,
                 "expose POST /admin/faults (delay or fail model calls; for drills and tests)");
+  cmd->add_option("--agent-port", flags->agent_port,
+                  "answer HAProxy's agent-check on this port with a weight from health and load "
+                  "(0 = off; docs/deploy.md)")
+      ->capture_default_str();
+  cmd->add_option("--agent-drain-delay", flags->agent_drain_delay,
+                  "seconds the agent answers drain after SIGTERM before the server stops")
+      ->capture_default_str();
+  cmd->add_option("--agent-max-in-flight", flags->agent_max_in_flight,
+                  "requests in flight above which the agent lowers the weight (0 = 4 x threads)")
+      ->capture_default_str();
   cmd->callback([flags, cmd, key_file, &ctx] {
     flags->api_key_file_given = key_file->count() > 0;
     flags->unknown_environment = UnknownServeVariables(*cmd);
