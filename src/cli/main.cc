@@ -53,6 +53,7 @@ int ParseAndRun(int argc, char** argv) {
   RegisterTrainCommands(app, ctx);
   RegisterEvaluateCommand(app, ctx);
   RegisterPredictCommand(app, ctx);
+  RegisterExplainCommand(app, ctx);
   RegisterDemoCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
   RegisterServeCommand(app, ctx);
