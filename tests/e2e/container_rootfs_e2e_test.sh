@@ -142,7 +142,8 @@ code=$(curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $KEY"
   -H 'Content-Type: application/json' --data-binary "$CUSTOMER" "$URL/predict")
 expect_eq "$code" 200 "a prediction from the container"
 expect_eq "$(jq -r .customerID "$WORK/body")" 7590-VHVEG "prediction body"
-if curl -s "$URL/metrics" | grep -q '^churnml_process_cpu_seconds_total'; then pass; else
+curl -s -o "$WORK/metrics" "$URL/metrics"
+if grep -q '^churnml_process_cpu_seconds_total' "$WORK/metrics"; then pass; else
   fail "process metrics missing (/proc inside the container)"
 fi
 
