@@ -26,25 +26,33 @@ using orchestration::JobKind;
 // `churnml COMMAND ARGS…` parsed with the command's own flag definitions,
 // its callback disabled: nothing runs. Values are read by flag name.
 class ParsedFlags {
+  struct ParsedOnly {};
+
  public:
   static Result<std::unique_ptr<ParsedFlags>> Parse(
       void (*register_command)(CLI::App&, CommandContext&), const std::string& command,
       const std::vector<std::string>& args, const GlobalOptions& globals) {
     auto parsed = std::unique_ptr<ParsedFlags>(new ParsedFlags());
     parsed->ctx_.globals = globals;
+    CHURNML_RETURN_IF_ERROR(RegisterBuiltinModels(parsed->ctx_.models));
     parsed->app_.name("churnml");
     register_command(parsed->app_, parsed->ctx_);
     parsed->cmd_ = parsed->app_.get_subcommand(command);
-    parsed->cmd_->callback([] {});
+    // Runs once the flags are parsed and checked, before the command's
+    // callback: stop there. (That callback must stay set: it owns the
+    // variables the flags write to.)
+    parsed->app_.parse_complete_callback([] { throw ParsedOnly(); });
     std::vector<std::string> argv(args.rbegin(), args.rend());
     argv.push_back(command);
     try {
       parsed->app_.parse(argv);
+    } catch (const ParsedOnly&) {
+      return parsed;
     } catch (const CLI::ParseError& e) {
       std::string message = e.what();
       return InvalidArgumentError(message.empty() ? "cannot parse " + command + " flags" : message);
     }
-    return parsed;
+    return InternalError("parsing the " + command + " flags did not complete");
   }
 
   bool Has(const std::string& flag) const { return cmd_->get_option(flag)->count() > 0; }

@@ -271,7 +271,10 @@ Result<WorkerReport> WorkerRun::Run() {
   }
   bool abandoned = false;
   {
-    std::lock_guard lock(mu_);
+    // Released jobs see their lease lost; give their code a moment to
+    // return before calling it abandoned.
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, std::chrono::seconds(2), [&] { return running_.empty(); });
     abandoned = !running_.empty();
   }
   finished_ = true;
