@@ -122,7 +122,7 @@ std::vector<Rule> PathAndXssRules() {
                            kA01,
                            "Resolve the path, then check it stays under an allowed base directory "
                            "(werkzeug.utils.safe_join or Path.resolve().is_relative_to(base)).",
-                           {"request", "route", ".get(", ".post(", ".put("},
+                           {"request", "route(", "@app.", "@router.", "@api.", "@bp."},
                            KeywordCase::kSensitive, TreeCheck::kPathFromRequest));
   r.push_back(MakeRule(
       "CML-P002", "js-path-from-request", "File path built from request input", kHigh,

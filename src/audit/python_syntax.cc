@@ -204,8 +204,10 @@ Status PythonParser::Parse(std::string_view text, SyntaxTree& tree) {
       TSSymbol sym = ts_node_symbol(n);
       TSFieldId field_id = ts_tree_cursor_current_field_id(&cursor);
       PyField field = field_id < t.fields.size() ? t.fields[field_id] : PyField::kOther;
-      bool named = sym < t.named.size() && t.named[sym] && ts_node_is_named(n);
-      bool keep = named || field == PyField::kOperator;
+      // ERROR nodes (symbol 65535) are named but outside the symbol table;
+      // the root is always kept so every node has a parent.
+      bool named = ts_node_is_named(n);
+      bool keep = named || field == PyField::kOperator || stack.empty();
       int32_t index = -1;
       if (keep) {
         if (tree.nodes_.size() >= kMaxNodes) {

@@ -54,6 +54,21 @@ TEST(PythonSyntax, RecoversFromSyntaxErrors) {
   EXPECT_FALSE(tree.nodes().empty());
 }
 
+// Found by python_tree_fuzz: when the whole file is an ERROR node the root
+// is still node 0 and every other node has a parent before it.
+TEST(PythonSyntax, ErrorRootStillParentsEveryNode) {
+  auto parser = NewParser();
+  ASSERT_NE(parser, nullptr);
+  SyntaxTree tree;
+  ASSERT_TRUE(parser->Parse("x == (((((new(\317x == (((((ne", tree).ok());
+  ASSERT_FALSE(tree.nodes().empty());
+  EXPECT_EQ(tree.node(0).parent, -1);
+  for (int32_t i = 1; i < static_cast<int32_t>(tree.nodes().size()); ++i) {
+    EXPECT_GE(tree.node(i).parent, 0) << i;
+    EXPECT_LT(tree.node(i).parent, i) << i;
+  }
+}
+
 TEST(PythonSyntax, DeepNestingIsWalkedWithoutRecursion) {
   auto parser = NewParser();
   ASSERT_NE(parser, nullptr);
