@@ -29,7 +29,8 @@ struct FitRound {
   int done = 0;   // rounds done
   int total = 0;  // rounds the fit will make
   // The kind's eval metric (XGBoost: "logloss") on FitMonitor's eval rows
-  // after this round; empty when the monitor has no eval rows.
+  // after this round; empty when the monitor has no eval rows or this round
+  // was not evaluated (see FitMonitor::eval_interval_seconds).
   std::string metric;
   double value = 0;
 };
@@ -45,6 +46,12 @@ struct FitMonitor {
   FitProgress on_round;                   // may be empty: nothing reported
   const FeatureMatrix* eval_x = nullptr;  // null: no metric; outlives the fit
   std::span<const uint8_t> eval_labels;   // 0/1, one per eval_x row
+  // Seconds of fitting between two evaluations, the last round always
+  // evaluated; 0 evaluates every round. An evaluation costs about a
+  // prediction of every eval row (XGBoost fills each row's feature vector
+  // again per round): a progress line redrawn a few times a second needs
+  // no more, and then the metric costs a few percent of the fit.
+  double eval_interval_seconds = 0;
 };
 
 struct ModelFactory {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -261,17 +262,23 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
   const char* eval_names[] = {"eval"};
   FitRound round;
   round.total = options.n_estimators;
+  const auto eval_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(std::max(0.0, monitor.eval_interval_seconds)));
+  auto last_eval = std::chrono::steady_clock::now() - eval_interval;
   for (int i = 0; i < options.n_estimators; ++i) {
     CHURNML_XGB_CALL(XGBoosterUpdateOneIter(h, i, train.get()),
                      "boosting round " + std::to_string(i + 1));
     if (!monitor.on_round) continue;
     round.done = i + 1;
-    if (evaluate) {
+    round.metric.clear();
+    const auto now = std::chrono::steady_clock::now();
+    if (evaluate && (round.done == round.total || now - last_eval >= eval_interval)) {
       const char* text = nullptr;
       CHURNML_XGB_CALL(XGBoosterEvalOneIter(h, i, eval_sets, eval_names, 1, &text),
                        "evaluating round " + std::to_string(i + 1));
       CHURNML_ASSIGN_OR_RETURN(round.value, ParseEvalText(text == nullptr ? "" : text));
       round.metric = kEvalMetric;
+      last_eval = std::chrono::steady_clock::now();
     }
     monitor.on_round(round);
   }

@@ -56,8 +56,9 @@ class XGBoostModel final : public Model {
   // shape mismatch or bad options; Internal with XGBoost's message otherwise.
   // `monitor.on_round`, when set, is called after each boosting round, with
   // the log loss on `monitor.eval_x` when given (XGBoost's eval metric for
-  // binary:logistic, computed by XGBoosterEvalOneIter; InvalidArgument when
-  // its shape does not match). The fitted model does not depend on them.
+  // binary:logistic, computed by XGBoosterEvalOneIter, at most once per
+  // monitor.eval_interval_seconds and at the last round; InvalidArgument
+  // when its shape does not match). The fitted model does not depend on them.
   static Result<std::unique_ptr<XGBoostModel>> Train(const FeatureMatrix& x,
                                                      std::span<const uint8_t> labels,
                                                      const XGBoostOptions& options,

@@ -112,6 +112,28 @@ TEST(XGBoostModel, ReportsTheEvalLogLossOfEachRoundWithoutChangingTheModel) {
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
 
+// With an interval longer than the fit, only the first and the last round
+// are evaluated; the last one still carries the final log loss.
+TEST(XGBoostModel, EvaluatesAtMostOncePerIntervalAndAlwaysTheLastRound) {
+  testing::Problem p = XorProblem(2000, 5);
+  testing::Problem held_out = XorProblem(600, 6);
+  std::vector<FitRound> rounds;
+  FitMonitor monitor;
+  monitor.on_round = [&rounds](const FitRound& r) { rounds.push_back(r); };
+  monitor.eval_x = &held_out.x;
+  monitor.eval_labels = held_out.y;
+  monitor.eval_interval_seconds = 3600;
+  auto m = XGBoostModel::Train(p.x, p.y, SmallOptions(), monitor);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_EQ(rounds.size(), 30u);
+  std::vector<int> evaluated;
+  for (const FitRound& r : rounds) {
+    if (!r.metric.empty()) evaluated.push_back(r.done);
+  }
+  EXPECT_EQ(evaluated, (std::vector<int>{1, 30}));
+  EXPECT_NEAR(rounds.back().value, LogLoss(Predict(**m, held_out.x), held_out.y), 1e-4);
+}
+
 TEST(ModelRegistry, PassesFitProgressToKindsThatFitInRounds) {
   ModelRegistry registry;
   ASSERT_TRUE(RegisterBuiltinModels(registry).ok());

@@ -79,6 +79,7 @@ Result<FittedModel> Fit(const Dataset& train, const Dataset& held_out, const Tra
     CHURNML_ASSIGN_OR_RETURN(eval_x, preprocessor.Transform(held_out));
     monitor.eval_x = &*eval_x;
     monitor.eval_labels = held_out.target();
+    monitor.eval_interval_seconds = options.fit_eval_interval_seconds;
   }
   if (timings != nullptr) timings->preprocess += SecondsSince(start);
   start = Clock::now();

@@ -50,6 +50,8 @@ struct TrainOptions {
   // that fit's held-out rows (the test split; the fold's held-out part); may
   // be empty (then no per-round evaluation is done).
   FitProgress on_fit_round;
+  // Seconds between two of those evaluations (FitMonitor); 0 = every round.
+  double fit_eval_interval_seconds = 0;
 };
 
 inline constexpr int kTrainStages = 5;
