@@ -47,6 +47,7 @@ void RegisterDemoCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 void RegisterServeCommand(CLI::App& app, CommandContext& ctx);
 void RegisterDeployCommand(CLI::App& app, CommandContext& ctx);
+void RegisterAutoscaleCommand(CLI::App& app, CommandContext& ctx);
 void RegisterDriftCommand(CLI::App& app, CommandContext& ctx);
 void RegisterReportCommand(CLI::App& app, CommandContext& ctx);
 // Also adds `models rollback`: call after RegisterTrackingCommands.

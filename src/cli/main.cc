@@ -58,6 +58,7 @@ int ParseAndRun(int argc, char** argv) {
   RegisterAuditCommand(app, ctx);
   RegisterServeCommand(app, ctx);
   RegisterDeployCommand(app, ctx);
+  RegisterAutoscaleCommand(app, ctx);
   RegisterAlertsCommands(app, ctx);
   RegisterTrackingCommands(app, ctx);
   RegisterDriftCommand(app, ctx);
