@@ -13,12 +13,12 @@ tree="${3:-/tmp/audit-speed-tree}"
 
 rm -rf "$tree"
 mkdir -p "$tree"
-find /usr/lib/python3/dist-packages -name '*.py' -type f | LC_ALL=C sort | head -n "$count" |
-  while read -r f; do
-    dst="$tree/${f#/usr/lib/python3/dist-packages/}"
-    mkdir -p "$(dirname "$dst")"
-    cp "$f" "$dst"
-  done
+mapfile -t sources < <(find /usr/lib/python3/dist-packages -name '*.py' -type f | LC_ALL=C sort)
+for f in "${sources[@]:0:count}"; do
+  dst="$tree/${f#/usr/lib/python3/dist-packages/}"
+  mkdir -p "$(dirname "$dst")"
+  cp "$f" "$dst"
+done
 files=$(find "$tree" -name '*.py' | wc -l)
 bytes=$(du -sb "$tree" | cut -f1)
 echo "tree: $tree, $files Python files, $((bytes / 1024 / 1024)) MiB"
