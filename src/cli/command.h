@@ -50,6 +50,7 @@ void RegisterDeployCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAutoscaleCommand(CLI::App& app, CommandContext& ctx);
 void RegisterDriftCommand(CLI::App& app, CommandContext& ctx);
 void RegisterReportCommand(CLI::App& app, CommandContext& ctx);
+void RegisterExperimentsCommands(CLI::App& app, CommandContext& ctx);
 // Also adds `models rollback`: call after RegisterTrackingCommands.
 void RegisterRetrainCommand(CLI::App& app, CommandContext& ctx);
 

@@ -63,6 +63,7 @@ int ParseAndRun(int argc, char** argv) {
   RegisterTrackingCommands(app, ctx);
   RegisterDriftCommand(app, ctx);
   RegisterReportCommand(app, ctx);
+  RegisterExperimentsCommands(app, ctx);
   RegisterRetrainCommand(app, ctx);
   RegisterJobsCommands(app, ctx);
   RegisterWorkerCommand(app, ctx);

@@ -11,6 +11,7 @@
 
 #include "serving/route_group.h"
 #include "serving/scorer.h"
+#include "serving/scoring.h"
 
 namespace churnml::serving {
 
@@ -20,8 +21,12 @@ struct PredictionRoutesOptions {
 
 class PredictionRoutes : public RouteGroup {
  public:
-  // `scorer` must outlive the group.
+  // One scorer, no variants and no prediction log. `scorer` must outlive
+  // the group.
   PredictionRoutes(PredictionRoutesOptions options, const Scorer* scorer);
+  // A/B variants and the prediction log (scoring.h); the plan's scorers and
+  // log must outlive the group.
+  PredictionRoutes(PredictionRoutesOptions options, ScoringPlan plan);
 
   std::string_view name() const override { return "prediction"; }
   std::vector<RouteSpec> Routes() override;
@@ -32,7 +37,7 @@ class PredictionRoutes : public RouteGroup {
 
  private:
   PredictionRoutesOptions options_;
-  const Scorer* scorer_;
+  ScoringPlan plan_;
 };
 
 }  // namespace churnml::serving

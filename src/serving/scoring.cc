@@ -41,4 +41,25 @@ bool Unanswered(const ScoreOutcome& outcome, HttpResponse& response) {
   return true;
 }
 
+size_t PickLane(const ScoringPlan& plan, const Dataset& rows, std::string_view request_id) {
+  if (plan.lanes.size() < 2 || plan.split.size() != plan.lanes.size()) return 0;
+  std::string_view key = request_id;
+  if (rows.num_rows() > 0 && !rows.ids()[0].empty()) key = rows.ids()[0];
+  return plan.split.Pick(key);
+}
+
+void LogPredictions(PredictionLog& log, const Dataset& rows, std::string_view request_id,
+                    std::string_view variant, const ServedModel& by,
+                    std::span<const Prediction> predictions) {
+  for (size_t i = 0; i < predictions.size() && i < rows.num_rows(); ++i) {
+    log.Append(PredictionLogEntry{.request_id = request_id,
+                                  .customer_id = rows.ids()[i],
+                                  .variant = variant,
+                                  .model = by.name,
+                                  .version = by.version,
+                                  .score = predictions[i].probability,
+                                  .prediction = predictions[i].prediction});
+  }
+}
+
 }  // namespace churnml::serving

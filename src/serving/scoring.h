@@ -13,15 +13,24 @@
 //     // Decodes the body, appending the valid customers to `rows`.
 //     ApiResult<Decoded> Decode(const ServedModel&, std::string_view body,
 //                               Dataset* rows) const;
-//     // Encodes the answer of the model that answered (`by`).
-//     void Encode(const ServedModel& by, FallbackKind fallback, const Decoded&,
-//                 std::span<const Prediction> predictions, std::string* out) const;
+//     // Encodes the answer of the model that answered (`by`); `variant`
+//     // is the A/B variant's name ("" without variants).
+//     void Encode(const ServedModel& by, FallbackKind fallback, std::string_view variant,
+//                 const Decoded&, std::span<const Prediction> predictions,
+//                 std::string* out) const;
 //   };
+//
+// A/B variants (ScoringPlan): the request is decoded with the primary
+// model's codec (variants read the same schema), then scored by the variant
+// its first customer's id picks (the request id when it has none), so a
+// customer always sees the same variant. A batch goes to one variant as a
+// whole. Every answered row goes to the prediction log when one is open.
 //
 // No lock is shared between io threads: the model is read through the
 // thread's ModelSlot::Reader and the working memory is per thread.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -34,14 +43,17 @@
 #include "serving/api/predict_codec.h"
 #include "serving/http/http_message.h"
 #include "serving/model_slot.h"
+#include "serving/prediction_log.h"
 #include "serving/scorer.h"
+#include "serving/variant_split.h"
 
 namespace churnml::serving {
 
 // Per-thread working memory of the prediction path, reused across requests.
 struct RequestScratch {
-  ModelSlot::Reader reader;
-  const ServedModel* rows_model = nullptr;  // the model `rows` was made for
+  ModelSlot::Reader reader;                              // the primary's slot
+  std::array<ModelSlot::Reader, kMaxVariants> variants;  // each variant's slot
+  const ServedModel* rows_model = nullptr;               // the model `rows` was made for
   Dataset rows;
   std::vector<double> probabilities;
   std::vector<Prediction> predictions;
@@ -85,34 +97,107 @@ class StageTimer {
   Clock::TimePoint last_;
 };
 
+// One model an answer can come from: the primary (lanes[0]) or a variant.
+struct ScoringLane {
+  std::string name;  // "primary" or the variant's name
+  const Scorer* scorer = nullptr;
+  ServingMetrics::VariantSeries series;  // set when there are variants
+};
+
+// How a request is scored: by lanes[0] alone, or split between lanes.
+struct ScoringPlan {
+  std::vector<ScoringLane> lanes;  // at least one; lanes[0] is the primary
+  VariantSplit split;              // lanes.size() entries when there are variants
+  PredictionLog* log = nullptr;    // every answered row, when set
+};
+
+// The lane a request goes to: 0 without variants, else the split of its
+// first customer's id, or of the request id when the rows carry none.
+size_t PickLane(const ScoringPlan& plan, const Dataset& rows, std::string_view request_id);
+
+// Appends one prediction-log line per row.
+void LogPredictions(PredictionLog& log, const Dataset& rows, std::string_view request_id,
+                    std::string_view variant, const ServedModel& by,
+                    std::span<const Prediction> predictions);
+
 template <typename Route>
-void ServeScored(const Scorer& scorer, const Route& route, const HttpRequest& request,
+void ServeScored(const ScoringPlan& plan, const Route& route, const HttpRequest& request,
                  HttpResponse& response) {
-  const Clock::TimePoint started = scorer.clock().Now();
+  static_assert(sizeof(Route) > 0);
+  const Scorer& primary = *plan.lanes[0].scorer;
+  const Clock::TimePoint started = primary.clock().Now();
   const std::shared_ptr<const ServedModel>* slot_model = route.Model(request, response);
   if (slot_model == nullptr) return;
-  const std::shared_ptr<const ServedModel>& model = *slot_model;
   RequestScratch& scratch = ThreadScratch();
-  StageTimer timer(scorer.metrics().profiler(), scorer.clock());
-  Dataset& rows = RowsFor(scratch, *model);
-  auto decoded = route.Decode(*model, request.body, &rows);
+  StageTimer timer(primary.metrics().profiler(), primary.clock());
+  Dataset& rows = RowsFor(scratch, **slot_model);
+  auto decoded = route.Decode(**slot_model, request.body, &rows);
   timer.Mark(kStageDecode);
   if (!decoded.ok()) return SetApiError(response, decoded.error());
 
+  // The variant's model, or the primary's when the variant has none loaded.
+  size_t lane = PickLane(plan, rows, request.request_id);
+  const std::shared_ptr<const ServedModel>* model = slot_model;
+  if (lane > 0) {
+    const std::shared_ptr<const ServedModel>& variant =
+        plan.lanes[lane].scorer->slot().Read(scratch.variants[lane - 1]);
+    if (variant) {
+      model = &variant;
+    } else {
+      lane = 0;
+    }
+  }
+  const Scorer& scorer = *plan.lanes[lane].scorer;
   ScoreOutcome outcome;
-  outcome.answered_by = model;
+  outcome.answered_by = *model;
   scratch.probabilities.clear();
-  if (rows.num_rows() > 0) outcome = scorer.Score(model, rows, &scratch.probabilities);
+  if (rows.num_rows() > 0) outcome = scorer.Score(*model, rows, &scratch.probabilities);
   timer.Mark(kStagePredict);
 
   if (Unanswered(outcome, response)) return;
   const ServedModel& by = *outcome.answered_by;
+  const std::string_view variant =
+      plan.lanes.size() > 1 ? std::string_view(plan.lanes[lane].name) : std::string_view();
   FillPredictions(scratch.probabilities, by.artifact->threshold(), &scratch.predictions);
   response.body.clear();
-  route.Encode(by, outcome.fallback, *decoded, scratch.predictions, &response.body);
+  if constexpr (requires {
+                  route.Encode(by, outcome.fallback, variant, *decoded,
+                               std::span<const Prediction>(scratch.predictions), &response.body);
+                }) {
+    route.Encode(by, outcome.fallback, variant, *decoded, scratch.predictions, &response.body);
+  } else {  // a route that predates variants
+    route.Encode(by, outcome.fallback, *decoded, scratch.predictions, &response.body);
+  }
   TagFallback(outcome, response);
+  if (!variant.empty()) response.headers.emplace_back("X-Churnml-Variant", variant);
   timer.Mark(kStageEncode);
-  if (rows.num_rows() > 0) scorer.Record(*model, outcome, scratch.probabilities, started);
+  if (rows.num_rows() > 0) {
+    scorer.Record(**model, outcome, scratch.probabilities, started);
+    if (const ServingMetrics::VariantSeries& series = plan.lanes[lane].series; series.duration) {
+      int64_t positives = 0;
+      for (const Prediction& p : scratch.predictions) positives += p.prediction;
+      if (positives > 0) series.positives->Increment(static_cast<double>(positives));
+      const int64_t negatives = static_cast<int64_t>(scratch.predictions.size()) - positives;
+      if (negatives > 0) series.negatives->Increment(static_cast<double>(negatives));
+      series.duration->Observe(
+          std::chrono::duration<double>(primary.clock().Now() - started).count());
+    }
+    if (plan.log) {
+      LogPredictions(*plan.log, rows, request.request_id, plan.lanes[lane].name, by,
+                     scratch.predictions);
+    }
+  }
+}
+
+// One scorer, no variants, no prediction log (routes that score outside
+// the A/B split, e.g. explanations).
+template <typename Route>
+void ServeScored(const Scorer& scorer, const Route& route, const HttpRequest& request,
+                 HttpResponse& response) {
+  thread_local ScoringPlan single;
+  if (single.lanes.empty()) single.lanes.push_back({"primary", nullptr, {}});
+  single.lanes[0].scorer = &scorer;
+  ServeScored(single, route, request, response);
 }
 
 }  // namespace churnml::serving

@@ -160,6 +160,24 @@ void ServingMetrics::RecordPredictions(const ServedModel& model, int64_t positiv
   if (negatives > 0) it->second.second->Increment(static_cast<double>(negatives));
 }
 
+Result<ServingMetrics::VariantSeries> ServingMetrics::Variant(const std::string& name) {
+  if (variant_predictions_ == nullptr) {
+    CHURNML_ASSIGN_OR_RETURN(
+        variant_predictions_,
+        registry_->AddCounter("churnml_variant_predictions_total",
+                              "Predictions served by each A/B variant, by predicted class.",
+                              {"variant", "class"}));
+    CHURNML_ASSIGN_OR_RETURN(
+        variant_duration_,
+        registry_->AddHistogram("churnml_variant_request_duration_seconds",
+                                "Time from decoding to the encoded answer, by A/B variant.",
+                                {"variant"}, monitoring::DefaultLatencyBuckets()));
+  }
+  return VariantSeries{&variant_predictions_->WithLabels({name, "0"}),
+                       &variant_predictions_->WithLabels({name, "1"}),
+                       &variant_duration_->WithLabels({name})};
+}
+
 void ServingMetrics::RecordFallback(FallbackKind kind, int64_t rows) {
   if (kind == FallbackKind::kNone) return;
   fallbacks_[static_cast<size_t>(kind)]->Increment(static_cast<double>(rows));

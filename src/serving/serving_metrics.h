@@ -44,6 +44,15 @@ class ServingMetrics {
   void RecordReload(bool success, double unix_seconds);
   // churnml_retries_total{operation}: count a retry with Increment().
   monitoring::Counter& Retries(const std::string& operation);
+  // The per-variant series of an A/B lane (serve --variant):
+  // churnml_variant_predictions_total{variant,class} and
+  // churnml_variant_request_duration_seconds{variant}, resolved once.
+  struct VariantSeries {
+    monitoring::Counter* negatives = nullptr;
+    monitoring::Counter* positives = nullptr;
+    monitoring::Histogram* duration = nullptr;
+  };
+  Result<VariantSeries> Variant(const std::string& name);
   // Exports `breaker`'s state and call outcomes.
   void WatchBreaker(reliability::CircuitBreaker* breaker);
 
@@ -59,6 +68,8 @@ class ServingMetrics {
   monitoring::CounterFamily* predictions_ = nullptr;
   monitoring::CounterFamily* breaker_calls_ = nullptr;
   monitoring::CounterFamily* retries_ = nullptr;
+  monitoring::CounterFamily* variant_predictions_ = nullptr;
+  monitoring::HistogramFamily* variant_duration_ = nullptr;
   std::array<monitoring::Counter*, 3> fallbacks_{};
   monitoring::Counter* auth_missing_ = nullptr;
   monitoring::Counter* auth_invalid_ = nullptr;

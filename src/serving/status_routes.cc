@@ -89,6 +89,7 @@ void StatusRoutes::Info(const HttpRequest&, HttpResponse& response) const {
   body["started_at"] = FormatUtcSeconds(deps_.started_at);
   body["uptime_seconds"] =
       std::chrono::duration<double>(std::chrono::system_clock::now() - deps_.started_at).count();
+  if (deps_.add_info) deps_.add_info(body);
   SetJson(response, 200, body);
 }
 

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +29,8 @@ struct StatusRoutesDeps {
   const reliability::HealthMonitor* health = nullptr;
   const LiveDrift* drift = nullptr;
   std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
+  // Adds members to GET /info's body (the server's A/B variants); may be empty.
+  std::function<void(nlohmann::json&)> add_info = nullptr;
 };
 
 class StatusRoutes : public RouteGroup {

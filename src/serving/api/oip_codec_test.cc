@@ -110,7 +110,7 @@ TEST_F(OipCodecTest, RequestedOutputsAndNullableColumnsMayBeLeftOut) {
   EXPECT_FALSE(r->want_probability);
   EXPECT_TRUE(r->want_prediction);
   EXPECT_TRUE(std::isnan(rows_.column(*schema_.IndexOf("TotalCharges")).numbers[0]));
-  EXPECT_EQ(rows_.ids()[1], "1");  // no customerID input: the index
+  EXPECT_EQ(rows_.ids()[1], "");  // no customerID input
   std::string out;
   std::vector<Prediction> predictions = {{0.125, 0}, {0.75, 1}};
   EncodeInferResponse("churn", "4", *r, predictions, &out);

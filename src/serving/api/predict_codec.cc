@@ -22,7 +22,7 @@ TypedRow& Row() {
 }
 
 // Decodes one customer object into `record` and, when it has no problem,
-// into a new row of `rows` (id: the customerID, else `index` as text).
+// into a new row of `rows` (id: the customerID, "" when absent).
 // Every problem goes to record->errors (the first kMaxFieldErrors; the
 // rest are counted). The list of expected names is quoted once per request
 // (`expected_listed`), not once per unknown field.
@@ -74,11 +74,7 @@ void DecodeCustomer(const ColumnDecoder& decoder, const ColumnLookup& lookup,
   record->has_customer_id = !id.empty();
   record->customer_id.assign(id);
   if (!record->ok()) return;
-  if (record->has_customer_id) {
-    decoder.Commit(row, id, static_cast<int64_t>(index) + 1, rows);
-  } else {
-    decoder.Commit(row, std::to_string(index), static_cast<int64_t>(index) + 1, rows);
-  }
+  decoder.Commit(row, id, static_cast<int64_t>(index) + 1, rows);
 }
 
 std::string NotAnObject(std::string_view what, const element& e) {
@@ -122,6 +118,10 @@ void AppendModel(const ModelInfo& model, std::string* out) {
   if (!model.fallback.empty()) {
     out->append(",\"fallback\":");
     AppendJsonString(model.fallback, out);
+  }
+  if (!model.variant.empty()) {
+    out->append(",\"variant\":");
+    AppendJsonString(model.variant, out);
   }
 }
 

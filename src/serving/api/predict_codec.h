@@ -55,6 +55,9 @@ struct ModelInfo {
   // Set when the fallback chain answered (e.g. "previous_version",
   // "prior"): the response then carries "fallback":"<value>". Empty: omitted.
   std::string_view fallback;
+  // The A/B variant that answered (serve --variant): "variant":"<value>".
+  // Empty: omitted.
+  std::string_view variant = {};
 };
 
 class PredictCodec {
@@ -62,9 +65,9 @@ class PredictCodec {
   explicit PredictCodec(const Schema& schema);
 
   // POST /predict: one JSON object, appended to `rows` (a Dataset of this
-  // schema) as one row when valid. Errors: kInvalidJson (400) for bad
-  // JSON, kInvalidRequest (422) when the body is not an object,
-  // kInvalidCustomer (422) listing every bad field (types, values, missing).
+  // schema) as one row when valid (its id the customerID, "" when absent). Errors: kInvalidJson
+  // (400) for bad JSON, kInvalidRequest (422) when the body is not an object, kInvalidCustomer
+  // (422) listing every bad field (types, values, missing).
   ApiResult<CustomerRecord> DecodePredict(std::string_view body, Dataset* rows) const;
 
   // POST /predict/batch: {"customers":[{...},...]}. Each valid customer is

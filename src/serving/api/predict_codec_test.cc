@@ -87,7 +87,7 @@ TEST_F(PredictCodecTest, CustomerIdIsOptionalAndTargetIsIgnored) {
   EXPECT_FALSE(r->has_customer_id);
   EXPECT_EQ(r->customer_id, "");
   ASSERT_EQ(rows_.num_rows(), 1u);
-  EXPECT_EQ(rows_.ids()[0], "0");  // the index stands in for the id
+  EXPECT_EQ(rows_.ids()[0], "");
 
   std::string out;
   EncodePrediction(*r, {0.25, 0}, {"churn", "3", ""}, &out);

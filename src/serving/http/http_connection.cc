@@ -305,6 +305,7 @@ void Connection::OnWrite(const error_code& ec, std::size_t bytes) {
     record.response_bytes = bytes;
     record.request_id = request_id_;
     record.remote_address = remote_address_;
+    record.response_headers = response_.headers;
     try {
       state_.options.access_observer(record);
     } catch (...) {

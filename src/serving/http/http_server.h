@@ -40,6 +40,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -63,6 +64,8 @@ struct AccessRecord {
   std::size_t response_bytes = 0;  // header + body as written
   std::string_view request_id;
   std::string_view remote_address;
+  // The handler's own response headers (e.g. X-Churnml-Variant).
+  std::span<const std::pair<std::string, std::string>> response_headers;
 };
 
 using AccessObserver = std::function<void(const AccessRecord&)>;
