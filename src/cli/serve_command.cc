@@ -19,6 +19,7 @@
 #include "common/strings.h"
 #include "monitoring/alerts/alert_expr.h"
 #include "serving/agent_check.h"
+#include "serving/grpc/grpc_frontend.h"
 #include "serving/server.h"
 
 namespace churnml::cli {
@@ -55,10 +56,7 @@ struct ServeFlags {
   std::string access_log = "-";
   std::string instrumentation = "on";
   bool fault_injection = false;
-  std::vector<std::string> variants;  // NAME=MODELREF:WEIGHT
-  std::string prediction_log;         // directory; "" = off
-  double prediction_log_max_mb = 64;
-  size_t prediction_log_files = 8;
+  int grpc_port = -1;  // --grpc-port: the gRPC Open Inference Protocol (-1 = off, 0 = any free port)
   int agent_port = 0;             // HAProxy agent-check (0 = off)
   double agent_drain_delay = 2;   // seconds "drain" is answered before stopping
   double agent_max_in_flight = 0; // 0 = 4 x io threads
@@ -203,23 +201,6 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   options.scoring.fallback = !f.no_fallback;
   options.fault_injection = f.fault_injection;
   options.server_version = kVersion;
-  for (const std::string& text : f.variants) {
-    Result<serving::VariantSpec> spec = serving::ParseVariantSpec(text);
-    if (!spec.ok()) return ReportError(spec.status());
-    options.variants.push_back(*spec);
-  }
-  if (!f.prediction_log.empty()) {
-    if (!(f.prediction_log_max_mb >= 0.01 && f.prediction_log_max_mb <= 4096) ||
-        f.prediction_log_files < 1 || f.prediction_log_files > 1000) {
-      return ReportError(InvalidArgumentError(
-          "--prediction-log-max-mb must be in [0.01, 4096] and --prediction-log-files in "
-          "[1, 1000]"));
-    }
-    options.prediction_log.dir = f.prediction_log;
-    options.prediction_log.max_file_bytes =
-        static_cast<size_t>(f.prediction_log_max_mb * 1024 * 1024);
-    options.prediction_log.max_files = f.prediction_log_files;
-  }
   options.gate.protect_health = f.protect_health;
   options.keys.file = f.api_key_file;
   if (const char* keys = std::getenv("CHURNML_API_KEYS")) options.keys.keys = keys;
@@ -229,6 +210,15 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   options.instrumentation = f.instrumentation == "on";
   options.access_log = f.access_log;
   options.alerts_file = f.alerts;
+  if (f.grpc_port > 65535 || (f.grpc_port != -1 && f.grpc_port < 0) ||
+      (f.grpc_port > 0 && f.grpc_port == f.port)) {
+    return ReportError(InvalidArgumentError("--grpc-port " + std::to_string(f.grpc_port) +
+                                            " is not a free TCP port (0-65535, not --port)"));
+  }
+  if (f.grpc_port >= 0) {
+    options.frontends.push_back(serving::GrpcFrontendFactory(
+        {.host = f.host, .port = static_cast<uint16_t>(f.grpc_port), .max_threads = 0}));
+  }
   if (f.drift_window != "0") {
     Result<Clock::Duration> window = monitoring::ParseDuration(f.drift_window);
     if (!window.ok() || *window < std::chrono::seconds(1)) {
@@ -256,6 +246,11 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
 
   Result<std::unique_ptr<serving::Server>> server = serving::Server::Start(options, ctx.models);
   if (!server.ok()) return ReportError(server.status());
+  for (const std::string& frontend : (*server)->FrontendDescriptions()) {
+    Say(frontend.rfind("gRPC on ", 0) == 0
+            ? "gRPC (inference.GRPCInferenceService) on " + frontend.substr(8)
+            : frontend);
+  }
   double ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   Say("serving " + (*server)->Describe() + " on http://" + f.host + ":" +
@@ -307,6 +302,9 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--host", flags->host, "address to listen on")->capture_default_str();
   cmd->add_option("--port", flags->port, "TCP port (0 = any free port)")->capture_default_str();
+  cmd->add_option("--grpc-port", flags->grpc_port,
+                  "also serve the Open Inference Protocol over gRPC on this port (0 = any free "
+                  "port; off when not given)");
   cmd->add_option("--threads", flags->threads, "io threads (0 = one per core)")
       ->capture_default_str();
   CLI::Option* key_file =
@@ -364,18 +362,6 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--instrumentation", flags->instrumentation,
                   "on or off: metrics, stage profiler and health tracking")
-      ->capture_default_str();
-  cmd->add_option("--variant", flags->variants,
-                  "A/B variant NAME=MODELREF:WEIGHT (percent of customers, sticky by customerID; "
-                  "repeatable; the --model takes the rest)");
-  cmd->add_option("--prediction-log", flags->prediction_log,
-                  "directory for the prediction log (one JSON line per answered customer, "
-                  "rotating; docs/serving.md)");
-  cmd->add_option("--prediction-log-max-mb", flags->prediction_log_max_mb,
-                  "size of one prediction-log file before it rotates, in MiB")
-      ->capture_default_str();
-  cmd->add_option("--prediction-log-files", flags->prediction_log_files,
-                  "prediction-log files kept, the current one included")
       ->capture_default_str();
   cmd->add_flag("--enable-fault-injection", flags->fault_injection,
                 "expose POST /admin/faults (delay or fail model calls; for drills and tests)");

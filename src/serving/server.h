@@ -15,14 +15,13 @@
 #include "reliability/health_monitor.h"
 #include "serving/api/api_keys.h"
 #include "serving/api/rate_limiter.h"
+#include "serving/frontend.h"
 #include "serving/http/http_server.h"
 #include "serving/live_drift.h"
 #include "serving/model_watcher.h"
-#include "serving/prediction_log.h"
 #include "serving/prediction_routes.h"
 #include "serving/request_gate.h"
 #include "serving/scorer.h"
-#include "serving/variant_split.h"
 
 namespace churnml::serving {
 
@@ -45,18 +44,15 @@ struct ServeOptions {
   std::string access_log = "-";  // "-" = stderr, "off", or a file (appended)
   std::string alerts_file;       // alert rules (YAML); empty = no alerting
   LiveDriftOptions drift;        // live drift of scored customers (window 0 = off)
-  // A/B variants beside the primary model (--variant); each is loaded and
-  // watched like the primary, with its own breaker and fallback chain, and
-  // must read the primary's schema. The primary takes 100% minus theirs.
-  std::vector<VariantSpec> variants;
-  // Every answered customer (--prediction-log DIR); dir empty = off.
-  PredictionLogOptions prediction_log;
   reliability::CircuitBreakerConfig model_breaker = DefaultModelBreaker();
   // Around the registry store (resolving the alias) and loading a new
   // version during a hot swap.
   reliability::CircuitBreakerConfig store_breaker = DefaultRemoteBreaker();
   reliability::CircuitBreakerConfig load_breaker = DefaultRemoteBreaker();
   reliability::HealthConfig health;
+  // Protocol front ends started beside HTTP once the server is up (the gRPC
+  // one: serving/grpc/grpc_frontend.h), sharing its gate, scorer and metrics.
+  std::vector<FrontendFactory> frontends;
 
   // Opens after 50% failed or slow calls among at least 20 of the last 100,
   // a call over 250 ms is slow, and probes again after 5 s.
@@ -83,6 +79,8 @@ class Server {
   uint16_t port() const;
   // What is being served, for the start-up line: "churn version 3".
   std::string Describe() const;
+  // Each front end's Describe(), in ServeOptions::frontends order.
+  std::vector<std::string> FrontendDescriptions() const;
   // Checks the registry now (SIGHUP).
   void Reload();
   // Stops accepting, drains in-flight requests (SIGTERM). Idempotent.

@@ -268,8 +268,13 @@ void ReadOutputs(const element& value, InferRequest* request, Problems* problems
       request->want_probability = true;
     } else if (name == kPredictionOutput) {
       request->want_prediction = true;
+    } else if (name == "contributions") {
+      request->want_contributions = true;
+    } else if (name == "base_value") {
+      request->want_base_value = true;
     } else {
-      problems->Add("unknown output " + Quoted(name) + " (expected probability, prediction)");
+      problems->Add("unknown output " + Quoted(name) +
+                    " (expected probability, prediction, contributions, base_value)");
     }
     ++k;
   }
@@ -292,6 +297,7 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body, size
     return problems.ToError();
   }
   InferRequest request;
+  bool outputs_given = false;
   std::optional<simdjson::dom::array> inputs;
   for (const auto member : object) {
     if (member.key == "id") {
@@ -302,7 +308,14 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body, size
         problems.Add("\"id\" must be a string");
       }
     } else if (member.key == "parameters") {
-      if (!member.value.is_object()) problems.Add("\"parameters\" must be an object");
+      simdjson::dom::object parameters;
+      if (member.value.get_object().get(parameters) != simdjson::SUCCESS) {
+        problems.Add("\"parameters\" must be an object");
+      } else if (element explain; parameters["explain"].get(explain) == simdjson::SUCCESS) {
+        if (explain.get_bool().get(request.explain) != simdjson::SUCCESS) {
+          problems.Add("parameter \"explain\" must be true or false");
+        }
+      }
     } else if (member.key == "inputs") {
       simdjson::dom::array array;
       if (member.value.get_array().get(array) == simdjson::SUCCESS) {
@@ -312,11 +325,17 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body, size
                      std::string(internal::JsonTypeName(member.value)));
       }
     } else if (member.key == "outputs") {
+      outputs_given = true;
       ReadOutputs(member.value, &request, &problems);
     } else {
       problems.Add("unknown member " + Quoted(member.key) +
                    " (expected id, parameters, inputs, outputs)");
     }
+  }
+  if (!outputs_given) request.want_contributions = request.want_base_value = request.explain;
+  if (!request.explain && (request.want_contributions || request.want_base_value)) {
+    problems.Add("outputs \"contributions\" and \"base_value\" need \"parameters\":"
+                 "{\"explain\":true}");
   }
   if (!inputs) {
     if (problems.empty()) problems.Add("missing member \"inputs\"");
@@ -387,7 +406,11 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body, size
   std::vector<std::string>& row_ids = rows->mutable_ids();
   std::vector<int64_t>& source_rows = rows->mutable_source_rows();
   for (size_t i = 0; i < n; ++i) {
-    row_ids.emplace_back(ids[i]);
+    if (ids[i].empty()) {
+      row_ids.push_back(std::to_string(i));
+    } else {
+      row_ids.emplace_back(ids[i]);
+    }
     source_rows.push_back(static_cast<int64_t>(i) + 1);
   }
   rows->set_num_rows(n);
@@ -430,6 +453,51 @@ void EncodeInferResponse(std::string_view model_name, std::string_view model_ver
       AppendJsonInt(predictions[i].prediction, out);
     }
     out->append("]}");
+  }
+  out->append("]}");
+}
+
+void AppendInferExplanation(const InferRequest& request, std::span<const std::string> features,
+                            std::span<const double> contributions,
+                            std::span<const double> base_values, std::string* out) {
+  if (!request.want_contributions && !request.want_base_value) return;
+  // Reopen the "outputs" array EncodeInferResponse closed with "]}".
+  out->resize(out->size() - 2);
+  bool first = !out->empty() && out->back() == '[';
+  const auto start = [&](std::string_view name) {
+    if (!first) out->push_back(',');
+    first = false;
+    out->append("{\"name\":");
+    AppendJsonString(name, out);
+    out->append(",\"datatype\":\"FP64\",\"shape\":[");
+    AppendJsonInt(static_cast<int64_t>(base_values.size()), out);
+  };
+  const auto data = [&](std::span<const double> values) {
+    out->append("\"data\":[");
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonNumber(values[i], out);
+    }
+    out->append("]}");
+  };
+  if (request.want_contributions) {
+    start("contributions");
+    out->push_back(',');
+    AppendJsonInt(static_cast<int64_t>(features.size()), out);
+    out->append("],\"parameters\":{\"unit\":\"log-odds\",\"features\":");
+    std::string names;
+    for (const std::string& f : features) {
+      if (!names.empty()) names.push_back(',');
+      names += f;
+    }
+    AppendJsonString(names, out);
+    out->append("},");
+    data(contributions);
+  }
+  if (request.want_base_value) {
+    start("base_value");
+    out->append("],\"parameters\":{\"unit\":\"log-odds\"},");
+    data(base_values);
   }
   out->append("]}");
 }

@@ -44,6 +44,12 @@ struct InferRequest {
   // Requested outputs ("outputs" member); both when it is absent.
   bool want_probability = true;
   bool want_prediction = true;
+  // "parameters":{"explain":true}: also the outputs "contributions" (FP64
+  // [N, F], log-odds per raw feature) and "base_value" (FP64 [N]); with
+  // "outputs" given, only those it names.
+  bool explain = false;
+  bool want_contributions = false;
+  bool want_base_value = false;
 };
 
 class OipCodec {
@@ -52,7 +58,7 @@ class OipCodec {
 
   // Decodes an infer request, appending its N rows to `rows` (an empty
   // Dataset of this schema; on error it is left empty). Row ids are the
-  // customerID input's elements ("" where absent). Errors: kInvalidJson (400);
+  // customerID input's elements, or the element index as text. Errors: kInvalidJson (400);
   // kBatchTooLarge (413) when N > max_batch; kInvalidInference (400) for everything else: body not
   // an object, unknown or mistyped members, missing/unknown/ duplicate input, wrong datatype, bad
   // shape, data length != product of shape, batch sizes that differ, elements of the wrong JSON
@@ -74,6 +80,16 @@ class OipCodec {
 void EncodeInferResponse(std::string_view model_name, std::string_view model_version,
                          const InferRequest& request, std::span<const Prediction> predictions,
                          std::string* out);
+
+// Adds the explanation outputs to a body EncodeInferResponse just wrote:
+// {"name":"contributions","datatype":"FP64","shape":[N,F],"parameters":
+// {"unit":"log-odds","features":"tenure,Contract,..."},"data":[...]} and
+// {"name":"base_value","datatype":"FP64","shape":[N],"parameters":
+// {"unit":"log-odds"},"data":[...]}, as the request asked for them.
+// `contributions` holds N x features.size() values, row-major.
+void AppendInferExplanation(const InferRequest& request, std::span<const std::string> features,
+                            std::span<const double> contributions,
+                            std::span<const double> base_values, std::string* out);
 
 // {"name","versions":[...],"platform":"churnml","inputs":[{"name",
 // "datatype","shape":[-1]}...],"outputs":[...]}: one input per feature

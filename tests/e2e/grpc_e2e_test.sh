@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `churnml serve --grpc-port`: KServe's inference.GRPCInferenceService,
+# driven by a client the project did not write — Debian's python3-grpcio
+# with stubs grpc_tools.protoc generates now from the same .proto
+# (oip_grpc_client.py): liveness open, ModelInfer refused without or with a
+# wrong key, probabilities equal HTTP /infer's bit for bit (typed and raw
+# tensors), explain adds contributions that add up to the log-odds, bad
+# input and another model name refused with their codes; the calls appear
+# in /metrics beside HTTP's; SIGTERM stops both.
+CLIENT="$(cd "$(dirname "$0")" && pwd)/oip_grpc_client.py"
+source "$(dirname "$0")/lib.sh"
+
+/usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null ||
+  { echo "python3-grpcio / python3-grpc-tools missing (scripts/bootstrap.sh)"; exit 2; }
+
+KEY=grpc-e2e-key-0123456789abcdef-01234  # churnml:ignore CML-S016 -- made-up test key
+printf '%s\n' "$KEY" >keys.txt
+chmod 600 keys.txt
+
+run "$CHURNML" data generate --rows 3000 --seed 31 --out train.csv
+expect_status 0 "generate"
+run "$CHURNML" data generate --rows 200 --seed 32 --out new.csv
+expect_status 0 "generate new"
+run "$CHURNML" train --data train.csv --no-track --model xgboost --max-depth 6 --threads 1 --out model
+expect_status 0 "train xgboost"
+
+# A port in use is one error line naming the flag.
+start_server first.log --model model --api-key-file keys.txt --grpc-port 0 || fail "first server did not start"
+GRPC=$(sed -n 's|.*gRPC (inference.GRPCInferenceService) on \([^ ]*\).*|\1|p' first.log | head -1)
+expect_eq "${GRPC%:*}" 127.0.0.1 "the gRPC address is printed"
+run timeout 60 "$CHURNML" serve --model model --api-key-file keys.txt --port 0 --grpc-port "${GRPC##*:}"
+expect_status 2 "gRPC port in use"
+expect_contains "$WORK/err" "--grpc-port" "the error names the flag"
+expect_one_line_error "gRPC port in use"
+stop_server
+
+start_server server.log --model model --api-key-file keys.txt --grpc-port 0 --max-batch 100 ||
+  fail "server did not start: $(cat server.log)"
+GRPC=$(sed -n 's|.*gRPC (inference.GRPCInferenceService) on \([^ ]*\).*|\1|p' server.log | head -1)
+/usr/bin/python3 "$CLIENT" check "$GRPC" "$URL" "$KEY" new.csv >client.out 2>client.err
+client_status=$?
+while read -r verdict rest; do
+  if [[ $verdict == ok ]]; then pass; else fail "python3-grpcio client: $rest"; fi
+done <client.out
+expect_eq "$client_status" 0 "client exit status ($(tail -c 300 client.err))"
+[[ $(grep -c '^ok' client.out) -ge 20 ]] && pass || fail "client ran $(wc -l <client.out) checks"
+
+http GET /metrics
+expect_contains "$WORK/body" 'route="/inference.GRPCInferenceService/ModelInfer"' "gRPC calls are counted"
+expect_contains "$WORK/body" 'churnml_http_auth_failures_total' "refused gRPC calls count as auth failures"
+stop_server
+expect_status 0 "SIGTERM stops HTTP and gRPC"
+finish

@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+"""A KServe Open Inference Protocol gRPC client the project did not write:
+Debian's python3-grpcio with stubs that grpc_tools.protoc generates, at test
+time, from src/serving/grpc/grpc_predict_v2.proto. Used by
+grpc_e2e_test.sh (checks) and bench/grpc_load.sh (throughput).
+
+  oip_grpc_client.py check GRPC_ADDR HTTP_URL KEY CSV
+      prints one line per check: "ok <what>" or "FAIL <what>: <detail>"
+  oip_grpc_client.py bench GRPC_ADDR KEY CSV SECONDS THREADS ROWS
+      prints JSON {"requests":..,"seconds":..,"rps":..,"p50_ms":..,"p99_ms":..}
+"""
+import csv
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO_DIR = os.path.join(HERE, "..", "..", "src", "serving", "grpc")
+STUBS = tempfile.mkdtemp(prefix="oip-stubs-")
+subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I" + PROTO_DIR,
+                "--python_out=" + STUBS, "--grpc_python_out=" + STUBS,
+                os.path.join(PROTO_DIR, "grpc_predict_v2.proto")], check=True)
+sys.path.insert(0, STUBS)
+import grpc  # noqa: E402
+import grpc_predict_v2_pb2 as pb  # noqa: E402
+import grpc_predict_v2_pb2_grpc as pb_grpc  # noqa: E402
+
+NUMERIC = {"SeniorCitizen": "INT64", "tenure": "INT64", "MonthlyCharges": "FP64",
+           "TotalCharges": "FP64"}
+
+
+def read_rows(path, limit):
+    with open(path) as f:
+        rows = list(csv.DictReader(f))[:limit]
+    for r in rows:
+        r.pop("Churn", None)
+    return rows
+
+
+def column_values(rows, name):
+    if name not in NUMERIC:
+        return [r[name] for r in rows]
+    if NUMERIC[name] == "INT64":
+        return [int(r[name]) for r in rows]
+    return [float(r[name]) if r[name].strip() else float("nan") for r in rows]
+
+
+def infer_request(rows, raw=False, explain=False, model="churn"):
+    req = pb.ModelInferRequest(model_name=model, id="e2e")
+    for name in rows[0].keys():
+        values = column_values(rows, name)
+        dt = NUMERIC.get(name, "BYTES")
+        t = req.inputs.add(name=name, datatype=dt, shape=[len(values)])
+        if raw:
+            if dt == "BYTES":
+                req.raw_input_contents.append(
+                    b"".join(struct.pack("<I", len(v.encode())) + v.encode() for v in values))
+            else:
+                req.raw_input_contents.append(
+                    struct.pack("<%d%s" % (len(values), "q" if dt == "INT64" else "d"), *values))
+        elif dt == "BYTES":
+            t.contents.bytes_contents.extend(v.encode() for v in values)
+        elif dt == "INT64":
+            t.contents.int64_contents.extend(values)
+        else:
+            t.contents.fp64_contents.extend(values)
+    if explain:
+        req.parameters["explain"].bool_param = True
+    return req
+
+
+def http_infer(url, key, rows):
+    inputs = []
+    for name in rows[0].keys():
+        values = column_values(rows, name)
+        values = [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+        inputs.append({"name": name, "datatype": NUMERIC.get(name, "BYTES"),
+                       "shape": [len(values)], "data": values})
+    body = json.dumps({"inputs": inputs}).encode()
+    req = urllib.request.Request(url + "/v2/models/churn/infer", data=body, method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": "Bearer " + key})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        doc = json.load(resp)
+    return {o["name"]: o["data"] for o in doc["outputs"]}
+
+
+def output(resp, name):
+    for o in resp.outputs:
+        if o.name == name:
+            return o
+    return None
+
+
+class Checks:
+    def __init__(self):
+        self.failed = 0
+
+    def expect(self, ok, what, detail=""):
+        if ok:
+            print("ok", what)
+        else:
+            self.failed += 1
+            print("FAIL", what + ":", detail)
+
+
+def check(addr, http_url, key, data):
+    c = Checks()
+    rows = read_rows(data, 50)
+    auth = (("authorization", "Bearer " + key),)
+    stub = pb_grpc.GRPCInferenceServiceStub(grpc.insecure_channel(addr))
+
+    c.expect(stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live, "ServerLive without a key")
+    c.expect(stub.ServerReady(pb.ServerReadyRequest(), timeout=10).ready, "ServerReady")
+    for what, metadata in (("without a key", ()),
+                           ("with a wrong key", (("authorization", "Bearer " + "x" * 40),))):
+        try:
+            stub.ModelInfer(infer_request(rows[:1]), metadata=metadata, timeout=10)
+            c.expect(False, "ModelInfer " + what + " is refused", "it was answered")
+        except grpc.RpcError as e:
+            c.expect(e.code() == grpc.StatusCode.UNAUTHENTICATED,
+                     "ModelInfer " + what + " is UNAUTHENTICATED", str(e.code()))
+    try:
+        stub.ServerMetadata(pb.ServerMetadataRequest(), timeout=10)
+        c.expect(False, "ServerMetadata without a key is refused", "it was answered")
+    except grpc.RpcError as e:
+        c.expect(e.code() == grpc.StatusCode.UNAUTHENTICATED,
+                 "ServerMetadata without a key is UNAUTHENTICATED", str(e.code()))
+
+    meta = stub.ServerMetadata(pb.ServerMetadataRequest(), metadata=auth, timeout=10)
+    c.expect(meta.name == "churnml", "ServerMetadata name", meta.name)
+    mm = stub.ModelMetadata(pb.ModelMetadataRequest(name="churn"), metadata=auth, timeout=10)
+    names = [i.name for i in mm.inputs]
+    c.expect(names[:2] == ["customerID", "gender"] and "Churn" not in names,
+             "ModelMetadata inputs", str(names))
+    c.expect([o.name for o in mm.outputs] ==
+             ["probability", "prediction", "contributions", "base_value"],
+             "ModelMetadata outputs", str([o.name for o in mm.outputs]))
+    c.expect(stub.ModelReady(pb.ModelReadyRequest(name="churn"), metadata=auth, timeout=10).ready,
+             "ModelReady")
+
+    typed = stub.ModelInfer(infer_request(rows), metadata=auth, timeout=30)
+    raw = stub.ModelInfer(infer_request(rows, raw=True), metadata=auth, timeout=30)
+    http = http_infer(http_url, key, rows)
+    p_grpc = list(output(typed, "probability").contents.fp64_contents)
+    p_raw = list(output(raw, "probability").contents.fp64_contents)
+    c.expect(len(p_grpc) == len(rows), "ModelInfer answers every row", str(len(p_grpc)))
+    c.expect(p_grpc == http["probability"], "gRPC probabilities equal HTTP /infer's, bit for bit",
+             str(list(zip(p_grpc, http["probability"]))[:3]))
+    c.expect(p_raw == p_grpc, "raw_input_contents give the same probabilities")
+    c.expect(list(output(typed, "prediction").contents.int64_contents) == http["prediction"],
+             "gRPC predictions equal HTTP's")
+    c.expect(typed.model_name == "churn" and typed.id == "e2e", "response names model and id")
+
+    explained = stub.ModelInfer(infer_request(rows, explain=True), metadata=auth, timeout=30)
+    contrib = output(explained, "contributions")
+    base = output(explained, "base_value")
+    ok = contrib is not None and base is not None
+    c.expect(ok, "explain adds contributions and base_value")
+    if ok:
+        features = contrib.parameters["features"].string_param.split(",")
+        c.expect(contrib.parameters["unit"].string_param == "log-odds", "unit is log-odds")
+        c.expect(list(contrib.shape) == [len(rows), len(features)] and len(features) == 19,
+                 "contributions are [N, 19 raw features]", str(list(contrib.shape)))
+        values = list(contrib.contents.fp64_contents)
+        probs = list(output(explained, "probability").contents.fp64_contents)
+        worst = 0.0
+        for r, p in enumerate(probs):
+            terms = [base.contents.fp64_contents[r]] + values[r * 19:(r + 1) * 19]
+            err = abs(sum(terms) - math.log(p / (1 - p))) / sum(abs(t) for t in terms)
+            worst = max(worst, err)
+        c.expect(worst < 1e-6, "base + contributions = logit(probability) for every row",
+                 "worst relative error %g" % worst)
+        c.expect(probs == p_grpc, "explained probabilities equal unexplained ones")
+
+    bad = infer_request(rows[:2])
+    bad.inputs[5].contents.int64_contents[0] = 99
+    try:
+        stub.ModelInfer(bad, metadata=auth, timeout=10)
+        c.expect(False, "a bad element is refused", "it was answered")
+    except grpc.RpcError as e:
+        c.expect(e.code() == grpc.StatusCode.INVALID_ARGUMENT and "tenure" in e.details(),
+                 "a bad element is INVALID_ARGUMENT naming the input", e.details())
+    try:
+        stub.ModelInfer(infer_request(rows[:1], model="other"), metadata=auth, timeout=10)
+        c.expect(False, "another model name is refused", "it was answered")
+    except grpc.RpcError as e:
+        c.expect(e.code() == grpc.StatusCode.NOT_FOUND, "another model name is NOT_FOUND",
+                 str(e.code()))
+    return c.failed
+
+
+def bench(addr, key, data, seconds, threads, batch):
+    rows = read_rows(data, batch)
+    req = infer_request(rows)
+    auth = (("authorization", "Bearer " + key),)
+    latencies = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker():
+        stub = pb_grpc.GRPCInferenceServiceStub(grpc.insecure_channel(addr))
+        mine = []
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            stub.ModelInfer(req, metadata=auth, timeout=30)
+            mine.append(time.perf_counter() - t0)
+        with lock:
+            latencies.extend(mine)
+
+    start = time.monotonic()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.monotonic() - start
+    latencies.sort()
+    pct = lambda q: 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+    print(json.dumps({"requests": len(latencies), "seconds": round(elapsed, 2),
+                      "rps": round(len(latencies) / elapsed, 1), "rows_per_request": batch,
+                      "threads": threads, "p50_ms": round(pct(0.5), 3),
+                      "p99_ms": round(pct(0.99), 3)}))
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "check":
+        sys.exit(1 if check(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]) else 0)
+    sys.exit(bench(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6]),
+                   int(sys.argv[7])))
