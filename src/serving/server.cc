@@ -79,6 +79,15 @@ Result<std::shared_ptr<spdlog::logger>> MakeAccessLogger(const std::string& targ
 
 }  // namespace
 
+// An A/B variant: its own slot, watcher, breaker and scorer.
+struct VariantRuntime {
+  VariantSpec spec;
+  ModelSlot slot;
+  std::unique_ptr<reliability::CircuitBreaker> breaker;
+  std::unique_ptr<ModelWatcher> watcher;
+  std::unique_ptr<Scorer> scorer;
+};
+
 class ServerRuntime {
  public:
   ServeOptions options;
@@ -103,6 +112,8 @@ class ServerRuntime {
   // down is logged when the failure starts or changes, not on every check.
   std::string last_reload_error;
   std::unique_ptr<Scorer> scorer;
+  std::vector<std::unique_ptr<VariantRuntime>> variants;
+  std::unique_ptr<PredictionLog> prediction_log;
   // The route groups (route_group.h), in one table.
   std::vector<std::unique_ptr<RouteGroup>> groups;
   RouteTable routes;
@@ -124,6 +135,7 @@ class ServerRuntime {
   }
 
   Status Init(const ServeOptions& opts, const ModelRegistry& model_registry);
+  Status StartVariants(const ScorerDeps& primary, ScoringPlan* plan);
   void OnReload(const ReloadEvent& event);
   void Access(const AccessRecord& record);
   void Stop();
@@ -238,7 +250,19 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   deps.faults = options.fault_injection ? &faults : nullptr;
   deps.drift = drift.get();
   scorer = std::make_unique<Scorer>(options.scoring, deps);
-  groups.push_back(std::make_unique<PredictionRoutes>(options.prediction, scorer.get()));
+  ScoringPlan plan;
+  plan.lanes.push_back({"primary", scorer.get(), {}});
+  CHURNML_RETURN_IF_ERROR(StartVariants(deps, &plan));
+  if (!options.prediction_log.dir.empty()) {
+    CHURNML_ASSIGN_OR_RETURN(prediction_log, PredictionLog::Open(options.prediction_log));
+    plan.log = prediction_log.get();
+    registry->AddCollector([l = prediction_log.get()](monitoring::CollectorSink& sink) {
+      sink.AddCounter("churnml_prediction_log_dropped_total",
+                      "Prediction-log lines dropped because the writer's queue was full.", {},
+                      static_cast<double>(l->dropped()));
+    });
+  }
+  groups.push_back(std::make_unique<PredictionRoutes>(options.prediction, std::move(plan)));
   groups.push_back(std::make_unique<ExplainRoutes>(options.prediction, scorer.get()));
   groups.push_back(std::make_unique<OipMetadataRoutes>(
       options.server_version.empty() ? std::string(kVersion) : options.server_version, &slot,
@@ -249,6 +273,24 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
       .health = health.get(),
       .drift = drift.get(),
       .started_at = std::chrono::system_clock::now(),
+      .add_info =
+          [this](nlohmann::json& body) {
+            if (variants.empty()) return;
+            double rest = 100;
+            for (const auto& v : variants) rest -= v->spec.weight;
+            nlohmann::json list = nlohmann::json::array();
+            auto add = [&list](const std::string& name, double weight, const ModelSlot& s) {
+              nlohmann::json entry = {{"name", name}, {"weight", weight}};
+              if (std::shared_ptr<const ServedModel> m = s.current()) {
+                entry["model"] = m->name;
+                entry["version"] = m->version;
+              }
+              list.push_back(std::move(entry));
+            };
+            add("primary", rest, slot);
+            for (const auto& v : variants) add(v->spec.name, v->spec.weight, v->slot);
+            body["variants"] = std::move(list);
+          },
   }));
 
   if (!options.alerts_file.empty()) {
@@ -295,6 +337,7 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   }
 
   watcher->Start();
+  for (const auto& v : variants) v->watcher->Start();
   if (alerts) alerts->Start();
   if (health) {
     ticker = std::thread([this] {
@@ -315,6 +358,84 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
       }
     });
   }
+  return Status::Ok();
+}
+
+Status ServerRuntime::StartVariants(const ScorerDeps& primary, ScoringPlan* plan) {
+  if (options.variants.empty()) return Status::Ok();
+  if (options.variants.size() > kMaxVariants) {
+    return InvalidArgumentError("at most " + std::to_string(kMaxVariants) + " --variant flags");
+  }
+  std::vector<double> weights{100};
+  for (const VariantSpec& spec : options.variants) {
+    for (const auto& other : variants) {
+      if (other->spec.name == spec.name) {
+        return InvalidArgumentError("--variant " + spec.name + " is given twice");
+      }
+    }
+    weights[0] -= spec.weight;
+    weights.push_back(spec.weight);
+    auto v = std::make_unique<VariantRuntime>();
+    v->spec = spec;
+    CHURNML_ASSIGN_OR_RETURN(
+        v->breaker, reliability::CircuitBreaker::Create("model:" + spec.name, options.model_breaker,
+                                                        RealClock()));
+    metrics->WatchBreaker(v->breaker.get());
+    if (health) health->WatchBreaker(v->breaker.get(), reliability::HealthState::kDegraded);
+    ModelWatcherOptions watch = options.model;
+    watch.ref = spec.ref;
+    VariantRuntime* raw = v.get();
+    v->watcher =
+        std::make_unique<ModelWatcher>(watch, *models, &v->slot, [raw, this](const ReloadEvent& e) {
+          if (e.result == ReloadEvent::Result::kSwapped) {
+            raw->breaker->Reset();
+            metrics->RecordReload(true, std::chrono::duration<double>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+            spdlog::info("variant {} swapped: version {} -> {}", raw->spec.name, e.from_version,
+                         e.to_version);
+          } else if (e.result == ReloadEvent::Result::kFailed) {
+            spdlog::error("variant {} reload failed; still serving version {}: {}", raw->spec.name,
+                          e.from_version, e.error.message());
+          }
+        });
+    Status loaded = v->watcher->LoadInitial();
+    if (!loaded.ok()) {
+      return Status(loaded.code(), "--variant " + spec.name + ": " + loaded.message());
+    }
+    if (!(v->slot.current()->artifact->schema() == slot.current()->artifact->schema())) {
+      return FailedPreconditionError("--variant " + spec.name + " (" + spec.ref +
+                                     ") reads another schema than --model " + options.model.ref +
+                                     "; variants must read the primary's schema");
+    }
+    ScorerDeps lane_deps = primary;
+    lane_deps.slot = &v->slot;
+    lane_deps.model_breaker = v->breaker.get();
+    lane_deps.drift = nullptr;  // live drift follows the primary model
+    v->scorer = std::make_unique<Scorer>(options.scoring, lane_deps);
+    variants.push_back(std::move(v));
+  }
+  if (!(weights[0] > 0)) {
+    return InvalidArgumentError("--variant weights sum to " + FormatDouble(100 - weights[0]) +
+                                "%: they must leave the primary model a share above 0");
+  }
+  CHURNML_ASSIGN_OR_RETURN(plan->split, VariantSplit::Create(weights));
+  CHURNML_ASSIGN_OR_RETURN(plan->lanes[0].series, metrics->Variant("primary"));
+  for (const auto& v : variants) {
+    ScoringLane lane{v->spec.name, v->scorer.get(), {}};
+    CHURNML_ASSIGN_OR_RETURN(lane.series, metrics->Variant(v->spec.name));
+    plan->lanes.push_back(std::move(lane));
+  }
+  registry->AddCollector([this](monitoring::CollectorSink& sink) {
+    auto add = [&sink](const std::string& name, const ModelSlot& s) {
+      if (std::shared_ptr<const ServedModel> m = s.current()) {
+        sink.AddGauge("churnml_variant_info", "The model each A/B variant serves (always 1).",
+                      {{"model", m->name}, {"variant", name}, {"version", m->version}}, 1);
+      }
+    };
+    add("primary", slot);
+    for (const auto& v : variants) add(v->spec.name, v->slot);
+  });
   return Status::Ok();
 }
 
@@ -368,6 +489,13 @@ void ServerRuntime::Access(const AccessRecord& record) {
   line += R"(","remote":")";
   AppendJsonEscaped(record.remote_address, line);
   line += '"';
+  for (const auto& [name, value] : record.response_headers) {
+    if (name == "X-Churnml-Variant") {
+      line += R"(,"variant":")";
+      AppendJsonEscaped(value, line);
+      line += '"';
+    }
+  }
   thread_local ModelSlot::Reader reader;  // no shared lock per logged request
   if (const std::shared_ptr<const ServedModel>& model = slot.Read(reader)) {
     line += R"(,"model_version":")";
@@ -388,6 +516,7 @@ void ServerRuntime::Stop() {
       wake.notify_all();
     }
     if (watcher) watcher->Stop();
+    for (const auto& v : variants) v->watcher->Stop();
     if (alerts) alerts->Stop();
   });
 }
@@ -397,6 +526,7 @@ void ServerRuntime::Wait() {
   for (const std::unique_ptr<Frontend>& frontend : frontends) frontend->Wait();
   if (ticker.joinable()) ticker.join();
   if (access_log) access_log->flush();
+  if (prediction_log) prediction_log->Flush();
 }
 
 Result<std::unique_ptr<Server>> Server::Start(const ServeOptions& options,
@@ -424,7 +554,10 @@ std::vector<std::string> Server::FrontendDescriptions() const {
   return out;
 }
 
-void Server::Reload() { runtime_->watcher->Trigger(); }
+void Server::Reload() {
+  runtime_->watcher->Trigger();
+  for (const auto& v : runtime_->variants) v->watcher->Trigger();
+}
 
 void Server::Stop() { runtime_->Stop(); }
 

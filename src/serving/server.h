@@ -19,9 +19,11 @@
 #include "serving/http/http_server.h"
 #include "serving/live_drift.h"
 #include "serving/model_watcher.h"
+#include "serving/prediction_log.h"
 #include "serving/prediction_routes.h"
 #include "serving/request_gate.h"
 #include "serving/scorer.h"
+#include "serving/variant_split.h"
 
 namespace churnml::serving {
 
@@ -44,6 +46,12 @@ struct ServeOptions {
   std::string access_log = "-";  // "-" = stderr, "off", or a file (appended)
   std::string alerts_file;       // alert rules (YAML); empty = no alerting
   LiveDriftOptions drift;        // live drift of scored customers (window 0 = off)
+  // A/B variants beside the primary model (--variant); each is loaded and
+  // watched like the primary, with its own breaker and fallback chain, and
+  // must read the primary's schema. The primary takes 100% minus theirs.
+  std::vector<VariantSpec> variants;
+  // Every answered customer (--prediction-log DIR); dir empty = off.
+  PredictionLogOptions prediction_log;
   reliability::CircuitBreakerConfig model_breaker = DefaultModelBreaker();
   // Around the registry store (resolving the alias) and loading a new
   // version during a hot swap.
