@@ -56,10 +56,14 @@ struct ServeFlags {
   std::string access_log = "-";
   std::string instrumentation = "on";
   bool fault_injection = false;
+  std::vector<std::string> variants;  // NAME=MODELREF:WEIGHT
+  std::string prediction_log;         // directory; "" = off
+  double prediction_log_max_mb = 64;
+  size_t prediction_log_files = 8;
   int grpc_port = -1;  // --grpc-port: the gRPC Open Inference Protocol (-1 = off, 0 = any free port)
-  int agent_port = 0;             // HAProxy agent-check (0 = off)
-  double agent_drain_delay = 2;   // seconds "drain" is answered before stopping
-  double agent_max_in_flight = 0; // 0 = 4 x io threads
+  int agent_port = 0;              // HAProxy agent-check (0 = off)
+  double agent_drain_delay = 2;    // seconds "drain" is answered before stopping
+  double agent_max_in_flight = 0;  // 0 = 4 x io threads
 };
 
 std::chrono::milliseconds Millis(double seconds) {
@@ -144,12 +148,11 @@ Result<std::unique_ptr<serving::AgentCheck>> StartAgent(const ServeFlags& f, uin
                                          : std::max(1u, std::thread::hardware_concurrency());
   agent.policy.max_in_flight = f.agent_max_in_flight > 0 ? f.agent_max_in_flight : 4.0 * threads;
   const bool any = f.host == "0.0.0.0" || f.host == "::" || f.host.empty();
-  const std::string url =
-      "http://" + (any ? std::string("127.0.0.1") : f.host) + ":" + std::to_string(http_port) +
-      "/health";
+  const std::string url = "http://" + (any ? std::string("127.0.0.1") : f.host) + ":" +
+                          std::to_string(http_port) + "/health";
   auto probe = std::make_shared<serving::OwnHealthProbe>(
-      url, std::chrono::duration_cast<std::chrono::milliseconds>(
-               reliability::HealthConfig{}.interval),
+      url,
+      std::chrono::duration_cast<std::chrono::milliseconds>(reliability::HealthConfig{}.interval),
       std::chrono::milliseconds(500));
   return serving::AgentCheck::Start(agent, [probe] { return probe->Sample(); });
 }
@@ -201,6 +204,23 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   options.scoring.fallback = !f.no_fallback;
   options.fault_injection = f.fault_injection;
   options.server_version = kVersion;
+  for (const std::string& text : f.variants) {
+    Result<serving::VariantSpec> spec = serving::ParseVariantSpec(text);
+    if (!spec.ok()) return ReportError(spec.status());
+    options.variants.push_back(*spec);
+  }
+  if (!f.prediction_log.empty()) {
+    if (!(f.prediction_log_max_mb >= 0.01 && f.prediction_log_max_mb <= 4096) ||
+        f.prediction_log_files < 1 || f.prediction_log_files > 1000) {
+      return ReportError(InvalidArgumentError(
+          "--prediction-log-max-mb must be in [0.01, 4096] and --prediction-log-files in "
+          "[1, 1000]"));
+    }
+    options.prediction_log.dir = f.prediction_log;
+    options.prediction_log.max_file_bytes =
+        static_cast<size_t>(f.prediction_log_max_mb * 1024 * 1024);
+    options.prediction_log.max_files = f.prediction_log_files;
+  }
   options.gate.protect_health = f.protect_health;
   options.keys.file = f.api_key_file;
   if (const char* keys = std::getenv("CHURNML_API_KEYS")) options.keys.keys = keys;
@@ -362,6 +382,18 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--instrumentation", flags->instrumentation,
                   "on or off: metrics, stage profiler and health tracking")
+      ->capture_default_str();
+  cmd->add_option("--variant", flags->variants,
+                  "A/B variant NAME=MODELREF:WEIGHT (percent of customers, sticky by customerID; "
+                  "repeatable; the --model takes the rest)");
+  cmd->add_option("--prediction-log", flags->prediction_log,
+                  "directory for the prediction log (one JSON line per answered customer, "
+                  "rotating; docs/serving.md)");
+  cmd->add_option("--prediction-log-max-mb", flags->prediction_log_max_mb,
+                  "size of one prediction-log file before it rotates, in MiB")
+      ->capture_default_str();
+  cmd->add_option("--prediction-log-files", flags->prediction_log_files,
+                  "prediction-log files kept, the current one included")
       ->capture_default_str();
   cmd->add_flag("--enable-fault-injection", flags->fault_injection,
                 "expose POST /admin/faults (delay or fail model calls; for drills and tests)");

@@ -5,6 +5,8 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pipeline/explanations.h"
@@ -17,8 +19,8 @@ namespace churnml::serving {
 
 namespace {
 
-ModelInfo InfoOf(const ServedModel& by, FallbackKind fallback) {
-  return ModelInfo{by.name, by.version, FallbackName(fallback)};
+ModelInfo InfoOf(const ServedModel& by, FallbackKind fallback, std::string_view variant) {
+  return ModelInfo{by.name, by.version, FallbackName(fallback), variant};
 }
 
 // POST /predict: one customer.
@@ -32,9 +34,10 @@ struct PredictRoute {
                                    Dataset* rows) const {
     return model.codec->DecodePredict(body, rows);
   }
-  void Encode(const ServedModel& by, FallbackKind fallback, const CustomerRecord& record,
-              std::span<const Prediction> predictions, std::string* out) const {
-    EncodePrediction(record, predictions[0], InfoOf(by, fallback), out);
+  void Encode(const ServedModel& by, FallbackKind fallback, std::string_view variant,
+              const CustomerRecord& record, std::span<const Prediction> predictions,
+              std::string* out) const {
+    EncodePrediction(record, predictions[0], InfoOf(by, fallback, variant), out);
   }
 };
 
@@ -49,9 +52,10 @@ struct BatchRoute {
   ApiResult<Decoded> Decode(const ServedModel& model, std::string_view body, Dataset* rows) const {
     return model.codec->DecodeBatch(body, max_batch, rows);
   }
-  void Encode(const ServedModel& by, FallbackKind fallback, const Decoded& records,
-              std::span<const Prediction> predictions, std::string* out) const {
-    EncodeBatch(records, predictions, InfoOf(by, fallback), out);
+  void Encode(const ServedModel& by, FallbackKind fallback, std::string_view variant,
+              const Decoded& records, std::span<const Prediction> predictions,
+              std::string* out) const {
+    EncodeBatch(records, predictions, InfoOf(by, fallback, variant), out);
   }
 };
 
@@ -68,21 +72,21 @@ struct InferRoute {
   const std::shared_ptr<const ServedModel>* Model(const HttpRequest& q, HttpResponse& r) const {
     return NamedModelOr404(slot, q, r);
   }
-  ApiResult<Decoded> Decode(const ServedModel& model, std::string_view body,
-                            Dataset* rows) const {
+  ApiResult<Decoded> Decode(const ServedModel& model, std::string_view body, Dataset* rows) const {
     ApiResult<InferRequest> request = model.oip->DecodeInferRequest(body, max_batch, rows);
     if (!request.ok()) return request.error();
     if (request->explain && !model.explainer) {
-      return ApiError{.kind = ApiErrorKind::kInvalidInference,
-                      .message = "this model cannot explain its answers: " +
-                                 model.explain_error.message(),
-                      .fields = {},
-                      .more_fields = 0};
+      return ApiError{
+          .kind = ApiErrorKind::kInvalidInference,
+          .message = "this model cannot explain its answers: " + model.explain_error.message(),
+          .fields = {},
+          .more_fields = 0};
     }
     return Decoded{std::move(request).value(), rows};
   }
-  void Encode(const ServedModel& by, FallbackKind fallback, const Decoded& decoded,
-              std::span<const Prediction> predictions, std::string* out) const {
+  void Encode(const ServedModel& by, FallbackKind fallback, std::string_view,
+              const Decoded& decoded, std::span<const Prediction> predictions,
+              std::string* out) const {
     EncodeInferResponse(by.name, by.version, decoded.request, predictions, out);
     if (!decoded.request.explain || fallback != FallbackKind::kNone || !by.explainer ||
         decoded.rows->num_rows() == 0) {
@@ -101,18 +105,25 @@ struct InferRoute {
 }  // namespace
 
 PredictionRoutes::PredictionRoutes(PredictionRoutesOptions options, const Scorer* scorer)
-    : options_(options), scorer_(scorer) {}
+    : options_(options) {
+  plan_.lanes.push_back({"primary", scorer, {}});
+}
+
+PredictionRoutes::PredictionRoutes(PredictionRoutesOptions options, ScoringPlan plan)
+    : options_(options), plan_(std::move(plan)) {}
 
 void PredictionRoutes::Predict(const HttpRequest& request, HttpResponse& response) const {
-  ServeScored(*scorer_, PredictRoute{scorer_->slot()}, request, response);
+  ServeScored(plan_, PredictRoute{plan_.lanes[0].scorer->slot()}, request, response);
 }
 
 void PredictionRoutes::PredictBatch(const HttpRequest& request, HttpResponse& response) const {
-  ServeScored(*scorer_, BatchRoute{scorer_->slot(), options_.max_batch}, request, response);
+  ServeScored(plan_, BatchRoute{plan_.lanes[0].scorer->slot(), options_.max_batch}, request,
+              response);
 }
 
 void PredictionRoutes::Infer(const HttpRequest& request, HttpResponse& response) const {
-  ServeScored(*scorer_, InferRoute{scorer_->slot(), options_.max_batch}, request, response);
+  ServeScored(plan_, InferRoute{plan_.lanes[0].scorer->slot(), options_.max_batch}, request,
+              response);
 }
 
 std::vector<RouteSpec> PredictionRoutes::Routes() {

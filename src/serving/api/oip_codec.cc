@@ -334,8 +334,9 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body, size
   }
   if (!outputs_given) request.want_contributions = request.want_base_value = request.explain;
   if (!request.explain && (request.want_contributions || request.want_base_value)) {
-    problems.Add("outputs \"contributions\" and \"base_value\" need \"parameters\":"
-                 "{\"explain\":true}");
+    problems.Add(
+        "outputs \"contributions\" and \"base_value\" need \"parameters\":"
+        "{\"explain\":true}");
   }
   if (!inputs) {
     if (problems.empty()) problems.Add("missing member \"inputs\"");
@@ -406,11 +407,7 @@ ApiResult<InferRequest> OipCodec::DecodeInferRequest(std::string_view body, size
   std::vector<std::string>& row_ids = rows->mutable_ids();
   std::vector<int64_t>& source_rows = rows->mutable_source_rows();
   for (size_t i = 0; i < n; ++i) {
-    if (ids[i].empty()) {
-      row_ids.push_back(std::to_string(i));
-    } else {
-      row_ids.emplace_back(ids[i]);
-    }
+    row_ids.emplace_back(ids[i]);
     source_rows.push_back(static_cast<int64_t>(i) + 1);
   }
   rows->set_num_rows(n);

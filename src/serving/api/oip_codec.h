@@ -58,7 +58,7 @@ class OipCodec {
 
   // Decodes an infer request, appending its N rows to `rows` (an empty
   // Dataset of this schema; on error it is left empty). Row ids are the
-  // customerID input's elements, or the element index as text. Errors: kInvalidJson (400);
+  // customerID input's elements ("" where absent). Errors: kInvalidJson (400);
   // kBatchTooLarge (413) when N > max_batch; kInvalidInference (400) for everything else: body not
   // an object, unknown or mistyped members, missing/unknown/ duplicate input, wrong datatype, bad
   // shape, data length != product of shape, batch sizes that differ, elements of the wrong JSON
