@@ -6,8 +6,8 @@ grpc_e2e_test.sh (checks) and bench/grpc_load.sh (throughput).
 
   oip_grpc_client.py check GRPC_ADDR HTTP_URL KEY CSV
       prints one line per check: "ok <what>" or "FAIL <what>: <detail>"
-  oip_grpc_client.py bench GRPC_ADDR KEY CSV SECONDS THREADS ROWS
-      prints JSON {"requests":..,"seconds":..,"rps":..,"p50_ms":..,"p99_ms":..}
+  oip_grpc_client.py bench GRPC_ADDR KEY CSV SECONDS THREADS ROWS [HTTP_URL]
+      ModelInfer in a loop (or, with HTTP_URL, the same rows to HTTP /infer); prints JSON {"requests":..,"seconds":..,"rps":..,"p50_ms":..,"p99_ms":..}
 """
 import csv
 import json
@@ -197,7 +197,8 @@ def check(addr, http_url, key, data):
     return c.failed
 
 
-def bench(addr, key, data, seconds, threads, batch):
+def bench(addr, key, data, seconds, threads, batch, http_url=None):
+    """ModelInfer over gRPC, or (http_url set) the same rows to HTTP /infer."""
     rows = read_rows(data, batch)
     req = infer_request(rows)
     auth = (("authorization", "Bearer " + key),)
@@ -210,7 +211,10 @@ def bench(addr, key, data, seconds, threads, batch):
         mine = []
         while time.monotonic() < stop:
             t0 = time.perf_counter()
-            stub.ModelInfer(req, metadata=auth, timeout=30)
+            if http_url:
+                http_infer(http_url, key, rows)
+            else:
+                stub.ModelInfer(req, metadata=auth, timeout=30)
             mine.append(time.perf_counter() - t0)
         with lock:
             latencies.extend(mine)
@@ -224,7 +228,8 @@ def bench(addr, key, data, seconds, threads, batch):
     elapsed = time.monotonic() - start
     latencies.sort()
     pct = lambda q: 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))]
-    print(json.dumps({"requests": len(latencies), "seconds": round(elapsed, 2),
+    print(json.dumps({"protocol": "http /infer" if http_url else "grpc ModelInfer",
+                      "requests": len(latencies), "seconds": round(elapsed, 2),
                       "rps": round(len(latencies) / elapsed, 1), "rows_per_request": batch,
                       "threads": threads, "p50_ms": round(pct(0.5), 3),
                       "p99_ms": round(pct(0.99), 3)}))
@@ -235,4 +240,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "check":
         sys.exit(1 if check(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]) else 0)
     sys.exit(bench(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6]),
-                   int(sys.argv[7])))
+                   int(sys.argv[7]), sys.argv[8] if len(sys.argv) > 8 else None))

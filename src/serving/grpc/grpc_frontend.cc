@@ -32,7 +32,7 @@ class GrpcFrontend final : public Frontend {
         options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     const std::string address = host + ":" + std::to_string(options.port);
     int cores = static_cast<int>(std::thread::hardware_concurrency());
-    const int threads = options.max_threads > 0 ? options.max_threads : std::max(4, 2 * cores);
+    const int threads = options.max_threads > 0 ? options.max_threads : std::max(32, 8 * cores);
     grpc::ResourceQuota quota("churnml-grpc");
     quota.SetMaxThreads(threads);
     grpc::ServerBuilder builder;

@@ -13,7 +13,7 @@ namespace churnml::serving {
 struct GrpcFrontendOptions {
   std::string host = "127.0.0.1";  // as --host
   uint16_t port = 0;               // 0 = an ephemeral port (Describe() names it)
-  int max_threads = 0;             // gRPC's worker threads; 0 = 2 per core (at least 4)
+  int max_threads = 0;             // gRPC's worker threads; 0 = 8 per core (at least 32)
 };
 
 // The factory `churnml serve` passes in ServeOptions::frontends. Starting
