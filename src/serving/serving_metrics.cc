@@ -114,8 +114,7 @@ Result<std::unique_ptr<ServingMetrics>> ServingMetrics::Create(
                                         "Retry attempts after a first failed try, by operation.",
                                         {"operation"}));
   CHURNML_ASSIGN_OR_RETURN(
-      m->profiler_,
-      monitoring::StageProfiler::Create(registry, {"decode", "features", "predict", "encode"}));
+      m->profiler_, monitoring::StageProfiler::Create(registry, {"decode", "predict", "encode"}));
   return m;
 }
 

@@ -20,7 +20,9 @@ namespace churnml::serving {
 struct ServedModel;
 
 // Request stages the profiler times (churnml_stage_duration_seconds{stage}).
-enum ServingStage : size_t { kStageDecode = 0, kStageFeatures, kStagePredict, kStageEncode };
+// Decoding yields typed model rows directly (issue 13 §1), so serving has no
+// separate feature stage; batch prediction still records one.
+enum ServingStage : size_t { kStageDecode = 0, kStagePredict, kStageEncode };
 
 enum class FallbackKind { kNone, kPreviousVersion, kPrior };
 std::string_view FallbackName(FallbackKind kind);  // "", "previous_version", "prior"
