@@ -52,6 +52,16 @@ case $? in
   77) echo "SKIP: SARIF schema validation (npm install --prefix deploy/audit)" ;;
   *) fail "SARIF output does not validate against the 2.1.0 schema" ;;
 esac
+# Taint flows (source line -> sink line) are SARIF codeFlows; they validate too.
+run "$CHURNML" audit "$REPO/src/audit/testdata/golden/project" --format sarif -o flows.sarif
+expect_eq "$(json_field flows.sarif '[.runs[0].results[] | select(.codeFlows)] | length > 0')" \
+  "true" "sarif codeFlows for a taint flow"
+bash "$REPO/deploy/audit/validate_sarif.sh" flows.sarif
+case $? in
+  0) pass ;;
+  77) echo "SKIP: SARIF schema validation (npm install --prefix deploy/audit)" ;;
+  *) fail "SARIF with codeFlows does not validate against the 2.1.0 schema" ;;
+esac
 
 # Baselines: accepted findings stop failing the run, inserted lines keep them
 # accepted, a new finding fails it again.
