@@ -41,6 +41,12 @@ expect_contains "$DOCKERFILE" "/v2/health/live" "HEALTHCHECK on /v2/health/live"
 if grep -Eqi '^(ENV|ARG) .*(KEY|TOKEN|PASSWORD|SECRET)' "$DOCKERFILE"; then
   fail "a secret-like ENV/ARG in the Dockerfile"
 else pass; fi
+# The build stage copies every source folder the CMake files read (a folder
+# added to the build but not to the image breaks `docker build` only).
+for dir in cmake src $(grep -rhoE 'PROJECT_SOURCE_DIR\}/[A-Za-z_-]+' "$ROOT/src" "$ROOT/CMakeLists.txt" \
+  --include=CMakeLists.txt | sed 's|.*}/||' | sort -u | grep -vx -e src -e tests); do
+  expect_contains "$DOCKERFILE" "COPY $dir/ $dir/" "build stage copies $dir/"
+done
 
 # --- every library the binary links comes from the runtime packages ------
 mapfile -t wanted < <(grep -v '^#' "$ROOT/deploy/docker/runtime-packages.txt" | sed '/^$/d')
