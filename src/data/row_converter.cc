@@ -12,34 +12,6 @@ namespace churnml {
 
 namespace {
 
-std::string_view TrimBlanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Requires a non-empty `s`.
-size_t CategoryHash(std::string_view s) {
-  return (s.size() * 7 + static_cast<unsigned char>(s.front()) * 3 +
-          static_cast<unsigned char>(s.back())) &
-         63;
-}
-
-bool ParseNumber(std::string_view s, double* out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(*out);
-}
-
-bool ParseInteger(std::string_view s, double* out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
-  *out = static_cast<double>(v);
-  return true;
-}
-
 std::string QuotedList(const std::vector<std::string>& values) {
   std::string s;
   for (size_t i = 0; i < values.size(); ++i) {
@@ -71,35 +43,12 @@ RowConverter::RowConverter(Schema schema, std::vector<int> field_of_column, size
       field_of_column_(std::move(field_of_column)),
       num_fields_(num_fields) {
   if (schema_.target_index()) target_field_ = field_of_column_[*schema_.target_index()];
-  category_tables_.resize(schema_.num_columns());
-  for (size_t c = 0; c < schema_.num_columns(); ++c) {
-    const std::vector<std::string>& cats = schema_.column(c).categories;
-    CategoryTable& table = category_tables_[c];
-    table.direct = !cats.empty() && cats.size() < 128;
-    for (size_t k = 0; k < cats.size() && table.direct; ++k) {
-      int8_t& slot = table.slot[CategoryHash(cats[k])];
-      if (cats[k].empty() || slot != 0) table.direct = false;
-      slot = static_cast<int8_t>(k + 1);
-    }
-  }
+  category_lookups_.reserve(schema_.num_columns());
+  for (const ColumnSpec& spec : schema_.columns()) category_lookups_.emplace_back(spec.categories);
 }
 
 int32_t RowConverter::FindCategory(size_t c, std::string_view text) const {
-  const std::vector<std::string>& cats = schema_.column(c).categories;
-  const CategoryTable& table = category_tables_[c];
-  if (table.direct) {
-    const int code = table.slot[CategoryHash(text)] - 1;
-    if (code < 0) return kMissingCode;
-    const std::string& cat = cats[static_cast<size_t>(code)];
-    if (cat.size() != text.size() || std::memcmp(cat.data(), text.data(), text.size()) != 0) {
-      return kMissingCode;
-    }
-    return code;
-  }
-  for (size_t k = 0; k < cats.size(); ++k) {
-    if (cats[k] == text) return static_cast<int32_t>(k);
-  }
-  return kMissingCode;
+  return category_lookups_[c].Find(schema_.column(c).categories, text);
 }
 
 Result<RowConverter> RowConverter::Bind(const Schema& schema,
@@ -173,8 +122,8 @@ Result<RowConverter> RowConverter::Bind(const Schema& schema,
     if (!problems.empty()) {
       message += Join(problems, "; ");
       if (problem_count > problems.size()) {
-        message += "; and " + FormatCount(static_cast<int64_t>(problem_count - problems.size())) +
-                   " more";
+        message +=
+            "; and " + FormatCount(static_cast<int64_t>(problem_count - problems.size())) + " more";
       }
       if (unknown) message += " (expected columns: " + ColumnNames(schema) + ")";
       if (!missing.empty()) message += "; ";

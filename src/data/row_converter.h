@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "data/cell_values.h"
 #include "data/dataset.h"
 #include "data/validation_issue.h"
 
@@ -76,20 +77,13 @@ class RowConverter {
  private:
   RowConverter(Schema schema, std::vector<int> field_of_column, size_t num_fields);
 
-  // Closed vocabulary lookup: a 64-slot table indexed by a hash of (size,
-  // first byte, last byte), when the vocabulary has no collisions under it
-  // (one probe, no unpredictable branch); otherwise a linear scan.
-  struct CategoryTable {
-    bool direct = false;
-    std::array<int8_t, 64> slot{};  // code + 1, 0 = none
-  };
   // Code of `text` in column `c`'s closed vocabulary, or kMissingCode.
   int32_t FindCategory(size_t c, std::string_view text) const;
 
   Schema schema_;
-  std::vector<CategoryTable> category_tables_;  // per schema column
-  std::vector<int> field_of_column_;            // CSV field index per schema column, or -1
-  size_t num_fields_ = 0;                       // fields every record must have
+  std::vector<CategoryLookup> category_lookups_;  // per schema column
+  std::vector<int> field_of_column_;              // CSV field index per schema column, or -1
+  size_t num_fields_ = 0;                         // fields every record must have
   int target_field_ = -1;
 };
 

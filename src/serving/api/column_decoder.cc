@@ -15,34 +15,6 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-std::string_view TrimBlanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Requires a non-empty `s`.
-size_t CategoryHash(std::string_view s) {
-  return (s.size() * 7 + static_cast<unsigned char>(s.front()) * 3 +
-          static_cast<unsigned char>(s.back())) &
-         63;
-}
-
-bool ParseNumber(std::string_view s, double* out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(*out);
-}
-
-bool ParseInteger(std::string_view s, double* out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
-  *out = static_cast<double>(v);
-  return true;
-}
-
 // The shortest text that reads back as `v`, for messages.
 std::string Shortest(double v) {
   char buf[32];
@@ -77,33 +49,12 @@ ColumnDecoder::ColumnDecoder(const Schema& schema) : schema_(schema) {
     for (size_t k = 0; k < cats.size(); ++k) {
       t.allowed += (k > 0 ? ", \"" : "\"") + cats[k] + "\"";
     }
-    t.direct = cats.size() < 128;
-    t.slot.assign(64, 0);
-    for (size_t k = 0; k < cats.size() && t.direct; ++k) {
-      int8_t& slot = t.slot[CategoryHash(cats[k])];
-      if (cats[k].empty() || slot != 0) t.direct = false;
-      slot = static_cast<int8_t>(k + 1);
-    }
+    t.lookup = CategoryLookup(cats);
   }
 }
 
 int32_t ColumnDecoder::FindCategory(size_t c, std::string_view text) const {
-  const std::vector<std::string>& cats = schema_.column(c).categories;
-  const ColumnTable& t = tables_[c];
-  if (text.empty()) return kMissingCode;
-  if (t.direct) {
-    const int code = t.slot[CategoryHash(text)] - 1;
-    if (code < 0) return kMissingCode;
-    const std::string& cat = cats[static_cast<size_t>(code)];
-    if (cat.size() != text.size() || std::memcmp(cat.data(), text.data(), text.size()) != 0) {
-      return kMissingCode;
-    }
-    return code;
-  }
-  for (size_t k = 0; k < cats.size(); ++k) {
-    if (cats[k] == text) return static_cast<int32_t>(k);
-  }
-  return kMissingCode;
+  return tables_[c].lookup.Find(schema_.column(c).categories, text);
 }
 
 int32_t ColumnDecoder::OpenLevel(ColumnData& column, std::string_view text) {

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "data/cell_values.h"
 #include "data/dataset.h"
 #include "data/schema.h"
 
@@ -82,11 +83,8 @@ class ColumnDecoder {
     bool open = false;     // categorical without a closed vocabulary
     bool integer = false;  // integral numbers only
     bool nullable = false;
-    // Closed vocabulary: level → index, a 64-slot table by (size, first,
-    // last byte) when the levels do not collide under it, else a scan.
-    bool direct = false;
-    std::vector<int8_t> slot;
-    std::string allowed;  // "\"Yes\", \"No\"" for messages
+    CategoryLookup lookup;  // closed vocabulary: level → index
+    std::string allowed;    // "\"Yes\", \"No\"" for messages
   };
 
   Schema schema_;
