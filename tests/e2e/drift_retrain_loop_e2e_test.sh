@@ -20,26 +20,8 @@ S="$WORK/store"
 c() { "$CHURNML" --store "$S" "$@"; }
 champion() { c models show churn --json | jq -r '.aliases.champion'; }
 
-# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.2 s.
-wait_for() {
-  local what=$1 seconds=$2 i
-  shift 2
-  for ((i = 0; i < seconds * 5; i++)); do
-    if "$@" >/dev/null 2>&1; then pass; return 0; fi
-    sleep 0.2
-  done
-  fail "$what: not within ${seconds} s"
-  return 1
-}
 metric() {  # metric NAME: its value on /metrics, or empty
   curl -s "$URL/metrics" | awk -v name="$1" '$1 == name {print $2}'
-}
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
 }
 cleanup() {
   [[ -n ${SERVER_PID-} ]] && kill -TERM "$SERVER_PID" 2>/dev/null

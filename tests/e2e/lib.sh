@@ -59,6 +59,26 @@ expect_one_line_error() {
 }
 
 # json_field FILE EXPR: reads a value from a JSON file with jq.
+# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.2 s.
+wait_for() {
+  local what=$1 seconds=$2 i
+  shift 2
+  for ((i = 0; i < seconds * 5; i++)); do
+    if "$@" >/dev/null 2>&1; then pass; return 0; fi
+    sleep 0.2
+  done
+  fail "$what: not within ${seconds} s"
+  return 1
+}
+# free_port: a loopback port nothing listens on now (for servers that
+# cannot take --port 0, such as Alertmanager).
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+}
 json_field() { jq -r "$2" "$1"; }
 
 finish() {

@@ -38,17 +38,6 @@ start_load() {
 }
 stop_load() { touch stop.flag; wait "$la" "$lb" "$lc"; cat "$1.a" "$1.b" "$1.c" >"$1.txt"; }
 
-# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.2 s.
-wait_for() {
-  local what=$1 seconds=$2 i
-  shift 2
-  for ((i = 0; i < seconds * 5; i++)); do
-    if "$@" >/dev/null 2>&1; then pass; return 0; fi
-    sleep 0.2
-  done
-  fail "$what: not within ${seconds} s"
-  return 1
-}
 health_is() { http GET /health && [[ $(jq -r .status "$WORK/body") == "$1" ]]; }
 ready_code_is() { http GET /ready && [[ $code == "$1" ]]; }
 serving_version() { http GET /info && [[ $(jq -r .model.version "$WORK/body") == "$1" ]]; }
@@ -157,13 +146,6 @@ if [[ -z $am_bin ]]; then
   finish
   exit 1
 fi
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-}
 am_port=$(free_port)
 AM="http://127.0.0.1:$am_port"
 "$am_bin" --config.file="$root/deploy/alerts/alertmanager.yml" --storage.path="$WORK/am" \
