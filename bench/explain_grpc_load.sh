@@ -14,7 +14,7 @@ client="$here/../tests/e2e/oip_grpc_client.py"
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
-key=bench-key-0123456789abcdef-0123456789  # churnml:ignore CML-S016 -- made-up bench key
+key=bench-key-0123456789abcdef-0123456789
 echo "$key" >keys.txt
 "$churnml" data generate --rows 3000 --seed 31 --out train.csv 2>/dev/null
 "$churnml" train --data train.csv --no-track --model xgboost --max-depth 6 --n-estimators 100 \

@@ -27,7 +27,6 @@ TEST(RedactStoreUri, MasksPasswordQueryParameters) {
 }
 
 TEST(RedactStoreUri, MasksBothAndPasswordsWithAtOrSlash) {
-  // churnml:ignore CML-S016 -- a made-up credential the test masks
   EXPECT_EQ(RedactStoreUri("postgresql://alice:p@ss/w@db/churn?password=two"),
             "postgresql://alice:***@db/churn?password=***");
 }

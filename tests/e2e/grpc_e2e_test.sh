@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null ||
   { echo "python3-grpcio / python3-grpc-tools missing (scripts/bootstrap.sh)"; exit 2; }
 
-KEY=grpc-e2e-key-0123456789abcdef-01234  # churnml:ignore CML-S016 -- made-up test key
+KEY=grpc-e2e-key-0123456789abcdef-01234
 printf '%s\n' "$KEY" >keys.txt
 chmod 600 keys.txt
 

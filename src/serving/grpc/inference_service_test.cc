@@ -21,8 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kKey[] =
-    "grpc-test-key-0123456789abcdef-0123";  // churnml:ignore CML-S016 -- made-up test key
+constexpr char kKey[] = "grpc-test-key-0123456789abcdef-0123";
 
 // The Telco customer of route_test_support.h as tensors.
 inference::ModelInferRequest OneCustomer(bool explain) {
