@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tracking/names.h"
+#include "tracking/store_backend_fixture.h"
 
 namespace churnml::orchestration {
 namespace {
@@ -22,13 +23,8 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using ::testing::HasSubstr;
 
-enum class Backend { kSqlite, kPostgres };
-
-std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-}
-
-std::string RandomSuffix() { return tracking::NewRunId().substr(0, 12); }
+using tracking::testing::StoreBackend;
+using tracking::testing::StoreBackendTest;
 
 SubmitRequest Request() {
   SubmitRequest request;
@@ -37,45 +33,9 @@ SubmitRequest Request() {
   return request;
 }
 
-class JobQueueTest : public ::testing::TestWithParam<Backend> {
+class JobQueueTest : public StoreBackendTest {
  protected:
-  void SetUp() override {
-    const char* tmp = std::getenv("CHURNML_TEST_TMPDIR");
-    dir_ =
-        (tmp != nullptr ? fs::path(tmp) : fs::temp_directory_path()) / ("jobs-" + RandomSuffix());
-    fs::create_directories(dir_);
-    if (GetParam() == Backend::kSqlite) {
-      uri_ = (dir_ / "store").string();
-      return;
-    }
-    const char* admin = std::getenv("CHURNML_TEST_PG_URI");
-    if (admin == nullptr || *admin == '\0') {
-      const char* allow = std::getenv("CHURNML_ALLOW_NO_PG");
-      if (allow != nullptr && std::string(allow) == "1") {
-        GTEST_SKIP() << "CHURNML_ALLOW_NO_PG=1: PostgreSQL conformance cases skipped";
-      }
-      FAIL() << "CHURNML_TEST_PG_URI is not set: run the tests through scripts/with_postgres.sh";
-    }
-    admin_uri_ = admin;
-    database_ = "churnml_j_" + RandomSuffix();
-    auto connection = tracking::OpenPostgresConnection({admin_uri_, std::chrono::seconds(10)});
-    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
-    ASSERT_TRUE((*connection)->ExecScript("CREATE DATABASE " + database_).ok());
-    uri_ = admin_uri_.substr(0, admin_uri_.rfind('/')) + "/" + database_;
-  }
-
-  void TearDown() override {
-    if (!database_.empty()) {
-      auto connection = tracking::OpenPostgresConnection({admin_uri_, std::chrono::seconds(10)});
-      if (connection.ok()) {
-        (*connection)
-            ->ExecScript("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)")
-            .IgnoreError();
-      }
-    }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  JobQueueTest() : StoreBackendTest("jobs") {}
 
   QueueOptions Options() {
     QueueOptions options;
@@ -124,10 +84,6 @@ class JobQueueTest : public ::testing::TestWithParam<Backend> {
   }
 
   ManualClock clock_;
-  fs::path dir_;
-  std::string uri_;
-  std::string admin_uri_;
-  std::string database_;
 };
 
 TEST_P(JobQueueTest, ClaimsInPriorityThenNotBeforeThenIdOrder) {
@@ -445,8 +401,7 @@ TEST_P(JobQueueTest, StatsCountByQueueAndStateWithOldestAvailableAge) {
   EXPECT_EQ(stats->oldest_available_age_ms["default"], 10000);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, JobQueueTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
+CHURNML_INSTANTIATE_STORE_BACKENDS(Backends, JobQueueTest);
 
 }  // namespace
 }  // namespace churnml::orchestration

@@ -10,6 +10,7 @@
 #include "tracking/artifact_checksums.h"
 #include "tracking/names.h"
 #include "tracking/sql_connection.h"
+#include "tracking/store_backend_fixture.h"
 #include "tracking/tracking_store.h"
 
 namespace churnml::tracking {
@@ -18,33 +19,16 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-enum class Backend { kSqlite, kPostgres };
+using testing::StoreBackend;
+using testing::StoreBackendTest;
 
-std::string BackendName(const ::testing::TestParamInfo<Backend>& param) {
-  return param.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-}
-
-class ModelVersionChecksumsTest : public ::testing::TestWithParam<Backend> {
+class ModelVersionChecksumsTest : public StoreBackendTest {
  protected:
+  ModelVersionChecksumsTest() : StoreBackendTest("checksums") {}
+
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("checksums-" + NewRunId().substr(0, 12));
-    fs::create_directories(dir_);
-    if (GetParam() == Backend::kSqlite) {
-      uri_ = (dir_ / "store").string();
-    } else {
-      const char* admin = std::getenv("CHURNML_TEST_PG_URI");
-      if (admin == nullptr || *admin == '\0') {
-        const char* allow = std::getenv("CHURNML_ALLOW_NO_PG");
-        if (allow != nullptr && std::string(allow) == "1") GTEST_SKIP() << "no PostgreSQL";
-        FAIL() << "CHURNML_TEST_PG_URI is not set: run through scripts/with_postgres.sh";
-      }
-      admin_uri_ = admin;
-      database_ = "churnml_c_" + NewRunId().substr(0, 12);
-      auto connection = OpenPostgresConnection({admin_uri_, std::chrono::seconds(10)});
-      ASSERT_TRUE(connection.ok()) << connection.status().ToString();
-      ASSERT_TRUE((*connection)->ExecScript("CREATE DATABASE " + database_).ok());
-      uri_ = admin_uri_.substr(0, admin_uri_.rfind('/')) + "/" + database_;
-    }
+    StoreBackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     StoreOptions options;
     options.uri = uri_;
     options.artifact_root = dir_ / "artifacts";
@@ -55,16 +39,7 @@ class ModelVersionChecksumsTest : public ::testing::TestWithParam<Backend> {
 
   void TearDown() override {
     store_.reset();
-    if (!database_.empty()) {
-      auto connection = OpenPostgresConnection({admin_uri_, std::chrono::seconds(10)});
-      if (connection.ok()) {
-        (*connection)
-            ->ExecScript("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)")
-            .IgnoreError();
-      }
-    }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    StoreBackendTest::TearDown();
   }
 
   // A run whose stored artifact holds `files` (name → contents).
@@ -82,17 +57,13 @@ class ModelVersionChecksumsTest : public ::testing::TestWithParam<Backend> {
   // Raw SQL on the store's database (to damage the record).
   Status Exec(const std::string& sql) {
     Result<std::unique_ptr<SqlConnection>> connection =
-        GetParam() == Backend::kSqlite
+        GetParam() == StoreBackend::kSqlite
             ? OpenSqliteConnection({.file = fs::path(uri_) / "churnml.db"})
             : OpenPostgresConnection({uri_, std::chrono::seconds(10)});
     if (!connection.ok()) return connection.status();
     return (*connection)->ExecScript(sql);
   }
 
-  fs::path dir_;
-  std::string uri_;
-  std::string admin_uri_;
-  std::string database_;
   std::unique_ptr<TrackingStore> store_;
 };
 
@@ -149,8 +120,7 @@ TEST_P(ModelVersionChecksumsTest, AVersionRegisteredBeforeTheRecordHasAnEmptyOne
   EXPECT_TRUE(resolved->artifact_sha256.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, ModelVersionChecksumsTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
+CHURNML_INSTANTIATE_STORE_BACKENDS(Stores, ModelVersionChecksumsTest);
 
 }  // namespace
 }  // namespace churnml::tracking

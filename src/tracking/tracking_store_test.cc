@@ -26,6 +26,7 @@
 #include "common/atomic_file.h"
 #include "common/build_info.h"
 #include "tracking/names.h"
+#include "tracking/store_backend_fixture.h"
 
 namespace churnml::tracking {
 namespace {
@@ -33,18 +34,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-enum class Backend { kSqlite, kPostgres };
-
-std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-}
-
-fs::path TestTempRoot() {
-  const char* dir = std::getenv("CHURNML_TEST_TMPDIR");
-  return dir != nullptr ? fs::path(dir) : fs::temp_directory_path();
-}
-
-std::string RandomSuffix() { return NewRunId().substr(0, 12); }
+using testing::StoreBackend;
+using testing::StoreBackendTest;
 
 // A model directory like the pipeline writes: small JSON plus a larger file.
 fs::path MakeModelDir(const fs::path& parent, const std::string& name) {
@@ -61,47 +52,9 @@ bool CompleteModelDir(const fs::path& dir) {
          fs::file_size(dir / "weights.bin", ec) == 64 * 1024;
 }
 
-class TrackingStoreTest : public ::testing::TestWithParam<Backend> {
+class TrackingStoreTest : public StoreBackendTest {
  protected:
-  void SetUp() override {
-    dir_ = TestTempRoot() / ("tracking-" + RandomSuffix());
-    fs::create_directories(dir_);
-    if (GetParam() == Backend::kSqlite) {
-      uri_ = (dir_ / "store").string();
-      return;
-    }
-    const char* admin = std::getenv("CHURNML_TEST_PG_URI");
-    if (admin == nullptr || *admin == '\0') {
-      const char* allow = std::getenv("CHURNML_ALLOW_NO_PG");
-      if (allow != nullptr && std::string(allow) == "1") {
-        GTEST_SKIP() << "CHURNML_ALLOW_NO_PG=1: PostgreSQL conformance cases skipped";
-      }
-      FAIL() << "CHURNML_TEST_PG_URI is not set: run the tests through scripts/with_postgres.sh "
-                "(e.g. scripts/with_postgres.sh ctest --test-dir build), or set "
-                "CHURNML_ALLOW_NO_PG=1 to skip the PostgreSQL cases locally";
-    }
-    admin_uri_ = admin;
-    // A fresh database per test: tests run in parallel processes.
-    database_ = "churnml_t_" + RandomSuffix();
-    auto connection = OpenPostgresConnection({admin_uri_, std::chrono::seconds(10)});
-    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
-    ASSERT_TRUE((*connection)->ExecScript("CREATE DATABASE " + database_).ok());
-    std::string base = admin_uri_.substr(0, admin_uri_.rfind('/'));
-    uri_ = base + "/" + database_;
-  }
-
-  void TearDown() override {
-    if (!database_.empty()) {
-      auto connection = OpenPostgresConnection({admin_uri_, std::chrono::seconds(10)});
-      if (connection.ok()) {
-        (*connection)
-            ->ExecScript("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)")
-            .IgnoreError();
-      }
-    }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  TrackingStoreTest() : StoreBackendTest("tracking") {}
 
   StoreOptions Options() const {
     StoreOptions options;
@@ -137,11 +90,6 @@ class TrackingStoreTest : public ::testing::TestWithParam<Backend> {
     ::waitpid(pid, &status, 0);
     return status;
   }
-
-  fs::path dir_;
-  std::string uri_;
-  std::string admin_uri_;
-  std::string database_;
 };
 
 TEST_P(TrackingStoreTest, RecordsEverythingAboutARun) {
@@ -410,7 +358,7 @@ TEST_P(TrackingStoreTest, RefusesANewerSchema) {
     ASSERT_TRUE(store);
   }
   Result<std::unique_ptr<SqlConnection>> raw =
-      GetParam() == Backend::kSqlite
+      GetParam() == StoreBackend::kSqlite
           ? OpenSqliteConnection({fs::path(uri_) / "churnml.db", std::chrono::milliseconds(1000)})
           : OpenPostgresConnection({uri_, std::chrono::seconds(5)});
   ASSERT_TRUE(raw.ok()) << raw.status().ToString();
@@ -654,7 +602,7 @@ TEST_P(TrackingStoreTest, ResolvesUniqueRunIdPrefixesAndListsAmbiguousMatches) {
                                         "abcd02" + std::string(26, '0'),
                                         "ef01" + std::string(28, '0')};
   {
-    auto raw = GetParam() == Backend::kSqlite
+    auto raw = GetParam() == StoreBackend::kSqlite
                    ? OpenSqliteConnection({fs::path(uri_) / "churnml.db"})
                    : OpenPostgresConnection({uri_, std::chrono::seconds(10)});
     ASSERT_TRUE(raw.ok()) << raw.status().ToString();
@@ -808,8 +756,7 @@ TEST_P(TrackingStoreTest, FilterOnAKeyNoRunHasListsTheKnownKeys) {
   EXPECT_THAT(order.status().message(), HasSubstr("order-by, column 1"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, TrackingStoreTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
+CHURNML_INSTANTIATE_STORE_BACKENDS(Stores, TrackingStoreTest);
 
 // --- PostgreSQL-specific failure modes ------------------------------------
 
