@@ -24,11 +24,14 @@ trap cleanup_haproxy_test EXIT
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Picks BASE (replica HTTP ports BASE..BASE+2), AGENT_BASE (BASE+100..) and
-# FRONT (BASE+200) among free ports.
+# FRONT (BASE+200) among free ports, below the kernel's ephemeral range, so a
+# server another test starts on --port 0 (or any outgoing connection) cannot
+# take one of them between the pick and the bind.
 pick_ports() {
-  local attempt p ok
+  local attempt p ok low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for ((attempt = 0; attempt < 50; attempt++)); do
-    BASE=$((20000 + RANDOM % 30000))
+    BASE=$((10000 + RANDOM % (low - 10300)))
     AGENT_BASE=$((BASE + 100))
     FRONT=$((BASE + 200))
     ok=1
