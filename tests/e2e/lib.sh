@@ -71,11 +71,13 @@ wait_for() {
   return 1
 }
 # free_port: a loopback port nothing listens on now (for servers that
-# cannot take --port 0, such as Alertmanager).
+# cannot take --port 0, such as Alertmanager), below the kernel's ephemeral
+# range so another test's --port 0 server cannot take it before the bind.
 free_port() {
-  local p
+  local p low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
 }
