@@ -40,8 +40,11 @@ wait_for_count() {
 exactly_once() {  # exactly_once NAME STORE
   local name=$1 store=$2
   # Submit with the workers stopped, four submitters at once; priorities 2–5.
+  # Each job takes 10 ms so that no worker can drain the queue before the
+  # last one has started (with 0 ms, three workers under CI load once took
+  # all 1,000 before the fourth claimed any).
   seq 1 $JOBS | xargs -P 4 -I{} sh -c \
-    '"$0" --store "$1" jobs submit noop --ms 0 --priority $(( {} % 4 + 2 )) >/dev/null' \
+    '"$0" --store "$1" jobs submit noop --ms 10 --priority $(( {} % 4 + 2 )) >/dev/null' \
     "$CHURNML" "$store"
   run "$CHURNML" --store "$store" jobs submit noop --ms 0 --priority 1 --json
   expect_status 0 "$name: submit the priority-1 job last"
