@@ -132,6 +132,9 @@ Status TrackingStore::InTransaction(TransactionMode mode, const std::function<St
   Status last;
   for (int attempt = 1; attempt <= options_.max_transaction_attempts; ++attempt) {
     Status s = connection_->Begin(mode);
+    if (s.ok() && mode == TransactionMode::kWrite && options_.write_fence && !migrating_) {
+      s = CheckWriteFence();
+    }
     if (s.ok()) s = body();
     if (s.ok()) s = connection_->Commit();
     if (s.ok()) return s;
@@ -147,6 +150,23 @@ Status TrackingStore::InTransaction(TransactionMode mode, const std::function<St
                           std::to_string(options_.max_transaction_attempts) + " attempts)");
 }
 
+Status TrackingStore::CheckWriteFence() {
+  const WriteFence& fence = *options_.write_fence;
+  std::string sql = "SELECT state, epoch, worker FROM jobs WHERE job_id = ?";
+  if (connection_->dialect() == SqlDialect::kPostgres) sql += " FOR UPDATE";
+  CHURNML_ASSIGN_OR_RETURN(SqlRows rows, connection_->Query(sql, {fence.job_id}));
+  const std::string presented = "write refused: job " + std::to_string(fence.job_id) +
+                                " lease lost (epoch " + std::to_string(fence.epoch) +
+                                " presented; ";
+  if (rows.empty()) return FailedPreconditionError(presented + "the job does not exist)");
+  const std::string state = AsString(rows[0][0]);
+  const int64_t epoch = AsInt(rows[0][1]);
+  if (state == "running" && epoch == fence.epoch) return Status::Ok();
+  return FailedPreconditionError(presented + "the job is " + state + " at epoch " +
+                                 std::to_string(epoch) + " held by " +
+                                 (IsNull(rows[0][2]) ? "nobody" : AsString(rows[0][2])) + ")");
+}
+
 Result<int> TrackingStore::SchemaVersion() { return ReadSchemaVersion(*connection_); }
 
 Status TrackingStore::Migrate() {
@@ -159,7 +179,8 @@ Status TrackingStore::Migrate() {
   CHURNML_ASSIGN_OR_RETURN(int current, ReadSchemaVersion(*connection_));
   if (current > kLatestSchemaVersion) return NewerSchemaError(Describe(), current);
   if (current >= target) return Status::Ok();
-  return InTransaction(TransactionMode::kWrite, [&]() -> Status {
+  migrating_ = true;
+  Status migrated = InTransaction(TransactionMode::kWrite, [&]() -> Status {
     if (connection_->dialect() == SqlDialect::kPostgres) {
       // Serializes concurrent first opens: DDL races fail in PostgreSQL.
       CHURNML_RETURN_IF_ERROR(connection_->Query("SELECT pg_advisory_xact_lock(7301171)", {}));
@@ -182,6 +203,8 @@ Status TrackingStore::Migrate() {
     }
     return Status::Ok();
   });
+  migrating_ = false;
+  return migrated;
 }
 
 }  // namespace churnml::tracking

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,17 @@ namespace churnml::tracking {
 
 // The schema version this build writes (docs/store.md lists each one).
 inline constexpr int kLatestSchemaVersion = 5;
+
+// A write fence: the store's writes commit only while job `job_id` is
+// `running` under `epoch` (the job queue's fencing token, docs/jobs.md).
+// Checked inside every write transaction, with the job's row locked (FOR
+// UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE holds the database), so a
+// rescue that moves the epoch waits for the write's COMMIT or the write sees
+// the new epoch and is refused.
+struct WriteFence {
+  int64_t job_id = 0;
+  int64_t epoch = 0;
+};
 
 struct StoreOptions {
   // A folder (SQLite) or postgresql://user[:password]@host[:port]/db. A
@@ -59,6 +71,11 @@ struct StoreOptions {
   // ("artifact.staged", "artifact.renamed") and RegisterModelVersion
   // ("register.inserted", before COMMIT). Empty in production.
   std::function<void(std::string_view point)> checkpoint;
+  // Set for a store opened by a job (src/orchestration): every write
+  // transaction first checks the fence and fails with FailedPrecondition
+  // ("write refused: job J lease lost …") when the job is no longer running
+  // under that epoch; nothing of the transaction commits.
+  std::optional<WriteFence> write_fence;
 };
 
 // Reported to `train` by StoreArtifact and RegisterModelVersion callers.
@@ -179,6 +196,9 @@ class TrackingStore {
   int64_t Now() const;
   // Runs `body` in a transaction, retrying the whole of it on lock conflicts.
   Status InTransaction(TransactionMode mode, const std::function<Status()>& body);
+  // FailedPrecondition unless options_.write_fence's job is running under
+  // its epoch; locks the job's row until the transaction ends.
+  Status CheckWriteFence();
   Status Migrate();
   Status RequireRun(const std::string& run_id, bool must_be_running);
   Status TouchRun(const std::string& run_id);
@@ -195,6 +215,7 @@ class TrackingStore {
   std::unique_ptr<SqlConnection> connection_;
   std::filesystem::path artifact_root_;
   StoreOptions options_;
+  bool migrating_ = false;  // the fence does not apply to schema migrations
 };
 
 // Free-function spelling of TrackingStore::Open, for callers that prefer it.
