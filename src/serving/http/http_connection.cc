@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <exception>
@@ -37,6 +38,7 @@ Connection::Connection(Worker& worker, asio::ip::tcp::socket socket)
     : worker_(worker), state_(worker.state()), socket_(std::move(socket)) {}
 
 Connection::~Connection() {
+  if (stream_) stream_->Detach();
   worker_.Unregister(this);
   state_.active_connections.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -99,7 +101,7 @@ void Connection::OnRead(const error_code& ec, std::size_t bytes) {
     return;
   }
   buffer_.commit(bytes);
-  if (phase_ == Phase::kLingering) {
+  if (phase_ == Phase::kLingering || phase_ == Phase::kStreaming) {
     buffer_.consume(buffer_.size());
     Read();
     return;
@@ -264,7 +266,19 @@ void Connection::FailRequest(const FramingError& error) {
 
 void Connection::WriteResponse() {
   if (StatusForbidsBody(response_.status)) response_.body.clear();
+  if (response_.stream) {
+    const bool streams =
+        request_.method != "HEAD" && response_.status >= 200 && response_.status < 300;
+    if (streams) {
+      stream_ = std::move(response_.stream);
+      keep_alive_ = false;
+    } else {
+      response_.stream->Detach();
+    }
+    response_.stream.reset();
+  }
   ResponseHead head;
+  head.streaming = stream_ != nullptr;
   head.status = response_.status;
   head.content_length = response_.body.size();
   head.keep_alive = keep_alive_;
@@ -294,6 +308,18 @@ void Connection::OnWrite(const error_code& ec, std::size_t bytes) {
     return;
   }
   worker_.CountRequest();
+  NotifyAccess(bytes);
+  if (response_.body.capacity() > kKeptResponseCapacity) std::string().swap(response_.body);
+  if (stream_) {
+    BeginStream();
+  } else if (keep_alive_) {
+    BeginRequest();
+  } else {
+    LingeringClose();
+  }
+}
+
+void Connection::NotifyAccess(std::size_t bytes) {
   if (state_.options.access_observer) {
     AccessRecord record;
     record.method = request_.method;
@@ -312,12 +338,57 @@ void Connection::OnWrite(const error_code& ec, std::size_t bytes) {
       // An observer failure must not take the connection or the server down.
     }
   }
-  if (response_.body.capacity() > kKeptResponseCapacity) std::string().swap(response_.body);
-  if (keep_alive_) {
-    BeginRequest();
-  } else {
-    LingeringClose();
+}
+
+void Connection::BeginStream() {
+  phase_ = Phase::kStreaming;
+  // No deadline while waiting for the producer; write_timeout per write.
+  deadline_ = TimePoint::max();
+  buffer_.consume(buffer_.size());
+  asio::io_context& context = worker_.context();
+  stream_->SetWaker([weak = weak_from_this(), &context] {
+    asio::post(context, [weak] {
+      if (const std::shared_ptr<Connection> self = weak.lock()) self->PumpStream();
+    });
+  });
+  if (state_.stopping.load(std::memory_order_relaxed)) stream_->Finish();
+  Read();
+}
+
+void Connection::PumpStream() {
+  if (phase_ != Phase::kStreaming || stream_writing_) return;
+  stream_last_ = stream_->Take(stream_out_);
+  if (stream_out_.empty()) {
+    if (stream_last_) {
+      error_code ignored;
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      Close();
+    }
+    return;
   }
+  stream_writing_ = true;
+  deadline_ = Now() + state_.options.write_timeout;
+  asio::async_write(
+      socket_, asio::buffer(stream_out_),
+      [self = shared_from_this()](const error_code& ec, std::size_t) { self->OnStreamWrite(ec); });
+}
+
+void Connection::OnStreamWrite(const error_code& ec) {
+  stream_writing_ = false;
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  deadline_ = TimePoint::max();
+  if (stream_last_) {
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    Close();
+    return;
+  }
+  if (stream_out_.capacity() > kKeptResponseCapacity) std::string().swap(stream_out_);
+  PumpStream();
 }
 
 void Connection::LingeringClose() {
@@ -353,11 +424,16 @@ void Connection::OnDrain() {
   // drain (say while it was busy in a handler) is in flight: the pending
   // read completes, and the request is answered with Connection: close.
   if (phase_ == Phase::kIdle && !InputWaiting()) Close();
+  if (phase_ == Phase::kStreaming) {
+    stream_->Finish();
+    PumpStream();
+  }
 }
 
 void Connection::Close() {
   if (phase_ == Phase::kClosed) return;
   phase_ = Phase::kClosed;
+  if (stream_) stream_->Detach();
   error_code ignored;
   socket_.close(ignored);
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "serving/http/event_stream.h"
 #include "serving/http/http_message.h"
 #include "serving/http/request_parser.h"
 
@@ -35,14 +36,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CheckDeadline(TimePoint now);
   // Server stopping: closes an idle keep-alive connection now; a request in
   // progress (including one whose first bytes have arrived but are not read
-  // yet) finishes and is answered with Connection: close.
+  // yet) finishes and is answered with Connection: close; a stream is
+  // finished (what is queued is written, then the connection closes).
   void OnDrain();
   void Close();
 
   std::size_t registry_index = 0;  // owned by Worker
 
  private:
-  enum class Phase { kIdle, kReading, kContinue, kWriting, kLingering, kClosed };
+  enum class Phase { kIdle, kReading, kContinue, kWriting, kStreaming, kLingering, kClosed };
 
   void BeginRequest();
   void StartTiming();
@@ -60,6 +62,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WriteResponse();
   void OnWrite(const boost::system::error_code& ec, std::size_t bytes);
   void LingeringClose();
+  // After a streamed response's head: the stream's bytes are written as a
+  // producer sends them (woken through the worker's io_context), input is
+  // read and discarded only to notice the client going away.
+  void BeginStream();
+  void PumpStream();
+  void OnStreamWrite(const boost::system::error_code& ec);
+  void NotifyAccess(std::size_t bytes);
   // Bytes received by the kernel and not read yet.
   bool InputWaiting();
 
@@ -81,6 +90,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HttpResponse response_;
   std::string request_id_;
   std::string head_;
+  std::shared_ptr<EventStream> stream_;  // while streaming
+  std::string stream_out_;               // the bytes being written
+  bool stream_writing_ = false;
+  bool stream_last_ = false;  // stream_out_ holds the stream's last bytes
 };
 
 }  // namespace churnml::serving

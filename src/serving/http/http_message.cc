@@ -1,6 +1,7 @@
 #include "serving/http/http_message.h"
 
 #include "common/json_text.h"
+#include "serving/http/event_stream.h"
 
 namespace churnml::serving {
 
@@ -37,6 +38,7 @@ void HttpResponse::Reset() {
   content_type.assign("application/json");
   body.clear();
   headers.clear();
+  stream.reset();
 }
 
 void HttpResponse::SetError(int status_code, std::string_view message) {

@@ -9,12 +9,15 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace churnml::serving {
+
+class EventStream;  // event_stream.h
 
 // One received header field or path parameter, as views.
 struct HttpField {
@@ -53,6 +56,12 @@ struct HttpResponse {
   // Transfer-Encoding, Connection or Date, and any name or value holding CR,
   // LF or NUL, are dropped (the server owns framing; no header injection).
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set (with a 2xx status) to answer with a stream instead of `body`, e.g.
+  // server-sent events (event_stream.h): the head goes out without a
+  // Content-Length and with Connection: close, then whatever a producer
+  // sends into the stream, until the producer finishes it, the client goes
+  // away or the server drains. Ignored for HEAD requests and other statuses.
+  std::shared_ptr<EventStream> stream;
 
   // Back to the defaults, keeping allocated capacity (the server reuses one
   // response object per connection).

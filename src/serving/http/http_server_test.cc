@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "serving/http/event_stream.h"
 #include "serving/http/http_test_client.h"
 #include "serving/http/router.h"
 
@@ -1105,6 +1106,171 @@ TEST_F(HttpServerTest, WriteTimeoutClosesAClientThatDoesNotReadItsAnswer) {
   // The client never reads: the server gives up on the write and closes,
   // releasing the buffered answer.
   EXPECT_TRUE(Eventually([&] { return server_->stats().active_connections == 0; }));
+}
+
+// Server-sent events: a handler answers with a stream a producer thread
+// feeds (event_stream.h).
+class HttpStreamTest : public HttpServerTest {
+ protected:
+  void AddEventsRoute(EventBroadcaster* hub) {
+    ASSERT_TRUE(router_
+                    .Add("GET", "/events",
+                         [hub](const HttpRequest&, HttpResponse& response) {
+                           response.stream = hub->Subscribe();
+                           if (!response.stream) {
+                             response.SetError(503, "too many event streams");
+                             return;
+                           }
+                           response.content_type = "text/event-stream";
+                           response.headers.emplace_back("Content-Security-Policy",
+                                                         "default-src 'self'");
+                         })
+                    .ok());
+  }
+
+  // Publishes numbered events until `client` has read one (the subscriber
+  // appears after the head is written); returns what it read.
+  static std::optional<std::string> ReadOneEvent(EventBroadcaster& hub, TestClient& client) {
+    std::atomic<bool> stop{false};
+    std::thread producer([&] {
+      for (int i = 0; !stop && i < 2000; ++i) {
+        hub.Publish(FormatServerSentEvent("tick", std::to_string(i)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    std::optional<std::string> event = client.ReadUntil("\n\n");
+    stop = true;
+    producer.join();
+    return event;
+  }
+};
+
+TEST_F(HttpStreamTest, StreamsEventsWithoutBlockingTheWorkerAndEndsWhenFinished) {
+  EventBroadcaster hub(4, 64 * 1024);
+  AddEventsRoute(&hub);
+  HttpServerOptions options;
+  options.threads = 1;  // the stream and the other client share one worker
+  options.idle_timeout = std::chrono::milliseconds(200);
+  StartServer(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/events")));
+  const std::optional<std::string> head = client.ReadHead();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << *head;
+  EXPECT_NE(head->find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(head->find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(head->find("Content-Length"), std::string::npos);
+  // The handler's policy replaces the server's default-src 'none'.
+  EXPECT_NE(head->find("Content-Security-Policy: default-src 'self'\r\n"), std::string::npos);
+  EXPECT_EQ(head->find("default-src 'none'"), std::string::npos);
+
+  const std::optional<std::string> event = ReadOneEvent(hub, client);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_NE(event->find("event: tick\ndata: "), std::string::npos) << *event;
+
+  // The one worker still answers other clients while the stream is open,
+  // and the stream outlives the idle timeout.
+  TestClient other(server_->port());
+  ASSERT_TRUE(other.Send(GetRequest("/hello")));
+  const std::optional<TestResponse> hello = other.Read();
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  ASSERT_TRUE(ReadOneEvent(hub, client).has_value());
+
+  hub.Publish(FormatServerSentEvent("", "bye"));
+  hub.Shutdown();
+  const std::optional<std::string> last = client.ReadUntil("data: bye\n\n");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_TRUE(client.DrainUntilClose());
+  EXPECT_TRUE(Eventually([&] { return server_->stats().active_connections == 0; }));
+  std::lock_guard lock(records_mu_);
+  bool seen = false;
+  for (const Record& record : records_)
+    seen = seen || (record.route == "/events" && record.status == 200);
+  EXPECT_TRUE(seen);
+}
+
+TEST_F(HttpStreamTest, ClientGoingAwayClosesTheStream) {
+  EventBroadcaster hub(4, 64 * 1024);
+  AddEventsRoute(&hub);
+  StartServer();
+  {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send(GetRequest("/events")));
+    ASSERT_TRUE(client.ReadHead().has_value());
+    ASSERT_TRUE(ReadOneEvent(hub, client).has_value());
+    EXPECT_EQ(hub.subscribers(), 1u);
+  }  // closed
+  EXPECT_TRUE(Eventually([&] {
+    hub.Publish(FormatServerSentEvent("", "x"));
+    return hub.subscribers() == 0 && server_->stats().active_connections == 0;
+  }));
+}
+
+TEST_F(HttpStreamTest, SubscribersOverTheBoundGet503) {
+  EventBroadcaster hub(1, 64 * 1024);
+  AddEventsRoute(&hub);
+  StartServer();
+  TestClient first(server_->port());
+  ASSERT_TRUE(first.Send(GetRequest("/events")));
+  ASSERT_TRUE(first.ReadHead().has_value());
+  TestClient second(server_->port());
+  ASSERT_TRUE(second.Send(GetRequest("/events")));
+  const std::optional<TestResponse> refused = second.Read();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->Header("content-length"), std::to_string(refused->body.size()));
+}
+
+TEST_F(HttpStreamTest, HeadRequestGetsNoStream) {
+  EventBroadcaster hub(4, 64 * 1024);
+  AddEventsRoute(&hub);
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send("HEAD /events HTTP/1.1\r\nHost: test\r\n\r\n"));
+  const std::optional<TestResponse> response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->Header("content-length"), "0");
+  EXPECT_EQ(hub.Publish("x"), 0u);  // the handler's stream was released
+}
+
+TEST_F(HttpStreamTest, StopEndsOpenStreamsAndWaitReturns) {
+  EventBroadcaster hub(4, 64 * 1024);
+  AddEventsRoute(&hub);
+  StartServer();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/events")));
+  ASSERT_TRUE(client.ReadHead().has_value());
+  ASSERT_TRUE(ReadOneEvent(hub, client).has_value());
+  server_->Stop();
+  EXPECT_TRUE(client.DrainUntilClose());
+  EXPECT_TRUE(WaitReturns(server_));
+  EXPECT_EQ(hub.Publish("x"), 0u);  // the stream was finished by the drain
+}
+
+TEST_F(HttpStreamTest, SlowClientDropsEventsAndIsClosedByTheWriteTimeout) {
+  constexpr std::size_t kBound = 256 * 1024;
+  EventBroadcaster hub(4, kBound);
+  AddEventsRoute(&hub);
+  HttpServerOptions options;
+  options.write_timeout = std::chrono::milliseconds(500);
+  StartServer(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(GetRequest("/events")));
+  ASSERT_TRUE(client.ReadHead().has_value());
+  ASSERT_TRUE(ReadOneEvent(hub, client).has_value());
+  // The client stops reading; 64 MiB of events fill the socket buffers and
+  // then the stream's bound: the rest is dropped, not buffered, and the
+  // stalled write ends the connection.
+  const std::string event = FormatServerSentEvent("", std::string(64 * 1024, 'x'));
+  for (int i = 0; i < 1024 && hub.subscribers() > 0; ++i) hub.Publish(event);
+  EXPECT_GT(hub.dropped(), 0u);
+  EXPECT_TRUE(Eventually([&] {
+    hub.Publish(event);
+    return server_->stats().active_connections == 0 && hub.subscribers() == 0;
+  }));
 }
 
 TEST(HttpServer, LoopbackHostsAreRecognised) {

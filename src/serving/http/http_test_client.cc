@@ -65,6 +65,16 @@ std::optional<std::string> TestClient::ReadHead() {
   return head;
 }
 
+std::optional<std::string> TestClient::ReadUntil(std::string_view marker) {
+  std::size_t end;
+  while ((end = pending_.find(marker)) == std::string::npos) {
+    if (!Fill()) return std::nullopt;
+  }
+  std::string text = pending_.substr(0, end + marker.size());
+  pending_.erase(0, end + marker.size());
+  return text;
+}
+
 std::optional<TestResponse> TestClient::Read() {
   const std::optional<std::string> head = ReadHead();
   if (!head) return std::nullopt;

@@ -43,6 +43,10 @@ class TestClient {
   bool WaitForClose();
   // Half-closes the sending side (the server sees EOF).
   void ShutdownSend();
+  // Reads until `marker` has arrived; returns everything up to and
+  // including it (and keeps the rest), or nullopt when the connection ended
+  // or timed out first.
+  std::optional<std::string> ReadUntil(std::string_view marker);
   // Reads and discards until the server closes; false on timeout.
   bool DrainUntilClose();
 

@@ -8,10 +8,10 @@ namespace churnml::serving {
 
 namespace {
 
+constexpr std::string_view kDefaultPolicy = "Content-Security-Policy: default-src 'none'\r\n";
 constexpr std::string_view kSecurityHeaders =
     "X-Content-Type-Options: nosniff\r\n"
     "X-Frame-Options: DENY\r\n"
-    "Content-Security-Policy: default-src 'none'\r\n"
     "Referrer-Policy: no-referrer\r\n"
     "Cache-Control: no-store\r\n";
 
@@ -49,14 +49,16 @@ void AppendResponseHead(const ResponseHead& head, const HttpResponse& response, 
   out.append("\r\nDate: ");
   out.append(head.date);
   if (!StatusForbidsBody(status)) {
-    if (head.content_length > 0 && !HasControlBytes(response.content_type)) {
+    if ((head.content_length > 0 || head.streaming) && !HasControlBytes(response.content_type)) {
       out.append("\r\nContent-Type: ");
       out.append(response.content_type);
     }
-    out.append("\r\nContent-Length: ");
-    AppendNumber(head.content_length, out);
+    if (!head.streaming) {
+      out.append("\r\nContent-Length: ");
+      AppendNumber(head.content_length, out);
+    }
   }
-  if (!head.keep_alive) {
+  if (!head.keep_alive || head.streaming) {
     out.append("\r\nConnection: close");
   } else if (head.request_version < 11) {
     out.append("\r\nConnection: keep-alive");
@@ -65,6 +67,12 @@ void AppendResponseHead(const ResponseHead& head, const HttpResponse& response, 
   out.append(head.request_id);
   out.append("\r\n");
   out.append(kSecurityHeaders);
+  bool own_policy = false;
+  for (const auto& [name, value] : response.headers) {
+    own_policy = own_policy || (EqualsIgnoreCase(name, "Content-Security-Policy") &&
+                                !HasControlBytes(value) && !value.empty());
+  }
+  if (!own_policy) out.append(kDefaultPolicy);
   for (const auto& [name, value] : response.headers) {
     if (name.empty() || HasControlBytes(name) || HasControlBytes(value) || IsServerOwned(name) ||
         name.find(':') != std::string::npos) {

@@ -18,9 +18,14 @@ struct ResponseHead {
   int request_version = 11;  // HTTP/1.0 keep-alive needs an explicit header
   std::string_view request_id;
   std::string_view date;  // IMF-fixdate
+  // A streamed body (HttpResponse::stream): no Content-Length, the
+  // Content-Type always, and the body ends when the connection closes.
+  bool streaming = false;
 };
 
-// Appends the head of `response` to `out`, ending with the blank line.
+// Appends the head of `response` to `out`, ending with the blank line. A
+// Content-Security-Policy among the response's headers replaces the
+// server's default one (default-src 'none').
 void AppendResponseHead(const ResponseHead& head, const HttpResponse& response, std::string& out);
 
 // True when a status code forbids a body (1xx, 204, 304).
