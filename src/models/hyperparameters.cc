@@ -1,7 +1,10 @@
 #include "models/hyperparameters.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
@@ -9,6 +12,115 @@
 #include "models/model.h"
 
 namespace churnml {
+
+HyperparameterSpec DeclareHyperparameter(std::string name, HyperparameterType type,
+                                         nlohmann::json default_value) {
+  HyperparameterSpec spec;
+  spec.name = std::move(name);
+  spec.type = type;
+  spec.default_value = std::move(default_value);
+  return spec;
+}
+
+std::string HyperparameterFlag(const HyperparameterSpec& spec) {
+  if (spec.flag == "-") return "";
+  if (!spec.flag.empty()) return spec.flag;
+  std::string flag = "--" + spec.name;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+namespace {
+
+std::string Number(double v) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.10g", v);
+  return buffer;
+}
+
+}  // namespace
+
+std::string DescribeRange(const HyperparameterSpec& spec) {
+  if (spec.type == HyperparameterType::kString) {
+    std::string out = "one of ";
+    for (size_t i = 0; i < spec.choices.size(); ++i) out += (i ? ", " : "") + spec.choices[i];
+    return out;
+  }
+  return std::string(spec.type == HyperparameterType::kInt ? "an integer" : "a number") + " in " +
+         (spec.min_exclusive ? "(" : "[") + Number(spec.min) + ", " + Number(spec.max) + "]";
+}
+
+Status CheckHyperparameterValue(const HyperparameterSpec& spec, const nlohmann::json& value,
+                                std::string_view origin) {
+  auto bad = [&]() {
+    std::string shown = value.dump();
+    if (shown.size() > 64) shown = shown.substr(0, 64) + "...";
+    return InvalidArgumentError(std::string(origin) + " must be " + DescribeRange(spec) + ", got " +
+                                shown);
+  };
+  switch (spec.type) {
+    case HyperparameterType::kString: {
+      if (!value.is_string()) return bad();
+      const std::string& s = value.get_ref<const std::string&>();
+      if (std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
+        return bad();
+      }
+      return Status::Ok();
+    }
+    case HyperparameterType::kInt:
+      if (!value.is_number_integer()) return bad();
+      break;
+    case HyperparameterType::kDouble:
+      if (!value.is_number()) return bad();
+      break;
+  }
+  const double v = value.get<double>();
+  if (!std::isfinite(v) || v > spec.max || v < spec.min || (spec.min_exclusive && v == spec.min)) {
+    return bad();
+  }
+  return Status::Ok();
+}
+
+Result<nlohmann::json> ParseHyperparameterValue(const HyperparameterSpec& spec,
+                                                std::string_view text, std::string_view origin) {
+  nlohmann::json value;
+  const std::string s(text);
+  switch (spec.type) {
+    case HyperparameterType::kString:
+      value = s;
+      break;
+    case HyperparameterType::kInt: {
+      int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) {
+        value = s;  // reported as the wrong type below
+      } else {
+        value = v;
+      }
+      break;
+    }
+    case HyperparameterType::kDouble: {
+      char* end = nullptr;
+      const double v = s.empty() ? 0.0 : std::strtod(s.c_str(), &end);
+      if (s.empty() || end != s.c_str() + s.size()) {
+        value = s;
+      } else {
+        value = v;
+      }
+      break;
+    }
+  }
+  CHURNML_RETURN_IF_ERROR(CheckHyperparameterValue(spec, value, origin));
+  return value;
+}
+
+const HyperparameterSpec* FindHyperparameter(const HyperparameterSpace& space,
+                                             std::string_view name) {
+  for (const HyperparameterSpec& spec : space) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
 
 Result<HyperparameterReader> HyperparameterReader::Create(const nlohmann::json& j, std::string kind,
                                                           std::vector<std::string> known_keys) {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/logistic_hyperparameters.h"
 #include "models/logistic_regression.h"
 #include "models/xgboost_model.h"
 
@@ -52,10 +53,27 @@ Result<std::unique_ptr<Model>> ModelRegistry::Load(std::string_view kind,
   return factory->load(files);
 }
 
+Result<const HyperparameterSpace*> ModelRegistry::Hyperparameters(std::string_view kind) const {
+  CHURNML_ASSIGN_OR_RETURN(const ModelFactory* factory, Find(kind));
+  return &factory->hyperparameters;
+}
+
+bool ModelRegistry::NeedsValidation(std::string_view kind,
+                                    const nlohmann::json& hyperparameters) const {
+  Result<const ModelFactory*> factory = Find(kind);
+  if (!factory.ok() || !hyperparameters.is_object()) return false;
+  for (const HyperparameterSpec& spec : (*factory)->hyperparameters) {
+    if (!spec.needs_validation) continue;
+    auto it = hyperparameters.find(spec.name);
+    if (it != hyperparameters.end() && it->is_number() && it->get<double>() != 0) return true;
+  }
+  return false;
+}
+
 namespace {
 
 template <typename ModelT, typename OptionsT>
-ModelFactory MakeFactory() {
+ModelFactory MakeFactory(HyperparameterSpace space) {
   ModelFactory f;
   f.train = [](const FeatureMatrix& x, std::span<const uint8_t> labels,
                const nlohmann::json& hyperparameters,
@@ -73,17 +91,18 @@ ModelFactory MakeFactory() {
     CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Load(files));
     return std::unique_ptr<Model>(std::move(model));
   };
+  f.hyperparameters = std::move(space);
   return f;
 }
 
 }  // namespace
 
 Status RegisterBuiltinModels(ModelRegistry& registry) {
-  CHURNML_RETURN_IF_ERROR(
-      registry.Register(std::string(LogisticRegression::kKind),
-                        MakeFactory<LogisticRegression, LogisticRegressionOptions>()));
+  CHURNML_RETURN_IF_ERROR(registry.Register(
+      std::string(LogisticRegression::kKind),
+      MakeFactory<LogisticRegression, LogisticRegressionOptions>(LogisticHyperparameterSpace())));
   return registry.Register(std::string(XGBoostModel::kKind),
-                           MakeFactory<XGBoostModel, XGBoostOptions>());
+                           MakeFactory<XGBoostModel, XGBoostOptions>(XGBoostOptions::Space()));
 }
 
 }  // namespace churnml

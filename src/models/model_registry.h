@@ -18,6 +18,7 @@
 
 #include "common/status.h"
 #include "features/feature_matrix.h"
+#include "models/hyperparameters.h"
 #include "models/model.h"
 #include "models/model_files.h"
 
@@ -33,6 +34,15 @@ struct FitRound {
   // was not evaluated (see FitMonitor::eval_interval_seconds).
   std::string metric;
   double value = 0;
+};
+
+// What a fit that proceeds in rounds reports at its end (FitMonitor::outcome).
+struct FitOutcome {
+  int rounds = 0;       // rounds boosted (fewer than asked when stopped early)
+  int best_rounds = 0;  // rounds kept in the model (best validation round, 1-based)
+  bool stopped_early = false;
+  std::string metric;                    // the validation metric, e.g. "logloss"
+  std::vector<double> validation_curve;  // the metric after each round on the validation rows
 };
 
 // Called after each round; runs on the training thread; must not throw.
@@ -52,9 +62,21 @@ struct FitMonitor {
   // again per round): a progress line redrawn a few times a second needs
   // no more, and then the metric costs a few percent of the fit.
   double eval_interval_seconds = 0;
+  // Validation rows carved from the training split (never the test split)
+  // that a kind may use to decide the fit itself: XGBoost's
+  // early_stopping_rounds stops when their metric has not improved for that
+  // many rounds and keeps the best round. Null: none (early stopping then
+  // is InvalidArgument). Outlive the fit.
+  const FeatureMatrix* validation_x = nullptr;
+  std::span<const uint8_t> validation_labels;  // 0/1, one per validation_x row
+  // Filled at the end of a fit in rounds when not null.
+  FitOutcome* outcome = nullptr;
 };
 
 struct ModelFactory {
+  // The kind's declared hyperparameters: the CLI builds train's flags, help
+  // and validation from them, tune samples its search space from them.
+  HyperparameterSpace hyperparameters;
   // Trains on `x` with 0/1 `labels` (one per row) and the kind's
   // hyperparameters as a JSON object (missing keys take their defaults,
   // unknown keys and bad values are InvalidArgument naming the key).
@@ -80,6 +102,11 @@ class ModelRegistry {
                                        const nlohmann::json& hyperparameters,
                                        const FitMonitor& monitor = {}) const;
   Result<std::unique_ptr<Model>> Load(std::string_view kind, const ModelFiles& files) const;
+  // The kind's declared hyperparameters. NotFound for an unknown kind.
+  Result<const HyperparameterSpace*> Hyperparameters(std::string_view kind) const;
+  // Whether training `kind` with `hyperparameters` needs validation rows
+  // (a declared needs_validation hyperparameter set to a nonzero value).
+  bool NeedsValidation(std::string_view kind, const nlohmann::json& hyperparameters) const;
 
   // Registered kinds, sorted.
   std::vector<std::string> kinds() const;

@@ -84,14 +84,67 @@ struct XGBoostModel::Booster {
   BoosterHandle handle = nullptr;
 };
 
+HyperparameterSpace XGBoostOptions::Space() {
+  using T = HyperparameterType;
+  const XGBoostOptions d;
+  HyperparameterSpace space;
+  auto number = [&space](std::string name, T type, nlohmann::json def, double min, double max,
+                         std::string help) -> HyperparameterSpec& {
+    HyperparameterSpec s = DeclareHyperparameter(std::move(name), type, std::move(def));
+    s.min = min;
+    s.max = max;
+    s.help = std::move(help);
+    space.push_back(std::move(s));
+    return space.back();
+  };
+  auto search = [](HyperparameterSpec& s, SearchScale scale, double lo, double hi) {
+    s.search = scale;
+    s.search_min = lo;
+    s.search_max = hi;
+  };
+  search(number("n_estimators", T::kInt, d.n_estimators, 1, 100000, "boosting rounds"),
+         SearchScale::kLinear, 50, 600);
+  search(number("max_depth", T::kInt, d.max_depth, 1, 64, "maximum tree depth"),
+         SearchScale::kLinear, 2, 10);
+  HyperparameterSpec& eta =
+      number("learning_rate", T::kDouble, d.learning_rate, 0, 1e3, "shrinkage (eta)");
+  eta.min_exclusive = true;
+  search(eta, SearchScale::kLog, 0.01, 0.3);
+  HyperparameterSpec& sub =
+      number("subsample", T::kDouble, d.subsample, 0, 1, "row subsample ratio per tree");
+  sub.min_exclusive = true;
+  search(sub, SearchScale::kLinear, 0.5, 1.0);
+  HyperparameterSpec& col = number("colsample_bytree", T::kDouble, d.colsample_bytree, 0, 1,
+                                   "column subsample ratio per tree");
+  col.min_exclusive = true;
+  search(col, SearchScale::kLinear, 0.5, 1.0);
+  search(number("min_child_weight", T::kDouble, d.min_child_weight, 0, 1e9,
+                "minimum hessian in a leaf"),
+         SearchScale::kLog, 0.5, 20);
+  number("threads", T::kInt, d.threads, 0, 4096, "training threads (0 = all cores)");
+  number("seed", T::kInt, d.seed, -9e15, 9e15, "XGBoost's seed").flag = "-";
+  number("early_stopping_rounds", T::kInt, d.early_stopping_rounds, 0, 100000,
+         "stop when the validation log loss has not improved for N rounds and keep the best "
+         "round (0 = off; validation rows: --validation-fraction of the training split)")
+      .needs_validation = true;
+  HyperparameterSpec cw = DeclareHyperparameter("class_weight", T::kString, "none");
+  cw.choices = {"none", "balanced"};
+  cw.help = "balanced: scale_pos_weight = negatives / positives of the training rows";
+  space.push_back(std::move(cw));
+  return space;
+}
+
 Result<XGBoostOptions> XGBoostOptions::FromJson(const nlohmann::json& j) {
+  const HyperparameterSpace space = Space();
+  std::vector<std::string> keys;
+  for (const HyperparameterSpec& spec : space) keys.push_back(spec.name);
   CHURNML_ASSIGN_OR_RETURN(
       HyperparameterReader reader,
-      HyperparameterReader::Create(j, std::string(XGBoostModel::kKind),
-                                   {"n_estimators", "max_depth", "learning_rate", "subsample",
-                                    "colsample_bytree", "min_child_weight", "threads", "seed"}));
+      HyperparameterReader::Create(j, std::string(XGBoostModel::kKind), std::move(keys)));
   XGBoostOptions o;
   int64_t n_estimators = o.n_estimators, max_depth = o.max_depth, threads = o.threads;
+  int64_t early = o.early_stopping_rounds;
+  std::string class_weight = "none";
   CHURNML_RETURN_IF_ERROR(reader.ReadInt("n_estimators", &n_estimators));
   CHURNML_RETURN_IF_ERROR(reader.ReadInt("max_depth", &max_depth));
   CHURNML_RETURN_IF_ERROR(reader.ReadDouble("learning_rate", &o.learning_rate));
@@ -100,6 +153,8 @@ Result<XGBoostOptions> XGBoostOptions::FromJson(const nlohmann::json& j) {
   CHURNML_RETURN_IF_ERROR(reader.ReadDouble("min_child_weight", &o.min_child_weight));
   CHURNML_RETURN_IF_ERROR(reader.ReadInt("threads", &threads));
   CHURNML_RETURN_IF_ERROR(reader.ReadInt("seed", &o.seed));
+  CHURNML_RETURN_IF_ERROR(reader.ReadInt("early_stopping_rounds", &early));
+  CHURNML_RETURN_IF_ERROR(reader.ReadString("class_weight", &class_weight));
   if (n_estimators < 1 || n_estimators > 100000) {
     return reader.Error("n_estimators",
                         "must be in [1, 100000], got " + std::to_string(n_estimators));
@@ -110,22 +165,31 @@ Result<XGBoostOptions> XGBoostOptions::FromJson(const nlohmann::json& j) {
   if (threads < 0 || threads > 4096) {
     return reader.Error("threads", "must be in [0, 4096], got " + std::to_string(threads));
   }
+  if (early < 0 || early > 100000) {
+    return reader.Error("early_stopping_rounds",
+                        "must be in [0, 100000], got " + std::to_string(early));
+  }
   o.n_estimators = static_cast<int>(n_estimators);
   o.max_depth = static_cast<int>(max_depth);
   o.threads = static_cast<int>(threads);
+  o.early_stopping_rounds = static_cast<int>(early);
+  o.balanced_class_weight = class_weight == "balanced";
   CHURNML_RETURN_IF_ERROR(o.Validate());
   return o;
 }
 
 nlohmann::json XGBoostOptions::ToJson() const {
-  return {{"n_estimators", n_estimators},
-          {"max_depth", max_depth},
-          {"learning_rate", learning_rate},
-          {"subsample", subsample},
-          {"colsample_bytree", colsample_bytree},
-          {"min_child_weight", min_child_weight},
-          {"threads", threads},
-          {"seed", seed}};
+  nlohmann::json j = {{"n_estimators", n_estimators},
+                      {"max_depth", max_depth},
+                      {"learning_rate", learning_rate},
+                      {"subsample", subsample},
+                      {"colsample_bytree", colsample_bytree},
+                      {"min_child_weight", min_child_weight},
+                      {"threads", threads},
+                      {"seed", seed}};
+  if (early_stopping_rounds != 0) j["early_stopping_rounds"] = early_stopping_rounds;
+  if (balanced_class_weight) j["class_weight"] = "balanced";
+  return j;
 }
 
 Status XGBoostOptions::Validate() const {
@@ -148,6 +212,9 @@ Status XGBoostOptions::Validate() const {
     return bad("min_child_weight", ">= 0", min_child_weight);
   }
   if (threads < 0) return bad("threads", ">= 0", threads);
+  if (early_stopping_rounds < 0) {
+    return bad("early_stopping_rounds", ">= 0", early_stopping_rounds);
+  }
   return Status::Ok();
 }
 
@@ -177,9 +244,10 @@ Status SetCommonParams(BoosterHandle h, const XGBoostOptions& o) {
 // binary:logistic, O(rows) per round (AUC sorts the rows every round).
 constexpr std::string_view kEvalMetric = "logloss";
 
-// The value in XGBoosterEvalOneIter's text, "[3]\teval-logloss:0.41230".
-Result<double> ParseEvalText(std::string_view text) {
-  const std::string key = "eval-" + std::string(kEvalMetric) + ":";
+// The value of set `name` in XGBoosterEvalOneIter's text,
+// "[3]\teval-logloss:0.41230".
+Result<double> ParseEvalText(std::string_view text, std::string_view name = "eval") {
+  const std::string key = std::string(name) + "-" + std::string(kEvalMetric) + ":";
   const size_t at = text.find(key);
   if (at == std::string_view::npos) {
     return InternalError("xgboost: no " + key + " in the evaluation \"" + std::string(text) + "\"");
@@ -243,10 +311,35 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
                      "setting the eval labels");
   }
 
+  // Validation rows for early stopping (carved from the training split by
+  // the caller): evaluated every round, in the booster's cache too.
+  const bool early_stopping = options.early_stopping_rounds > 0;
+  DMatrix valid;
+  if (early_stopping) {
+    if (monitor.validation_x == nullptr || monitor.validation_x->rows() == 0) {
+      return InvalidArgumentError(
+          "xgboost: early_stopping_rounds needs validation rows (none were given)");
+    }
+    if (monitor.validation_x->cols() != x.cols() ||
+        monitor.validation_labels.size() != monitor.validation_x->rows()) {
+      return InvalidArgumentError("xgboost: validation rows do not match the training matrix");
+    }
+    const std::string valid_array = DenseArrayInterface(*monitor.validation_x);
+    CHURNML_XGB_CALL(XGDMatrixCreateFromDense(valid_array.c_str(), config.c_str(), valid.out()),
+                     "creating the validation matrix");
+    std::vector<float> valid_y(monitor.validation_labels.begin(), monitor.validation_labels.end());
+    for (float& v : valid_y) v = v != 0.0f ? 1.0f : 0.0f;
+    CHURNML_XGB_CALL(XGDMatrixSetFloatInfo(valid.get(), "label", valid_y.data(), valid_y.size()),
+                     "setting the validation labels");
+  }
+
   auto booster = std::make_unique<Booster>();
-  DMatrixHandle cache[] = {train.get(), eval.get()};
-  CHURNML_XGB_CALL(XGBoosterCreate(cache, evaluate ? 2 : 1, &booster->handle),
-                   "creating the booster");
+  std::vector<DMatrixHandle> cache = {train.get()};
+  if (evaluate) cache.push_back(eval.get());
+  if (early_stopping) cache.push_back(valid.get());
+  CHURNML_XGB_CALL(
+      XGBoosterCreate(cache.data(), static_cast<bst_ulong>(cache.size()), &booster->handle),
+      "creating the booster");
   BoosterHandle h = booster->handle;
   CHURNML_RETURN_IF_ERROR(SetCommonParams(h, options));
   CHURNML_RETURN_IF_ERROR(SetParam(h, "objective", "binary:logistic"));
@@ -257,7 +350,19 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
   CHURNML_RETURN_IF_ERROR(SetParam(h, "colsample_bytree", Exact(options.colsample_bytree)));
   CHURNML_RETURN_IF_ERROR(SetParam(h, "min_child_weight", Exact(options.min_child_weight)));
   CHURNML_RETURN_IF_ERROR(SetParam(h, "seed", std::to_string(options.seed)));
-  if (evaluate) CHURNML_RETURN_IF_ERROR(SetParam(h, "eval_metric", std::string(kEvalMetric)));
+  if (options.balanced_class_weight) {
+    size_t positives = 0;
+    for (uint8_t label : labels) positives += label != 0 ? 1 : 0;
+    if (positives == 0 || positives == labels.size()) {
+      return InvalidArgumentError("xgboost: class_weight balanced needs both classes");
+    }
+    CHURNML_RETURN_IF_ERROR(SetParam(
+        h, "scale_pos_weight",
+        Exact(static_cast<double>(labels.size() - positives) / static_cast<double>(positives))));
+  }
+  if (evaluate || early_stopping) {
+    CHURNML_RETURN_IF_ERROR(SetParam(h, "eval_metric", std::string(kEvalMetric)));
+  }
   DMatrixHandle eval_sets[] = {eval.get()};
   const char* eval_names[] = {"eval"};
   FitRound round;
@@ -265,23 +370,59 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
   const auto eval_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(std::max(0.0, monitor.eval_interval_seconds)));
   auto last_eval = std::chrono::steady_clock::now() - eval_interval;
+  DMatrixHandle valid_sets[] = {valid.get()};
+  const char* valid_names[] = {"valid"};
+  FitOutcome outcome;
+  outcome.metric = early_stopping ? std::string(kEvalMetric) : std::string();
+  double best = 0;
   for (int i = 0; i < options.n_estimators; ++i) {
     CHURNML_XGB_CALL(XGBoosterUpdateOneIter(h, i, train.get()),
                      "boosting round " + std::to_string(i + 1));
-    if (!monitor.on_round) continue;
-    round.done = i + 1;
-    round.metric.clear();
-    const auto now = std::chrono::steady_clock::now();
-    if (evaluate && (round.done == round.total || now - last_eval >= eval_interval)) {
+    outcome.rounds = i + 1;
+    if (early_stopping) {
       const char* text = nullptr;
-      CHURNML_XGB_CALL(XGBoosterEvalOneIter(h, i, eval_sets, eval_names, 1, &text),
-                       "evaluating round " + std::to_string(i + 1));
-      CHURNML_ASSIGN_OR_RETURN(round.value, ParseEvalText(text == nullptr ? "" : text));
-      round.metric = kEvalMetric;
-      last_eval = std::chrono::steady_clock::now();
+      CHURNML_XGB_CALL(XGBoosterEvalOneIter(h, i, valid_sets, valid_names, 1, &text),
+                       "validating round " + std::to_string(i + 1));
+      CHURNML_ASSIGN_OR_RETURN(double value, ParseEvalText(text == nullptr ? "" : text, "valid"));
+      outcome.validation_curve.push_back(value);
+      // Strictly better only: ties keep the earlier, smaller model.
+      if (outcome.best_rounds == 0 || value < best) {
+        best = value;
+        outcome.best_rounds = i + 1;
+      }
     }
-    monitor.on_round(round);
+    const bool stop =
+        early_stopping && outcome.rounds - outcome.best_rounds >= options.early_stopping_rounds;
+    if (monitor.on_round) {
+      round.done = i + 1;
+      round.metric.clear();
+      const auto now = std::chrono::steady_clock::now();
+      if (evaluate && (round.done == round.total || stop || now - last_eval >= eval_interval)) {
+        const char* text = nullptr;
+        CHURNML_XGB_CALL(XGBoosterEvalOneIter(h, i, eval_sets, eval_names, 1, &text),
+                         "evaluating round " + std::to_string(i + 1));
+        CHURNML_ASSIGN_OR_RETURN(round.value, ParseEvalText(text == nullptr ? "" : text));
+        round.metric = kEvalMetric;
+        last_eval = std::chrono::steady_clock::now();
+      }
+      monitor.on_round(round);
+    }
+    if (stop) {
+      outcome.stopped_early = true;
+      break;
+    }
   }
+  if (!early_stopping) outcome.best_rounds = outcome.rounds;
+  if (early_stopping && outcome.best_rounds < outcome.rounds) {
+    // Keep the best round's trees only: the saved model and every
+    // prediction use exactly them.
+    BoosterHandle sliced = nullptr;
+    CHURNML_XGB_CALL(XGBoosterSlice(h, 0, outcome.best_rounds, 1, &sliced),
+                     "keeping the best " + std::to_string(outcome.best_rounds) + " rounds");
+    XGBoosterFree(booster->handle);
+    booster->handle = sliced;
+  }
+  if (monitor.outcome != nullptr) *monitor.outcome = std::move(outcome);
   return std::unique_ptr<XGBoostModel>(new XGBoostModel(options, std::move(booster), x.cols()));
 }
 
@@ -391,9 +532,9 @@ Status PredictFromDMatrix(BoosterHandle booster, const FeatureMatrix& x, int typ
                           std::span<double> out) {
   DMatrix matrix;
   const std::string array = DenseArrayInterface(x);
-  CHURNML_XGB_CALL(XGDMatrixCreateFromDense(array.c_str(), "{\"missing\": NaN, \"nthread\": 1}",
-                                            matrix.out()),
-                   "creating the prediction matrix");
+  CHURNML_XGB_CALL(
+      XGDMatrixCreateFromDense(array.c_str(), "{\"missing\": NaN, \"nthread\": 1}", matrix.out()),
+      "creating the prediction matrix");
   const std::string config = "{\"type\": " + std::to_string(type) +
                              ", \"training\": false, \"iteration_begin\": 0, "
                              "\"iteration_end\": 0, \"strict_shape\": false}";
@@ -407,8 +548,7 @@ Status PredictFromDMatrix(BoosterHandle booster, const FeatureMatrix& x, int typ
   for (bst_ulong d = 0; d < dims; ++d) count *= shape[d];
   if (count != out.size()) {
     return InternalError("xgboost: prediction type " + std::to_string(type) + " returned " +
-                         std::to_string(count) + " values, expected " +
-                         std::to_string(out.size()));
+                         std::to_string(count) + " values, expected " + std::to_string(out.size()));
   }
   for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(result[i]);
   return Status::Ok();

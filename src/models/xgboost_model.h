@@ -35,10 +35,20 @@ struct XGBoostOptions {
   double min_child_weight = 1.0;  // >= 0
   int threads = 0;                // XGBoost nthread; 0 = every core
   int64_t seed = 0;
+  // Stop when the log loss on FitMonitor's validation rows has not improved
+  // for this many rounds and keep the best round's trees; 0 = off.
+  int early_stopping_rounds = 0;
+  // kBalanced: scale_pos_weight = negatives / positives of the training rows.
+  bool balanced_class_weight = false;
 
   // Keys: n_estimators, max_depth, learning_rate, subsample,
-  // colsample_bytree, min_child_weight, threads, seed.
+  // colsample_bytree, min_child_weight, threads, seed,
+  // early_stopping_rounds, class_weight ("none"|"balanced").
   static Result<XGBoostOptions> FromJson(const nlohmann::json& j);
+  // The declared hyperparameters (flags, help, ranges, search space).
+  static HyperparameterSpace Space();
+  // Every option; early_stopping_rounds and class_weight only when not the
+  // default, so artifacts written before they existed load unchanged.
   nlohmann::json ToJson() const;
   Status Validate() const;
 };

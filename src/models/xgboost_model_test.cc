@@ -256,3 +256,75 @@ TEST(XGBoostModel, LoadReportsCorruptModelFileByName) {
 
 }  // namespace
 }  // namespace churnml
+
+namespace churnml {
+namespace {
+
+// A noisy problem and a high learning rate: the validation log loss bottoms
+// out and rises again, so early stopping must keep the lowest round.
+TEST(XGBoostModel, EarlyStoppingKeepsTheBestValidationRound) {
+  testing::Problem train = testing::LinearProblem(400, 21, 0.0);
+  testing::Problem valid = testing::LinearProblem(300, 22, 0.0);
+  // Flip a fifth of the training labels: later rounds fit the noise.
+  for (size_t i = 0; i < train.y.size(); i += 5) train.y[i] = 1 - train.y[i];
+  XGBoostOptions o;
+  o.n_estimators = 300;
+  o.max_depth = 6;
+  o.learning_rate = 0.5;
+  o.threads = 1;
+  o.early_stopping_rounds = 10;
+  FitOutcome outcome;
+  FitMonitor monitor;
+  monitor.validation_x = &valid.x;
+  monitor.validation_labels = valid.y;
+  monitor.outcome = &outcome;
+  auto m = XGBoostModel::Train(train.x, train.y, o, monitor);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE(outcome.stopped_early);
+  ASSERT_EQ(static_cast<int>(outcome.validation_curve.size()), outcome.rounds);
+  const auto best =
+      std::min_element(outcome.validation_curve.begin(), outcome.validation_curve.end());
+  EXPECT_EQ(outcome.best_rounds, 1 + (best - outcome.validation_curve.begin()));
+  EXPECT_EQ(outcome.rounds, outcome.best_rounds + 10);
+  EXPECT_LT(outcome.rounds, 300);
+  // The kept model is the best round's: equal to training that many rounds.
+  XGBoostOptions fixed = o;
+  fixed.early_stopping_rounds = 0;
+  fixed.n_estimators = outcome.best_rounds;
+  auto reference = XGBoostModel::Train(train.x, train.y, fixed);
+  ASSERT_TRUE(reference.ok());
+  EXPECT_EQ(Predict(**m, valid.x), Predict(**reference, valid.x));
+  // And it survives a save and load with the same predictions.
+  const std::filesystem::path dir = FreshDir("early_stopping");
+  ASSERT_TRUE((*m)->Save(dir).ok());
+  auto loaded = XGBoostModel::Load(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(Predict(**loaded, valid.x), Predict(**m, valid.x));
+  EXPECT_EQ((*loaded)->options().early_stopping_rounds, 10);
+}
+
+TEST(XGBoostModel, EarlyStoppingWithoutValidationRowsIsRefused) {
+  testing::Problem p = testing::LinearProblem(100, 3);
+  XGBoostOptions o = SmallOptions();
+  o.early_stopping_rounds = 5;
+  EXPECT_THAT(XGBoostModel::Train(p.x, p.y, o).status().message(),
+              HasSubstr("needs validation rows"));
+}
+
+TEST(XGBoostModel, BalancedClassWeightRaisesMinorityScores) {
+  testing::Problem p = testing::LinearProblem(1000, 4, 1.0);  // a quarter positive
+  for (size_t i = 0; i < p.y.size(); i += 7) p.y[i] = 0;      // overlap: weights matter
+  XGBoostOptions o = SmallOptions();
+  auto plain = TrainOrDie(p, o);
+  o.balanced_class_weight = true;
+  auto balanced = TrainOrDie(p, o);
+  double plain_mean = 0, balanced_mean = 0;
+  for (double v : Predict(*plain, p.x)) plain_mean += v;
+  for (double v : Predict(*balanced, p.x)) balanced_mean += v;
+  EXPECT_GT(balanced_mean, plain_mean * 1.15);
+  EXPECT_EQ(balanced->hyperparameters()["class_weight"], "balanced");
+  EXPECT_FALSE(plain->hyperparameters().contains("class_weight"));
+}
+
+}  // namespace
+}  // namespace churnml
