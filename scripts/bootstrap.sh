@@ -48,3 +48,16 @@ if [[ ! -x "$root/deploy/audit/node_modules/.bin/ajv" ]]; then
     echo "bootstrap: npm not found; SARIF schema validation will be skipped" >&2
   fi
 fi
+
+# onnxruntime-node, the ONNX runtime the export e2e test scores with, pinned
+# by tests/onnx/package-lock.json. --ignore-scripts: its install script
+# downloads optional extras from a host these machines cannot reach; the
+# Linux x64 CPU binaries ship inside the package and load as they are.
+if [[ ! -d "$root/tests/onnx/node_modules/onnxruntime-node" ]]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "bootstrap: installing onnxruntime-node (npm ci --ignore-scripts --prefix tests/onnx)" >&2
+    npm ci --ignore-scripts --prefix "$root/tests/onnx" --no-audit --no-fund --loglevel=error >&2
+  else
+    echo "bootstrap: npm not found; the ONNX export e2e test will be skipped" >&2
+  fi
+fi
