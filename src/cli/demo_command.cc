@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "cli/command.h"
 #include "cli/model_ref.h"
@@ -27,6 +29,8 @@
 #include "pipeline/evaluate.h"
 #include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
+#include "scaling/haproxy_config.h"
+#include "scaling/local_actuator.h"
 #include "serving/server.h"
 
 namespace churnml::cli {
@@ -38,6 +42,10 @@ struct DemoFlags {
   int64_t rows = 20000;
   uint64_t seed = 42;
   int port = 8000;
+  // > 1: that many `churnml serve` replicas behind HAProxy (when installed),
+  // on replica_base_port.. (0 = port + 1 ..), HAProxy's front on `port`.
+  int replicas = 1;
+  int replica_base_port = 0;
   // < 0: serve until Ctrl-C when stdout is a terminal, else stop after the
   // self-check; 0: do not serve; > 0: serve this many seconds.
   double serve_seconds = -1;
@@ -160,6 +168,139 @@ Status ServeChampion(const DemoFlags& f, const std::string& store_uri, const fs:
   return Status::Ok();
 }
 
+// The first `name` in $PATH that is an executable file, or "".
+std::string FindInPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  for (std::string_view dir : Split(path != nullptr ? path : "", ':')) {
+    if (dir.empty()) continue;
+    const std::string candidate = std::string(dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+// Waits until the signals arrive, or --serve-seconds pass (keep_serving),
+// or returns at once.
+void WaitWhileServing(const DemoFlags& f, const sigset_t& signals, bool keep_serving) {
+  if (f.serve_seconds > 0) {
+    Say("    serving for " + FormatDouble(f.serve_seconds) + " s (Ctrl-C stops it sooner)");
+    timespec wait{
+        static_cast<time_t>(f.serve_seconds),
+        static_cast<long>((f.serve_seconds - static_cast<time_t>(f.serve_seconds)) * 1e9)};
+    sigtimedwait(&signals, nullptr, &wait);
+  } else if (keep_serving) {
+    Say("    serving until Ctrl-C");
+    int signal = 0;
+    sigwait(&signals, &signal);
+  }
+}
+
+// --replicas N: N `churnml serve` processes behind a real HAProxy, started
+// and enabled through HAProxy's runtime API by the autoscaler's local
+// actuator (scaling/local_actuator.h) with a fixed count; the front URL is
+// HAProxy's. Everything stops (drained first) when the demo ends.
+Status ServeReplicas(const DemoFlags& f, const std::string& haproxy, const std::string& store_uri,
+                     const fs::path& body_file, Steps& steps) {
+  std::ifstream body_in(body_file);
+  std::string customer((std::istreambuf_iterator<char>(body_in)), std::istreambuf_iterator<char>());
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const bool keep_serving = f.serve_seconds > 0 || isatty(STDOUT_FILENO) != 0;
+
+  const fs::path dir = fs::absolute(f.workdir);
+  const int front = f.port == 0 ? 8000 : f.port;
+  const int base = f.replica_base_port > 0 ? f.replica_base_port : front + 1;
+  if (base + f.replicas - 1 > 65535) {
+    return InvalidArgumentError("--replica-base-port " + std::to_string(base) + ": " +
+                                std::to_string(f.replicas) + " replicas do not fit below 65536");
+  }
+  scaling::HaproxyConfigOptions config;
+  config.strategy = scaling::BalanceStrategy::kLeastConn;
+  for (int i = 0; i < f.replicas; ++i) {
+    scaling::HaproxyReplica r;
+    r.port = static_cast<uint16_t>(base + i);
+    config.replicas.push_back(r);
+  }
+  config.bind = "127.0.0.1:" + std::to_string(front);
+  config.stats_socket = (dir / "haproxy.sock").string();
+  config.check_interval = std::chrono::milliseconds(1000);
+  config.slow_start = std::chrono::milliseconds(0);
+  CHURNML_ASSIGN_OR_RETURN(std::string cfg, scaling::RenderHaproxyConfig(config));
+  const fs::path cfg_path = dir / "haproxy.cfg";
+  CHURNML_RETURN_IF_ERROR(WriteFileAtomically(cfg_path, cfg));
+  std::error_code ignored;
+  fs::remove(config.stats_socket, ignored);
+
+  steps.Start("serving churn@champion on " + std::to_string(f.replicas) +
+              " replicas behind HAProxy (" + cfg_path.string() + ")");
+  CHURNML_ASSIGN_OR_RETURN(pid_t haproxy_pid,
+                           scaling::SpawnProcess({haproxy, "-db", "-f", cfg_path.string()},
+                                                 (dir / "haproxy.log").string()));
+  struct HaproxyStop {
+    pid_t pid;
+    ~HaproxyStop() { scaling::StopProcess(pid, std::chrono::milliseconds(5000)); }
+  } haproxy_stop{haproxy_pid};
+  for (int i = 0; i < 100 && !fs::exists(config.stats_socket); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!fs::exists(config.stats_socket)) {
+    return UnavailableError("HAProxy did not start (port " + std::to_string(front) +
+                            " taken?): see " + (dir / "haproxy.log").string());
+  }
+  // The replicas find the demo's store through the environment.
+  ::setenv("CHURNML_STORE", store_uri.c_str(), 1);
+  scaling::LocalActuatorOptions a;
+  a.haproxy_socket = config.stats_socket;
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return IOError("cannot read /proc/self/exe to start replicas");
+  a.executable.assign(self, static_cast<size_t>(n));
+  a.serve_args = {"--model", "churn@champion", "--access-log", "off"};
+  a.log_dir = dir.string();
+  a.pool.min_drain_ms = 500;
+  a.pool.max_drain_ms = 10'000;
+  CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<scaling::LocalActuator> actuator,
+                           scaling::LocalActuator::Open(a));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (actuator->serving() < f.replicas && std::chrono::steady_clock::now() < deadline) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+    for (const scaling::ActuatorEvent& e : actuator->Apply(f.replicas, now_ms)) {
+      if (!e.status.ok()) Say("    " + e.server + ": " + e.status.message());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (actuator->serving() < f.replicas) {
+    return UnavailableError(std::to_string(actuator->serving()) + " of " +
+                            std::to_string(f.replicas) + " replicas ready within 60 s: see " +
+                            dir.string() + "/r*.log");
+  }
+  const std::string url = "http://127.0.0.1:" + std::to_string(front);
+  Result<monitoring::HttpResponse> answer = monitoring::Post(
+      url + "/predict", "application/json", customer, std::chrono::milliseconds(5000));
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) {
+    return InternalError("HAProxy in front of the demo replicas answered " +
+                         std::to_string(answer->status) + ": " + answer->body);
+  }
+  std::printf("\nServing:     %s (HAProxy, leastconn, in front of %d replicas on ports %d-%d)\n",
+              url.c_str(), f.replicas, base, base + f.replicas - 1);
+  std::printf(
+      "Try it:      curl -s -X POST %s/predict -H 'Content-Type: application/json' -d @%s\n",
+      url.c_str(), body_file.c_str());
+  std::printf("Answer:      %s\n", answer->body.c_str());
+  std::printf("HAProxy:     %s (runtime API: %s)\n", cfg_path.c_str(), config.stats_socket.c_str());
+  std::fflush(stdout);
+  WaitWhileServing(f, signals, keep_serving);
+  actuator->Shutdown();
+  Say("    replicas drained and stopped");
+  return Status::Ok();
+}
+
 Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
   fs::path dir = f.workdir;
   std::error_code ec;
@@ -261,6 +402,14 @@ Status RunDemoSteps(const DemoFlags& f, const ModelRegistry& models) {
       store_flag.c_str());
   std::fflush(stdout);
   if (f.serve_seconds == 0) return Status::Ok();
+  if (f.replicas > 1) {
+    const std::string haproxy = FindInPath("haproxy");
+    if (!haproxy.empty()) {
+      return ServeReplicas(f, haproxy, fs::absolute(tracking.store.uri).string(), body_file, steps);
+    }
+    Say("    --replicas " + std::to_string(f.replicas) +
+        ": haproxy is not installed (apt-get install haproxy), so one replica serves");
+  }
   return ServeChampion(f, tracking.store.uri, body_file, models, steps);
 }
 
@@ -280,6 +429,15 @@ void RegisterDemoCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--seed", flags->seed, "seed for data, split and models")->capture_default_str();
   cmd->add_option("--port", flags->port, "port to serve the champion on (a free one if taken)")
       ->capture_default_str();
+  cmd->add_option("--replicas", flags->replicas,
+                  "serve on this many replicas behind HAProxy (when installed; "
+                  "docs/deploy.md)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
+  cmd->add_option("--replica-base-port", flags->replica_base_port,
+                  "the replicas' first port with --replicas (0 = --port + 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--serve-seconds", flags->serve_seconds,
                   "how long to serve the champion: 0 = not at all, < 0 = until Ctrl-C when "
                   "stdout is a terminal (else just a self-check, then the command that serves it)")

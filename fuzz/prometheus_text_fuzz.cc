@@ -1,0 +1,39 @@
+// libFuzzer target: every input is a /metrics answer as `churnml autoscale
+// run` scrapes it — parsed with small limits (so the limits themselves are
+// exercised), then read into a replica's counters. A failure must be one
+// short InvalidArgument naming a line; nothing may crash, hang or keep more
+// samples or labels than the limits allow.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "scaling/prometheus_text.h"
+#include "scaling/replica_signal.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace churnml::scaling;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  PrometheusTextLimits limits;
+  limits.max_bytes = 1 << 16;
+  limits.max_line_bytes = 512;
+  limits.max_samples = 64;
+  limits.max_labels = 8;
+  churnml::Result<std::vector<PromSample>> samples = ParsePrometheusText(text, limits);
+  if (!samples.ok()) {
+    if (samples.status().code() != churnml::StatusCode::kInvalidArgument) std::abort();
+    if (samples.status().message().size() > 300) std::abort();
+    if (samples.status().message().find("line") == std::string::npos &&
+        samples.status().message().find("byte limit") == std::string::npos) {
+      std::abort();
+    }
+    return 0;
+  }
+  if (samples->size() > limits.max_samples) std::abort();
+  for (const PromSample& s : *samples) {
+    if (s.labels.size() > limits.max_labels) std::abort();
+  }
+  const ReplicaCounters c = ReadReplicaCounters(*samples);
+  if (LoadBetween({}, c, 1.0, LoadSignal::kRequestRate) < 0) std::abort();
+  return 0;
+}
