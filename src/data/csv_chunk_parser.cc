@@ -13,7 +13,19 @@ Result<ChunkParseResult> ParseCsvChunk(CsvChunk& chunk, const RowConverter& conv
   CsvRecordParser parser(chunk.bytes.data(), chunk.bytes.size(), chunk.first_line, source_name);
   CsvRecord record;
   RowScratch scratch;
+  const bool fused = options.path == ChunkParseOptions::RecordPath::kFused;
   while (true) {
+    if (fused) {
+      const char* next =
+          converter.ConvertPlainRecord(parser.position(), parser.end(), result.records + 1,
+                                       &result.rows, &scratch, options.keep_fields, &result.kept);
+      if (next != nullptr) {
+        ++result.records;
+        parser.SkipPlainRecord(next);
+        continue;
+      }
+    }
+    // Anything but a plain valid record (or the end): tokenize, then convert.
     CHURNML_ASSIGN_OR_RETURN(bool got, parser.Next(&record));
     if (!got) break;
     ++result.records;

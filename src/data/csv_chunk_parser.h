@@ -37,6 +37,12 @@ struct ChunkParseOptions {
   // Field indices (header order) whose text is copied for each valid row
   // (`predict --keep-columns`); each below the converter's num_fields().
   std::vector<size_t> keep_fields;
+  // How records become rows. kFused converts plain records (no quotes,
+  // valid values) while tokenizing and hands every other record to the
+  // tokenizer and RowConverter::Convert; kTokenizeThenConvert sends every
+  // record that way. Both give the same rows and issues (a test pins it).
+  enum class RecordPath { kFused, kTokenizeThenConvert };
+  RecordPath path = RecordPath::kFused;
 };
 
 // Parses every record of `chunk`. The chunk's bytes are modified (quoted

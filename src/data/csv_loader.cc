@@ -1,5 +1,7 @@
 #include "data/csv_loader.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <functional>
 #include <thread>
@@ -10,34 +12,95 @@
 
 namespace churnml {
 
+namespace {
+
+uint64_t IdHash(std::string_view id) { return XXH3_64bits(id.data(), id.size()); }
+
+void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+uint64_t ReadVarint(const char** p) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*(*p)++);
+    v |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) return v;
+  }
+}
+
+constexpr uint64_t kPositionMask = (uint64_t{1} << 48) - 1;
+
+}  // namespace
+
+size_t IdRegistry::SlotOf(uint64_t hash) const {
+  // Multiply-shift maps the hash onto any table size, not just powers of two.
+  __extension__ using U128 = unsigned __int128;  // __extension__: no -Wpedantic noise
+  return static_cast<size_t>((static_cast<U128>(hash) * slots_.size()) >> 64);
+}
+
+IdRegistry::Entry IdRegistry::EntryAt(uint64_t position) const {
+  const std::string& block = blocks_[position >> 24];
+  const char* p = block.data() + (position & 0xFFFFFF);
+  Entry e;
+  e.row = static_cast<int64_t>(ReadVarint(&p));
+  const uint64_t size = ReadVarint(&p);
+  e.id = std::string_view(p, size);
+  return e;
+}
+
+uint64_t IdRegistry::AddEntry(std::string_view id, int64_t row) {
+  // An entry never spans blocks; one longer than a block gets its own.
+  const size_t need = id.size() + 20;
+  if (blocks_.empty() || blocks_.back().size() + need > kBlockBytes) {
+    blocks_.emplace_back();
+    blocks_.back().reserve(std::max(kBlockBytes, need));
+  }
+  std::string& block = blocks_.back();
+  const uint64_t position = (static_cast<uint64_t>(blocks_.size() - 1) << 24) | block.size();
+  AppendVarint(&block, static_cast<uint64_t>(row));
+  AppendVarint(&block, id.size());
+  block.append(id);
+  return position;
+}
+
 int64_t IdRegistry::Insert(std::string_view id, int64_t row) {
-  if ((used_ + 1) * 4 > slots_.size() * 3) Grow();
-  const uint64_t hash = std::hash<std::string_view>()(id);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    Slot& slot = slots_[i];
-    if (slot.row == 0) {
-      slot = Slot{hash, arena_.size(), id.size(), row};
-      arena_.append(id);
+  if ((used_ + 1) * 5 > slots_.size() * 4) Grow();
+  const uint64_t hash = IdHash(id);
+  const uint64_t tag = hash & 0xFFFF;  // SlotOf uses the high bits
+  for (size_t i = SlotOf(hash);; i = i + 1 == slots_.size() ? 0 : i + 1) {
+    const uint64_t slot = slots_[i];
+    if (slot == 0) {
+      slots_[i] = (tag << kPositionBits) | (AddEntry(id, row) + 1);
       ++used_;
       return 0;
     }
-    if (slot.hash == hash && std::string_view(arena_).substr(slot.offset, slot.size) == id) {
-      return slot.row;
-    }
+    if ((slot >> kPositionBits) != tag) continue;
+    const Entry e = EntryAt((slot & kPositionMask) - 1);
+    if (e.id == id) return e.row;  // the exact re-check
   }
 }
 
 void IdRegistry::Grow() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
-  const size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.row == 0) continue;
-    size_t i = s.hash & mask;
-    while (slots_[i].row != 0) i = (i + 1) & mask;
-    slots_[i] = s;
+  std::vector<uint64_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() + old.size() / 2, 0);
+  for (const uint64_t slot : old) {
+    if (slot == 0) continue;
+    const uint64_t hash = IdHash(EntryAt((slot & kPositionMask) - 1).id);
+    size_t i = SlotOf(hash);
+    while (slots_[i] != 0) i = i + 1 == slots_.size() ? 0 : i + 1;
+    slots_[i] = slot;
   }
+}
+
+size_t IdRegistry::memory_bytes() const {
+  size_t bytes = slots_.capacity() * sizeof(uint64_t);
+  for (const std::string& b : blocks_) bytes += b.capacity();
+  return bytes;
 }
 
 namespace {
@@ -139,9 +202,10 @@ Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
 
 Result<LoadResult> LoadCsv(const std::string& path, const Schema& schema,
                            const LoadOptions& options) {
-  CHURNML_ASSIGN_OR_RETURN(CsvChunkReader reader,
-                           CsvChunkReader::Open(path, CsvChunkReaderOptions{options.chunk_bytes,
-                                                                       options.max_line_bytes}));
+  CHURNML_ASSIGN_OR_RETURN(
+      CsvChunkReader reader,
+      CsvChunkReader::Open(path,
+                           CsvChunkReaderOptions{options.chunk_bytes, options.max_line_bytes}));
   return LoadCsv(reader, schema, options);
 }
 

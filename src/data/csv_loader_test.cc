@@ -233,6 +233,47 @@ TEST(CsvLoader, DuplicateIdNamesTheFirstRow) {
   EXPECT_EQ(r->rows_dropped, 1);
 }
 
+TEST(IdRegistry, ReportsTheFirstRowOfEveryRepeatExactly) {
+  IdRegistry ids;
+  constexpr int kIds = 300000;
+  for (int i = 0; i < kIds; ++i) {
+    ASSERT_EQ(ids.Insert("id-" + std::to_string(i), i + 1), 0) << i;
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kIds));
+  // Every repeat names its first row, after the table grew many times;
+  // near-identical ids (one byte apart, a prefix, empty) stay distinct.
+  for (int i = 0; i < kIds; i += 997) {
+    EXPECT_EQ(ids.Insert("id-" + std::to_string(i), kIds + 1 + i), i + 1) << i;
+  }
+  EXPECT_EQ(ids.Insert("id-", kIds * 3), 0);
+  EXPECT_EQ(ids.Insert("", kIds * 3 + 1), 0);
+  EXPECT_EQ(ids.Insert("", kIds * 3 + 2), kIds * 3 + 1);
+  EXPECT_EQ(ids.Insert("id-1", kIds * 3 + 3), 2);
+  // Row numbers past 32 bits survive.
+  EXPECT_EQ(ids.Insert("late", int64_t{1} << 40), 0);
+  EXPECT_EQ(ids.Insert("late", (int64_t{1} << 40) + 1), int64_t{1} << 40);
+}
+
+TEST(IdRegistry, HoldsAnIdInAboutItsLengthPlusTwentyFiveBytes) {
+  IdRegistry ids;
+  constexpr int kIds = 200000;
+  for (int i = 0; i < kIds; ++i) ids.Insert("0000-" + std::to_string(1000000 + i), i + 1);
+  // 12-byte ids: entries of 16 bytes in the arena, at most 1.875 slots of
+  // 8 bytes each (80% load after a 1.5× growth), and one partly filled block.
+  EXPECT_LT(ids.memory_bytes(), size_t{kIds} * (16 + 15) + (size_t{1} << 20));
+}
+
+TEST(IdRegistry, AnIdLongerThanABlockGetsItsOwnBlock) {
+  IdRegistry ids;
+  const std::string big(3 << 20, 'x');
+  EXPECT_EQ(ids.Insert("a", 1), 0);
+  EXPECT_EQ(ids.Insert(big, 2), 0);
+  EXPECT_EQ(ids.Insert("b", 3), 0);
+  EXPECT_EQ(ids.Insert(big, 4), 2);
+  EXPECT_EQ(ids.Insert("a", 5), 1);
+  EXPECT_EQ(ids.Insert("b", 6), 3);
+}
+
 TEST(CsvLoader, RowNumbersCountAcrossChunks) {
   std::string text(kHeader);
   for (int i = 0; i < 30; ++i) {

@@ -38,6 +38,16 @@ class CsvRecordParser {
 
   // Bytes of `data` consumed so far.
   size_t offset() const { return static_cast<size_t>(pos_ - begin_); }
+  // Where the next record starts, and the end of the buffer.
+  const char* position() const { return pos_; }
+  const char* end() const { return end_; }
+  // Steps past one record without a line break inside it that the caller
+  // read itself (RowConverter::ConvertPlainRecord): `next` is just after
+  // its line end, or the buffer end.
+  void SkipPlainRecord(const char* next) {
+    if (next > pos_ && (next[-1] == '\n' || next[-1] == '\r')) ++line_;
+    pos_ = begin_ + (next - begin_);
+  }
 
  private:
   Status Error(int64_t line, const std::string& what) const;

@@ -26,15 +26,6 @@ Result<CsvWriter> CsvWriter::Open(const std::string& path) {
   return CsvWriter(path, std::move(file));
 }
 
-Status CsvWriter::WriteRecord(std::span<const std::string_view> fields) {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) buffer_.push_back(',');
-    AppendCsvField(&buffer_, fields[i]);
-  }
-  buffer_.push_back('\n');
-  return FlushIfFull();
-}
-
 Status CsvWriter::WriteRaw(std::string_view bytes) {
   buffer_.append(bytes);
   return FlushIfFull();

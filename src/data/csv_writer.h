@@ -10,7 +10,6 @@
 
 #include <cstdio>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,9 +31,7 @@ class CsvWriter {
   CsvWriter(const CsvWriter&) = delete;
   ~CsvWriter() = default;  // an unfinished file is removed
 
-  // One record of fields, quoted as needed.
-  Status WriteRecord(std::span<const std::string_view> fields);
-  // Bytes already in CSV form (whole records).
+  // Bytes already in CSV form (whole records; AppendCsvField quotes a field).
   Status WriteRaw(std::string_view bytes);
 
   // Flushes, and for a file fsyncs and renames it into place. Call once.

@@ -1,11 +1,13 @@
 // Parses the chunks of a CsvChunkReader on several threads and hands the
 // results to a consumer in file order, with row numbers already rebased
-// (RebaseRows) to the whole file. Memory is bounded: at most
-// 2 × threads chunks are read ahead of the consumer.
+// (RebaseRows) to the whole file: ParseCsvChunk on the shared pipeline of
+// ordered_chunk_pipeline.h (a reader thread, `threads` workers, the calling
+// thread as the in-order sink). Memory is bounded: at most 2 × threads
+// chunks are read ahead of the consumer.
 //
-// Threading: the reader is used by one thread at a time (under a lock);
-// the converter is shared read-only; `consume` runs on the calling thread
-// only, one chunk at a time, in order.
+// Threading: the reader is used by the pipeline's reader thread only; the
+// converter is shared read-only; `consume` runs on the calling thread only,
+// one chunk at a time, in order.
 #pragma once
 
 #include <functional>
@@ -19,7 +21,7 @@
 namespace churnml {
 
 struct OrderedParseOptions {
-  int threads = 1;            // parsing threads; 1 parses on the calling thread
+  int threads = 1;            // parsing threads (at least 1), besides the reader thread
   int64_t max_issues = 1000;  // issues kept per chunk
 };
 

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <random>
+#include <thread>
+
 #include "data/csv_loader.h"
+#include "data/ordered_chunk_pipeline.h"
 #include "data/synthetic_generator.h"
 
 namespace churnml {
@@ -68,6 +73,75 @@ TEST(OrderedChunkParser, ConsumerErrorIsReturned) {
   });
   EXPECT_EQ(s.message(), "stop here");
   EXPECT_EQ(calls, 3);
+}
+
+// Workers finish in a random order (each sleeps a random 0–3 ms, so later
+// chunks often overtake earlier ones); the sink must still see every chunk
+// once, in file order, with never more than 2 × threads chunks in flight.
+TEST(ChunkPipeline, KeepsInputOrderUnderRandomWorkerDelays) {
+  std::string text = "n\n";
+  for (int i = 0; i < 4000; ++i) text += std::to_string(i) + "\n";
+  for (int threads : {1, 2, 5}) {
+    CsvChunkReader reader = CsvChunkReader::FromString(text, "n.csv", {256});
+    ASSERT_TRUE(reader.ReadHeader().ok());
+    std::mutex mu;
+    std::mt19937 random(static_cast<uint32_t>(threads));
+    int64_t started = 0;
+    int64_t sunk = 0;
+    int64_t max_in_flight = 0;
+    const std::function<Result<std::string>(CsvChunk&)> work =
+        [&](CsvChunk& chunk) -> Result<std::string> {
+      int delay_us = 0;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        delay_us = static_cast<int>(random() % 3000);
+        ++started;
+        max_in_flight = std::max(max_in_flight, started - sunk);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+      return std::to_string(chunk.index) + ":" + chunk.bytes;
+    };
+    std::string out;
+    int64_t next_index = 0;
+    const std::function<Status(std::string&)> sink = [&](std::string& result) {
+      const std::string prefix = std::to_string(next_index++) + ":";
+      if (result.rfind(prefix, 0) != 0)
+        return InternalError("out of order: " + result.substr(0, 8));
+      out += result.substr(prefix.size());
+      std::lock_guard<std::mutex> lock(mu);
+      ++sunk;
+      return Status::Ok();
+    };
+    ChunkPipelineOptions options;
+    options.threads = threads;
+    Status s = RunChunkPipeline(reader, options, work, sink);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_GT(next_index, 50);
+    EXPECT_EQ(out, text.substr(2)) << threads << " threads";
+    EXPECT_LE(max_in_flight, 2 * threads) << threads << " threads";
+  }
+}
+
+TEST(ChunkPipeline, WorkerErrorStopsThePipelineAndIsReturned) {
+  std::string text = "n\n";
+  for (int i = 0; i < 2000; ++i) text += std::to_string(i) + "\n";
+  CsvChunkReader reader = CsvChunkReader::FromString(text, "n.csv", {128});
+  ASSERT_TRUE(reader.ReadHeader().ok());
+  int64_t sunk = 0;
+  const std::function<Result<int64_t>(CsvChunk&)> work = [](CsvChunk& chunk) -> Result<int64_t> {
+    if (chunk.index == 7) return InvalidArgumentError("chunk 7 is bad");
+    return chunk.index;
+  };
+  const std::function<Status(int64_t&)> sink = [&](int64_t& index) {
+    EXPECT_EQ(index, sunk);
+    ++sunk;
+    return Status::Ok();
+  };
+  ChunkPipelineOptions options;
+  options.threads = 3;
+  Status s = RunChunkPipeline(reader, options, work, sink);
+  EXPECT_EQ(s.message(), "chunk 7 is bad");
+  EXPECT_LE(sunk, 7);
 }
 
 }  // namespace

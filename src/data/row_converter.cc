@@ -1,6 +1,7 @@
 #include "data/row_converter.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -45,6 +46,26 @@ RowConverter::RowConverter(Schema schema, std::vector<int> field_of_column, size
   if (schema_.target_index()) target_field_ = field_of_column_[*schema_.target_index()];
   category_lookups_.reserve(schema_.num_columns());
   for (const ColumnSpec& spec : schema_.columns()) category_lookups_.emplace_back(spec.categories);
+  field_plans_.resize(num_fields_);
+  for (size_t c = 0; c < schema_.num_columns(); ++c) {
+    const int f = field_of_column_[c];
+    if (f < 0) continue;
+    const ColumnSpec& spec = schema_.column(c);
+    FieldPlan& plan = field_plans_[static_cast<size_t>(f)];
+    plan.column = static_cast<uint32_t>(c);
+    plan.missing_ok = spec.nullable && spec.role == ColumnRole::kFeature;
+    if (spec.min) plan.min = *spec.min;
+    if (spec.max) plan.max = *spec.max;
+    if (spec.role == ColumnRole::kId) {
+      plan.kind = FieldKind::kId;
+    } else if (spec.role == ColumnRole::kTarget) {
+      plan.kind = FieldKind::kTarget;
+    } else if (spec.type == ColumnType::kCategorical) {
+      plan.kind = spec.categories.empty() ? FieldKind::kOpenCategory : FieldKind::kCategory;
+    } else {
+      plan.kind = spec.type == ColumnType::kInteger ? FieldKind::kInteger : FieldKind::kNumber;
+    }
+  }
 }
 
 int32_t RowConverter::FindCategory(size_t c, std::string_view text) const {
@@ -233,30 +254,34 @@ bool RowConverter::Convert(std::span<const std::string_view> fields, int64_t row
   }
   if (!ok) return false;
 
-  // Valid: append every column.
+  AppendValid(*scratch, row, out);
+  return true;
+}
+
+void RowConverter::AppendValid(const RowScratch& scratch, int64_t row, Dataset* out) const {
   const std::optional<size_t> id = schema_.id_index();
   if (id && field_of_column_[*id] >= 0) {
-    out->mutable_ids().emplace_back(scratch->texts[*id]);
+    out->mutable_ids().emplace_back(scratch.texts[*id]);
   } else {
     out->mutable_ids().emplace_back();
   }
   if (target_field_ >= 0) {
-    out->mutable_target().push_back(static_cast<uint8_t>(scratch->codes[*schema_.target_index()]));
+    out->mutable_target().push_back(static_cast<uint8_t>(scratch.codes[*schema_.target_index()]));
   }
   for (size_t c : schema_.feature_indices()) {
     const ColumnSpec& spec = schema_.column(c);
     ColumnData& col = out->mutable_column(c);
     if (spec.type != ColumnType::kCategorical) {
-      col.numbers.push_back(field_of_column_[c] < 0 ? kMissingNumber : scratch->numbers[c]);
+      col.numbers.push_back(field_of_column_[c] < 0 ? kMissingNumber : scratch.numbers[c]);
       continue;
     }
-    if (!spec.categories.empty() || field_of_column_[c] < 0 || scratch->texts[c].empty()) {
-      col.codes.push_back(field_of_column_[c] < 0 || scratch->texts[c].empty() ? kMissingCode
-                                                                               : scratch->codes[c]);
+    if (!spec.categories.empty() || field_of_column_[c] < 0 || scratch.texts[c].empty()) {
+      col.codes.push_back(field_of_column_[c] < 0 || scratch.texts[c].empty() ? kMissingCode
+                                                                              : scratch.codes[c]);
       continue;
     }
     // Open vocabulary: levels in order of first sight.
-    const std::string_view text = scratch->texts[c];
+    const std::string_view text = scratch.texts[c];
     size_t k = 0;
     while (k < col.levels.size() && col.levels[k] != text) ++k;
     if (k == col.levels.size()) col.levels.emplace_back(text);
@@ -264,7 +289,98 @@ bool RowConverter::Convert(std::span<const std::string_view> fields, int64_t row
   }
   out->mutable_source_rows().push_back(row);
   out->set_num_rows(out->num_rows() + 1);
-  return true;
+}
+
+namespace {
+
+// Bytes that end an unquoted field, or make the record not plain ('"').
+constexpr std::array<bool, 256> MakeFieldStops() {
+  std::array<bool, 256> t{};
+  for (char c : {',', '\n', '\r', '"'}) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kFieldStops = MakeFieldStops();
+
+}  // namespace
+
+const char* RowConverter::ConvertPlainRecord(const char* p, const char* end, int64_t row,
+                                             Dataset* out, RowScratch* scratch,
+                                             std::span<const size_t> keep_fields,
+                                             std::vector<std::string>* kept) const {
+  // A blank line (skipped by the tokenizer) or a leading blank: the slow path.
+  if (p >= end || *p == '\n' || *p == '\r' || *p == ' ' || *p == '\t') return nullptr;
+  const size_t n = schema_.num_columns();
+  scratch->numbers.resize(n);
+  scratch->codes.resize(n);
+  scratch->texts.resize(n);
+  scratch->raw.resize(num_fields_);
+  for (size_t f = 0; f < num_fields_; ++f) {
+    const char* start = p;
+    while (p < end && !kFieldStops[static_cast<unsigned char>(*p)]) ++p;
+    // The field must end with a comma, except the last, which ends the record.
+    if (p < end && *p == '"') return nullptr;
+    if (f + 1 < num_fields_) {
+      if (p == end || *p != ',') return nullptr;  // too few fields
+    } else if (p < end && *p == ',') {
+      return nullptr;  // too many fields
+    }
+    const std::string_view raw(start, static_cast<size_t>(p - start));
+    scratch->raw[f] = raw;
+    if (p < end && *p == ',') ++p;
+    const FieldPlan& plan = field_plans_[f];
+    if (plan.kind == FieldKind::kSkip) continue;
+    const size_t c = plan.column;
+    const std::string_view text = TrimBlanks(raw);
+    scratch->texts[c] = text;
+    if (text.empty()) {
+      if (!plan.missing_ok) return nullptr;
+      scratch->numbers[c] = kMissingNumber;
+      scratch->codes[c] = kMissingCode;
+      continue;
+    }
+    switch (plan.kind) {
+      case FieldKind::kSkip:
+      case FieldKind::kId:
+      case FieldKind::kOpenCategory:
+        break;
+      case FieldKind::kTarget:
+        if (text == schema_.positive_label()) {
+          scratch->codes[c] = 1;
+        } else if (text == schema_.negative_label()) {
+          scratch->codes[c] = 0;
+        } else {
+          return nullptr;
+        }
+        break;
+      case FieldKind::kCategory: {
+        const int32_t code = FindCategory(c, text);
+        if (code == kMissingCode) return nullptr;
+        scratch->codes[c] = code;
+        break;
+      }
+      case FieldKind::kInteger:
+      case FieldKind::kNumber: {
+        double v = 0;
+        const bool parsed =
+            plan.kind == FieldKind::kInteger ? ParseInteger(text, &v) : ParseNumber(text, &v);
+        if (!parsed || v < plan.min || v > plan.max) return nullptr;
+        scratch->numbers[c] = v;
+        break;
+      }
+    }
+  }
+  // p is at the record's line end or the buffer end.
+  if (p < end) {
+    if (*p == '\r') {
+      ++p;
+      if (p < end && *p == '\n') ++p;
+    } else {
+      ++p;  // '\n'
+    }
+  }
+  AppendValid(*scratch, row, out);
+  for (size_t f : keep_fields) kept->emplace_back(scratch->raw[f]);
+  return p;
 }
 
 bool RowConverter::ConvertNamed(const std::vector<std::pair<std::string, std::string>>& record,

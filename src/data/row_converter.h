@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,6 +39,7 @@ struct RowScratch {
   std::vector<double> numbers;
   std::vector<int32_t> codes;
   std::vector<std::string_view> texts;
+  std::vector<std::string_view> raw;  // fused path: raw field text, by field
 };
 
 class RowConverter {
@@ -64,6 +66,19 @@ class RowConverter {
   bool Convert(std::span<const std::string_view> fields, int64_t row, Dataset* out,
                IssueList* issues, RowScratch* scratch) const;
 
+  // The fused fast path for one record of a CSV buffer (ParseCsvChunk):
+  // tokenizes the record starting at `p` (before `end`) and converts each
+  // field straight to its column's type, without a field vector. When the
+  // record is plain — not blank, no '"', exactly num_fields() fields, every
+  // value valid — appends it as Convert() would (source row `row`), appends
+  // the raw text of `keep_fields` to `kept`, and returns the byte after the
+  // record's line end (CRLF, LF or lone CR), or `end`. Otherwise returns
+  // nullptr having appended nothing: the caller reparses that record with
+  // CsvRecordParser and Convert(), which report any issue.
+  const char* ConvertPlainRecord(const char* p, const char* end, int64_t row, Dataset* out,
+                                 RowScratch* scratch, std::span<const size_t> keep_fields,
+                                 std::vector<std::string>* kept) const;
+
   // Same for one record given as name → text pairs. A name outside the
   // schema is an issue (rule "header"); an absent column is a missing value.
   bool ConvertNamed(const std::vector<std::pair<std::string, std::string>>& record, int64_t row,
@@ -79,12 +94,34 @@ class RowConverter {
 
   // Code of `text` in column `c`'s closed vocabulary, or kMissingCode.
   int32_t FindCategory(size_t c, std::string_view text) const;
+  // Appends a validated row from `scratch` (filled by Convert or
+  // ConvertPlainRecord) to `out`.
+  void AppendValid(const RowScratch& scratch, int64_t row, Dataset* out) const;
+
+  // What the fused path does with each CSV field, by field index.
+  enum class FieldKind : uint8_t {
+    kSkip,  // read past (an ignored target or an extra column)
+    kId,
+    kTarget,
+    kCategory,      // closed vocabulary
+    kOpenCategory,  // open vocabulary (levels resolved on append)
+    kInteger,
+    kNumber,
+  };
+  struct FieldPlan {
+    FieldKind kind = FieldKind::kSkip;
+    bool missing_ok = false;  // an empty value is a missing feature value
+    uint32_t column = 0;      // schema column
+    double min = -std::numeric_limits<double>::infinity();
+    double max = std::numeric_limits<double>::infinity();
+  };
 
   Schema schema_;
   std::vector<CategoryLookup> category_lookups_;  // per schema column
   std::vector<int> field_of_column_;              // CSV field index per schema column, or -1
   size_t num_fields_ = 0;                         // fields every record must have
   int target_field_ = -1;
+  std::vector<FieldPlan> field_plans_;  // per CSV field
 };
 
 }  // namespace churnml
