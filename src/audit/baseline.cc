@@ -6,25 +6,10 @@
 
 #include "common/atomic_file.h"
 #include "common/fingerprint.h"
+#include "common/strings.h"
 
 namespace churnml::audit {
 using nlohmann::json;
-
-std::string NormalizeSnippet(std::string_view snippet) {
-  std::string out;
-  out.reserve(snippet.size());
-  bool space = false;
-  for (char c : snippet) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
 
 std::string ComputeFingerprint(std::string_view rule_id, std::string_view path,
                                std::string_view snippet, int occurrence) {
@@ -33,7 +18,7 @@ std::string ComputeFingerprint(std::string_view rule_id, std::string_view path,
   fp.Update(std::string_view("\0", 1));
   fp.Update(path);
   fp.Update(std::string_view("\0", 1));
-  fp.Update(NormalizeSnippet(snippet));
+  fp.Update(CollapseWhitespace(snippet));
   fp.Update(std::string_view("\0", 1));
   fp.Update(std::to_string(occurrence));
   return fp.HexDigest();

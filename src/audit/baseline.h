@@ -20,9 +20,6 @@ namespace churnml::audit {
 std::string ComputeFingerprint(std::string_view rule_id, std::string_view path,
                                std::string_view snippet, int occurrence);
 
-// Collapses runs of whitespace to one space and trims.
-std::string NormalizeSnippet(std::string_view snippet);
-
 struct Baseline {
   std::set<std::string> fingerprints;
 };

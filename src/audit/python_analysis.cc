@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/strings.h"
+
 namespace churnml::audit {
 
 bool TreeRuleSet::empty() const {
@@ -86,25 +88,6 @@ bool EndsWithName(std::string_view q, std::string_view name) {
 std::string_view LastName(std::string_view q) {
   size_t dot = q.rfind('.');
   return dot == std::string_view::npos ? q : q.substr(dot + 1);
-}
-
-std::string Collapse(std::string_view text, size_t max_bytes) {
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-    if (out.size() >= max_bytes) {
-      out += "...";
-      break;
-    }
-  }
-  return out;
 }
 
 // The text without any whitespace: a call re-wrapped over several lines keeps
@@ -734,7 +717,7 @@ class Analyzer {
   // ---- reporting -----------------------------------------------------------
 
   std::string Describe(int32_t n, size_t max_bytes = 60) const {
-    return Collapse(Text(n), max_bytes);
+    return CollapseWhitespace(Text(n), max_bytes);
   }
 
   // Emits `check` at `at` for a value `v` reaching the sink `sink`.

@@ -17,6 +17,7 @@
 #include "audit/rule_matcher.h"
 #include "audit/secret_checks.h"
 #include "audit/suppression.h"
+#include "common/strings.h"
 
 namespace churnml::audit {
 namespace {
@@ -272,7 +273,7 @@ class FileScanner {
     std::map<std::pair<std::string, std::string>, int> occurrences;
     std::map<std::pair<std::string, std::string>, int> anchors;
     for (Finding& f : out.findings) {
-      std::string norm = NormalizeSnippet(f.snippet);
+      std::string norm = CollapseWhitespace(f.snippet);
       int k = occurrences[{f.rule->id, norm}]++;
       std::string text_fingerprint = ComputeFingerprint(f.rule->id, f.path, norm, k);
       if (f.fingerprint.empty()) {

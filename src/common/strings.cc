@@ -1,5 +1,6 @@
 #include "common/strings.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +22,23 @@ std::string Abbreviate(std::string_view text, size_t max_bytes) {
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   std::string out(text.substr(0, cut));
   out += "\u2026";
+  return out;
+}
+
+std::string CollapseWhitespace(std::string_view text, size_t max_bytes) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+    // One byte over the limit is enough to know Abbreviate must cut.
+    if (out.size() > max_bytes) return Abbreviate(out, max_bytes);
+  }
   return out;
 }
 

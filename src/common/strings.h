@@ -36,6 +36,11 @@ inline constexpr size_t kMessageQuoteBytes = 80;
 // with "…" appended when something was cut. For messages that quote input.
 std::string Abbreviate(std::string_view text, size_t max_bytes = kMessageQuoteBytes);
 
+// `text` with each run of whitespace made one space and none at either end,
+// cut like Abbreviate once it passes `max_bytes` (without reading further
+// than needed). Used for fingerprints and for quoting code in findings.
+std::string CollapseWhitespace(std::string_view text, size_t max_bytes = SIZE_MAX);
+
 // Fixed notation with `decimals` digits after the point ("3.60"), for
 // durations and scores people read.
 std::string FormatFixed(double v, int decimals);

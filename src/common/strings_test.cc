@@ -22,6 +22,15 @@ TEST(Strings, AbbreviateNeverSplitsAUtf8Character) {
   EXPECT_EQ(Abbreviate("a\xC3\xA9\xC3\xA9", 4), "a\xC3\xA9\u2026");
 }
 
+TEST(Strings, CollapseWhitespaceJoinsRunsAndTrims) {
+  EXPECT_EQ(CollapseWhitespace("  eval(\n      x )\t\n"), "eval( x )");
+  EXPECT_EQ(CollapseWhitespace(" \n\t "), "");
+  EXPECT_EQ(CollapseWhitespace("a   b c", 3), "a b\u2026");
+  EXPECT_EQ(CollapseWhitespace("a b", 3), "a b");
+  // A huge input is cut at the limit, not copied whole.
+  EXPECT_EQ(CollapseWhitespace(std::string(10'000'000, 'x'), 5), "xxxxx\u2026");
+}
+
 TEST(Strings, SplitKeepsEmptyPieces) {
   auto parts = Split("a,,b", ',');
   ASSERT_EQ(parts.size(), 3u);
