@@ -65,9 +65,10 @@ for signal in TERM INT; do
     --rejects scored-rejects.csv >/dev/null 2>"$WORK/sig.err" &
   pid=$!
   exec 3>in.fifo
-  # More than one read (1 MiB) of rows, then the input stays open.
+  # More than one read (1 MiB) of rows, then the input stays open. Up to 60 s
+  # for the temporaries: an ASan build under a loaded parallel run is slow.
   cat big.csv >&3 &
-  for ((i = 0; i < 300; i++)); do
+  for ((i = 0; i < 1200; i++)); do
     [[ -n $(temporaries_of scored.csv) && -n $(temporaries_of scored-rejects.csv) ]] && break
     sleep 0.05
   done
