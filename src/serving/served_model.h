@@ -47,7 +47,8 @@ Result<std::shared_ptr<const ServedModel>> LoadServedModel(const tracking::Resol
                                                            const std::string& default_name,
                                                            const ModelRegistry& registry);
 
-// The smoke check alone (also run on the version being replaced, in tests).
+// The smoke check LoadServedModel runs before a version may serve: one
+// prediction on a row built from the schema must be a probability in [0, 1].
 Status SmokeTest(const ServedModel& model);
 
 }  // namespace churnml::serving
