@@ -61,3 +61,14 @@ if [[ ! -d "$root/tests/onnx/node_modules/onnxruntime-node" ]]; then
     echo "bootstrap: npm not found; the ONNX export e2e test will be skipped" >&2
   fi
 fi
+
+# Playwright's driver (no browser download: the dashboard e2e test uses
+# Debian's chromium), pinned by tests/browser/package-lock.json.
+if [[ ! -d "$root/tests/browser/node_modules/playwright-core" ]]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "bootstrap: installing playwright-core (npm ci --prefix tests/browser)" >&2
+    npm ci --prefix "$root/tests/browser" --no-audit --no-fund --loglevel=error >&2
+  else
+    echo "bootstrap: npm not found; tests/e2e/dashboard_e2e_test.sh will fail until it is installed" >&2
+  fi
+fi
