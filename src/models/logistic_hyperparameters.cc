@@ -27,10 +27,11 @@ HyperparameterSpace LogisticHyperparameterSpace() {
     space.push_back(std::move(s));
   }
   {
-    HyperparameterSpec s = DeclareHyperparameter("solver", T::kString, "auto");
-    s.choices = {"auto", "liblinear", "newton", "dual", "newglmnet"};
+    HyperparameterSpec s = DeclareHyperparameter("solver", T::kString, "dense");
+    s.choices = {"dense", "liblinear", "newton", "dual", "newglmnet", "auto"};
     s.help =
-        "auto (newton for l2, newglmnet for l1), liblinear (= auto), newton, dual or newglmnet";
+        "dense (Newton on the dense matrix, both cores; up to 512 features), liblinear (its "
+        "newton for l2, newglmnet for l1), newton, dual or newglmnet; auto = liblinear";
     space.push_back(std::move(s));
   }
   {
@@ -50,9 +51,9 @@ HyperparameterSpace LogisticHyperparameterSpace() {
   }
   {
     HyperparameterSpec s = DeclareHyperparameter("max_iter", T::kInt, kLiblinearFixedMaxIter);
-    s.min = kLiblinearFixedMaxIter;
-    s.max = kLiblinearFixedMaxIter;
-    s.help = "iteration cap (fixed at 1000 by liblinear)";
+    s.min = 1;
+    s.max = 1000000;
+    s.help = "Newton iteration cap of the dense solver (liblinear's solvers fix it at 1000)";
     space.push_back(std::move(s));
   }
   return space;

@@ -1,6 +1,8 @@
 // The liblinear adapter: the only file that includes linear.h. liblinear
 // reports problems as strings (check_parameter), null pointers (load_model)
-// and non-zero returns (save_model); each becomes a Status here.
+// and non-zero returns (save_model); each becomes a Status here. The dense
+// solver's weights are put into liblinear's `struct model` too, so saving and
+// loading have one path.
 #include "models/logistic_regression.h"
 
 #include <linear.h>
@@ -49,8 +51,10 @@ std::string_view PenaltyName(Penalty p) { return p == Penalty::kL1 ? "l1" : "l2"
 
 std::string_view SolverName(LogisticSolver s) {
   switch (s) {
+    case LogisticSolver::kDense:
+      return "dense";
     case LogisticSolver::kAuto:
-      return "auto";
+      return "liblinear";
     case LogisticSolver::kNewton:
       return "newton";
     case LogisticSolver::kDual:
@@ -58,14 +62,15 @@ std::string_view SolverName(LogisticSolver s) {
     case LogisticSolver::kNewGlmnet:
       return "newglmnet";
   }
-  return "auto";
+  return "dense";
 }
 
 std::string_view ClassWeightName(ClassWeight w) {
   return w == ClassWeight::kBalanced ? "balanced" : "none";
 }
 
-// The liblinear solver_type for validated options.
+// The liblinear solver_type for validated options (for the dense solver: the
+// liblinear solver of the same problem, which model.txt names).
 int SolverType(const LogisticRegressionOptions& o) {
   if (o.penalty == Penalty::kL1) return L1R_LR;
   return o.solver == LogisticSolver::kDual ? L2R_LR_DUAL : L2R_LR;
@@ -210,7 +215,9 @@ Result<LogisticRegressionOptions> LogisticRegressionOptions::FromJson(const nloh
   CHURNML_RETURN_IF_ERROR(reader.ReadDouble("C", &o.c));
   std::string solver(SolverName(o.solver));
   CHURNML_RETURN_IF_ERROR(reader.ReadString("solver", &solver));
-  if (solver == "auto" || solver == "liblinear") {
+  if (solver == "dense") {
+    o.solver = LogisticSolver::kDense;
+  } else if (solver == "auto" || solver == "liblinear") {
     o.solver = LogisticSolver::kAuto;
   } else if (solver == "newton") {
     o.solver = LogisticSolver::kNewton;
@@ -220,7 +227,7 @@ Result<LogisticRegressionOptions> LogisticRegressionOptions::FromJson(const nloh
     o.solver = LogisticSolver::kNewGlmnet;
   } else {
     return reader.Error("solver", "unknown value \"" + solver +
-                                      "\" (valid: auto, liblinear, newton, dual, newglmnet)");
+                                      "\" (valid: dense, liblinear, newton, dual, newglmnet)");
   }
   std::string class_weight(ClassWeightName(o.class_weight));
   CHURNML_RETURN_IF_ERROR(reader.ReadString("class_weight", &class_weight));
@@ -235,11 +242,16 @@ Result<LogisticRegressionOptions> LogisticRegressionOptions::FromJson(const nloh
   CHURNML_RETURN_IF_ERROR(reader.ReadDouble("tol", &o.tol));
   int64_t max_iter = o.max_iter;
   CHURNML_RETURN_IF_ERROR(reader.ReadInt("max_iter", &max_iter));
-  if (max_iter != kLiblinearFixedMaxIter) {
+  if (max_iter <= 0 || max_iter > INT_MAX) {
+    return reader.Error("max_iter", "must be a positive integer, got " + std::to_string(max_iter));
+  }
+  if (o.solver != LogisticSolver::kDense && max_iter != kLiblinearFixedMaxIter) {
     return reader.Error("max_iter", "liblinear 2.3 fixes the iteration limit at " +
                                         std::to_string(kLiblinearFixedMaxIter) + "; got " +
-                                        std::to_string(max_iter));
+                                        std::to_string(max_iter) +
+                                        " (solver \"dense\" takes any positive limit)");
   }
+  o.max_iter = static_cast<int>(max_iter);
   CHURNML_RETURN_IF_ERROR(o.Validate());
   return o;
 }
@@ -263,7 +275,11 @@ Status LogisticRegressionOptions::Validate() const {
     return InvalidArgumentError(prefix + "\"tol\": must be a positive number, got " +
                                 FormatDouble(tol));
   }
-  if (max_iter != kLiblinearFixedMaxIter) {
+  if (max_iter <= 0) {
+    return InvalidArgumentError(prefix + "\"max_iter\": must be a positive integer, got " +
+                                std::to_string(max_iter));
+  }
+  if (solver != LogisticSolver::kDense && max_iter != kLiblinearFixedMaxIter) {
     return InvalidArgumentError(prefix +
                                 "\"max_iter\": liblinear 2.3 fixes the iteration limit at " +
                                 std::to_string(kLiblinearFixedMaxIter));
@@ -297,6 +313,43 @@ LogisticRegression::LogisticRegression(LogisticRegressionOptions options,
 
 LogisticRegression::~LogisticRegression() = default;
 
+Result<std::unique_ptr<LogisticRegression>> LogisticRegression::TrainDense(
+    const FeatureMatrix& x, std::span<const uint8_t> labels,
+    const LogisticRegressionOptions& options) {
+  const size_t cols = x.cols();
+  const double* values = x.values().data();
+  const size_t count = x.rows() * cols;
+  for (size_t k = 0; k < count; ++k) {
+    if (!std::isfinite(values[k])) {
+      return InvalidArgumentError("logistic: row " + std::to_string(k / cols + 1) + ", feature " +
+                                  std::to_string(k % cols + 1) + " is not a finite number");
+    }
+  }
+  DenseLogisticSettings settings;
+  settings.penalty = options.penalty;
+  settings.c = options.c;
+  settings.tol = options.tol;
+  settings.max_iter = options.max_iter;
+  if (options.class_weight == ClassWeight::kBalanced) {
+    // The same weights as the liblinear path below.
+    size_t positives = 0;
+    for (uint8_t label : labels) positives += label != 0 ? 1 : 0;
+    const double n = static_cast<double>(labels.size());
+    settings.positive_weight = n / (2.0 * static_cast<double>(positives));
+    settings.negative_weight = n / (2.0 * static_cast<double>(labels.size() - positives));
+  }
+  CHURNML_ASSIGN_OR_RETURN(DenseLogisticFit fit, FitDenseLogistic(x, labels, settings));
+  ModelText text;
+  text.nr_feature = static_cast<int>(cols);
+  text.w = std::move(fit.weights);
+  text.w.push_back(fit.intercept);  // the bias feature's weight; bias = 1
+  const int solver_type = SolverType(options);
+  struct model* built = MakeLiblinearModel(text, solver_type);
+  if (built == nullptr) return InternalError("logistic: out of memory building the model");
+  auto owned = std::make_unique<LiblinearModel>(built);
+  return std::unique_ptr<LogisticRegression>(new LogisticRegression(options, std::move(owned)));
+}
+
 Result<std::unique_ptr<LogisticRegression>> LogisticRegression::Train(
     const FeatureMatrix& x, std::span<const uint8_t> labels,
     const LogisticRegressionOptions& options) {
@@ -317,6 +370,7 @@ Result<std::unique_ptr<LogisticRegression>> LogisticRegression::Train(
   if (positives == 0 || positives == rows) {
     return InvalidArgumentError("logistic: the training labels contain only one class");
   }
+  if (options.solver == LogisticSolver::kDense) return TrainDense(x, labels, options);
 
   // One contiguous allocation of liblinear's sparse rows: the non-zero
   // features (one-hot blocks are mostly zero), the intercept feature and the

@@ -1,8 +1,11 @@
-// Logistic regression trained by liblinear 2.3 (the library behind
-// scikit-learn's LogisticRegression(solver="liblinear")), with the same
-// conventions: an intercept fitted as an extra feature of constant 1 that is
-// regularized like the others, C the inverse regularization strength, tol
-// passed to liblinear as its stopping tolerance eps.
+// Logistic regression with liblinear 2.3's problem and conventions (the
+// library behind scikit-learn's LogisticRegression(solver="liblinear")): an
+// intercept fitted as an extra feature of constant 1 that is regularized like
+// the others, C the inverse regularization strength, tol liblinear's stopping
+// tolerance eps. The default solver, "dense", solves that problem with
+// Newton's method on the dense feature matrix (dense_logistic.h); "liblinear"
+// (and its named solvers) runs liblinear itself. Both write liblinear's
+// model.txt, so a model loads the same way whichever solver trained it.
 //
 // Prediction does not go through liblinear: the model keeps the weights in
 // double and computes sigmoid(intercept + w . x) itself, so a model reloaded
@@ -19,15 +22,17 @@
 
 #include "common/status.h"
 #include "features/feature_matrix.h"
+#include "models/dense_logistic.h"
 #include "models/model.h"
 #include "models/model_files.h"
 
 namespace churnml {
 
-enum class Penalty { kL1, kL2 };
-
 enum class LogisticSolver {
-  kAuto,       // kNewton for l2, kNewGlmnet for l1 (as scikit-learn with dual=False)
+  kDense,      // FitDenseLogistic: exact-Hessian Newton (l2) or newGLMNET (l1), both cores
+  kAuto,       // liblinear: kNewton for l2, kNewGlmnet for l1 (as scikit-learn with
+               // dual=False). Named "liblinear"; "auto", which artifacts trained
+               // before the dense solver hold, reads as this.
   kNewton,     // liblinear L2R_LR: trust-region Newton on the primal; l2 only
   kDual,       // liblinear L2R_LR_DUAL: dual coordinate descent; l2 only
   kNewGlmnet,  // liblinear L1R_LR: newGLMNET; l1 only
@@ -41,14 +46,15 @@ enum class ClassWeight {
 // liblinear 2.3 has no iteration limit in its `parameter` struct: the cap is
 // fixed inside the library (1000 Newton iterations for "newton", 1000 passes
 // for "dual", 100 outer newGLMNET iterations for l1). max_iter therefore only
-// accepts this value; anything else is InvalidArgument rather than silently
-// ignored.
+// accepts this value with a liblinear solver; anything else is
+// InvalidArgument rather than silently ignored. The dense solver takes any
+// positive cap on its Newton iterations.
 inline constexpr int kLiblinearFixedMaxIter = 1000;
 
 struct LogisticRegressionOptions {
   Penalty penalty = Penalty::kL2;
   double c = 1.0;  // inverse regularization strength, > 0
-  LogisticSolver solver = LogisticSolver::kAuto;
+  LogisticSolver solver = LogisticSolver::kDense;
   ClassWeight class_weight = ClassWeight::kNone;
   // liblinear's eps. For "newton" and l1 the stop is
   // |grad f(w)| <= tol * max(min(#pos, #neg), 1) / n * |grad f(0)|, for "dual"
@@ -60,9 +66,9 @@ struct LogisticRegressionOptions {
   double tol = 1e-2;
   int max_iter = kLiblinearFixedMaxIter;
 
-  // Keys: penalty ("l1"|"l2"), C, solver ("auto"|"liblinear"|"newton"|"dual"|
-  // "newglmnet"), class_weight ("none"|"balanced"), tol, max_iter. Missing keys
-  // keep the defaults; the combination is checked by Validate().
+  // Keys: penalty ("l1"|"l2"), C, solver ("dense"|"liblinear"|"newton"|"dual"|
+  // "newglmnet"; "auto" = "liblinear"), class_weight ("none"|"balanced"), tol, max_iter. Missing
+  // keys keep the defaults; the combination is checked by Validate().
   static Result<LogisticRegressionOptions> FromJson(const nlohmann::json& j);
   nlohmann::json ToJson() const;
   Status Validate() const;
@@ -106,6 +112,10 @@ class LogisticRegression final : public Model {
  private:
   struct LiblinearModel;  // owns liblinear's `struct model`
   LogisticRegression(LogisticRegressionOptions options, std::unique_ptr<LiblinearModel> model);
+  // Train's path for LogisticSolver::kDense, after the shared checks.
+  static Result<std::unique_ptr<LogisticRegression>> TrainDense(
+      const FeatureMatrix& x, std::span<const uint8_t> labels,
+      const LogisticRegressionOptions& options);
 
   LogisticRegressionOptions options_;
   std::unique_ptr<LiblinearModel> model_;
