@@ -220,7 +220,16 @@ Result<SubmitOutcome> JobQueue::Submit(const SubmitRequest& request) {
   CHURNML_RETURN_IF_ERROR(ValidateSubmitRequest(request));
   SubmitOutcome outcome;
   Status s = InTransaction([&]() -> Status {
-    outcome = SubmitOutcome{};
+    CHURNML_ASSIGN_OR_RETURN(outcome, SubmitInTransaction(request));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return outcome;
+}
+
+Result<SubmitOutcome> JobQueue::SubmitInTransaction(const SubmitRequest& request) {
+  SubmitOutcome outcome;
+  {
     int64_t now = NowMs();
     int64_t not_before = request.not_before_ms > 0 ? request.not_before_ms : now;
     if (request.deadline_ms && *request.deadline_ms <= not_before) {
@@ -235,8 +244,7 @@ Result<SubmitOutcome> JobQueue::Submit(const SubmitRequest& request) {
                   kUnfinished,
               {request.unique_key}));
       if (!existing.empty()) {
-        outcome = {AsInt(existing[0][0]), false};
-        return Status::Ok();
+        return SubmitOutcome{AsInt(existing[0][0]), false};
       }
     }
     // ON CONFLICT DO NOTHING: a concurrent submission with the same unique
@@ -260,8 +268,7 @@ Result<SubmitOutcome> JobQueue::Submit(const SubmitRequest& request) {
                   kUnfinished,
               {request.unique_key}));
       if (existing.empty()) return UnavailableError("unique key conflict; submit again");
-      outcome = {AsInt(existing[0][0]), false};
-      return Status::Ok();
+      return SubmitOutcome{AsInt(existing[0][0]), false};
     }
     outcome.job_id = AsInt(inserted[0][0]);
     CHURNML_RETURN_IF_ERROR(connection().Query(
@@ -273,9 +280,7 @@ Result<SubmitOutcome> JobQueue::Submit(const SubmitRequest& request) {
       CHURNML_RETURN_IF_ERROR(
           connection().Query("SELECT pg_notify('churnml_jobs', ?)", {request.queue}));
     }
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
+  }
   return outcome;
 }
 

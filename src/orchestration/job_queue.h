@@ -79,6 +79,21 @@ struct JobFilter {
   int64_t limit = 100;
 };
 
+// A recurring job (`jobs schedule add`): enqueued once per due tick of its
+// cron expression (UTC). Ticks missed while no worker ran collapse into one.
+struct Schedule {
+  std::string name;
+  std::string cron;
+  std::string timezone = "UTC";
+  std::string kind;
+  std::vector<std::string> args;
+  std::string queue = "default";
+  int priority = 3;
+  bool paused = false;
+  std::optional<int64_t> last_tick_ms;  // the last tick enqueued
+  int64_t created_ms = 0;
+};
+
 struct QueueStats {
   // queue → state name → count
   std::map<std::string, std::map<std::string, int64_t>> counts;
@@ -155,6 +170,23 @@ class JobQueue {
   Status SetQueueLimit(const std::string& queue, int max_running);
   Result<std::map<std::string, int>> QueueLimits();
 
+  // --- schedules (job_schedules.cc) ---------------------------------------
+  // Adds a schedule; its first tick is the first after now. InvalidArgument
+  // for a bad name, cron or timezone (only UTC); AlreadyExists for a name in use.
+  Status AddSchedule(const Schedule& schedule);
+  // NotFound for an unknown name.
+  Status RemoveSchedule(const std::string& name);
+  Status PauseSchedule(const std::string& name, bool paused);
+  Result<std::vector<Schedule>> ListSchedules();
+  // For each unpaused schedule with a tick due (≤ now) after its last one:
+  // enqueues one job for the latest due tick (missed ticks collapse into
+  // one) with unique key "schedule:NAME:TICK_MS", and moves last_tick_ms to
+  // that tick — a compare-and-set in the same transaction, under the
+  // schedule row's lock (FOR UPDATE SKIP LOCKED on PostgreSQL), so any number
+  // of workers calling this at once enqueue each tick exactly once. Returns
+  // the ids of the jobs added.
+  Result<std::vector<int64_t>> EnqueueDueSchedules(const std::string& by);
+
   Result<Job> Get(int64_t job_id);
   Result<std::vector<Job>> List(const JobFilter& filter);
   Result<std::vector<JobEvent>> Events(int64_t job_id);
@@ -171,6 +203,8 @@ class JobQueue {
   // The row of `lease.job_id` locked for the rest of the transaction, if it
   // is running under lease.epoch; else FailedPrecondition "lease lost".
   Result<Job> LockLeased(const Lease& lease);
+  // Submit's body, inside the caller's write transaction.
+  Result<SubmitOutcome> SubmitInTransaction(const SubmitRequest& request);
   Result<std::optional<Job>> LockJob(int64_t job_id);
   Status Move(const Job& job, JobState to, const std::string& worker, const std::string& message,
               const std::string& extra_set = "", const std::vector<tracking::SqlValue>& extra = {});

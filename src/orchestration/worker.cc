@@ -102,11 +102,32 @@ void WorkerRun::Heartbeats(std::unique_ptr<JobQueue> queue) {
   milliseconds interval = options_.heartbeat_interval.count() > 0
                               ? options_.heartbeat_interval
                               : std::max(milliseconds(50), options_.queue.lease / 3);
+  // Schedules ride on this thread: it is the one that never runs a job.
+  const milliseconds schedule_every = options_.schedule_interval;
+  const milliseconds tick =
+      schedule_every.count() > 0 ? std::min(interval, schedule_every) : interval;
+  auto next_heartbeat = std::chrono::steady_clock::now() + interval;
+  auto next_schedule = std::chrono::steady_clock::now();
   while (!finished_.load()) {
+    if (schedule_every.count() > 0 && !Stopping() &&
+        std::chrono::steady_clock::now() >= next_schedule) {
+      next_schedule = std::chrono::steady_clock::now() + schedule_every;
+      Result<std::vector<int64_t>> added = queue->EnqueueDueSchedules(options_.name);
+      if (!added.ok()) {
+        Log("cannot enqueue scheduled jobs: " + added.status().message());
+      } else if (!added->empty()) {
+        for (int64_t id : *added) Log("schedule tick enqueued as job " + std::to_string(id));
+        std::lock_guard lock(mu_);
+        ++wake_generation_;
+        wake_.notify_all();
+      }
+    }
     std::vector<std::shared_ptr<Running>> jobs;
     {
       std::unique_lock lock(mu_);
-      wake_.wait_for(lock, interval, [&] { return finished_.load(); });
+      wake_.wait_for(lock, tick, [&] { return finished_.load(); });
+      if (std::chrono::steady_clock::now() < next_heartbeat) continue;
+      next_heartbeat = std::chrono::steady_clock::now() + interval;
       jobs.assign(running_.begin(), running_.end());
     }
     for (const auto& r : jobs) {

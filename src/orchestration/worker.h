@@ -35,6 +35,9 @@ struct WorkerOptions {
   // 0: a third of the lease.
   std::chrono::milliseconds heartbeat_interval{0};
   std::chrono::milliseconds drain_grace{30000};
+  // How often this worker enqueues due schedule ticks (any number of workers
+  // may; each tick is enqueued once). 0: never.
+  std::chrono::milliseconds schedule_interval{5000};
   // Use LISTEN/NOTIFY on PostgreSQL.
   bool listen = true;
   // Stop after this many jobs ended here (0: never). For benchmarks.
