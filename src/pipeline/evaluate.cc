@@ -26,6 +26,15 @@ Status Evaluate(const ModelArtifact& artifact, const EvaluateOptions& options,
   CHURNML_RETURN_IF_ERROR(artifact.PredictProba(loaded.dataset, &probabilities));
   CHURNML_ASSIGN_OR_RETURN(report->metrics, ComputeBinaryMetrics(loaded.dataset.target(),
                                                                  probabilities, report->threshold));
+  if (report->rows > 0) {
+    CHURNML_ASSIGN_OR_RETURN(report->calibration,
+                             CheckCalibration(loaded.dataset.target(), probabilities));
+    if (artifact.calibration()) {
+      CHURNML_RETURN_IF_ERROR(artifact.PredictUncalibrated(loaded.dataset, &probabilities));
+      CHURNML_ASSIGN_OR_RETURN(report->uncalibrated,
+                               CheckCalibration(loaded.dataset.target(), probabilities));
+    }
+  }
   return Status::Ok();
 }
 

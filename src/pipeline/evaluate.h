@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "data/validation_issue.h"
 #include "eval/binary_metrics.h"
+#include "pipeline/calibration_check.h"
 #include "pipeline/model_artifact.h"
 
 namespace churnml {
@@ -25,6 +26,11 @@ struct EvaluateReport {
   double threshold = 0.5;
   BinaryMetrics metrics;
   IssueList issues{20};
+  // ECE and reliability table of the probabilities served (calibrated when
+  // the artifact holds a calibration) and, for a calibrated artifact, of
+  // the model's own probabilities before calibration.
+  std::optional<CalibrationCheck> calibration;
+  std::optional<CalibrationCheck> uncalibrated;
 };
 
 // FailedPrecondition when rows fail validation (they are in report->issues):

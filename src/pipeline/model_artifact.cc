@@ -20,6 +20,7 @@ namespace {
 
 constexpr char kModelJson[] = "model.json";
 constexpr char kPreprocessorJson[] = "preprocessor.json";
+constexpr char kCalibrationJson[] = "calibration.json";
 constexpr char kFilesKey[] = "files";
 constexpr std::string_view kSha256Prefix = "sha256:";
 
@@ -154,7 +155,7 @@ ModelArtifact::ModelArtifact(Schema schema, Preprocessor preprocessor, std::uniq
 
 Status ModelArtifact::AddFile(std::string name, std::string contents) {
   if (!tracking::IsArtifactFileName(name) || name == kModelJson || name == kPreprocessorJson ||
-      name == kHyperparametersFile) {
+      name == kHyperparametersFile || name == kCalibrationJson) {
     return InvalidArgumentError("artifact file name \"" + name.substr(0, 64) +
                                 "\" is not allowed (a plain name of [A-Za-z0-9._-], not one the "
                                 "artifact writes itself)");
@@ -183,6 +184,13 @@ Status ModelArtifact::Save(const fs::path& dir, ExistingPolicy policy) const {
   doc["threshold"] = threshold_;
   doc["positive_rate"] = positive_rate_;
   doc["hyperparameters"] = model_->hyperparameters();
+  if (calibration_) {
+    doc["calibration"] = std::string(CalibrationMethodName(calibration_->method()));
+    CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / kCalibrationJson,
+                                                DumpJson(calibration_->ToJson()) + "\n"));
+  } else {
+    doc.erase("calibration");
+  }
   CHURNML_RETURN_IF_ERROR(WriteFileAtomically(staged.path() / kPreprocessorJson,
                                               DumpJson(preprocessor_.ToJson(), 2) + "\n"));
   CHURNML_RETURN_IF_ERROR(model_->Save(staged.path()));
@@ -286,9 +294,30 @@ Result<std::shared_ptr<const ModelArtifact>> ModelArtifact::Load(
         dir.string() + ": hyperparameters in model.json and hyperparameters.json disagree");
   }
 
+  // calibration.json: present exactly when model.json names a method.
+  std::optional<Calibrator> calibration;
+  if (auto c = doc.find("calibration"); c != doc.end()) {
+    if (!c->is_string()) return field_error("calibration");
+    const std::string cal_where = (dir / kCalibrationJson).string();
+    CHURNML_ASSIGN_OR_RETURN(std::string text, reader.Read(kCalibrationJson));
+    CHURNML_ASSIGN_OR_RETURN(nlohmann::json cal_doc, ParseBoundedJson(text, cal_where));
+    CHURNML_ASSIGN_OR_RETURN(Calibrator cal, Calibrator::FromJson(cal_doc, cal_where));
+    if (CalibrationMethodName(cal.method()) != c->get<std::string>()) {
+      return InvalidArgumentError(cal_where + ": method \"" +
+                                  std::string(CalibrationMethodName(cal.method())) +
+                                  "\" differs from model.json's \"calibration\"");
+    }
+    calibration = std::move(cal);
+  } else if (reader.has_listed() && reader.listed().count(kCalibrationJson) > 0) {
+    return InvalidArgumentError(where +
+                                ": calibration.json is listed but field \"calibration\" "
+                                "is missing");
+  }
+
   auto artifact =
       std::make_shared<ModelArtifact>(std::move(*schema), std::move(*preprocessor),
                                       std::move(model), threshold, positive_rate, nlohmann::json());
+  artifact->calibration_ = std::move(calibration);
   // Every listed file is verified now, used or not: a damaged file is
   // refused at load, never discovered later.
   for (const auto& [name, sha256] : reader.listed()) {
@@ -302,6 +331,20 @@ Result<std::shared_ptr<const ModelArtifact>> ModelArtifact::Load(
 }
 
 Status ModelArtifact::PredictProba(const Dataset& data, std::vector<double>* probabilities) const {
+  CHURNML_ASSIGN_OR_RETURN(FeatureMatrix features, preprocessor_.Transform(data));
+  probabilities->resize(features.rows());
+  return PredictFeatures(features, *probabilities);
+}
+
+Status ModelArtifact::PredictFeatures(const FeatureMatrix& features,
+                                      std::span<double> probabilities) const {
+  CHURNML_RETURN_IF_ERROR(model_->PredictProba(features, probabilities));
+  if (calibration_) calibration_->Apply(probabilities);
+  return Status::Ok();
+}
+
+Status ModelArtifact::PredictUncalibrated(const Dataset& data,
+                                          std::vector<double>* probabilities) const {
   CHURNML_ASSIGN_OR_RETURN(FeatureMatrix features, preprocessor_.Transform(data));
   probabilities->resize(features.rows());
   return model_->PredictProba(features, *probabilities);

@@ -8,6 +8,8 @@
 //   preprocessor.json  the fitted Preprocessor
 //   hyperparameters.json, model.txt | xgboost_model.json  the model's own
 //                      files (liblinear text / XGBoost JSON)
+//   calibration.json   (optional) the Calibrator applied after the model;
+//                      model.json's "calibration" names its method
 //   any file added with AddFile (e.g. a reference profile)
 //
 // docs/artifact.md is the contract; kArtifactFormatVersion changes only with
@@ -21,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +33,7 @@
 #include "data/dataset.h"
 #include "data/schema.h"
 #include "features/preprocessor.h"
+#include "models/calibration.h"
 #include "models/model.h"
 #include "models/model_registry.h"
 
@@ -87,8 +91,20 @@ class ModelArtifact {
   // ExistingPolicy::kFail when `dir` exists.
   Status Save(const std::filesystem::path& dir, ExistingPolicy policy) const;
 
-  // Probability of the positive class for each row. Thread-safe.
+  // Calibration applied after the model in PredictProba and
+  // PredictFeatures (fitted on held-out rows by train). Written by Save as
+  // calibration.json; Load refuses a damaged or hostile one.
+  void SetCalibration(Calibrator calibrator) { calibration_ = std::move(calibrator); }
+  const std::optional<Calibrator>& calibration() const { return calibration_; }
+
+  // Probability of the positive class for each row (calibrated when the
+  // artifact holds a calibration). Thread-safe.
   Status PredictProba(const Dataset& data, std::vector<double>* probabilities) const;
+  // The same from already transformed features (preprocessor().Transform):
+  // the model, then the calibration. Thread-safe.
+  Status PredictFeatures(const FeatureMatrix& features, std::span<double> probabilities) const;
+  // The model's own probabilities, before calibration (reports compare both).
+  Status PredictUncalibrated(const Dataset& data, std::vector<double>* probabilities) const;
 
   const Schema& schema() const { return schema_; }
   const Preprocessor& preprocessor() const { return preprocessor_; }
@@ -108,6 +124,7 @@ class ModelArtifact {
   double threshold_;
   double positive_rate_;
   nlohmann::json metadata_;
+  std::optional<Calibrator> calibration_;
   std::map<std::string, std::string, std::less<>> files_;  // AddFile / extra verified files
   std::vector<std::string> warnings_;
 };

@@ -51,13 +51,18 @@ std::map<std::string, std::string> ParamsOf(const TrainOptions& train, const Tra
       {"test_size", FormatDouble(train.test_size)},
       {"seed", std::to_string(train.seed)},
       {"cv", std::to_string(train.cv_folds)},
-      {"threshold", FormatDouble(train.threshold)},
+      {"threshold", FormatDouble(report.threshold)},
       {"unknown_category",
        std::string(UnknownCategoryPolicyName(train.preprocessing.unknown_category))},
   };
   for (const auto& [key, value] : report.hyperparameters.items()) {
     params[key] = value.is_string() ? value.get<std::string>() : DumpJson(value);
   }
+  if (report.validation_rows > 0) {
+    params["validation_fraction"] = FormatDouble(train.validation_fraction);
+  }
+  if (train.threshold_for) params["threshold_for"] = train.threshold_for->ToString();
+  if (train.calibrate) params["calibrate"] = std::string(CalibrationMethodName(*train.calibrate));
   return params;
 }
 
@@ -88,6 +93,19 @@ Status TrainIntoRun(const TrainOptions& train, const ModelRegistry& registry,
   AddMetrics(report->test_metrics, "", 0, &metrics);
   AddCrossValidation(*report, &metrics);
   metrics.push_back({"train_seconds", report->timings.total, 0, 0});
+  // Early stopping: the validation metric after every round at step = round.
+  const FitOutcome& fit = report->fit;
+  for (size_t i = 0; i < fit.validation_curve.size(); ++i) {
+    metrics.push_back(
+        {"validation_" + fit.metric, fit.validation_curve[i], static_cast<int64_t>(i) + 1, 0});
+  }
+  if (!fit.validation_curve.empty()) {
+    metrics.push_back({"best_iteration", static_cast<double>(fit.best_rounds - 1), 0, 0});
+  }
+  if (report->test_calibrated) {
+    metrics.push_back({"test_ece_uncalibrated", report->test_uncalibrated->ece, 0, 0});
+    metrics.push_back({"test_ece", report->test_calibrated->ece, 0, 0});
+  }
   CHURNML_RETURN_IF_ERROR(store.LogMetrics(run->run_id, metrics));
   CHURNML_RETURN_IF_ERROR(
       store.SetDataFingerprint(run->run_id, {report->data_fingerprint, report->rows_read}));

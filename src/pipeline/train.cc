@@ -1,6 +1,7 @@
 #include "pipeline/train.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -58,44 +59,14 @@ Status CheckReplaceable(const std::filesystem::path& dir) {
   return Status::Ok();
 }
 
-// Fits preprocessing and the model on `train`, returns probabilities for `test`.
-struct FittedModel {
-  Preprocessor preprocessor;
-  std::unique_ptr<Model> model;
-};
+// The validation split's seed differs from the test split's so the two
+// draws are independent.
+constexpr uint64_t kValidationSeedSalt = 0x76616c6964ULL;
 
-// `held_out` (rows the fit never sees) carries the per-round eval metric
-// when options.on_fit_round watches the fit.
-Result<FittedModel> Fit(const Dataset& train, const Dataset& held_out, const TrainOptions& options,
-                        const ModelRegistry& registry, TrainTimings* timings) {
-  auto start = Clock::now();
-  CHURNML_ASSIGN_OR_RETURN(Preprocessor preprocessor,
-                           Preprocessor::Fit(train, options.preprocessing));
-  CHURNML_ASSIGN_OR_RETURN(FeatureMatrix x, preprocessor.Transform(train));
-  FitMonitor monitor;
-  std::optional<FeatureMatrix> eval_x;
-  if (options.on_fit_round) {
-    monitor.on_round = options.on_fit_round;
-    CHURNML_ASSIGN_OR_RETURN(eval_x, preprocessor.Transform(held_out));
-    monitor.eval_x = &*eval_x;
-    monitor.eval_labels = held_out.target();
-    monitor.eval_interval_seconds = options.fit_eval_interval_seconds;
-  }
-  if (timings != nullptr) timings->preprocess += SecondsSince(start);
-  start = Clock::now();
-  CHURNML_ASSIGN_OR_RETURN(
-      std::unique_ptr<Model> model,
-      registry.Train(options.model_kind, x, train.target(), options.hyperparameters, monitor));
-  if (timings != nullptr) timings->fit += SecondsSince(start);
-  return FittedModel{std::move(preprocessor), std::move(model)};
-}
-
-Result<BinaryMetrics> Score(const FittedModel& fitted, const Dataset& test, double threshold,
+Result<BinaryMetrics> Score(const FittedModel& fitted, const Dataset& test,
                             std::vector<double>* probabilities) {
-  CHURNML_ASSIGN_OR_RETURN(FeatureMatrix x, fitted.preprocessor.Transform(test));
-  probabilities->resize(x.rows());
-  CHURNML_RETURN_IF_ERROR(fitted.model->PredictProba(x, *probabilities));
-  return ComputeBinaryMetrics(test.target(), *probabilities, threshold);
+  CHURNML_RETURN_IF_ERROR(fitted.Predict(test, probabilities));
+  return ComputeBinaryMetrics(test.target(), *probabilities, fitted.threshold);
 }
 
 Result<FoldSummary> CrossValidate(const Dataset& train, const TrainOptions& options,
@@ -108,15 +79,94 @@ Result<FoldSummary> CrossValidate(const Dataset& train, const TrainOptions& opti
     Dataset fold_train = train.Select(fold.train);
     Dataset fold_test = train.Select(fold.test);
     CHURNML_ASSIGN_OR_RETURN(FittedModel fitted,
-                             Fit(fold_train, fold_test, options, registry, nullptr));
-    CHURNML_ASSIGN_OR_RETURN(BinaryMetrics m,
-                             Score(fitted, fold_test, options.threshold, &probabilities));
+                             FitModel(fold_train, fold_test, options, registry, nullptr));
+    CHURNML_ASSIGN_OR_RETURN(BinaryMetrics m, Score(fitted, fold_test, &probabilities));
     fold_metrics->push_back(std::move(m));
   }
   return SummarizeFolds(*fold_metrics);
 }
 
 }  // namespace
+
+Status FittedModel::Predict(const Dataset& data, std::vector<double>* probabilities) const {
+  CHURNML_ASSIGN_OR_RETURN(FeatureMatrix x, preprocessor.Transform(data));
+  probabilities->resize(x.rows());
+  CHURNML_RETURN_IF_ERROR(model->PredictProba(x, *probabilities));
+  if (calibration) calibration->Apply(*probabilities);
+  return Status::Ok();
+}
+
+Result<FittedModel> FitModel(const Dataset& train, const Dataset& held_out,
+                             const TrainOptions& options, const ModelRegistry& registry,
+                             TrainTimings* timings) {
+  auto start = Clock::now();
+  FittedModel fitted;
+  fitted.threshold = options.threshold;
+  const bool needs_validation =
+      registry.NeedsValidation(options.model_kind, options.hyperparameters) ||
+      options.threshold_for.has_value() || options.calibrate.has_value();
+  // The rows the model is fitted on and, when needed, the validation rows
+  // (never fitted on: early stopping, calibration and the threshold use them).
+  std::optional<Dataset> fit_rows, validation;
+  if (needs_validation) {
+    if (!(options.validation_fraction > 0 && options.validation_fraction < 1)) {
+      return InvalidArgumentError(
+          "--validation-fraction must be between 0 and 1 (exclusive), got " +
+          FormatDouble(options.validation_fraction));
+    }
+    Result<SplitIndices> split = StratifiedTrainTestSplit(
+        train.target(), options.validation_fraction, options.seed ^ kValidationSeedSalt);
+    if (!split.ok()) return split.status().WithContext("carving the validation rows");
+    fit_rows = train.Select(split->train);
+    validation = train.Select(split->test);
+    fitted.validation_rows = static_cast<int64_t>(validation->num_rows());
+  }
+  const Dataset& fit_data = fit_rows ? *fit_rows : train;
+  CHURNML_ASSIGN_OR_RETURN(fitted.preprocessor, Preprocessor::Fit(fit_data, options.preprocessing));
+  CHURNML_ASSIGN_OR_RETURN(FeatureMatrix x, fitted.preprocessor.Transform(fit_data));
+  FitMonitor monitor;
+  monitor.outcome = &fitted.outcome;
+  std::optional<FeatureMatrix> eval_x, validation_x;
+  if (options.on_fit_round) {
+    monitor.on_round = options.on_fit_round;
+    CHURNML_ASSIGN_OR_RETURN(eval_x, fitted.preprocessor.Transform(held_out));
+    monitor.eval_x = &*eval_x;
+    monitor.eval_labels = held_out.target();
+    monitor.eval_interval_seconds = options.fit_eval_interval_seconds;
+  }
+  if (validation) {
+    CHURNML_ASSIGN_OR_RETURN(validation_x, fitted.preprocessor.Transform(*validation));
+    monitor.validation_x = &*validation_x;
+    monitor.validation_labels = validation->target();
+  }
+  if (timings != nullptr) timings->preprocess += SecondsSince(start);
+  start = Clock::now();
+  CHURNML_ASSIGN_OR_RETURN(fitted.model, registry.Train(options.model_kind, x, fit_data.target(),
+                                                        options.hyperparameters, monitor));
+  if (timings != nullptr) timings->fit += SecondsSince(start);
+  if (options.calibrate || options.threshold_for) {
+    std::vector<double> scores(validation_x->rows());
+    CHURNML_RETURN_IF_ERROR(fitted.model->PredictProba(*validation_x, scores));
+    if (options.calibrate) {
+      Result<Calibrator> cal = *options.calibrate == CalibrationMethod::kPlatt
+                                   ? Calibrator::FitPlatt(scores, validation->target())
+                                   : Calibrator::FitIsotonic(scores, validation->target());
+      if (!cal.ok()) {
+        return cal.status().WithContext("--calibrate on " + FormatCount(fitted.validation_rows) +
+                                        " validation rows");
+      }
+      fitted.calibration = std::move(*cal);
+      fitted.calibration->Apply(scores);
+    }
+    if (options.threshold_for) {
+      CHURNML_ASSIGN_OR_RETURN(
+          fitted.threshold_choice,
+          ChooseThreshold(validation->target(), scores, *options.threshold_for));
+      fitted.threshold = fitted.threshold_choice->threshold;
+    }
+  }
+  return fitted;
+}
 
 nlohmann::json TrainReport::ToJson(const std::string& model_kind) const {
   nlohmann::json j;
@@ -128,6 +178,25 @@ nlohmann::json TrainReport::ToJson(const std::string& model_kind) const {
   j["hyperparameters"] = hyperparameters;
   j["metrics"] = churnml::ToJson(test_metrics);
   j["cv"] = cv ? churnml::ToJson(*cv) : nlohmann::json(nullptr);
+  j["rows"]["validation"] = validation_rows;
+  j["threshold"] = threshold;
+  if (threshold_choice) {
+    j["threshold_choice"] = {{"threshold", threshold_choice->threshold},
+                             {"validation_precision", threshold_choice->precision},
+                             {"validation_recall", threshold_choice->recall},
+                             {"validation_f1", threshold_choice->f1},
+                             {"validation_cost", threshold_choice->cost}};
+  }
+  if (!fit.validation_curve.empty()) {
+    j["early_stopping"] = {{"metric", fit.metric},
+                           {"rounds", fit.rounds},
+                           {"best_rounds", fit.best_rounds},
+                           {"stopped_early", fit.stopped_early}};
+  }
+  if (test_calibrated) {
+    j["calibration"] = {{"test_ece_before", test_uncalibrated->ece},
+                        {"test_ece_after", test_calibrated->ece}};
+  }
   j["timings"] = {{"load_seconds", timings.load},
                   {"preprocess_seconds", timings.preprocess},
                   {"fit_seconds", timings.fit},
@@ -184,14 +253,26 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
   report->test_rows = static_cast<int64_t>(test.num_rows());
 
   CHURNML_ASSIGN_OR_RETURN(FittedModel fitted,
-                           Fit(train, test, options, registry, &report->timings));
+                           FitModel(train, test, options, registry, &report->timings));
   report->hyperparameters = fitted.model->hyperparameters();
+  report->validation_rows = fitted.validation_rows;
+  report->fit = fitted.outcome;
+  report->threshold = fitted.threshold;
+  report->threshold_choice = fitted.threshold_choice;
   progress(2);
 
   stage = Clock::now();
   std::vector<double> probabilities;
-  CHURNML_ASSIGN_OR_RETURN(report->test_metrics,
-                           Score(fitted, test, options.threshold, &probabilities));
+  CHURNML_ASSIGN_OR_RETURN(report->test_metrics, Score(fitted, test, &probabilities));
+  if (fitted.calibration) {
+    std::vector<double> raw;
+    CHURNML_ASSIGN_OR_RETURN(FeatureMatrix test_x, fitted.preprocessor.Transform(test));
+    raw.resize(test_x.rows());
+    CHURNML_RETURN_IF_ERROR(fitted.model->PredictProba(test_x, raw));
+    CHURNML_ASSIGN_OR_RETURN(report->test_uncalibrated, CheckCalibration(test.target(), raw));
+    CHURNML_ASSIGN_OR_RETURN(report->test_calibrated,
+                             CheckCalibration(test.target(), probabilities));
+  }
   report->timings.evaluate = SecondsSince(stage);
   progress(3);
 
@@ -218,11 +299,44 @@ Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainRe
       {"test_size", options.test_size},
       {"seed", options.seed},
       {"unknown_category", UnknownCategoryPolicyName(options.preprocessing.unknown_category)},
+      {"validation_rows", report->validation_rows},
   };
+  if (report->validation_rows > 0) {
+    metadata["training"]["validation_fraction"] = options.validation_fraction;
+  }
+  if (report->fit.stopped_early || !report->fit.validation_curve.empty()) {
+    metadata["training"]["early_stopping"] = {
+        {"metric", report->fit.metric},
+        {"rounds", report->fit.rounds},
+        {"best_iteration", report->fit.best_rounds - 1},  // 0-based, as XGBoost counts
+        {"best_rounds", report->fit.best_rounds},
+        {"best_validation",
+         report->fit.validation_curve.empty()
+             ? nlohmann::json(nullptr)
+             : nlohmann::json(
+                   report->fit.validation_curve[static_cast<size_t>(report->fit.best_rounds - 1)])},
+        {"stopped_early", report->fit.stopped_early}};
+  }
+  if (report->threshold_choice) {
+    const ThresholdChoice& c = *report->threshold_choice;
+    metadata["threshold_choice"] = {{"goal", options.threshold_for->ToString()},
+                                    {"threshold", c.threshold},
+                                    {"validation_precision", c.precision},
+                                    {"validation_recall", c.recall},
+                                    {"validation_f1", c.f1}};
+    if (options.threshold_for->kind == ThresholdGoal::Kind::kCost) {
+      metadata["threshold_choice"]["validation_cost"] = c.cost;
+    }
+  }
+  if (report->test_calibrated) {
+    metadata["calibration_check"] = {{"test_ece_before", report->test_uncalibrated->ece},
+                                     {"test_ece_after", report->test_calibrated->ece}};
+  }
   metadata["metrics"] = ToJson(report->test_metrics);
   if (report->cv) metadata["cv"] = ToJson(*report->cv);
   ModelArtifact artifact(options.schema, std::move(fitted.preprocessor), std::move(fitted.model),
-                         options.threshold, positive_rate, std::move(metadata));
+                         fitted.threshold, positive_rate, std::move(metadata));
+  if (fitted.calibration) artifact.SetCalibration(std::move(*fitted.calibration));
   // The drift reference: raw features of the training split; the score on
   // the held-out split (rows the model did not fit, as in serving).
   CHURNML_ASSIGN_OR_RETURN(ReferenceProfile profile, BuildReferenceProfile(train, probabilities));

@@ -19,7 +19,10 @@
 #include "eval/binary_metrics.h"
 #include "eval/fold_summary.h"
 #include "features/preprocessor.h"
+#include "models/calibration.h"
 #include "models/model_registry.h"
+#include "pipeline/calibration_check.h"
+#include "pipeline/threshold_choice.h"
 
 namespace churnml {
 
@@ -34,6 +37,15 @@ struct TrainOptions {
   uint64_t seed = 42;      // split and cross-validation shuffles
   int cv_folds = 0;        // 0 = no cross-validation; else k >= 2
   double threshold = 0.5;  // probability at or above which a row is predicted positive
+  // Validation rows carved from the training split (stratified, seeded;
+  // never the test split) when something needs them: early stopping (a
+  // kind's needs_validation hyperparameter), threshold_for, calibrate.
+  // Share of the training split, in (0, 1).
+  double validation_fraction = 0.1;
+  // Choose `threshold` on the validation rows instead (recorded in the artifact).
+  std::optional<ThresholdGoal> threshold_for;
+  // Fit this calibration on the validation rows and apply it after the model.
+  std::optional<CalibrationMethod> calibrate;
   // kFail: stop and report invalid rows; kDrop: train without them, counted.
   InvalidRowPolicy invalid_rows = InvalidRowPolicy::kFail;
   int64_t max_issues = 20;  // validation issues kept for the report
@@ -69,6 +81,13 @@ struct TrainTimings {
 
 struct TrainReport {
   int64_t rows_read = 0;
+  int64_t validation_rows = 0;  // carved from the training split; 0 = none
+  FitOutcome fit;               // rounds, best round, validation curve (XGBoost)
+  double threshold = 0.5;       // the serving threshold written to the artifact
+  std::optional<ThresholdChoice> threshold_choice;  // with threshold_for
+  // With calibrate: the test split before and after calibration.
+  std::optional<CalibrationCheck> test_uncalibrated;
+  std::optional<CalibrationCheck> test_calibrated;
   int64_t rows_dropped = 0;
   int64_t train_rows = 0;
   int64_t test_rows = 0;
@@ -89,5 +108,27 @@ struct TrainReport {
 // validation issues. Returns FailedPrecondition when rows failed validation
 // under InvalidRowPolicy::kFail, and the first error of any stage otherwise.
 Status Train(const TrainOptions& options, const ModelRegistry& registry, TrainReport* report);
+
+// The fit step of Train, shared with tune: preprocessing fitted on `train`
+// (minus the validation rows when options need them), the model, then the
+// calibration and threshold chosen on the validation rows.
+struct FittedModel {
+  Preprocessor preprocessor;
+  std::unique_ptr<Model> model;
+  std::optional<Calibrator> calibration;
+  double threshold = 0.5;
+  std::optional<ThresholdChoice> threshold_choice;
+  FitOutcome outcome;
+  int64_t validation_rows = 0;
+
+  // Calibrated probabilities for `data`.
+  Status Predict(const Dataset& data, std::vector<double>* probabilities) const;
+};
+
+// `held_out` carries the per-round eval metric when options.on_fit_round
+// watches the fit (may be empty otherwise). `timings` may be null.
+Result<FittedModel> FitModel(const Dataset& train, const Dataset& held_out,
+                             const TrainOptions& options, const ModelRegistry& registry,
+                             TrainTimings* timings);
 
 }  // namespace churnml

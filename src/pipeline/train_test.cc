@@ -174,5 +174,52 @@ TEST_F(TrainTest, UnknownModelKindListsTheValidOnes) {
   EXPECT_NE(s.message().find("xgboost"), std::string::npos) << s.message();
 }
 
+// Early stopping carves validation rows from the training split only: the
+// test split keeps its size, and the artifact records the best round.
+TEST_F(TrainTest, EarlyStoppingUsesValidationRowsFromTheTrainingSplit) {
+  TrainOptions options = Options("xgboost");
+  options.hyperparameters = {
+      {"n_estimators", 300}, {"learning_rate", 0.5}, {"early_stopping_rounds", 5}, {"threads", 1}};
+  options.validation_fraction = 0.25;
+  TrainReport report;
+  Status s = Train(options, registry_, &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.test_rows, 1200);
+  EXPECT_NEAR(static_cast<double>(report.validation_rows), 0.25 * 4800, 2);
+  EXPECT_TRUE(report.fit.stopped_early);
+  EXPECT_EQ(report.fit.rounds, report.fit.best_rounds + 5);
+  auto artifact = ModelArtifact::Load(options.out_dir, registry_);
+  ASSERT_TRUE(artifact.ok()) << artifact.status().ToString();
+  const nlohmann::json& es = (*artifact)->metadata()["training"]["early_stopping"];
+  EXPECT_EQ(es["best_iteration"], report.fit.best_rounds - 1);
+  EXPECT_EQ(es["rounds"], report.fit.rounds);
+}
+
+TEST_F(TrainTest, ThresholdForRecallIsChosenOnValidationRowsAndStored) {
+  TrainOptions options = Options("logistic");
+  options.threshold_for = *ThresholdGoal::Parse("recall=0.9");
+  TrainReport report;
+  ASSERT_TRUE(Train(options, registry_, &report).ok());
+  ASSERT_TRUE(report.threshold_choice.has_value());
+  EXPECT_GE(report.threshold_choice->recall, 0.9);
+  EXPECT_LT(report.threshold, 0.5);  // 90% recall needs a low threshold
+  EXPECT_EQ(report.test_metrics.threshold, report.threshold);
+  auto artifact = ModelArtifact::Load(options.out_dir, registry_);
+  ASSERT_TRUE(artifact.ok());
+  EXPECT_EQ((*artifact)->threshold(), report.threshold);
+  EXPECT_EQ((*artifact)->metadata()["threshold_choice"]["goal"], "recall=0.9");
+}
+
+TEST_F(TrainTest, PlattCalibrationOfABalancedModelLowersTheTestEce) {
+  TrainOptions options = Options("logistic");
+  options.hyperparameters = {{"class_weight", "balanced"}};
+  options.calibrate = CalibrationMethod::kPlatt;
+  TrainReport report;
+  ASSERT_TRUE(Train(options, registry_, &report).ok());
+  ASSERT_TRUE(report.test_calibrated && report.test_uncalibrated);
+  // Balanced weights push every score up; Platt on held-out rows undoes it.
+  EXPECT_LT(report.test_calibrated->ece, report.test_uncalibrated->ece / 2);
+}
+
 }  // namespace
 }  // namespace churnml
