@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <thread>
 
 #include "audit/file_checks.h"
@@ -17,6 +16,7 @@
 #include "audit/rule_matcher.h"
 #include "audit/secret_checks.h"
 #include "audit/suppression.h"
+#include "common/mutex.h"
 #include "common/strings.h"
 
 namespace churnml::audit {
@@ -344,15 +344,15 @@ Result<AuditReport> RunAudit(const AuditOptions& options) {
   jobs = static_cast<int>(
       std::min<size_t>(static_cast<size_t>(jobs), std::max<size_t>(1, walk.files.size())));
   std::atomic<size_t> next{0};
-  std::mutex error_mu;
-  Status first_error;  // guarded by error_mu
+  Mutex error_mu;
+  Status first_error;  // guarded by error_mu (GUARDED_BY does not apply to locals)
   auto worker = [&] {
     WorkerState state;
     auto scratch = matcher->NewScratch();
     Result<std::unique_ptr<PythonParser>> parser =
         scanner.needs_parser() ? PythonParser::Create() : std::unique_ptr<PythonParser>();
     if (!scratch.ok() || !parser.ok()) {
-      std::lock_guard<std::mutex> lock(error_mu);
+      MutexLock lock(&error_mu);
       if (first_error.ok()) first_error = !scratch.ok() ? scratch.status() : parser.status();
       return;
     }
@@ -361,7 +361,7 @@ Result<AuditReport> RunAudit(const AuditOptions& options) {
     for (size_t i = next++; i < walk.files.size(); i = next++) {
       Status s = scanner.Scan(walk.files[i], state, results[i]);
       if (!s.ok()) {
-        std::lock_guard<std::mutex> lock(error_mu);
+        MutexLock lock(&error_mu);
         if (first_error.ok()) first_error = s.WithContext(walk.files[i].relative);
       }
     }

@@ -37,7 +37,7 @@ InterruptGuard::~InterruptGuard() {
 }
 
 void InterruptGuard::SetRun(const std::string& run_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   run_id_ = run_id;
 }
 
@@ -50,7 +50,7 @@ void InterruptGuard::Watch() {
   const int removed = RemoveTemporariesBeforeExit();
   std::string run_id;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     run_id = run_id_;
   }
   if (!run_id.empty()) {

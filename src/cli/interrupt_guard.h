@@ -12,10 +12,10 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
 #include "tracking/tracking_store.h"
 
 namespace churnml::cli {
@@ -37,8 +37,8 @@ class InterruptGuard {
 
   tracking::StoreOptions store_;
   sigset_t old_mask_;
-  std::mutex mu_;
-  std::string run_id_;  // guarded by mu_
+  Mutex mu_;
+  std::string run_id_ GUARDED_BY(mu_);
   std::thread watcher_;
 };
 

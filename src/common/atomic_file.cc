@@ -12,9 +12,10 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <sstream>
 #include <system_error>
+
+#include "common/mutex.h"
 
 namespace churnml {
 namespace fs = std::filesystem;
@@ -49,8 +50,8 @@ uint64_t RandomNumber() {
 // path → is a directory. Leaked on purpose: threads may still use it while
 // the process exits.
 struct TemporaryRegistry {
-  std::mutex mu;
-  std::map<std::string, bool> paths;  // guarded by mu
+  Mutex mu;
+  std::map<std::string, bool> paths GUARDED_BY(mu);
 };
 
 TemporaryRegistry& Registry() {
@@ -62,7 +63,8 @@ constexpr int kCreateAttempts = 64;
 
 // Creates a fresh, exclusive temporary file next to `final_path` and records
 // it. The caller holds Registry().mu.
-Result<std::pair<fs::path, int>> CreateTemporaryFile(const fs::path& final_path) {
+Result<std::pair<fs::path, int>> CreateTemporaryFile(const fs::path& final_path)
+    REQUIRES(Registry().mu) {
   for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
     fs::path temp = TemporarySibling(final_path);
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -105,9 +107,10 @@ fs::path TemporarySibling(const fs::path& final_path) {
   return parent.empty() ? fs::path(name) : parent / name;
 }
 
-int RemoveTemporariesBeforeExit() {
+// Not analysed: the lock is taken and deliberately never released.
+int RemoveTemporariesBeforeExit() NO_THREAD_SAFETY_ANALYSIS {
   TemporaryRegistry& registry = Registry();
-  registry.mu.lock();  // never unlocked: the process ends right after
+  registry.mu.Lock();  // never unlocked: the process ends right after
   int removed = 0;
   for (const auto& [path, is_dir] : registry.paths) {
     std::error_code ec;
@@ -173,7 +176,7 @@ Result<AtomicFileWriter> AtomicFileWriter::Create(fs::path final_path, ExistingP
   if (policy == ExistingPolicy::kFail && fs::exists(own)) {
     return AlreadyExistsError(final_path.string() + " already exists");
   }
-  std::unique_lock<std::mutex> lock(Registry().mu);
+  MutexLock lock(&Registry().mu);
   CHURNML_ASSIGN_OR_RETURN(auto created, CreateTemporaryFile(final_path));
   FILE* file = ::fdopen(created.second, "wb");
   if (file == nullptr) {
@@ -214,7 +217,7 @@ void AtomicFileWriter::Abort() {
     file_ = nullptr;
   }
   if (!temp_path_.empty()) {
-    std::lock_guard<std::mutex> lock(Registry().mu);
+    MutexLock lock(&Registry().mu);
     ::unlink(temp_path_.c_str());
     Registry().paths.erase(temp_path_.string());
     temp_path_.clear();
@@ -223,7 +226,8 @@ void AtomicFileWriter::Abort() {
 
 Status AtomicFileWriter::Write(std::string_view data) {
   if (file_ == nullptr || flushed_) return FailedPreconditionError("write after flush or commit");
-  if (failed_) return IOError("cannot write " + final_path_.string() + " (an earlier write failed)");
+  if (failed_)
+    return IOError("cannot write " + final_path_.string() + " (an earlier write failed)");
   if (data.empty()) return Status::Ok();
   if (std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
     failed_ = true;  // Flush() and Commit() refuse; the destructor removes the temporary
@@ -265,7 +269,7 @@ Status AtomicFileWriter::Commit() {
   {
     // Under the registry lock: a signal that ends the process now waits
     // until the final name holds the new file and the temporary is gone.
-    std::lock_guard<std::mutex> lock(Registry().mu);
+    MutexLock lock(&Registry().mu);
     int err = 0;
     if (policy_ == ExistingPolicy::kFail) {
       // link(2) fails if the target exists, so two writers cannot both win;
@@ -298,7 +302,7 @@ Result<StagedDirectory> StagedDirectory::Create(fs::path final_dir, ExistingPoli
     fs::create_directories(parent, ec);
     if (ec) return IOError("cannot create " + parent.string() + ": " + ec.message());
   }
-  std::lock_guard<std::mutex> lock(Registry().mu);
+  MutexLock lock(&Registry().mu);
   for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
     fs::path temp = TemporarySibling(final_dir);
     // mkdir(2) fails on any existing name, a planted link included.
@@ -326,7 +330,7 @@ StagedDirectory::StagedDirectory(StagedDirectory&& other) noexcept
 
 StagedDirectory::~StagedDirectory() {
   if (!committed_ && !temp_dir_.empty()) {
-    std::lock_guard<std::mutex> lock(Registry().mu);
+    MutexLock lock(&Registry().mu);
     std::error_code ec;
     fs::remove_all(temp_dir_, ec);
     Registry().paths.erase(temp_dir_.string());
@@ -349,7 +353,7 @@ Status StagedDirectory::Commit() {
   {
     // Under the registry lock: a signal arriving now waits until the final
     // name holds one directory or the other.
-    std::lock_guard<std::mutex> lock(Registry().mu);
+    MutexLock lock(&Registry().mu);
     if (fs::exists(fs::symlink_status(final_dir_, ec))) {
       if (policy_ == ExistingPolicy::kFail) {
         return AlreadyExistsError(final_dir_.string() + " already exists");
@@ -371,7 +375,7 @@ Status StagedDirectory::Commit() {
   SyncDirectory(final_dir_.parent_path());
   if (!old.empty()) {
     fs::remove_all(old, ec);
-    std::lock_guard<std::mutex> lock(Registry().mu);
+    MutexLock lock(&Registry().mu);
     Registry().paths.erase(old.string());
   }
   return Status::Ok();

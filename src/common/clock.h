@@ -5,9 +5,10 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace churnml {
 
@@ -51,36 +52,36 @@ class ManualClock final : public Clock {
         wall_(std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 56)) {}
 
   TimePoint Now() const override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return now_;
   }
   std::chrono::system_clock::time_point WallNow() const override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return wall_;
   }
   void SleepFor(Duration duration) const override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     sleeps_.push_back(duration);
     now_ += duration;
     wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(duration);
   }
 
   void Advance(Duration duration) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     now_ += duration;
     wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(duration);
   }
   // Every duration passed to SleepFor, in order.
   std::vector<Duration> sleeps() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return sleeps_;
   }
 
  private:
-  mutable std::mutex mu_;
-  mutable TimePoint now_;
-  mutable std::chrono::system_clock::time_point wall_;
-  mutable std::vector<Duration> sleeps_;
+  mutable Mutex mu_;
+  mutable TimePoint now_ GUARDED_BY(mu_);
+  mutable std::chrono::system_clock::time_point wall_ GUARDED_BY(mu_);
+  mutable std::vector<Duration> sleeps_ GUARDED_BY(mu_);
 };
 
 }  // namespace churnml

@@ -49,24 +49,24 @@ ProgressBar::ProgressBar(std::string label, int64_t total, ProgressUnit unit)
 ProgressBar::~ProgressBar() { Finish(); }
 
 void ProgressBar::Update(int64_t done) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   done_ = done;
 }
 
 void ProgressBar::SetStage(std::string stage) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   stage_ = std::move(stage);
   stage_start_ = std::chrono::steady_clock::now();
 }
 
 void ProgressBar::SetStageText(std::string text) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   stage_ = std::move(text);
 }
 
 void ProgressBar::Finish() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (drawn_) {
       std::fprintf(stderr, "\r\033[K");
       std::fflush(stderr);
@@ -79,9 +79,9 @@ void ProgressBar::Finish() {
 }
 
 void ProgressBar::Tick() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (enabled_) {
-    wake_.wait_for(lock, kTickInterval);
+    mu_.WaitFor(wake_, kTickInterval);
     if (!enabled_) break;
     const auto now = std::chrono::steady_clock::now();
     if (now - start_ >= kQuietStart) DrawLocked(now);

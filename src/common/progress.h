@@ -13,9 +13,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace churnml {
 
@@ -43,20 +44,20 @@ class ProgressBar {
 
  private:
   void Tick();
-  void DrawLocked(std::chrono::steady_clock::time_point now);
+  void DrawLocked(std::chrono::steady_clock::time_point now) REQUIRES(mu_);
 
   const std::string label_;
   const int64_t total_;
   const ProgressUnit unit_;
   const std::chrono::steady_clock::time_point start_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
-  bool enabled_;                                       // guarded by mu_
-  bool drawn_ = false;                                 // guarded by mu_
-  int64_t done_ = 0;                                   // guarded by mu_
-  std::string stage_;                                  // guarded by mu_
-  std::chrono::steady_clock::time_point stage_start_;  // guarded by mu_
-  int frame_ = 0;                                      // guarded by mu_
+  bool enabled_ GUARDED_BY(mu_);
+  bool drawn_ GUARDED_BY(mu_) = false;
+  int64_t done_ GUARDED_BY(mu_) = 0;
+  std::string stage_ GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point stage_start_ GUARDED_BY(mu_);
+  int frame_ GUARDED_BY(mu_) = 0;
   std::thread ticker_;
 };
 

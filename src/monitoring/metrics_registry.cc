@@ -15,10 +15,10 @@ namespace internal {
 
 namespace {
 
-// Which exclusive stripes (0 .. kStripes-2) are leased. guarded by mu
+// Which exclusive stripes (0 .. kStripes-2) are leased.
 struct StripeLeases {
-  std::mutex mu;
-  bool leased[kStripes - 1] = {};
+  Mutex mu;
+  bool leased[kStripes - 1] GUARDED_BY(mu) = {};
 };
 
 StripeLeases& Leases() {
@@ -30,7 +30,7 @@ StripeLeases& Leases() {
 
 StripeLease::StripeLease() {
   StripeLeases& leases = Leases();
-  std::lock_guard lock(leases.mu);
+  MutexLock lock(&leases.mu);
   for (size_t i = 0; i < kStripes - 1; ++i) {
     if (!leases.leased[i]) {
       leases.leased[i] = true;
@@ -43,7 +43,7 @@ StripeLease::StripeLease() {
 StripeLease::~StripeLease() {
   if (!slot_.exclusive) return;
   StripeLeases& leases = Leases();
-  std::lock_guard lock(leases.mu);
+  MutexLock lock(&leases.mu);
   leases.leased[slot_.index] = false;
   // A metric updated from a later thread_local destructor of this thread
   // then goes to the shared stripe, not one another thread may now own.
@@ -211,7 +211,7 @@ Result<Metric*> Family<Metric>::TryWithLabels(const std::vector<std::string>& va
   std::vector<std::string> key(values.size());
   for (size_t i = 0; i < values.size(); ++i) key[i] = values[info_.sorted_order[i]];
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(&mu_);
     auto it = series_.find(key);
     if (it != series_.end()) return it->second.get();
   }
@@ -230,7 +230,7 @@ Metric& Family<Metric>::WithLabels(const std::vector<std::string>& values) {
 
 template <typename Metric>
 Metric& Family<Metric>::Create(std::vector<std::string> key) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   auto [it, inserted] = series_.try_emplace(std::move(key));
   if (inserted) {
     if constexpr (std::is_same_v<Metric, Histogram>) {
@@ -245,7 +245,7 @@ Metric& Family<Metric>::Create(std::vector<std::string> key) {
 template <typename Metric>
 void Family<Metric>::ForEach(
     const std::function<void(const LabelPairs&, const Metric&)>& fn) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   for (const auto& [key, metric] : series_) fn(SortedPairs(info_, key), *metric);
 }
 
@@ -382,7 +382,7 @@ Result<MetricsRegistry::Entry*> MetricsRegistry::Declare(MetricType type, std::s
   std::sort(info.sorted_order.begin(), info.sorted_order.end(),
             [&](size_t a, size_t b) { return info.label_names[a] < info.label_names[b]; });
 
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = families_.find(info.name);
   if (it != families_.end()) {
     const internal::FamilyInfo& old = it->second.info();
@@ -444,7 +444,7 @@ Result<HistogramFamily*> MetricsRegistry::AddHistogram(std::string name, std::st
 }
 
 void MetricsRegistry::AddCollector(Collector collector) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   collectors_.push_back(std::move(collector));
 }
 
@@ -454,7 +454,7 @@ MetricsRegistry::Snapshot MetricsRegistry::TakeSnapshot() const {
   std::vector<std::string> reserved;
   std::vector<const Entry*> entries;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     collectors = collectors_;
     reserved = family_names_;
     for (const auto& [name, entry] : families_) entries.push_back(&entry);
@@ -464,7 +464,7 @@ MetricsRegistry::Snapshot MetricsRegistry::TakeSnapshot() const {
   for (const Collector& collect : collectors) collect(snap.sink);
   snap.sink.reserved_names_ = nullptr;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     last_collector_error_ = snap.sink.error();
   }
 
@@ -599,7 +599,7 @@ double MetricsRegistry::scrape_duration_seconds() const {
 }
 
 Status MetricsRegistry::last_collector_error() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return last_collector_error_;
 }
 

@@ -26,14 +26,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "monitoring/metric_cells.h"
 #include "monitoring/metric_sample.h"
@@ -186,10 +185,10 @@ class Family {
 
   FamilyInfo info_;
   Instrumentation instrumentation_;
-  mutable std::shared_mutex mu_;
+  mutable SharedMutex mu_;
   // Keyed by label values in sorted-label-name order, so iteration is the
-  // rendered order. guarded by mu_
-  std::map<std::vector<std::string>, std::unique_ptr<Metric>> series_;
+  // rendered order.
+  std::map<std::vector<std::string>, std::unique_ptr<Metric>> series_ GUARDED_BY(mu_);
 };
 
 }  // namespace internal
@@ -292,11 +291,11 @@ class MetricsRegistry {
   Snapshot TakeSnapshot() const;
 
   MetricsRegistryOptions options_;
-  mutable std::mutex mu_;
-  std::map<std::string, Entry, std::less<>> families_;  // guarded by mu_
-  std::vector<std::string> family_names_;               // sorted; guarded by mu_
-  std::vector<Collector> collectors_;                   // guarded by mu_
-  mutable Status last_collector_error_;                 // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, Entry, std::less<>> families_ GUARDED_BY(mu_);
+  std::vector<std::string> family_names_ GUARDED_BY(mu_);  // sorted
+  std::vector<Collector> collectors_ GUARDED_BY(mu_);
+  mutable Status last_collector_error_ GUARDED_BY(mu_);
   mutable std::atomic<uint64_t> last_render_nanos_{0};
 };
 

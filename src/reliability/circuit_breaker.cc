@@ -21,6 +21,13 @@ constexpr uint8_t kFailureCell = 2;
 constexpr uint8_t kSlowSuccessCell = 3;
 constexpr uint8_t kSlowFailureCell = 4;
 
+// A cell holds its outcome's CallOutcome value plus one (0 is empty).
+constexpr uint8_t CellOf(CallOutcome outcome) { return static_cast<uint8_t>(outcome) + 1; }
+static_assert(CellOf(CallOutcome::kSuccess) == kSuccessCell &&
+              CellOf(CallOutcome::kFailure) == kFailureCell &&
+              CellOf(CallOutcome::kSlowSuccess) == kSlowSuccessCell &&
+              CellOf(CallOutcome::kSlowFailure) == kSlowFailureCell);
+
 bool IsFailure(uint8_t code) { return code == kFailureCell || code == kSlowFailureCell; }
 bool IsSlow(uint8_t code) { return code == kSlowSuccessCell || code == kSlowFailureCell; }
 
@@ -196,7 +203,7 @@ CircuitBreaker::CircuitBreaker(std::string name, const CircuitBreakerConfig& con
 }
 
 void CircuitBreaker::SetListener(std::function<void(const StateTransition&)> listener) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   listener_ = std::move(listener);
 }
 
@@ -229,7 +236,7 @@ bool CircuitBreaker::TryAcquirePermission() {
   }
   bool permitted = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     const Clock::TimePoint now = clock_.Now();
     if (state() == CircuitState::kOpen &&
         Nanos(now) >= open_until_ns_.load(std::memory_order_relaxed)) {
@@ -310,7 +317,7 @@ void CircuitBreaker::Record(bool failed, Clock::Duration duration) {
   if (s == CircuitState::kClosed) {
     bool may_trip = true;
     if (count_window_) {
-      may_trip = count_window_->Record(static_cast<uint8_t>(static_cast<uint8_t>(outcome) + 1));
+      may_trip = count_window_->Record(CellOf(outcome));
     } else {
       const size_t bucket = time_window_->CurrentBucket();
       time_window_->Add(bucket, kTotal, 1);
@@ -321,7 +328,7 @@ void CircuitBreaker::Record(bool failed, Clock::Duration duration) {
     if (!may_trip) return;
     const int64_t minimum = config_.minimum_number_of_calls;
     if (ThresholdBreach(ClosedCounts(), minimum).empty()) return;
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (state() != CircuitState::kClosed) return;
     const Counts counts = ClosedCounts();
     std::string reason = ThresholdBreach(counts, minimum);
@@ -329,7 +336,7 @@ void CircuitBreaker::Record(bool failed, Clock::Duration duration) {
     return;
   }
   if (s == CircuitState::kHalfOpen) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (state() == CircuitState::kHalfOpen) OnHalfOpenOutcomeLocked(failed, slow);
   }
   // In OPEN / FORCED_OPEN the call was admitted before the breaker opened:
@@ -384,7 +391,7 @@ void CircuitBreaker::TransitionLocked(CircuitState to, std::string reason, const
   switch (to) {
     case CircuitState::kOpen:
     case CircuitState::kForcedOpen: {
-      std::lock_guard frozen_lock(frozen_mu_);
+      MutexLock frozen_lock(&frozen_mu_);
       frozen_counts_ = counts;
       frozen_minimum_ = minimum;
     }
@@ -432,7 +439,7 @@ CircuitBreakerMetrics CircuitBreaker::Metrics() const {
       break;
     case CircuitState::kOpen:
     case CircuitState::kForcedOpen: {
-      std::lock_guard lock(frozen_mu_);
+      MutexLock lock(&frozen_mu_);
       counts = frozen_counts_;
       minimum = frozen_minimum_;
       break;
@@ -447,7 +454,7 @@ CircuitBreakerMetrics CircuitBreaker::Metrics() const {
 }
 
 void CircuitBreaker::ForceOpen() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (state() == CircuitState::kForcedOpen) return;
   const Counts counts = state() == CircuitState::kClosed ? ClosedCounts() : Counts{};
   TransitionLocked(CircuitState::kForcedOpen, "forced open by an operator", counts,
@@ -455,7 +462,7 @@ void CircuitBreaker::ForceOpen() {
 }
 
 void CircuitBreaker::Reset() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (state() == CircuitState::kClosed) {
     ClearClosedWindow();
     return;

@@ -26,12 +26,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "reliability/rolling_counters.h"
 
@@ -213,8 +213,9 @@ class CircuitBreaker {
   // The reason the counts are above a threshold, or empty.
   std::string ThresholdBreach(const Counts& counts, int64_t minimum) const;
   void ClearClosedWindow();
-  void OnHalfOpenOutcomeLocked(bool failed, bool slow);
-  void TransitionLocked(CircuitState to, std::string reason, const Counts& counts, int64_t minimum);
+  void OnHalfOpenOutcomeLocked(bool failed, bool slow) REQUIRES(mu_);
+  void TransitionLocked(CircuitState to, std::string reason, const Counts& counts, int64_t minimum)
+      REQUIRES(mu_);
   void CountNotPermitted();
   void Notify(CallOutcome outcome) const {
     if (outcome_listener_) outcome_listener_(outcome);
@@ -229,20 +230,20 @@ class CircuitBreaker {
   std::unique_ptr<RollingCounters<3>> time_window_;  // time-based
   alignas(64) std::atomic<int64_t> not_permitted_{0};
 
-  std::mutex mu_;                             // serialises transitions and half-open accounting
-  std::atomic<int64_t> open_until_ns_{0};     // written under mu_
-  Clock::TimePoint half_open_since_;          // guarded by mu_
+  Mutex mu_ ACQUIRED_BEFORE(frozen_mu_);   // serialises transitions and half-open accounting
+  std::atomic<int64_t> open_until_ns_{0};  // written under mu_
+  Clock::TimePoint half_open_since_ GUARDED_BY(mu_);
   std::atomic<int64_t> probes_admitted_{0};   // written under mu_
   std::atomic<int64_t> probes_completed_{0};  // written under mu_
   std::atomic<int64_t> probes_failed_{0};     // written under mu_
   std::atomic<int64_t> probes_slow_{0};       // written under mu_
 
   // The window that opened the breaker, reported by Metrics() while open.
-  mutable std::mutex frozen_mu_;
-  Counts frozen_counts_;        // guarded by frozen_mu_
-  int64_t frozen_minimum_ = 1;  // guarded by frozen_mu_
+  mutable Mutex frozen_mu_;
+  Counts frozen_counts_ GUARDED_BY(frozen_mu_);
+  int64_t frozen_minimum_ GUARDED_BY(frozen_mu_) = 1;
 
-  std::function<void(const StateTransition&)> listener_;
+  std::function<void(const StateTransition&)> listener_ GUARDED_BY(mu_);
   std::function<void(CallOutcome)> outcome_listener_;
 };
 

@@ -149,17 +149,17 @@ void HealthMonitor::RecordRequest(Clock::Duration latency, bool error, bool fall
 }
 
 void HealthMonitor::WatchBreaker(const CircuitBreaker* breaker, HealthState when_open) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   watched_.push_back({breaker, when_open});
 }
 
 std::shared_ptr<const HealthReport> HealthMonitor::current() const {
-  std::lock_guard lock(report_mu_);
+  MutexLock lock(&report_mu_);
   return report_;
 }
 
 HealthReport HealthMonitor::Evaluate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   HealthReport r = CloseIntervalLocked();
   if (r.judged) JudgeTrafficLocked(r);
   JudgeBreakersLocked(r);
@@ -167,7 +167,7 @@ HealthReport HealthMonitor::Evaluate() {
 
   auto published = std::make_shared<const HealthReport>(r);
   {
-    std::lock_guard report_lock(report_mu_);
+    MutexLock report_lock(&report_mu_);
     report_ = std::move(published);
   }
   state_.store(r.state, std::memory_order_release);

@@ -18,12 +18,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "reliability/circuit_breaker.h"
 
@@ -158,10 +158,10 @@ class HealthMonitor {
   Shard& LocalShard();
   // The steps of Evaluate, run under mu_. Raise* lift r.state to at least
   // `to` and add the reason.
-  HealthReport CloseIntervalLocked();
-  void JudgeTrafficLocked(HealthReport& r);
-  void JudgeBreakersLocked(HealthReport& r);
-  void ApplyHysteresisLocked(HealthReport& r);
+  HealthReport CloseIntervalLocked() REQUIRES(mu_);
+  void JudgeTrafficLocked(HealthReport& r) REQUIRES(mu_);
+  void JudgeBreakersLocked(HealthReport& r) REQUIRES(mu_);
+  void ApplyHysteresisLocked(HealthReport& r) REQUIRES(mu_);
   void Fold(Ewma& ewma, double x, double stddev, bool anomalous) const;
   HealthState ByZ(double z) const;
   static void Raise(HealthReport& r, HealthState to, std::string reason);
@@ -172,16 +172,16 @@ class HealthMonitor {
   const Clock& clock_;
   std::array<Shard, kShards> shards_;
 
-  std::mutex mu_;                           // serialises Evaluate and WatchBreaker
-  std::vector<Watched> watched_;            // guarded by mu_
-  Ewma latency_;                            // guarded by mu_ (ms)
-  Ewma error_rate_;                         // guarded by mu_
-  int64_t intervals_ = 0;                   // guarded by mu_
-  int64_t good_intervals_in_critical_ = 0;  // guarded by mu_
+  Mutex mu_ ACQUIRED_BEFORE(report_mu_);  // serialises Evaluate and WatchBreaker
+  std::vector<Watched> watched_ GUARDED_BY(mu_);
+  Ewma latency_ GUARDED_BY(mu_);  // ms
+  Ewma error_rate_ GUARDED_BY(mu_);
+  int64_t intervals_ GUARDED_BY(mu_) = 0;
+  int64_t good_intervals_in_critical_ GUARDED_BY(mu_) = 0;
 
   std::atomic<HealthState> state_{HealthState::kHealthy};
-  mutable std::mutex report_mu_;
-  std::shared_ptr<const HealthReport> report_;  // guarded by report_mu_
+  mutable Mutex report_mu_;
+  std::shared_ptr<const HealthReport> report_ GUARDED_BY(report_mu_);
 };
 
 }  // namespace churnml::reliability

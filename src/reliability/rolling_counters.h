@@ -16,9 +16,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace churnml::reliability {
 
@@ -44,7 +44,7 @@ class RollingCounters {
     const int64_t second = SecondOf(clock_.Now());
     int64_t current = current_second_.load(std::memory_order_acquire);
     if (second > current) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       AdvanceLocked(second);
       current = current_second_.load(std::memory_order_relaxed);
     }
@@ -66,7 +66,7 @@ class RollingCounters {
 
   // Empties the window.
   void Clear() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (int64_t i = 0; i < size_; ++i) EvictLocked(static_cast<size_t>(i));
     current_second_.store(
         std::max(SecondOf(clock_.Now()), current_second_.load(std::memory_order_relaxed)),
@@ -82,8 +82,7 @@ class RollingCounters {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   }
 
-  // Guarded by mu_.
-  void AdvanceLocked(int64_t second) {
+  void AdvanceLocked(int64_t second) REQUIRES(mu_) {
     const int64_t current = current_second_.load(std::memory_order_relaxed);
     if (second <= current) return;
     const int64_t steps = std::min(second - current, size_);
@@ -91,7 +90,7 @@ class RollingCounters {
     current_second_.store(second, std::memory_order_release);
   }
 
-  void EvictLocked(size_t bucket) {
+  void EvictLocked(size_t bucket) REQUIRES(mu_) {
     for (size_t k = 0; k < K; ++k) {
       const int64_t v = buckets_[bucket].counts[k].exchange(0, std::memory_order_relaxed);
       if (v != 0) totals_[k].fetch_sub(v, std::memory_order_relaxed);
@@ -103,7 +102,7 @@ class RollingCounters {
   std::unique_ptr<Bucket[]> buckets_;
   alignas(64) std::array<std::atomic<int64_t>, K> totals_{};
   alignas(64) std::atomic<int64_t> current_second_;
-  std::mutex mu_;  // serialises eviction; the buckets themselves are atomics
+  Mutex mu_;  // serialises eviction; the buckets themselves are atomics
 };
 
 }  // namespace churnml::reliability

@@ -49,7 +49,7 @@ AlertEvaluator::AlertEvaluator(AlertRules rules, SampleSource source, const Cloc
 }
 
 void AlertEvaluator::AddSink(std::shared_ptr<NotificationSink> sink) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   sinks_.push_back(std::move(sink));
 }
 
@@ -66,12 +66,12 @@ std::string AlertEvaluator::GroupKey(const LabelSet& labels, LabelSet* group_lab
 }
 
 std::vector<Notification> AlertEvaluator::Tick() {
-  std::lock_guard tick_lock(tick_mu_);
+  MutexLock tick_lock(&tick_mu_);
   std::vector<MetricSample> samples = source_();
   std::vector<Notification> out;
   std::vector<std::shared_ptr<NotificationSink>> sinks;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     const Clock::TimePoint now = clock_.Now();
     const WallTime wall = clock_.WallNow();
     history_.Add(now, std::move(samples));
@@ -163,7 +163,7 @@ std::vector<Notification> AlertEvaluator::Tick() {
 }
 
 std::vector<Alert> AlertEvaluator::Alerts() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   const WallTime wall = clock_.WallNow();
   std::vector<Alert> out;
   for (const RuleState& st : states_) {
@@ -176,7 +176,7 @@ std::vector<Alert> AlertEvaluator::Alerts() const {
 }
 
 size_t AlertEvaluator::FiringCount() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return static_cast<size_t>(std::count_if(states_.begin(), states_.end(), [](const RuleState& s) {
     return s.alert.state == AlertState::kFiring;
   }));
@@ -238,7 +238,7 @@ Result<std::string> AlertEvaluator::AddSilence(Silence silence) {
     if (!regex.ok()) return InvalidArgumentError(where + ": " + regex.status().message());
     stored.regexes.emplace_back(std::move(regex).value());
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   const WallTime now = clock_.WallNow();
   if (silence.starts_at == WallTime{}) silence.starts_at = now;
   if (silence.ends_at <= silence.starts_at) {
@@ -258,7 +258,7 @@ Result<std::string> AlertEvaluator::AddSilence(Silence silence) {
 }
 
 Status AlertEvaluator::ExpireSilence(const std::string& id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = silences_.find(id);
   if (it == silences_.end()) return NotFoundError("silence \"" + id + "\" does not exist");
   const WallTime now = clock_.WallNow();
@@ -272,7 +272,7 @@ Status AlertEvaluator::ExpireSilence(const std::string& id) {
 }
 
 std::vector<Silence> AlertEvaluator::ListSilences() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   const WallTime now = clock_.WallNow();
   std::vector<Silence> out;
   for (const auto& [id, s] : silences_) {

@@ -14,12 +14,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "monitoring/alerts/alert_rule.h"
 #include "monitoring/alerts/alert_types.h"
@@ -83,21 +83,21 @@ class AlertEvaluator {
     std::vector<std::optional<LabelRegex>> regexes;  // per matcher, empty for equality
   };
 
-  bool SilencedLocked(const LabelSet& labels, WallTime now) const;
-  void PruneSilencesLocked(WallTime now);
+  bool SilencedLocked(const LabelSet& labels, WallTime now) const REQUIRES(mu_);
+  void PruneSilencesLocked(WallTime now) REQUIRES(mu_);
   std::string GroupKey(const LabelSet& labels, LabelSet* group_labels) const;
 
   const AlertRules rules_;
   const SampleSource source_;
   const Clock& clock_;
 
-  std::mutex tick_mu_;  // serializes Tick (the source is called outside mu_)
-  mutable std::mutex mu_;
-  SampleHistory history_;                                 // guarded by mu_
-  std::vector<RuleState> states_;                         // guarded by mu_
-  std::map<std::string, Clock::TimePoint> group_sent_;    // guarded by mu_
-  std::map<std::string, StoredSilence> silences_;         // guarded by mu_
-  uint64_t next_silence_ = 1;                             // guarded by mu_
+  Mutex tick_mu_ ACQUIRED_BEFORE(mu_);  // serializes Tick (the source is called outside mu_)
+  mutable Mutex mu_;
+  SampleHistory history_ GUARDED_BY(mu_);
+  std::vector<RuleState> states_ GUARDED_BY(mu_);
+  std::map<std::string, Clock::TimePoint> group_sent_ GUARDED_BY(mu_);
+  std::map<std::string, StoredSilence> silences_ GUARDED_BY(mu_);
+  uint64_t next_silence_ GUARDED_BY(mu_) = 1;
   uint64_t next_sequence_ = 1;                            // guarded by mu_
   std::vector<std::shared_ptr<NotificationSink>> sinks_;  // guarded by mu_
 };

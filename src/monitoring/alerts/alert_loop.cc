@@ -37,14 +37,14 @@ AlertLoop::AlertLoop(std::unique_ptr<AlertEvaluator> evaluator,
 AlertLoop::~AlertLoop() { Stop(); }
 
 void AlertLoop::Start() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (thread_.joinable() || stop_) return;
   thread_ = std::thread([this] { Run(); });
 }
 
 void AlertLoop::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
   cv_.notify_all();
@@ -53,22 +53,23 @@ void AlertLoop::Stop() {
 }
 
 void AlertLoop::Run() {
-  std::unique_lock lock(mu_);
+  mu_.Lock();
   Clock::TimePoint next = clock_.Now();
   while (!stop_) {
     const Clock::Duration left = next - clock_.Now();
     if (left > Clock::Duration::zero()) {
-      cv_.wait_for(lock, std::min<Clock::Duration>(left, kClockPoll));
+      mu_.WaitFor(cv_, std::min<Clock::Duration>(left, kClockPoll));
       continue;
     }
-    lock.unlock();
+    mu_.Unlock();
     // The tick's notifications also went to every queue.
     static_cast<void>(evaluator_->Tick());
-    lock.lock();
+    mu_.Lock();
     next += interval_;
     // After a stall, tick once now rather than once per missed interval.
     if (next < clock_.Now()) next = clock_.Now();
   }
+  mu_.Unlock();
 }
 
 void AlertLoop::ReportMetrics(CollectorSink& sink) const {

@@ -9,11 +9,11 @@
 
 #include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "monitoring/alerts/alert_evaluator.h"
 #include "monitoring/alerts/alert_rule.h"
@@ -57,9 +57,9 @@ class AlertLoop {
   const Clock& clock_;
   const Clock::Duration interval_;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

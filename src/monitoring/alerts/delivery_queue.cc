@@ -67,7 +67,7 @@ DeliveryQueue::DeliveryQueue(std::unique_ptr<AlertChannel> channel, DeliveryOpti
                                                              options_.breaker, clock)),
       rng_(options_.rng_seed) {
   breaker_->SetListener([this](const reliability::StateTransition& t) {
-    std::lock_guard lock(transitions_mu_);
+    MutexLock lock(&transitions_mu_);
     if (transitions_.size() < kMaxTransitions) transitions_.emplace_back(t.from, t.to);
   });
   worker_ = std::thread([this] { Run(); });
@@ -77,7 +77,7 @@ DeliveryQueue::~DeliveryQueue() { Stop(); }
 
 void DeliveryQueue::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
   cv_.notify_all();
@@ -86,7 +86,7 @@ void DeliveryQueue::Stop() {
 
 void DeliveryQueue::Enqueue(const Notification& notification) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     while (queue_.size() >= options_.queue_limit) {
       queue_.pop_front();
       ++stats_.dropped;
@@ -97,44 +97,50 @@ void DeliveryQueue::Enqueue(const Notification& notification) {
 }
 
 bool DeliveryQueue::WaitUntilEmpty(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [this] { return queue_.empty(); });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(&mu_);
+  while (!queue_.empty()) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return false;
+    mu_.WaitFor(cv_, left);
+  }
+  return true;
 }
 
 bool DeliveryQueue::StillQueued(uint64_t id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return !queue_.empty() && queue_.front().id == id;
 }
 
 DeliveryStats DeliveryQueue::stats() const {
   DeliveryStats out;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     out = stats_;
     out.queued = queue_.size();
   }
   out.breaker_state = breaker_->state();
-  std::lock_guard lock(transitions_mu_);
+  MutexLock lock(&transitions_mu_);
   out.transitions = transitions_;
   return out;
 }
 
-void DeliveryQueue::WaitOnClock(std::unique_lock<std::mutex>& lock, Clock::Duration d) {
+void DeliveryQueue::WaitOnClock(Clock::Duration d) {
   const Clock::TimePoint until = clock_.Now() + d;
   while (!stop_) {
     const Clock::Duration left = until - clock_.Now();
     if (left <= Clock::Duration::zero()) return;
-    cv_.wait_for(lock, std::min<Clock::Duration>(left, kClockPoll));
+    mu_.WaitFor(cv_, std::min<Clock::Duration>(left, kClockPoll));
   }
 }
 
 void DeliveryQueue::Run() {
-  std::unique_lock lock(mu_);
+  mu_.Lock();
   while (true) {
-    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (stop_) return;
+    while (!stop_ && queue_.empty()) mu_.Wait(cv_);
+    if (stop_) break;
     const Entry entry = queue_.front();
-    lock.unlock();
+    mu_.Unlock();
 
     reliability::RetryStats retry_stats;
     Status channel_error;
@@ -153,7 +159,7 @@ void DeliveryQueue::Run() {
         },
         &retry_stats);
 
-    lock.lock();
+    mu_.Lock();
     if (!channel_error.ok()) stats_.last_channel_error = channel_error;
     stats_.attempts += static_cast<uint64_t>(retry_stats.attempts);
     if (status.code() == StatusCode::kFailedPrecondition && channel_error.ok()) continue;
@@ -174,10 +180,10 @@ void DeliveryQueue::Run() {
     const reliability::CircuitState state = breaker_->state();
     const bool open = state == reliability::CircuitState::kOpen ||
                       state == reliability::CircuitState::kForcedOpen;
-    WaitOnClock(lock,
-                open ? options_.breaker.wait_duration_in_open_state : options_.retry.max_backoff);
-    if (stop_) return;
+    WaitOnClock(open ? options_.breaker.wait_duration_in_open_state : options_.retry.max_backoff);
+    if (stop_) break;
   }
+  mu_.Unlock();
 }
 
 }  // namespace churnml::monitoring

@@ -17,12 +17,12 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/random.h"
 #include "monitoring/alerts/alert_channel.h"
 #include "monitoring/alerts/alert_evaluator.h"
@@ -85,7 +85,7 @@ class DeliveryQueue final : public NotificationSink {
   // True while entry `id` is still the oldest queued notification.
   bool StillQueued(uint64_t id) const;
   // Waits until `d` has passed on clock_ or Stop() is called.
-  void WaitOnClock(std::unique_lock<std::mutex>& lock, Clock::Duration d);
+  void WaitOnClock(Clock::Duration d) REQUIRES(mu_);
 
   struct Entry {
     uint64_t id;
@@ -98,16 +98,16 @@ class DeliveryQueue final : public NotificationSink {
   std::unique_ptr<reliability::CircuitBreaker> breaker_;
   Rng rng_;  // used by the worker only
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Entry> queue_;  // guarded by mu_
-  uint64_t next_id_ = 1;     // guarded by mu_
-  bool stop_ = false;        // guarded by mu_
-  DeliveryStats stats_;      // guarded by mu_ (queued and breaker_state filled on read)
+  std::deque<Entry> queue_ GUARDED_BY(mu_);
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  bool stop_ GUARDED_BY(mu_) = false;
+  DeliveryStats stats_ GUARDED_BY(mu_);  // queued and breaker_state filled on read
 
-  mutable std::mutex transitions_mu_;
-  std::vector<std::pair<reliability::CircuitState, reliability::CircuitState>>
-      transitions_;  // guarded by transitions_mu_
+  mutable Mutex transitions_mu_;
+  std::vector<std::pair<reliability::CircuitState, reliability::CircuitState>> transitions_
+      GUARDED_BY(transitions_mu_);
 
   std::thread worker_;
 };

@@ -53,7 +53,7 @@ TestHttpReceiver::TestHttpReceiver(uint16_t port, Mode mode, Handler handler)
               Request request{std::string(req->method_string()), std::string(req->target()),
                               req->body()};
               {
-                std::lock_guard lock(mu_);
+                MutexLock lock(&mu_);
                 requests_.push_back(request);
               }
               const Response answer = handler_ ? handler_(request) : Response{};
@@ -84,7 +84,7 @@ TestHttpReceiver::~TestHttpReceiver() {
 }
 
 std::vector<TestHttpReceiver::Request> TestHttpReceiver::requests() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return requests_;
 }
 

@@ -7,10 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace churnml::monitoring::testing {
 
@@ -47,8 +48,8 @@ class TestHttpReceiver {
   std::atomic<Mode> mode_;
   Handler handler_;
   std::atomic<int> connections_{0};
-  mutable std::mutex mu_;
-  std::vector<Request> requests_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<Request> requests_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 
