@@ -4,10 +4,11 @@
 BUILD_DIR   ?= build
 ASAN_DIR    ?= build-asan
 BENCH_DIR   ?= build-bench
+CLANG_DIR   ?= build-clang
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap build demo test check fuzz bench format clean
+.PHONY: all bootstrap build demo test check lint fuzz bench format clean
 
 all: build
 
@@ -35,7 +36,16 @@ check: bootstrap
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp \
 	  bash scripts/with_postgres.sh ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+	$(MAKE) lint
 	$(MAKE) fuzz
+
+# A clang build where thread-safety violations (GUARDED_BY/REQUIRES, see
+# src/common/mutex.h) are errors, then clang-tidy with .clang-tidy.
+lint: bootstrap
+	CC=clang CXX=clang++ cmake -S . -B $(CLANG_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DCHURNML_THREAD_SAFETY_ERRORS=ON $(CMAKE_FLAGS)
+	cmake --build $(CLANG_DIR) -j $(JOBS)
+	JOBS=$(JOBS) bash scripts/lint.sh $(CLANG_DIR)
 
 # The request decoders under libFuzzer (clang, ASan + UBSan) for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
@@ -51,4 +61,4 @@ format:
 	find src bench tests -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR) $(CLANG_DIR) build-fuzz
