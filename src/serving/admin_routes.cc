@@ -15,8 +15,9 @@ namespace churnml::serving {
 
 using Json = nlohmann::json;
 
-AdminRoutes::AdminRoutes(monitoring::AlertEvaluator* alerts, FaultInjector* faults)
-    : alerts_(alerts), faults_(faults) {}
+AdminRoutes::AdminRoutes(monitoring::AlertEvaluator* alerts, FaultInjector* faults,
+                         FaultInjector* shadow_faults)
+    : alerts_(alerts), faults_(faults), shadow_faults_(shadow_faults) {}
 
 void AdminRoutes::Alerts(const HttpRequest&, HttpResponse& response) const {
   response.body = monitoring::EncodeAlerts(alerts_->Alerts());
@@ -44,6 +45,15 @@ void AdminRoutes::ExpireSilence(const HttpRequest& request, HttpResponse& respon
 }
 
 void AdminRoutes::Faults(const HttpRequest& request, HttpResponse& response) const {
+  ServeFaults(*faults_, "model", request, response);
+}
+
+void AdminRoutes::ShadowFaults(const HttpRequest& request, HttpResponse& response) const {
+  ServeFaults(*shadow_faults_, "shadow model", request, response);
+}
+
+void AdminRoutes::ServeFaults(FaultInjector& faults, std::string_view target,
+                              const HttpRequest& request, HttpResponse& response) {
   if (request.method == "POST") {
     Json body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object()) return response.SetError(400, "invalid JSON: expected an object");
@@ -62,11 +72,11 @@ void AdminRoutes::Faults(const HttpRequest& request, HttpResponse& response) con
                                           "[0, 1]");
       }
     }
-    faults_->Set(settings);
-    spdlog::warn("fault injection set: delay {} ms, error rate {}", settings.delay.count() / 1000.0,
-                 settings.error_rate);
+    faults.Set(settings);
+    spdlog::warn("fault injection set on the {}: delay {} ms, error rate {}", target,
+                 settings.delay.count() / 1000.0, settings.error_rate);
   }
-  FaultSettings now = faults_->Get();
+  FaultSettings now = faults.Get();
   response.status = 200;
   response.content_type = "application/json";
   response.body =
@@ -91,6 +101,12 @@ std::vector<RouteSpec> AdminRoutes::Routes() {
     routes.push_back({"GET", "/admin/faults", RouteAccess::kProtected, bind(&AdminRoutes::Faults)});
     routes.push_back(
         {"POST", "/admin/faults", RouteAccess::kProtected, bind(&AdminRoutes::Faults)});
+  }
+  if (shadow_faults_) {
+    routes.push_back({"GET", "/admin/faults/shadow", RouteAccess::kProtected,
+                      bind(&AdminRoutes::ShadowFaults)});
+    routes.push_back({"POST", "/admin/faults/shadow", RouteAccess::kProtected,
+                      bind(&AdminRoutes::ShadowFaults)});
   }
   return routes;
 }

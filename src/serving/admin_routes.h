@@ -7,6 +7,7 @@
 //   DELETE /alerts/silences/{id}     expire one now
 // With --enable-fault-injection:
 //   GET|POST /admin/faults           read or set injected model delay/errors
+//   GET|POST /admin/faults/shadow    the same for the shadow model (serve --shadow)
 #pragma once
 
 #include <string_view>
@@ -22,7 +23,9 @@ class AdminRoutes : public RouteGroup {
  public:
   // Either may be null: its routes are then absent. Both must outlive the
   // group.
-  AdminRoutes(monitoring::AlertEvaluator* alerts, FaultInjector* faults);
+  // `shadow_faults` (may be null) are the shadow model's own faults.
+  AdminRoutes(monitoring::AlertEvaluator* alerts, FaultInjector* faults,
+              FaultInjector* shadow_faults = nullptr);
 
   std::string_view name() const override { return "admin"; }
   std::vector<RouteSpec> Routes() override;
@@ -33,10 +36,15 @@ class AdminRoutes : public RouteGroup {
   void ExpireSilence(const HttpRequest& request, HttpResponse& response) const;
   // GET reads the settings; POST {"delay_ms":..,"error_rate":..} sets them.
   void Faults(const HttpRequest& request, HttpResponse& response) const;
+  void ShadowFaults(const HttpRequest& request, HttpResponse& response) const;
 
  private:
+  static void ServeFaults(FaultInjector& faults, std::string_view target,
+                          const HttpRequest& request, HttpResponse& response);
+
   monitoring::AlertEvaluator* alerts_;
   FaultInjector* faults_;
+  FaultInjector* shadow_faults_;
 };
 
 }  // namespace churnml::serving

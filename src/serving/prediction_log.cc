@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -49,6 +50,36 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// ,"features":{"name":value,…}: the raw feature columns of `row`.
+void AppendFeatures(std::string& line, const Dataset& rows, size_t row) {
+  line += ",\"features\":{";
+  bool first = true;
+  const std::vector<ColumnSpec>& columns = rows.schema().columns();
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].role != ColumnRole::kFeature) continue;
+    if (!first) line += ',';
+    first = false;
+    line += '"';
+    AppendJsonEscaped(columns[c].name, line);
+    line += "\":";
+    const ColumnData& data = rows.column(c);
+    if (columns[c].type == ColumnType::kCategorical) {
+      const int32_t code = row < data.codes.size() ? data.codes[row] : kMissingCode;
+      if (code < 0 || static_cast<size_t>(code) >= data.levels.size()) {
+        line += "null";
+      } else {
+        line += '"';
+        AppendJsonEscaped(data.levels[static_cast<size_t>(code)], line);
+        line += '"';
+      }
+    } else {
+      const double v = row < data.numbers.size() ? data.numbers[row] : kMissingNumber;
+      line += std::isfinite(v) ? fmt::format("{}", v) : std::string("null");
+    }
+  }
+  line += '}';
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PredictionLog>> PredictionLog::Open(const PredictionLogOptions& options) {
@@ -61,6 +92,7 @@ Result<std::unique_ptr<PredictionLog>> PredictionLog::Open(const PredictionLogOp
     return IOError("--prediction-log " + options.dir.string() + ": cannot create: " + ec.message());
   }
   std::unique_ptr<PredictionLog> log(new PredictionLog());
+  log->log_features_ = options.log_features;
   try {
     log->pool_ = std::make_shared<spdlog::details::thread_pool>(options.queue_lines, 1);
     auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
@@ -90,7 +122,28 @@ void PredictionLog::Append(const PredictionLogEntry& entry) {
   AppendField(line, "variant", entry.variant);
   AppendField(line, "model", entry.model);
   AppendField(line, "version", entry.version);
-  line += fmt::format(",\"score\":{},\"prediction\":{}}}", entry.score, entry.prediction);
+  line += fmt::format(",\"score\":{},\"prediction\":{}", entry.score, entry.prediction);
+  if (log_features_ && entry.rows != nullptr && entry.row < entry.rows->num_rows()) {
+    AppendFeatures(line, *entry.rows, entry.row);
+  }
+  line += '}';
+  logger_->info(line);
+}
+
+void PredictionLog::AppendShadow(const ShadowLogEntry& entry) {
+  std::string line;
+  line.reserve(256);
+  line += "{\"ts\":\"";
+  line += FormatUtcMillis(std::chrono::system_clock::now());
+  line += "\",\"record\":\"shadow\"";
+  AppendField(line, "request_id", entry.request_id);
+  AppendField(line, "customer_id", entry.customer_id);
+  AppendField(line, "variant", entry.variant);
+  line += fmt::format(",\"score\":{},\"prediction\":{}", entry.score, entry.prediction);
+  AppendField(line, "shadow_model", entry.shadow_model);
+  AppendField(line, "shadow_version", entry.shadow_version);
+  line += fmt::format(",\"shadow_score\":{},\"shadow_prediction\":{}}}", entry.shadow_score,
+                      entry.shadow_prediction);
   logger_->info(line);
 }
 
@@ -128,6 +181,10 @@ Result<PredictionLogContents> ReadPredictionLog(const std::filesystem::path& dir
         continue;
       }
       nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && Str(j, "record") == "shadow") {
+        ++out.shadow_records;
+        continue;
+      }
       const bool valid = j.is_object() && j.contains("score") && j["score"].is_number() &&
                          j.contains("prediction") && j["prediction"].is_number_integer() &&
                          j.contains("variant") && j["variant"].is_string() &&

@@ -41,11 +41,14 @@ bool Unanswered(const ScoreOutcome& outcome, HttpResponse& response) {
   return true;
 }
 
-size_t PickLane(const ScoringPlan& plan, const Dataset& rows, std::string_view request_id) {
-  if (plan.lanes.size() < 2 || plan.split.size() != plan.lanes.size()) return 0;
+size_t PickLane(const ScoringPlan& plan, SplitSlot::Reader& reader, const Dataset& rows,
+                std::string_view request_id) {
+  if (plan.lanes.size() < 2 || plan.split == nullptr) return 0;
+  const VariantSplit* split = plan.split->Read(reader);
+  if (split == nullptr || split->size() != plan.lanes.size()) return 0;
   std::string_view key = request_id;
   if (rows.num_rows() > 0 && !rows.ids()[0].empty()) key = rows.ids()[0];
-  return plan.split.Pick(key);
+  return split->Pick(key);
 }
 
 void LogPredictions(PredictionLog& log, const Dataset& rows, std::string_view request_id,
@@ -58,7 +61,9 @@ void LogPredictions(PredictionLog& log, const Dataset& rows, std::string_view re
                                   .model = by.name,
                                   .version = by.version,
                                   .score = predictions[i].probability,
-                                  .prediction = predictions[i].prediction});
+                                  .prediction = predictions[i].prediction,
+                                  .rows = &rows,
+                                  .row = i});
   }
 }
 

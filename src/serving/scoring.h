@@ -25,6 +25,13 @@
 // its first customer's id picks (the request id when it has none), so a
 // customer always sees the same variant. A batch goes to one variant as a
 // whole. Every answered row goes to the prediction log when one is open.
+// The split is read through a SplitSlot, so a SIGHUP reload can change the
+// weights between two requests.
+//
+// Shadow model (ScoringPlan::shadow): a request the model answered (not the
+// fallback chain) is offered to the shadow after the answer is encoded; the
+// offer copies the rows into a bounded queue or drops them, and never waits
+// for the shadow (shadow.h).
 //
 // No lock is shared between io threads: the model is read through the
 // thread's ModelSlot::Reader and the working memory is per thread.
@@ -45,6 +52,7 @@
 #include "serving/model_slot.h"
 #include "serving/prediction_log.h"
 #include "serving/scorer.h"
+#include "serving/shadow.h"
 #include "serving/variant_split.h"
 
 namespace churnml::serving {
@@ -53,6 +61,7 @@ namespace churnml::serving {
 struct RequestScratch {
   ModelSlot::Reader reader;                              // the primary's slot
   std::array<ModelSlot::Reader, kMaxVariants> variants;  // each variant's slot
+  SplitSlot::Reader split;                               // the split in force
   const ServedModel* rows_model = nullptr;               // the model `rows` was made for
   Dataset rows;
   std::vector<double> probabilities;
@@ -107,13 +116,15 @@ struct ScoringLane {
 // How a request is scored: by lanes[0] alone, or split between lanes.
 struct ScoringPlan {
   std::vector<ScoringLane> lanes;  // at least one; lanes[0] is the primary
-  VariantSplit split;              // lanes.size() entries when there are variants
-  PredictionLog* log = nullptr;    // every answered row, when set
+  const SplitSlot* split = nullptr;  // lanes.size() entries when there are variants
+  PredictionLog* log = nullptr;      // every answered row, when set
+  Shadow* shadow = nullptr;          // offered every model-answered request, when set
 };
 
 // The lane a request goes to: 0 without variants, else the split of its
 // first customer's id, or of the request id when the rows carry none.
-size_t PickLane(const ScoringPlan& plan, const Dataset& rows, std::string_view request_id);
+size_t PickLane(const ScoringPlan& plan, SplitSlot::Reader& reader, const Dataset& rows,
+                std::string_view request_id);
 
 // Appends one prediction-log line per row.
 void LogPredictions(PredictionLog& log, const Dataset& rows, std::string_view request_id,
@@ -136,7 +147,7 @@ void ServeScored(const ScoringPlan& plan, const Route& route, const HttpRequest&
   if (!decoded.ok()) return SetApiError(response, decoded.error());
 
   // The variant's model, or the primary's when the variant has none loaded.
-  size_t lane = PickLane(plan, rows, request.request_id);
+  size_t lane = PickLane(plan, scratch.split, rows, request.request_id);
   const std::shared_ptr<const ServedModel>* model = slot_model;
   if (lane > 0) {
     const std::shared_ptr<const ServedModel>& variant =
@@ -185,6 +196,9 @@ void ServeScored(const ScoringPlan& plan, const Route& route, const HttpRequest&
     if (plan.log) {
       LogPredictions(*plan.log, rows, request.request_id, plan.lanes[lane].name, by,
                      scratch.predictions);
+    }
+    if (plan.shadow && outcome.fallback == FallbackKind::kNone) {
+      plan.shadow->Offer(rows, request.request_id, plan.lanes[lane].name, scratch.predictions);
     }
   }
 }

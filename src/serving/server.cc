@@ -19,6 +19,7 @@
 #include "monitoring/metrics_registry.h"
 #include "monitoring/process_metrics.h"
 #include "serving/admin_routes.h"
+#include "serving/experiments_routes.h"
 #include "serving/explain_routes.h"
 #include "serving/http/router.h"
 #include "serving/oip_metadata_routes.h"
@@ -114,6 +115,9 @@ class ServerRuntime {
   std::unique_ptr<Scorer> scorer;
   std::vector<std::unique_ptr<VariantRuntime>> variants;
   std::unique_ptr<PredictionLog> prediction_log;
+  FaultInjector shadow_faults;        // POST /admin/faults/shadow
+  std::unique_ptr<Shadow> shadow;     // after the log it writes to
+  std::unique_ptr<Experiments> experiments;
   // The route groups (route_group.h), in one table.
   std::vector<std::unique_ptr<RouteGroup>> groups;
   RouteTable routes;
@@ -136,6 +140,9 @@ class ServerRuntime {
 
   Status Init(const ServeOptions& opts, const ModelRegistry& model_registry);
   Status StartVariants(const ScorerDeps& primary, ScoringPlan* plan);
+  Status StartExperiments(ScoringPlan* plan);
+  // A shadow model for `ref`, loaded, checked and watched (ShadowFactory).
+  Result<std::shared_ptr<ShadowModel>> LoadShadow(const std::string& ref);
   void OnReload(const ReloadEvent& event);
   void Access(const AccessRecord& record);
   void Stop();
@@ -262,8 +269,10 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
                       static_cast<double>(l->dropped()));
     });
   }
+  CHURNML_RETURN_IF_ERROR(StartExperiments(&plan));
   groups.push_back(std::make_unique<PredictionRoutes>(options.prediction, std::move(plan)));
   groups.push_back(std::make_unique<ExplainRoutes>(options.prediction, scorer.get()));
+  groups.push_back(std::make_unique<ExperimentsRoutes>(experiments.get()));
   groups.push_back(std::make_unique<OipMetadataRoutes>(
       options.server_version.empty() ? std::string(kVersion) : options.server_version, &slot,
       health.get()));
@@ -276,19 +285,15 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
       .add_info =
           [this](nlohmann::json& body) {
             if (variants.empty()) return;
-            double rest = 100;
-            for (const auto& v : variants) rest -= v->spec.weight;
             nlohmann::json list = nlohmann::json::array();
-            auto add = [&list](const std::string& name, double weight, const ModelSlot& s) {
-              nlohmann::json entry = {{"name", name}, {"weight", weight}};
-              if (std::shared_ptr<const ServedModel> m = s.current()) {
-                entry["model"] = m->name;
-                entry["version"] = m->version;
+            for (const VariantState& v : experiments->Snapshot().variants) {
+              nlohmann::json entry = {{"name", v.name}, {"weight", v.weight}};
+              if (!v.model.empty()) {
+                entry["model"] = v.model;
+                entry["version"] = v.version;
               }
               list.push_back(std::move(entry));
-            };
-            add("primary", rest, slot);
-            for (const auto& v : variants) add(v->spec.name, v->spec.weight, v->slot);
+            }
             body["variants"] = std::move(list);
           },
   }));
@@ -307,8 +312,9 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
       }
     });
   }
-  groups.push_back(std::make_unique<AdminRoutes>(alerts ? &alerts->evaluator() : nullptr,
-                                                 options.fault_injection ? &faults : nullptr));
+  groups.push_back(std::make_unique<AdminRoutes>(
+      alerts ? &alerts->evaluator() : nullptr, options.fault_injection ? &faults : nullptr,
+      options.fault_injection ? &shadow_faults : nullptr));
   for (const std::unique_ptr<RouteGroup>& group : groups) {
     CHURNML_RETURN_IF_ERROR(routes.Add(*group));
   }
@@ -419,7 +425,6 @@ Status ServerRuntime::StartVariants(const ScorerDeps& primary, ScoringPlan* plan
     return InvalidArgumentError("--variant weights sum to " + FormatDouble(100 - weights[0]) +
                                 "%: they must leave the primary model a share above 0");
   }
-  CHURNML_ASSIGN_OR_RETURN(plan->split, VariantSplit::Create(weights));
   CHURNML_ASSIGN_OR_RETURN(plan->lanes[0].series, metrics->Variant("primary"));
   for (const auto& v : variants) {
     ScoringLane lane{v->spec.name, v->scorer.get(), {}};
@@ -437,6 +442,73 @@ Status ServerRuntime::StartVariants(const ScorerDeps& primary, ScoringPlan* plan
     for (const auto& v : variants) add(v->spec.name, v->slot);
   });
   return Status::Ok();
+}
+
+Status ServerRuntime::StartExperiments(ScoringPlan* plan) {
+  CHURNML_ASSIGN_OR_RETURN(shadow, Shadow::Create(options.shadow_options, prediction_log.get(),
+                                                  options.model_breaker));
+  std::vector<ExperimentLane> lanes;
+  double rest = 100;
+  for (const auto& v : variants) rest -= v->spec.weight;
+  lanes.push_back({"primary", options.model.ref, rest, &slot, plan->lanes[0].series.duration});
+  for (size_t i = 0; i < variants.size(); ++i) {
+    const VariantRuntime& v = *variants[i];
+    lanes.push_back(
+        {v.spec.name, v.spec.ref, v.spec.weight, &v.slot, plan->lanes[i + 1].series.duration});
+  }
+  CHURNML_ASSIGN_OR_RETURN(
+      experiments, Experiments::Create(std::move(lanes), shadow.get(),
+                                       [this](const std::string& ref) { return LoadShadow(ref); }));
+  if (!options.shadow.empty()) {
+    Result<std::shared_ptr<ShadowModel>> model = LoadShadow(options.shadow);
+    if (!model.ok()) {
+      return Status(model.status().code(), "--shadow " + options.shadow + ": " +
+                                               model.status().message());
+    }
+    shadow->SetModel(std::move(*model));
+  }
+  registry->AddCollector([s = shadow.get()](monitoring::CollectorSink& sink) {
+    s->Collect(sink);
+    if (s->enabled()) ReportBreakerState(sink, "model:shadow", s->breaker()->state());
+  });
+  plan->split = &experiments->split();
+  plan->shadow = shadow.get();
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<ShadowModel>> ServerRuntime::LoadShadow(const std::string& ref) {
+  auto model = std::make_shared<ShadowModel>();
+  model->ref = ref;
+  ModelWatcherOptions watch = options.model;
+  watch.ref = ref;
+  ShadowModel* raw = model.get();
+  Shadow* owner = shadow.get();
+  model->watcher = std::make_unique<ModelWatcher>(
+      watch, *models, &model->slot, [raw, owner](const ReloadEvent& e) {
+        if (e.result == ReloadEvent::Result::kSwapped) {
+          owner->breaker()->Reset();
+          spdlog::info("shadow {} swapped: version {} -> {}", raw->ref, e.from_version,
+                       e.to_version);
+        } else if (e.result == ReloadEvent::Result::kFailed) {
+          spdlog::error("shadow {} reload failed; still comparing version {}: {}", raw->ref,
+                        e.from_version, e.error.message());
+        }
+      });
+  CHURNML_RETURN_IF_ERROR(model->watcher->LoadInitial());
+  if (!(model->slot.current()->artifact->schema() == slot.current()->artifact->schema())) {
+    return FailedPreconditionError("it reads another schema than --model " + options.model.ref +
+                                   "; a shadow must read the primary's schema");
+  }
+  ScorerOptions scoring = options.scoring;
+  scoring.fallback = false;  // a failed shadow call is counted, never answered for
+  ScorerDeps deps;
+  deps.slot = &model->slot;
+  deps.metrics = metrics.get();
+  deps.model_breaker = shadow->breaker();
+  deps.faults = options.fault_injection ? &shadow_faults : nullptr;
+  model->scorer = std::make_unique<Scorer>(scoring, deps);
+  model->watcher->Start();
+  return model;
 }
 
 void ServerRuntime::OnReload(const ReloadEvent& event) {
@@ -517,6 +589,9 @@ void ServerRuntime::Stop() {
     }
     if (watcher) watcher->Stop();
     for (const auto& v : variants) v->watcher->Stop();
+    if (shadow) {
+      if (std::shared_ptr<ShadowModel> m = shadow->model()) m->watcher->Stop();
+    }
     if (alerts) alerts->Stop();
   });
 }
@@ -526,6 +601,7 @@ void ServerRuntime::Wait() {
   for (const std::unique_ptr<Frontend>& frontend : frontends) frontend->Wait();
   if (ticker.joinable()) ticker.join();
   if (access_log) access_log->flush();
+  if (shadow) shadow->Stop();  // the queued requests are scored and logged first
   if (prediction_log) prediction_log->Flush();
 }
 
@@ -557,7 +633,16 @@ std::vector<std::string> Server::FrontendDescriptions() const {
 void Server::Reload() {
   runtime_->watcher->Trigger();
   for (const auto& v : runtime_->variants) v->watcher->Trigger();
+  if (runtime_->shadow) {
+    if (std::shared_ptr<ShadowModel> m = runtime_->shadow->model()) m->watcher->Trigger();
+  }
 }
+
+Status Server::ApplyExperiments(const ExperimentConfig& config) {
+  return runtime_->experiments->Apply(config);
+}
+
+const Experiments& Server::experiments() const { return *runtime_->experiments; }
 
 void Server::Stop() { runtime_->Stop(); }
 

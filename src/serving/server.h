@@ -15,6 +15,7 @@
 #include "reliability/health_monitor.h"
 #include "serving/api/api_keys.h"
 #include "serving/api/rate_limiter.h"
+#include "serving/experiments.h"
 #include "serving/frontend.h"
 #include "serving/http/http_server.h"
 #include "serving/live_drift.h"
@@ -23,6 +24,7 @@
 #include "serving/prediction_routes.h"
 #include "serving/request_gate.h"
 #include "serving/scorer.h"
+#include "serving/shadow.h"
 #include "serving/variant_split.h"
 
 namespace churnml::serving {
@@ -50,6 +52,12 @@ struct ServeOptions {
   // watched like the primary, with its own breaker and fallback chain, and
   // must read the primary's schema. The primary takes 100% minus theirs.
   std::vector<VariantSpec> variants;
+  // The shadow model (--shadow REF; "" = off): scores every model-answered
+  // request off the request path and is compared with the answers
+  // (shadow.h). It must read the primary's schema. A SIGHUP reload can turn
+  // it on, off or to another reference (Server::ApplyExperiments).
+  std::string shadow;
+  ShadowOptions shadow_options;
   // Every answered customer (--prediction-log DIR); dir empty = off.
   PredictionLogOptions prediction_log;
   reliability::CircuitBreakerConfig model_breaker = DefaultModelBreaker();
@@ -91,6 +99,12 @@ class Server {
   std::vector<std::string> FrontendDescriptions() const;
   // Checks the registry now (SIGHUP).
   void Reload();
+  // Changes the variant weights and the shadow at run time (SIGHUP reload
+  // of the config file; experiments.h has the rules). Nothing changes on
+  // an error. Thread-safe.
+  Status ApplyExperiments(const ExperimentConfig& config);
+  // The A/B and shadow state (GET /experiments, the dashboard).
+  const Experiments& experiments() const;
   // Stops accepting, drains in-flight requests (SIGTERM). Idempotent.
   void Stop();
   // Blocks until drained and every background thread has ended.

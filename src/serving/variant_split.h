@@ -4,8 +4,10 @@
 // sees the same variant), or of the request id when it carries none.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,39 @@ class VariantSplit {
 
  private:
   std::vector<uint32_t> upper_;  // exclusive upper bound of each band, in basis points
+};
+
+// The split in force, replaced whole at run time (SIGHUP reload of the
+// variant weights). The request path reads it through a per-thread Reader
+// like ModelSlot: one atomic load of a generation counter per request, the
+// shared_ptr only after a change.
+class SplitSlot {
+ public:
+  struct Reader {
+    const SplitSlot* slot = nullptr;
+    uint64_t generation = 0;
+    std::shared_ptr<const VariantSplit> split;
+  };
+
+  // The split in force (null before the first Set).
+  const VariantSplit* Read(Reader& reader) const {
+    const uint64_t generation = generation_.load(std::memory_order_acquire);
+    if (reader.slot != this || reader.generation != generation) {
+      reader.slot = this;
+      reader.generation = generation;
+      reader.split = split_.load(std::memory_order_acquire);
+    }
+    return reader.split.get();
+  }
+  void Set(VariantSplit split) {
+    split_.store(std::make_shared<const VariantSplit>(std::move(split)),
+                 std::memory_order_release);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const VariantSplit>> split_;
+  std::atomic<uint64_t> generation_{1};
 };
 
 }  // namespace churnml::serving
