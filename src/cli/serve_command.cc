@@ -1,6 +1,7 @@
 // `churnml serve`: the prediction server (docs/serving.md). Flags map onto
-// serving::ServeOptions; SIGHUP checks the registry for a moved alias now,
-// SIGTERM and SIGINT drain in-flight requests and exit 0.
+// serving::ServeOptions; SIGHUP checks the registry for a moved alias now
+// and reloads serve.variant / serve.shadow from the config file, SIGTERM
+// and SIGINT drain in-flight requests and exit 0.
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -9,12 +10,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/yaml_config.h"
 #include "common/build_info.h"
 #include "common/strings.h"
 #include "monitoring/alerts/alert_expr.h"
@@ -60,7 +63,13 @@ struct ServeFlags {
   std::string prediction_log;         // directory; "" = off
   double prediction_log_max_mb = 64;
   size_t prediction_log_files = 8;
-  int grpc_port = -1;  // --grpc-port: the gRPC Open Inference Protocol (-1 = off, 0 = any free port)
+  std::string shadow;  // model reference; "" = off
+  size_t shadow_queue = 1000;
+  size_t shadow_window = 1000;
+  bool log_features = false;
+  std::string config_file;  // the root --config (read again on SIGHUP)
+  int grpc_port =
+      -1;  // --grpc-port: the gRPC Open Inference Protocol (-1 = off, 0 = any free port)
   int agent_port = 0;              // HAProxy agent-check (0 = off)
   double agent_drain_delay = 2;    // seconds "drain" is answered before stopping
   double agent_max_in_flight = 0;  // 0 = 4 x io threads
@@ -157,6 +166,42 @@ Result<std::unique_ptr<serving::AgentCheck>> StartAgent(const ServeFlags& f, uin
   return serving::AgentCheck::Start(agent, [probe] { return probe->Sample(); });
 }
 
+// SIGHUP: serve.variant and serve.shadow from the config file, applied
+// as a whole or not at all (serving::Experiments::Apply).
+void ReloadExperiments(const ServeFlags& f, serving::Server& server) {
+  std::error_code ec;
+  if (f.config_file.empty() || !std::filesystem::exists(f.config_file, ec)) {
+    Say("SIGHUP: no configuration file " + f.config_file + "; variants and shadow unchanged");
+    return;
+  }
+  Result<ServeReloadKeys> keys = ReadServeReloadKeys(f.config_file);
+  if (!keys.ok()) {
+    spdlog::error("SIGHUP: configuration not reloaded: {}", keys.status().message());
+    return;
+  }
+  serving::ExperimentConfig config;
+  if (keys->has_variants) {
+    std::vector<serving::VariantSpec> specs;
+    for (const std::string& text : keys->variants) {
+      Result<serving::VariantSpec> spec = serving::ParseVariantSpec(text);
+      if (!spec.ok()) {
+        spdlog::error("SIGHUP: configuration not reloaded: {}: serve.variant: {}", f.config_file,
+                      spec.status().message());
+        return;
+      }
+      specs.push_back(*spec);
+    }
+    config.variants = std::move(specs);
+  }
+  if (keys->has_shadow) config.shadow = keys->shadow;
+  const std::string change = server.experiments().Describe(config);
+  if (Status applied = server.ApplyExperiments(config); !applied.ok()) {
+    spdlog::error("SIGHUP: configuration not reloaded ({}): {}", f.config_file, applied.message());
+    return;
+  }
+  Say("SIGHUP: " + f.config_file + ": " + (change.empty() ? "experiments unchanged" : change));
+}
+
 int RunServe(const ServeFlags& f, const CommandContext& ctx) {
   auto started = std::chrono::steady_clock::now();
   // A server's operational events (swaps, breaker and health changes) are
@@ -209,6 +254,18 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
     if (!spec.ok()) return ReportError(spec.status());
     options.variants.push_back(*spec);
   }
+  options.shadow = f.shadow == "off" ? std::string() : f.shadow;
+  if (f.shadow_queue < 1 || f.shadow_queue > 1'000'000 || f.shadow_window < 2 ||
+      f.shadow_window > 1'000'000) {
+    return ReportError(InvalidArgumentError(
+        "--shadow-queue must be in [1, 1000000] and --shadow-window in [2, 1000000]"));
+  }
+  options.shadow_options.queue_requests = f.shadow_queue;
+  options.shadow_options.window_pairs = f.shadow_window;
+  if (f.log_features && f.prediction_log.empty()) {
+    return ReportError(InvalidArgumentError("--log-features needs --prediction-log DIR"));
+  }
+  options.prediction_log.log_features = f.log_features;
   if (!f.prediction_log.empty()) {
     if (!(f.prediction_log_max_mb >= 0.01 && f.prediction_log_max_mb <= 4096) ||
         f.prediction_log_files < 1 || f.prediction_log_files > 1000) {
@@ -285,6 +342,7 @@ int RunServe(const ServeFlags& f, const CommandContext& ctx) {
     if (signal == SIGHUP) {
       Say("SIGHUP: checking the registry for a new model version");
       (*server)->Reload();
+      ReloadExperiments(f, **server);
       continue;
     }
     Say(std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") +
@@ -386,6 +444,19 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--variant", flags->variants,
                   "A/B variant NAME=MODELREF:WEIGHT (percent of customers, sticky by customerID; "
                   "repeatable; the --model takes the rest)");
+  cmd->add_option("--shadow", flags->shadow,
+                  "shadow model NAME@ALIAS, NAME/VERSION or directory: scores every request off "
+                  "the request path and is compared with the answers, never returned "
+                  "(docs/serving.md)");
+  cmd->add_option("--shadow-queue", flags->shadow_queue,
+                  "requests waiting for the shadow at most; more are dropped and counted")
+      ->capture_default_str();
+  cmd->add_option("--shadow-window", flags->shadow_window,
+                  "customers in the shadow comparison's sliding window")
+      ->capture_default_str();
+  cmd->add_flag("--log-features", flags->log_features,
+                "also write each customer's raw features to the prediction log (customer data: "
+                "off by default)");
   cmd->add_option("--prediction-log", flags->prediction_log,
                   "directory for the prediction log (one JSON line per answered customer, "
                   "rotating; docs/serving.md)");
@@ -407,7 +478,11 @@ void RegisterServeCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--agent-max-in-flight", flags->agent_max_in_flight,
                   "requests in flight above which the agent lowers the weight (0 = 4 x threads)")
       ->capture_default_str();
-  cmd->callback([flags, cmd, key_file, &ctx] {
+  cmd->callback([flags, cmd, key_file, &ctx, &app] {
+    if (const CLI::Option* config = app.get_config_ptr(); config != nullptr) {
+      flags->config_file =
+          config->results().empty() ? config->get_default_str() : config->results().back();
+    }
     flags->api_key_file_given = key_file->count() > 0;
     flags->unknown_environment = UnknownServeVariables(*cmd);
     ctx.exit_code = RunServe(*flags, ctx);

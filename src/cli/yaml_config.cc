@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <fstream>
 #include <sstream>
 
 #include "common/strings.h"
@@ -163,5 +164,63 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
 }
 
 void AssignEnvironmentNames(CLI::App& app) { AssignNames(app, "CHURNML_"); }
+
+Result<ServeReloadKeys> ReadServeReloadKeys(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return IOError(file + ": cannot read the configuration file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (buffer.str().size() > (1u << 20)) {
+    return InvalidArgumentError(file + ": over 1 MiB, not a configuration file");
+  }
+  ServeReloadKeys keys;
+  try {
+    YAML::Node root = YAML::Load(buffer.str());
+    if (root.IsNull()) return keys;
+    if (!root.IsMap()) {
+      return InvalidArgumentError(Where(file, root.Mark()) +
+                                  ": the top level must be a mapping of keys (e.g. serve:)");
+    }
+    YAML::Node serve = root["serve"];
+    if (!serve || serve.IsNull()) return keys;
+    if (!serve.IsMap()) {
+      return InvalidArgumentError(Where(file, serve.Mark()) + ": serve must be a mapping of keys");
+    }
+    if (YAML::Node variant = serve["variant"]) {
+      keys.has_variants = true;
+      if (variant.IsSequence()) {
+        if (variant.size() > 64) {
+          return InvalidArgumentError(Where(file, variant.Mark()) +
+                                      ": serve.variant lists over 64 variants");
+        }
+        for (const YAML::Node& element : variant) {
+          if (!element.IsScalar()) {
+            return InvalidArgumentError(Where(file, element.Mark()) +
+                                        ": serve.variant entries must be NAME=MODELREF:WEIGHT");
+          }
+          keys.variants.push_back(element.as<std::string>());
+        }
+      } else if (variant.IsScalar()) {
+        keys.variants.push_back(variant.as<std::string>());
+      } else if (!variant.IsNull()) {
+        return InvalidArgumentError(Where(file, variant.Mark()) +
+                                    ": serve.variant must be a list of NAME=MODELREF:WEIGHT");
+      }
+    }
+    if (YAML::Node shadow = serve["shadow"]) {
+      keys.has_shadow = true;
+      if (shadow.IsScalar()) {
+        keys.shadow = shadow.as<std::string>();
+        if (keys.shadow == "off") keys.shadow.clear();
+      } else if (!shadow.IsNull()) {
+        return InvalidArgumentError(Where(file, shadow.Mark()) +
+                                    ": serve.shadow must be a model reference or off");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(Where(file, e.mark) + ": " + e.msg);
+  }
+  return keys;
+}
 
 }  // namespace churnml::cli

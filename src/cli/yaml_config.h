@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace churnml::cli {
 
 class YamlConfig : public CLI::Config {
@@ -35,6 +37,23 @@ class YamlConfig : public CLI::Config {
  private:
   const CLI::App* root_;
 };
+
+// The serve keys a SIGHUP reload reads again from the config file
+// (docs/serving.md, "Reloading experiments"): serve.variant (a list of
+// NAME=MODELREF:WEIGHT, or one such string) and serve.shadow (a model
+// reference; "off", "" or null turn the shadow off). A key absent from the
+// file leaves that setting as it is.
+struct ServeReloadKeys {
+  bool has_variants = false;
+  std::vector<std::string> variants;
+  bool has_shadow = false;
+  std::string shadow;  // "" = off
+};
+
+// Reads `file`. IOError when it cannot be read; InvalidArgument naming
+// file:line for YAML that does not parse, a serve section that is not a
+// mapping, or a key of the wrong shape.
+Result<ServeReloadKeys> ReadServeReloadKeys(const std::string& file);
 
 // Gives every option without an environment variable the name
 // CHURNML_<COMMAND>_<OPTION> (e.g. CHURNML_TRAIN_N_ESTIMATORS); options of the

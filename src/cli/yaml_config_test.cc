@@ -81,5 +81,52 @@ TEST(YamlConfig, RejectsATopLevelThatIsNotAMapping) {
   EXPECT_EQ(c.Parse(), c.path + ":1: the top level must be a mapping of keys (e.g. train:)");
 }
 
+// A file with `yaml`, for ReadServeReloadKeys.
+std::string ReloadFile(const std::string& yaml) {
+  const char* tmp = std::getenv("CHURNML_TEST_TMPDIR");
+  std::string dir = tmp != nullptr ? tmp : "/tmp";
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/serve_reload_test_" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+TEST(ServeReloadKeys, ReadsVariantListAndShadow) {
+  std::string path = ReloadFile(
+      "store: ./mlruns\nserve:\n  model: churn@champion\n  variant:\n"
+      "    - challenger=churn@challenger:30\n    - b=churn/4:5\n  shadow: churn@candidate\n");
+  Result<ServeReloadKeys> keys = ReadServeReloadKeys(path);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_TRUE(keys->has_variants);
+  EXPECT_EQ(keys->variants,
+            (std::vector<std::string>{"challenger=churn@challenger:30", "b=churn/4:5"}));
+  EXPECT_TRUE(keys->has_shadow);
+  EXPECT_EQ(keys->shadow, "churn@candidate");
+}
+
+TEST(ServeReloadKeys, AbsentKeysStayUnsetAndOffTurnsTheShadowOff) {
+  Result<ServeReloadKeys> none = ReadServeReloadKeys(ReloadFile("serve:\n  port: 8000\n"));
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->has_variants);
+  EXPECT_FALSE(none->has_shadow);
+  Result<ServeReloadKeys> off =
+      ReadServeReloadKeys(ReloadFile("serve:\n  shadow: off\n  variant: []\n"));
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_TRUE(off->has_shadow);
+  EXPECT_EQ(off->shadow, "");
+  EXPECT_TRUE(off->has_variants);
+  EXPECT_TRUE(off->variants.empty());
+}
+
+TEST(ServeReloadKeys, NamesFileAndLineOfAMisshapenKey) {
+  std::string path = ReloadFile("serve:\n  shadow:\n    model: x\n");
+  Result<ServeReloadKeys> keys = ReadServeReloadKeys(path);
+  ASSERT_FALSE(keys.ok());
+  EXPECT_EQ(keys.status().message(), path + ":3: serve.shadow must be a model reference or off");
+  EXPECT_EQ(ReadServeReloadKeys(path + ".missing").status().code(), StatusCode::kIOError);
+  Result<ServeReloadKeys> broken = ReadServeReloadKeys(ReloadFile("serve: [a\n"));
+  EXPECT_EQ(broken.status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace churnml::cli
