@@ -1,13 +1,16 @@
 // libFuzzer target: every input is read as a CSV file against the Telco
 // schema, three ways: record by record with tiny chunks, record by record
-// with one big chunk, and through the parallel chunk parser with row
-// conversion. The two record readings must agree (same records, or both
-// fail); every issue must stay small (values and messages quote input cut
+// with one big chunk, and through the chunk parser with row conversion,
+// each chunk both on the fused path and by tokenizing then converting. The
+// two record readings must agree (same records, or both fail); the two
+// chunk parses must give bit-identical rows, issues and kept fields (or the
+// same error); every issue must stay small (values and messages quote input cut
 // short); a record over the line limit must be refused. Crashes, sanitizer
 // reports, hangs and memory beyond the fuzzer's limit are failures.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -60,6 +63,34 @@ void RequireSmallIssues(const IssueList& issues) {
   }
 }
 
+bool SameDoubles(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) return false;
+  return a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+// The fused path and tokenize-then-convert must agree exactly.
+void RequireSameParse(const Result<ChunkParseResult>& fused, const Result<ChunkParseResult>& old) {
+  if (fused.ok() != old.ok()) std::abort();
+  if (!old.ok()) {
+    if (fused.status().message() != old.status().message()) std::abort();
+    return;
+  }
+  const Dataset& a = fused->rows;
+  const Dataset& b = old->rows;
+  if (fused->records != old->records || fused->invalid != old->invalid ||
+      fused->kept != old->kept || !(fused->issues.issues() == old->issues.issues()) ||
+      a.num_rows() != b.num_rows() || a.ids() != b.ids() || a.source_rows() != b.source_rows() ||
+      a.target() != b.target()) {
+    std::abort();
+  }
+  for (size_t c = 0; c < a.schema().num_columns(); ++c) {
+    if (!SameDoubles(a.column(c).numbers, b.column(c).numbers) ||
+        a.column(c).codes != b.column(c).codes || a.column(c).levels != b.column(c).levels) {
+      std::abort();
+    }
+  }
+}
+
 void ParseChunks(const std::string& text) {
   CsvChunkReader reader = CsvChunkReader::FromString(text, "fuzz.csv", {97, kMaxLineBytes});
   Result<std::vector<std::string>> header = reader.ReadHeader();
@@ -75,7 +106,13 @@ void ParseChunks(const std::string& text) {
   while (true) {
     Result<std::optional<CsvChunk>> chunk = reader.Next();
     if (!chunk.ok() || !chunk->has_value()) return;
-    Result<ChunkParseResult> parsed = ParseCsvChunk(**chunk, converter, "fuzz.csv");
+    CsvChunk copy = **chunk;
+    ChunkParseOptions fused_options;
+    if (converter.num_fields() > 1) fused_options.keep_fields = {0, converter.num_fields() - 1};
+    ChunkParseOptions old_options = fused_options;
+    old_options.path = ChunkParseOptions::RecordPath::kTokenizeThenConvert;
+    Result<ChunkParseResult> parsed = ParseCsvChunk(**chunk, converter, "fuzz.csv", fused_options);
+    RequireSameParse(parsed, ParseCsvChunk(copy, converter, "fuzz.csv", old_options));
     if (!parsed.ok()) return;
     if (static_cast<int64_t>(parsed->rows.num_rows()) + parsed->invalid != parsed->records) {
       std::abort();

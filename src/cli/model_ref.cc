@@ -5,26 +5,13 @@
 #include <optional>
 
 #include "common/strings.h"
+#include "tracking/model_reference.h"
 #include "tracking/store_uri.h"
 #include "tracking/tracking_store.h"
 
 namespace churnml::cli {
 
 namespace {
-
-// NAME@ALIAS, or NAME/VERSION with a numeric version, that is not also an
-// existing directory: a registry reference rather than a path.
-bool IsRegistryRef(const std::string& ref) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(ref, ec)) return false;
-  if (ref.find('@') != std::string::npos) return true;
-  size_t slash = ref.find('/');
-  if (slash == std::string::npos || slash == 0 || ref.find('/', slash + 1) != std::string::npos) {
-    return false;
-  }
-  std::string version = ref.substr(slash + 1);
-  return !version.empty() && version.find_first_not_of("0123456789") == std::string::npos;
-}
 
 // Prints what loading the artifact warned about (e.g. no checksums).
 Result<std::shared_ptr<const ModelArtifact>> WithWarnings(
@@ -83,7 +70,8 @@ Status RequireExistingStore(const std::string& uri) {
 Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref,
                                                           const CommandContext& ctx) {
   if (std::optional<Status> hint = HintForBadRef(ref, ctx)) return *hint;
-  if (!IsRegistryRef(ref)) return WithWarnings(ModelArtifact::Load(ref, ctx.models));
+  if (!tracking::ParseModelReference(ref).names_registry())
+    return WithWarnings(ModelArtifact::Load(ref, ctx.models));
   CHURNML_RETURN_IF_ERROR(RequireExistingStore(ctx.globals.store));
   tracking::StoreOptions options;
   options.uri = ctx.globals.store;

@@ -61,8 +61,7 @@ int RunPredict(const PredictFlags& f, const CommandContext& ctx) {
                           {"seconds", report.seconds},
                           {"stages_seconds",
                            {{"parse", report.stages.parse},
-                            {"features", report.stages.features},
-                            {"predict", report.stages.predict},
+                            {"score", report.stages.score},
                             {"encode", report.stages.encode},
                             {"write", report.stages.write}}},
                           {"slowest_stage", report.SlowestStage()}};
@@ -78,9 +77,9 @@ int RunPredict(const PredictFlags& f, const CommandContext& ctx) {
   }
   if (f.profile) {
     const PredictStageTimes& s = report.stages;
-    Say("profile (thread-seconds): parse " + Seconds(s.parse) + ", features " +
-        Seconds(s.features) + ", predict " + Seconds(s.predict) + ", encode " + Seconds(s.encode) +
-        ", write " + Seconds(s.write) + "; slowest: " + report.SlowestStage());
+    Say("profile (thread-seconds): parse " + Seconds(s.parse) + ", score " + Seconds(s.score) +
+        ", encode " + Seconds(s.encode) + ", write " + Seconds(s.write) +
+        "; slowest: " + report.SlowestStage());
   }
   return report.rows_rejected > 0 ? kExitPartial : kExitOk;
 }

@@ -17,6 +17,10 @@
 
 #include "data/dataset.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace churnml {
 
 // `s` without leading and trailing spaces and tabs.
@@ -58,6 +62,36 @@ class CategoryLookup {
       if (levels[k].empty() || slot != 0) direct_ = false;
       slot = static_cast<int8_t>(k + 1);
     }
+    padded_ = direct_;
+    for (const std::string& level : levels) padded_ = padded_ && level.size() <= 16;
+    if (padded_) {
+      padded_levels_.resize(levels.size());
+      for (size_t k = 0; k < levels.size(); ++k) {
+        std::memcpy(padded_levels_[k].bytes.data(), levels[k].data(), levels[k].size());
+        padded_levels_[k].size = static_cast<uint8_t>(levels[k].size());
+      }
+    }
+  }
+
+  // Same as Find, for a `text` inside a buffer that stays readable up to
+  // `readable_end`: when 16 bytes from text.data() are readable, the level
+  // is compared in one 16-byte step against a zero-padded copy.
+  int32_t FindInBuffer(const std::vector<std::string>& levels, std::string_view text,
+                       const char* readable_end) const {
+#if defined(__SSE2__)
+    if (padded_ && !text.empty() && text.size() <= 16 && readable_end - text.data() >= 16) {
+      const int code = slot_[Hash(text)] - 1;
+      if (code < 0) return kMissingCode;
+      const PaddedLevel& level = padded_levels_[static_cast<size_t>(code)];
+      if (level.size != text.size()) return kMissingCode;
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data()));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(level.bytes.data()));
+      const unsigned equal = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b)));
+      const unsigned wanted = (1u << text.size()) - 1;  // the text's bytes only
+      return (equal & wanted) == wanted ? code : kMissingCode;
+    }
+#endif
+    return Find(levels, text);
   }
 
   // Index of `text` in `levels` (the vector this lookup was built from), or
@@ -68,8 +102,10 @@ class CategoryLookup {
       const int code = slot_[Hash(text)] - 1;
       if (code < 0) return kMissingCode;
       const std::string& level = levels[static_cast<size_t>(code)];
-      if (level.size() != text.size() || std::memcmp(level.data(), text.data(), text.size()) != 0) {
-        return kMissingCode;
+      if (level.size() != text.size()) return kMissingCode;
+      // Levels are short: an inline loop beats a call to memcmp.
+      for (size_t i = 0; i < text.size(); ++i) {
+        if (level[i] != text[i]) return kMissingCode;
       }
       return code;
     }
@@ -87,8 +123,15 @@ class CategoryLookup {
            63;
   }
 
+  struct PaddedLevel {
+    std::array<char, 16> bytes{};  // the level, zero-padded
+    uint8_t size = 0;
+  };
+
   bool direct_ = false;
   std::array<int8_t, 64> slot_{};  // index + 1, 0 = none
+  bool padded_ = false;            // direct_ and every level at most 16 bytes
+  std::vector<PaddedLevel> padded_levels_;
 };
 
 }  // namespace churnml

@@ -6,6 +6,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/strings.h"
 #include "data/header_diagnosis.h"
 
@@ -65,6 +69,20 @@ RowConverter::RowConverter(Schema schema, std::vector<int> field_of_column, size
     } else {
       plan.kind = spec.type == ColumnType::kInteger ? FieldKind::kInteger : FieldKind::kNumber;
     }
+  }
+  for (size_t c : schema_.feature_indices()) {
+    const ColumnSpec& spec = schema_.column(c);
+    const bool bound = field_of_column_[c] >= 0;
+    AppendStep step;
+    step.column = static_cast<uint32_t>(c);
+    if (spec.type != ColumnType::kCategorical) {
+      step.kind = bound ? AppendKind::kNumber : AppendKind::kUnboundNumber;
+    } else if (!bound) {
+      step.kind = AppendKind::kUnboundCode;
+    } else {
+      step.kind = spec.categories.empty() ? AppendKind::kOpenLevel : AppendKind::kCode;
+    }
+    append_steps_.push_back(step);
   }
 }
 
@@ -268,24 +286,36 @@ void RowConverter::AppendValid(const RowScratch& scratch, int64_t row, Dataset* 
   if (target_field_ >= 0) {
     out->mutable_target().push_back(static_cast<uint8_t>(scratch.codes[*schema_.target_index()]));
   }
-  for (size_t c : schema_.feature_indices()) {
-    const ColumnSpec& spec = schema_.column(c);
+  for (const AppendStep& step : append_steps_) {
+    const size_t c = step.column;
     ColumnData& col = out->mutable_column(c);
-    if (spec.type != ColumnType::kCategorical) {
-      col.numbers.push_back(field_of_column_[c] < 0 ? kMissingNumber : scratch.numbers[c]);
-      continue;
+    switch (step.kind) {
+      case AppendKind::kNumber:
+        col.numbers.push_back(scratch.numbers[c]);
+        break;
+      case AppendKind::kUnboundNumber:
+        col.numbers.push_back(kMissingNumber);
+        break;
+      case AppendKind::kCode:
+        col.codes.push_back(scratch.texts[c].empty() ? kMissingCode : scratch.codes[c]);
+        break;
+      case AppendKind::kUnboundCode:
+        col.codes.push_back(kMissingCode);
+        break;
+      case AppendKind::kOpenLevel: {
+        const std::string_view text = scratch.texts[c];
+        if (text.empty()) {
+          col.codes.push_back(kMissingCode);
+          break;
+        }
+        // Open vocabulary: levels in order of first sight.
+        size_t k = 0;
+        while (k < col.levels.size() && col.levels[k] != text) ++k;
+        if (k == col.levels.size()) col.levels.emplace_back(text);
+        col.codes.push_back(static_cast<int32_t>(k));
+        break;
+      }
     }
-    if (!spec.categories.empty() || field_of_column_[c] < 0 || scratch.texts[c].empty()) {
-      col.codes.push_back(field_of_column_[c] < 0 || scratch.texts[c].empty() ? kMissingCode
-                                                                              : scratch.codes[c]);
-      continue;
-    }
-    // Open vocabulary: levels in order of first sight.
-    const std::string_view text = scratch.texts[c];
-    size_t k = 0;
-    while (k < col.levels.size() && col.levels[k] != text) ++k;
-    if (k == col.levels.size()) col.levels.emplace_back(text);
-    col.codes.push_back(static_cast<int32_t>(k));
   }
   out->mutable_source_rows().push_back(row);
   out->set_num_rows(out->num_rows() + 1);
@@ -300,6 +330,27 @@ constexpr std::array<bool, 256> MakeFieldStops() {
   return t;
 }
 constexpr std::array<bool, 256> kFieldStops = MakeFieldStops();
+
+// The first byte in [p, end) that is a comma, CR, LF or quote, or `end`.
+// Sixteen bytes at a time while that many remain (SSE2 is in every x86-64).
+inline const char* FindFieldStop(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i quote = _mm_set1_epi8('"');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, quote)));
+    const int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end && !kFieldStops[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
 
 }  // namespace
 
@@ -316,7 +367,7 @@ const char* RowConverter::ConvertPlainRecord(const char* p, const char* end, int
   scratch->raw.resize(num_fields_);
   for (size_t f = 0; f < num_fields_; ++f) {
     const char* start = p;
-    while (p < end && !kFieldStops[static_cast<unsigned char>(*p)]) ++p;
+    p = FindFieldStop(p, end);
     // The field must end with a comma, except the last, which ends the record.
     if (p < end && *p == '"') return nullptr;
     if (f + 1 < num_fields_) {
@@ -353,7 +404,8 @@ const char* RowConverter::ConvertPlainRecord(const char* p, const char* end, int
         }
         break;
       case FieldKind::kCategory: {
-        const int32_t code = FindCategory(c, text);
+        const int32_t code =
+            category_lookups_[c].FindInBuffer(schema_.column(c).categories, text, end);
         if (code == kMissingCode) return nullptr;
         scratch->codes[c] = code;
         break;

@@ -122,6 +122,13 @@ class RowConverter {
   size_t num_fields_ = 0;                         // fields every record must have
   int target_field_ = -1;
   std::vector<FieldPlan> field_plans_;  // per CSV field
+  // What AppendValid does per feature column, in schema order.
+  enum class AppendKind : uint8_t { kNumber, kCode, kOpenLevel, kUnboundNumber, kUnboundCode };
+  struct AppendStep {
+    uint32_t column = 0;
+    AppendKind kind = AppendKind::kNumber;
+  };
+  std::vector<AppendStep> append_steps_;
 };
 
 }  // namespace churnml

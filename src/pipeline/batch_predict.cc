@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <map>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -22,6 +20,7 @@
 #include "data/csv_chunk_parser.h"
 #include "data/csv_chunk_reader.h"
 #include "data/csv_writer.h"
+#include "data/ordered_chunk_pipeline.h"
 #include "data/row_converter.h"
 
 namespace churnml {
@@ -72,193 +71,86 @@ int64_t FileSize(const std::string& path) {
   return path != "-" && ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
 }
 
-// The shared state of the reader, the workers and the writer.
-class PredictRun {
+// Parses, validates and scores one chunk on a worker thread, and formats its
+// output lines. Scoring goes through ModelArtifact::PredictProba, the same
+// call serving makes.
+class ChunkScorer {
  public:
-  PredictRun(const ModelArtifact& artifact, const RowConverter& converter,
-             const PredictOptions& options, std::vector<size_t> keep_fields, CsvChunkReader& reader,
-             double threshold, int threads)
+  ChunkScorer(const ModelArtifact& artifact, const RowConverter& converter,
+              std::vector<size_t> keep_fields, std::string source_name, double threshold)
       : artifact_(artifact),
         converter_(converter),
-        options_(options),
         keep_fields_(std::move(keep_fields)),
-        reader_(reader),
-        threshold_(threshold),
-        threads_(threads),
-        max_in_flight_(2 * threads) {}
-
-  // Runs everything; writes to `output` and `rejects` in input order.
-  Status Run(AtomicFileWriter& output, AtomicFileWriter& rejects, PredictReport* report) {
-    std::thread reader_thread([this] { ReadLoop(); });
-    std::vector<std::thread> workers;
-    for (int i = 0; i < threads_; ++i) workers.emplace_back([this] { WorkLoop(); });
-    Status status = WriteLoop(output, rejects, report);
-    if (!status.ok()) Fail(status);
-    reader_thread.join();
-    for (auto& w : workers) w.join();
-    report->stages.parse = parse_seconds_;
-    report->stages.features = features_seconds_;
-    report->stages.predict = predict_seconds_;
-    report->stages.encode = encode_seconds_;
-    std::lock_guard<std::mutex> lock(mu_);
-    return error_;
+        source_name_(std::move(source_name)),
+        threshold_(threshold) {
+    parse_options_.max_issues = int64_t{1} << 40;  // every reject is written out
+    parse_options_.keep_fields = keep_fields_;
   }
 
- private:
-  void Fail(const Status& status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (error_.ok()) error_ = status;
-    cv_.notify_all();
-  }
-
-  void ReadLoop() {
-    ProgressBar progress("predict", FileSize(options_.input_path), ProgressUnit::kBytes);
-    while (true) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return !error_.ok() || in_flight_ < max_in_flight_; });
-        if (!error_.ok()) return;
-      }
-      Result<std::optional<CsvChunk>> next = reader_.Next();
-      if (options_.show_progress) progress.Update(reader_.bytes_read());
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!next.ok()) {
-        if (error_.ok()) error_ = next.status();
-        cv_.notify_all();
-        return;
-      }
-      if (!next->has_value()) {
-        reader_done_ = true;
-        cv_.notify_all();
-        return;
-      }
-      queue_.push_back(std::move(**next));
-      ++chunks_read_;
-      ++in_flight_;
-      cv_.notify_all();
-    }
-  }
-
-  void WorkLoop() {
-    ChunkParseOptions parse_options;
-    parse_options.max_issues = int64_t{1} << 40;  // every reject is written out
-    parse_options.keep_fields = keep_fields_;
-    std::vector<double> probabilities;
-    while (true) {
-      CsvChunk chunk;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return !error_.ok() || !queue_.empty() || reader_done_; });
-        if (!error_.ok() || queue_.empty()) return;
-        chunk = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      Result<ChunkOutput> out = Process(chunk, parse_options, &probabilities);
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!out.ok()) {
-        if (error_.ok()) error_ = out.status();
-      } else {
-        done_.emplace(chunk.index, std::move(*out));
-      }
-      cv_.notify_all();
-    }
-  }
-
-  Result<ChunkOutput> Process(CsvChunk& chunk, const ChunkParseOptions& parse_options,
-                              std::vector<double>* probabilities) {
+  Result<ChunkOutput> Score(CsvChunk& chunk) {
     ChunkOutput out;
     auto stage = Clock::now();
-    CHURNML_ASSIGN_OR_RETURN(
-        out.parsed, ParseCsvChunk(chunk, converter_, reader_.source_name(), parse_options));
-    double parse = SecondsSince(stage);
+    CHURNML_ASSIGN_OR_RETURN(out.parsed,
+                             ParseCsvChunk(chunk, converter_, source_name_, parse_options_));
+    const double parse = SecondsSince(stage);
     stage = Clock::now();
     const Dataset& rows = out.parsed.rows;
-    CHURNML_ASSIGN_OR_RETURN(FeatureMatrix x, artifact_.preprocessor().Transform(rows));
-    double features = SecondsSince(stage);
-    stage = Clock::now();
-    probabilities->resize(x.rows());
-    CHURNML_RETURN_IF_ERROR(artifact_.model().PredictProba(x, *probabilities));
-    double predict = SecondsSince(stage);
+    std::vector<double> probabilities;
+    CHURNML_RETURN_IF_ERROR(artifact_.PredictProba(rows, &probabilities));
+    const double score = SecondsSince(stage);
     stage = Clock::now();
     const size_t keep = keep_fields_.size();
     out.scored_csv.reserve(rows.num_rows() * (40 + 16 * keep));
     const std::vector<std::string>& kept = out.parsed.kept;
     for (size_t i = 0; i < rows.num_rows(); ++i) {
       AppendScoredRow(rows.ids()[i], std::span<const std::string>(kept).subspan(i * keep, keep),
-                      (*probabilities)[i], threshold_, &out.scored_csv);
+                      probabilities[i], threshold_, &out.scored_csv);
     }
-    double encode = SecondsSince(stage);
+    const double encode = SecondsSince(stage);
     std::lock_guard<std::mutex> lock(mu_);
-    parse_seconds_ += parse;
-    features_seconds_ += features;
-    predict_seconds_ += predict;
-    encode_seconds_ += encode;
+    times_.parse += parse;
+    times_.score += score;
+    times_.encode += encode;
     return out;
   }
 
-  Status WriteLoop(AtomicFileWriter& output, AtomicFileWriter& rejects, PredictReport* report) {
-    int64_t next_index = 0;
-    int64_t base_row = 0;
-    std::string reject_text;
-    while (true) {
-      ChunkOutput item;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] {
-          return !error_.ok() || done_.count(next_index) > 0 ||
-                 (reader_done_ && next_index == chunks_read_);
-        });
-        if (!error_.ok()) return Status::Ok();  // Run() returns the error
-        if (reader_done_ && next_index == chunks_read_) break;
-        auto it = done_.find(next_index);
-        item = std::move(it->second);
-        done_.erase(it);
-      }
-      auto stage = Clock::now();
-      RebaseRows(&item.parsed, base_row);
-      base_row += item.parsed.records;
-      report->rows_read += item.parsed.records;
-      report->rows_scored += static_cast<int64_t>(item.parsed.rows.num_rows());
-      report->rows_rejected += item.parsed.invalid;
-      CHURNML_RETURN_IF_ERROR(output.Write(item.scored_csv));
-      if (!item.parsed.issues.issues().empty()) {
-        reject_text.clear();
-        for (const ValidationIssue& issue : item.parsed.issues.issues()) {
-          AppendRejectRow(issue, &reject_text);
-        }
-        CHURNML_RETURN_IF_ERROR(rejects.Write(reject_text));
-      }
-      report->stages.write += SecondsSince(stage);
-      std::lock_guard<std::mutex> lock(mu_);
-      ++next_index;
-      --in_flight_;
-      cv_.notify_all();
-    }
-    return Status::Ok();
+  // The stage sums so far (parse, score, encode).
+  PredictStageTimes times() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return times_;
   }
 
+ private:
   const ModelArtifact& artifact_;
   const RowConverter& converter_;
-  const PredictOptions& options_;
   const std::vector<size_t> keep_fields_;  // header fields copied to the output
-  CsvChunkReader& reader_;  // used by the reader thread only
+  const std::string source_name_;
   const double threshold_;
-  const int threads_;
-  const int64_t max_in_flight_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;           // any change of the state below
-  Status error_;                         // guarded by mu_: the first failure
-  std::deque<CsvChunk> queue_;           // guarded by mu_: read, not yet taken by a worker
-  std::map<int64_t, ChunkOutput> done_;  // guarded by mu_: processed, not yet written
-  int64_t in_flight_ = 0;                // guarded by mu_: read but not yet written
-  int64_t chunks_read_ = 0;              // guarded by mu_
-  bool reader_done_ = false;             // guarded by mu_
-  double parse_seconds_ = 0;             // guarded by mu_ (the four stage sums)
-  double features_seconds_ = 0;
-  double predict_seconds_ = 0;
-  double encode_seconds_ = 0;
+  ChunkParseOptions parse_options_;
+  mutable std::mutex mu_;
+  PredictStageTimes times_;  // guarded by mu_
 };
+
+// Writes one scored chunk and its rejects, in input order (the sink).
+Status WriteChunk(ChunkOutput& item, int64_t* base_row, AtomicFileWriter& output,
+                  AtomicFileWriter& rejects, PredictReport* report) {
+  const auto stage = Clock::now();
+  RebaseRows(&item.parsed, *base_row);
+  *base_row += item.parsed.records;
+  report->rows_read += item.parsed.records;
+  report->rows_scored += static_cast<int64_t>(item.parsed.rows.num_rows());
+  report->rows_rejected += item.parsed.invalid;
+  CHURNML_RETURN_IF_ERROR(output.Write(item.scored_csv));
+  if (!item.parsed.issues.issues().empty()) {
+    std::string reject_text;
+    for (const ValidationIssue& issue : item.parsed.issues.issues()) {
+      AppendRejectRow(issue, &reject_text);
+    }
+    CHURNML_RETURN_IF_ERROR(rejects.Write(reject_text));
+  }
+  report->stages.write += SecondsSince(stage);
+  return Status::Ok();
+}
 
 // Headers wider than this get no "did you mean" (edit distances to every name).
 constexpr size_t kMaxSuggestedHeader = 10000;
@@ -313,8 +205,7 @@ Result<std::vector<size_t>> ResolveKeepColumns(const std::vector<std::string>& k
 
 std::string PredictReport::SlowestStage() const {
   std::pair<double, const char*> stages_by_time[] = {{stages.parse, "parse"},
-                                                     {stages.features, "features"},
-                                                     {stages.predict, "predict"},
+                                                     {stages.score, "score"},
                                                      {stages.encode, "encode"},
                                                      {stages.write, "write"}};
   auto* best = &stages_by_time[0];
@@ -338,8 +229,8 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
                                      : fs::path(options.output_path.string() + ".rejects.csv");
   }
   std::error_code ec;
-  if (!to_stdout &&
-      fs::weakly_canonical(report->rejects_path, ec) == fs::weakly_canonical(options.output_path, ec)) {
+  if (!to_stdout && fs::weakly_canonical(report->rejects_path, ec) ==
+                        fs::weakly_canonical(options.output_path, ec)) {
     return InvalidArgumentError("--rejects " + report->rejects_path.string() +
                                 " is the same file as --output");
   }
@@ -378,9 +269,26 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (threads < 1) threads = 1;
   report->threads = threads;
-  PredictRun run(artifact, converter, options, std::move(keep_fields), reader,
-                 options.threshold.value_or(artifact.threshold()), threads);
-  CHURNML_RETURN_IF_ERROR(run.Run(output, rejects, report));
+  ChunkScorer scorer(artifact, converter, std::move(keep_fields), reader.source_name(),
+                     options.threshold.value_or(artifact.threshold()));
+  ProgressBar progress("predict", FileSize(options.input_path), ProgressUnit::kBytes);
+  ChunkPipelineOptions pipeline_options;
+  pipeline_options.threads = threads;
+  if (options.show_progress) {
+    pipeline_options.on_read = [&progress](int64_t bytes) { progress.Update(bytes); };
+  }
+  int64_t base_row = 0;
+  const std::function<Result<ChunkOutput>(CsvChunk&)> work = [&scorer](CsvChunk& chunk) {
+    return scorer.Score(chunk);
+  };
+  const std::function<Status(ChunkOutput&)> sink = [&](ChunkOutput& item) {
+    return WriteChunk(item, &base_row, output, rejects, report);
+  };
+  CHURNML_RETURN_IF_ERROR(RunChunkPipeline(reader, pipeline_options, work, sink));
+  const PredictStageTimes worker_times = scorer.times();
+  report->stages.parse = worker_times.parse;
+  report->stages.score = worker_times.score;
+  report->stages.encode = worker_times.encode;
   // Both files durable before either becomes visible: a write error in one
   // (a full disk, `--rejects /dev/full`) leaves neither under its final name.
   CHURNML_RETURN_IF_ERROR(output.Flush());

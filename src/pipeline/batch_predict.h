@@ -1,10 +1,12 @@
 // The batch predict use case: raw-schema CSV in, CSV out with customerID,
 // any kept input columns, probability and prediction, in input order.
 //
-// Streaming and parallel with bounded memory: one reader thread cuts the
+// Streaming and parallel with bounded memory, on the data layer's ordered
+// chunk pipeline (data/ordered_chunk_pipeline.h): one reader thread cuts the
 // file into chunks of whole records, `threads` workers parse, validate and
-// score chunks, and one writer puts results out in order. At most
-// 2 × threads chunks are in flight, so memory does not grow with the input.
+// score chunks (through ModelArtifact::PredictProba, like serving), and the
+// calling thread writes results out in order. At most 2 × threads chunks are
+// in flight, so memory does not grow with the input.
 // A row that fails validation goes to the rejects file with its reason and
 // does not stop the batch. Output and rejects files are written under
 // temporary names and renamed only when the whole batch succeeded.
@@ -23,14 +25,14 @@
 namespace churnml {
 
 struct PredictOptions {
-  std::string input_path;                // "-" reads standard input
-  std::filesystem::path output_path;     // required
-  std::filesystem::path rejects_path;    // empty: "<output>.rejects.csv"
-  std::optional<double> threshold;       // empty: the artifact's threshold
-  int threads = 0;                       // worker threads; 0 = one per core
-  size_t chunk_bytes = size_t{1} << 20;  // input bytes per work unit
+  std::string input_path;                        // "-" reads standard input
+  std::filesystem::path output_path;             // required
+  std::filesystem::path rejects_path;            // empty: "<output>.rejects.csv"
+  std::optional<double> threshold;               // empty: the artifact's threshold
+  int threads = 0;                               // worker threads; 0 = one per core
+  size_t chunk_bytes = size_t{1} << 20;          // input bytes per work unit
   size_t max_line_bytes = kDefaultMaxLineBytes;  // longest input record accepted, bytes
-  bool show_progress = true;             // progress bar when stderr is a terminal
+  bool show_progress = true;                     // progress bar when stderr is a terminal
   // Input columns copied to the output between the id and the probability
   // (`--keep-columns`), in this order; any header column, in the schema or
   // not. The id column is always written and is not repeated.
@@ -40,11 +42,10 @@ struct PredictOptions {
 // Wall-clock seconds summed over worker threads, per stage (the profile
 // `churnml predict --profile` prints).
 struct PredictStageTimes {
-  double parse = 0;     // tokenising and validating records
-  double features = 0;  // preprocessing into a FeatureMatrix
-  double predict = 0;   // the model
-  double encode = 0;    // formatting output rows
-  double write = 0;     // writer thread: writing output and rejects
+  double parse = 0;   // tokenising and validating records
+  double score = 0;   // ModelArtifact::PredictProba: preprocessing and the model
+  double encode = 0;  // formatting output rows
+  double write = 0;   // the in-order sink: writing output and rejects
 };
 
 struct PredictReport {

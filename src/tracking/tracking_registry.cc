@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "tracking/artifact_checksums.h"
+#include "tracking/model_reference.h"
 #include "tracking/names.h"
 #include "tracking/tracking_store.h"
 
@@ -339,17 +340,13 @@ Result<ResolvedModel> TrackingStore::ResolveModel(const std::string& ref) {
   if (fs::is_directory(ref, ec)) {
     return ResolvedModel{"", 0, fs::absolute(ref).lexically_normal(), {}};
   }
-  size_t at = ref.rfind('@');
-  if (at != std::string::npos) {
-    std::string model = ref.substr(0, at);
-    CHURNML_RETURN_IF_ERROR(ValidateName("model name", model));
-    return ResolveAlias(model, ref.substr(at + 1));
+  const ModelReference parsed = ParseModelReference(ref);
+  if (parsed.kind == ModelReference::Kind::kAlias) {
+    CHURNML_RETURN_IF_ERROR(ValidateName("model name", parsed.model));
+    return ResolveAlias(parsed.model, parsed.alias);
   }
-  size_t slash = ref.rfind('/');
-  if (slash != std::string::npos && slash + 1 < ref.size()) {
-    std::string model = ref.substr(0, slash);
-    std::optional<int64_t> version = ParseInt(ref.substr(slash + 1));
-    if (version && ValidateName("model name", model).ok()) return ResolveVersion(model, *version);
+  if (parsed.kind == ModelReference::Kind::kVersion) {
+    return ResolveVersion(parsed.model, parsed.version);
   }
   return NotFoundError("model reference \"" + ref +
                        "\" is neither an existing directory, NAME@ALIAS nor NAME/VERSION");

@@ -2,9 +2,9 @@
 // the retried-transaction helper every write goes through.
 #include "tracking/tracking_store.h"
 
+#include <unistd.h>
+
 #include <chrono>
-#include <random>
-#include <thread>
 
 #include "tracking/names.h"
 #include "tracking/schema_migrations.h"
@@ -62,6 +62,14 @@ Status NewerSchemaError(const std::string& store, int version) {
                                  "): upgrade churnml to open it");
 }
 
+// A per-store jitter seed when none is given: processes started together
+// (a job fan-out) still draw different delays.
+uint64_t RetrySeed() {
+  uint64_t seed = static_cast<uint64_t>(RealClock().WallNow().time_since_epoch().count()) ^
+                  (static_cast<uint64_t>(::getpid()) << 32);
+  return SplitMix64(&seed);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<TrackingStore>> TrackingStore::Open(const StoreOptions& options) {
@@ -108,7 +116,8 @@ TrackingStore::TrackingStore(std::unique_ptr<SqlConnection> connection, fs::path
                              StoreOptions options)
     : connection_(std::move(connection)),
       artifact_root_(std::move(artifact_root)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      retry_jitter_(options_.retry_seed != 0 ? options_.retry_seed : RetrySeed()) {
   if (options_.max_transaction_attempts < 1) options_.max_transaction_attempts = 1;
 }
 
@@ -128,7 +137,7 @@ void TrackingStore::Checkpoint(std::string_view point) const {
 }
 
 Status TrackingStore::InTransaction(TransactionMode mode, const std::function<Status()>& body) {
-  thread_local std::minstd_rand jitter{std::random_device{}()};
+  const Clock& clock = options_.retry_clock != nullptr ? *options_.retry_clock : RealClock();
   Status last;
   for (int attempt = 1; attempt <= options_.max_transaction_attempts; ++attempt) {
     Status s = connection_->Begin(mode);
@@ -142,9 +151,11 @@ Status TrackingStore::InTransaction(TransactionMode mode, const std::function<St
     connection_->Rollback();
     if (!retryable) return s;
     last = s;
+    if (attempt == options_.max_transaction_attempts) break;
     // Full jitter on an exponential cap: conflicting writers spread out.
-    int cap_ms = std::min(200, 2 << std::min(attempt, 7));
-    std::this_thread::sleep_for(std::chrono::milliseconds(jitter() % (cap_ms + 1)));
+    const int cap_ms = std::min(200, 2 << std::min(attempt, 7));
+    clock.SleepFor(
+        std::chrono::milliseconds(retry_jitter_.Below(static_cast<uint64_t>(cap_ms) + 1)));
   }
   return UnavailableError(last.message() + " (gave up after " +
                           std::to_string(options_.max_transaction_attempts) + " attempts)");

@@ -24,6 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
+#include "common/random.h"
 #include "common/status.h"
 #include "tracking/sql_connection.h"
 #include "tracking/tracking_types.h"
@@ -57,6 +59,13 @@ struct StoreOptions {
   std::chrono::milliseconds busy_timeout{10000};
   // Attempts of one transaction on lock conflicts / serialization failures.
   int max_transaction_attempts = 30;
+  // Sleeps of the backoff between attempts (full jitter on a cap growing
+  // 4, 8, ... 200 ms) go through this clock: tests pass a ManualClock and
+  // read the sleeps without waiting. Not owned; null = RealClock().
+  const Clock* retry_clock = nullptr;
+  // Seed of the backoff jitter. 0: one per store from the wall clock and the
+  // process id, so contending processes draw different delays.
+  uint64_t retry_seed = 0;
   // A RUNNING run with no write for this long is reported stale.
   std::chrono::milliseconds stale_after = std::chrono::hours(6);
   // Staging folders and unreferenced artifact folders younger than this are
@@ -215,12 +224,8 @@ class TrackingStore {
   std::unique_ptr<SqlConnection> connection_;
   std::filesystem::path artifact_root_;
   StoreOptions options_;
+  Rng retry_jitter_;        // the backoff's random delays
   bool migrating_ = false;  // the fence does not apply to schema migrations
 };
-
-// Free-function spelling of TrackingStore::Open, for callers that prefer it.
-inline Result<std::unique_ptr<TrackingStore>> OpenStore(const StoreOptions& options) {
-  return TrackingStore::Open(options);
-}
 
 }  // namespace churnml::tracking
