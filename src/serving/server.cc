@@ -19,6 +19,7 @@
 #include "monitoring/metrics_registry.h"
 #include "monitoring/process_metrics.h"
 #include "serving/admin_routes.h"
+#include "serving/dashboard_routes.h"
 #include "serving/experiments_routes.h"
 #include "serving/explain_routes.h"
 #include "serving/http/router.h"
@@ -120,6 +121,7 @@ class ServerRuntime {
   std::unique_ptr<Experiments> experiments;
   // The route groups (route_group.h), in one table.
   std::vector<std::unique_ptr<RouteGroup>> groups;
+  DashboardRoutes* dashboard = nullptr;  // in `groups`; its ticker stops in Stop()
   RouteTable routes;
   std::shared_ptr<spdlog::logger> access_log;
   std::unique_ptr<HttpServer> http;
@@ -315,6 +317,15 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   groups.push_back(std::make_unique<AdminRoutes>(
       alerts ? &alerts->evaluator() : nullptr, options.fault_injection ? &faults : nullptr,
       options.fault_injection ? &shadow_faults : nullptr));
+  auto dashboard_group = std::make_unique<DashboardRoutes>(
+      DashboardOptions{},
+      DashboardDeps{.registry = registry.get(),
+                    .slot = &slot,
+                    .health = health.get(),
+                    .drift = drift.get(),
+                    .experiments = [this] { return ExperimentsJson(experiments->Snapshot()); }});
+  dashboard = dashboard_group.get();
+  groups.push_back(std::move(dashboard_group));
   for (const std::unique_ptr<RouteGroup>& group : groups) {
     CHURNML_RETURN_IF_ERROR(routes.Add(*group));
   }
@@ -593,6 +604,8 @@ void ServerRuntime::Stop() {
       if (std::shared_ptr<ShadowModel> m = shadow->model()) m->watcher->Stop();
     }
     if (alerts) alerts->Stop();
+    // Its ticker reads the metrics, whose collectors read `http`.
+    if (dashboard) dashboard->Stop();
   });
 }
 
