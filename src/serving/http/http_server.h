@@ -29,8 +29,13 @@
 // Every response carries X-Request-Id (the client's when it is a sane token
 // of at most 128 characters, else a generated one), Date and the security
 // headers X-Content-Type-Options: nosniff, X-Frame-Options: DENY,
-// Content-Security-Policy: default-src 'none', Referrer-Policy: no-referrer,
-// Cache-Control: no-store.
+// Content-Security-Policy: default-src 'none' (unless the handler sets its
+// own), Referrer-Policy: no-referrer, Cache-Control: no-store.
+//
+// A handler may answer with a stream (HttpResponse::stream, event_stream.h:
+// server-sent events): written as a producer sends, without blocking the
+// worker, until the producer finishes it, the client goes away or Stop()
+// drains it.
 #pragma once
 
 #include <atomic>
