@@ -184,6 +184,7 @@ Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
     if (options.invalid_rows == InvalidRowPolicy::kFail && result.issues.count() > 0) {
       return Status::Ok();  // keep counting, stop keeping rows
     }
+    if (options.on_rows) CHURNML_RETURN_IF_ERROR(options.on_rows(parsed.rows));
     if (options.storage == RowStorage::kKeep) {
       if (result.dataset.num_rows() == 0) {
         result.dataset = std::move(parsed.rows);

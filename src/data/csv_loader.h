@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,11 @@ struct LoadOptions {
   size_t chunk_bytes = size_t{4} << 20;          // read size, bytes
   size_t max_line_bytes = kDefaultMaxLineBytes;  // longest record accepted, bytes
   int threads = 0;                               // parsing threads; 0 = one per core
+  // When set: called with each chunk's valid rows, in file order, on the
+  // consuming thread, before they are kept or discarded; its error stops the
+  // load. With RowStorage::kDiscard a caller consumes a file of any size in
+  // bounded memory (`evaluate`). Not called after an issue under kFail.
+  std::function<Status(const Dataset& rows)> on_rows;
 };
 
 struct LoadResult {

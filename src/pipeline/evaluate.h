@@ -1,5 +1,7 @@
 // The evaluate use case: score a labelled CSV with a saved model and compute
-// every metric at a threshold.
+// every metric at a threshold. Streams: rows are parsed, scored and dropped a
+// chunk at a time; the memory that grows with the file is one probability
+// and one label per row (9 bytes).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@ struct EvaluateOptions {
   // Empty: the threshold stored in the artifact.
   std::optional<double> threshold;
   int64_t max_issues = 20;
+  size_t chunk_bytes = size_t{4} << 20;  // read size, bytes (rows are scored a chunk at a time)
 };
 
 struct EvaluateReport {
