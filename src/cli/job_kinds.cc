@@ -9,12 +9,19 @@
 #include <set>
 #include <thread>
 
+#include "cli/drift_command.h"
 #include "cli/model_ref.h"
+#include "cli/tracking_command.h"
 #include "common/atomic_file.h"
 #include "common/json_dump.h"
+#include "common/strings.h"
 #include "eval/metrics_json.h"
 #include "pipeline/batch_predict.h"
 #include "pipeline/evaluate.h"
+#include "pipeline/quality_report.h"
+#include "pipeline/retrain.h"
+#include "pipeline/tracked_train.h"
+#include "pipeline/train.h"
 
 namespace churnml::cli {
 namespace {
@@ -65,6 +72,15 @@ class ParsedFlags {
     return cmd_->get_option(flag)->as<T>();
   }
   const CommandContext& context() const { return ctx_; }
+  // The options given on the command line (not aliases), as (--name, text).
+  std::vector<std::pair<std::string, std::string>> Given() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const CLI::Option* opt : cmd_->get_options()) {
+      if (opt->count() == 0 || opt->get_group().empty() || opt->get_lnames().empty()) continue;
+      out.emplace_back("--" + opt->get_lnames().front(), opt->as<std::string>());
+    }
+    return out;
+  }
 
  private:
   ParsedFlags() = default;
@@ -236,6 +252,325 @@ Status RunEvaluate(JobContext& context, const GlobalOptions& globals) {
   return Status::Ok();
 }
 
+// --- train, drift, report, retrain --------------------------------------
+// Each parses its args with the command's own flag definitions and calls the
+// pipeline use case the command calls. Store writes (runs, model versions,
+// aliases) go through a store fenced on the job's epoch
+// (tracking::StoreOptions::write_fence): a worker that lost its lease cannot
+// record or register anything. Files go to staging names, published by the
+// queue's fenced completion.
+
+tracking::StoreOptions FencedStore(const GlobalOptions& globals, const JobContext& context) {
+  tracking::StoreOptions store;
+  store.uri = globals.store;
+  store.write_fence = tracking::WriteFence{context.job().id, context.job().epoch};
+  return store;
+}
+
+// The value of flag `--x` to a JSON value: a number when the text is one
+// (CLI11 has already checked the flag's type), else the text.
+nlohmann::json FlagJson(const std::string& text) {
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_number()) return parsed;
+  return text;
+}
+
+// train's flags that are not hyperparameters; every other flag given is
+// one, named after the flag ("--max-depth" → "max_depth", "--C" → "C").
+const std::set<std::string>& TrainGeneralFlags() {
+  static const std::set<std::string> flags = {"--data",
+                                              "--model",
+                                              "--out",
+                                              "--schema",
+                                              "--test-size",
+                                              "--seed",
+                                              "--cv",
+                                              "--threshold",
+                                              "--validation-fraction",
+                                              "--threshold-for",
+                                              "--calibrate",
+                                              "--drop-invalid",
+                                              "--force",
+                                              "--unknown-category",
+                                              "--json",
+                                              "--experiment",
+                                              "--register",
+                                              "--alias",
+                                              "--no-track",
+                                              "--help"};
+  return flags;
+}
+
+Result<std::unique_ptr<ParsedFlags>> ParseTrain(const std::vector<std::string>& args,
+                                                const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f,
+                           ParsedFlags::Parse(RegisterTrainCommands, "train", args, globals));
+  CHURNML_RETURN_IF_ERROR(RefuseStandardStreams(*f, {"--data", "--schema"}));
+  const std::vector<std::string> kinds = f->context().models.kinds();
+  const std::string kind = f->Has("--model") ? f->Text("--model") : "logistic";
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    return InvalidArgumentError("--model " + kind +
+                                ": unknown model kind; valid: " + Join(kinds, ", "));
+  }
+  double test_size = f->Value<double>("--test-size").value_or(0.2);
+  if (!(test_size > 0 && test_size < 1))
+    return InvalidArgumentError("--test-size must be between 0 and 1 (exclusive)");
+  int cv = f->Value<int>("--cv").value_or(0);
+  if (cv < 0 || cv == 1) return InvalidArgumentError("--cv must be 0 (off) or at least 2 folds");
+  double threshold = f->Value<double>("--threshold").value_or(0.5);
+  if (!(threshold >= 0 && threshold <= 1))
+    return InvalidArgumentError("--threshold must be between 0 and 1");
+  if (f->Has("--alias") && !f->Has("--register"))
+    return InvalidArgumentError("--alias needs --register NAME (the model the alias belongs to)");
+  if (f->Has("--no-track") && (f->Has("--register") || !f->Has("--out")))
+    return InvalidArgumentError("--no-track needs --out and cannot --register");
+  if (f->Has("--force"))
+    return InvalidArgumentError(
+        "--force: a train job never replaces a model folder; give a new --out");
+  if (f->Has("--unknown-category"))
+    CHURNML_RETURN_IF_ERROR(ParseUnknownCategoryPolicy(f->Text("--unknown-category")).status());
+  return f;
+}
+
+Result<std::vector<std::string>> PrepareTrain(const std::vector<std::string>& args,
+                                              const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f, ParseTrain(args, globals));
+  (void)f;
+  return AbsolutePaths(args, {"--data", "--out", "--output", "--schema"});
+}
+
+Status RunTrainJob(JobContext& context, const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f, ParseTrain(context.job().args, globals));
+  TrainOptions options;
+  options.data_path = f->Text("--data");
+  CHURNML_ASSIGN_OR_RETURN(options.schema, LoadSchemaOption(f->Text("--schema")));
+  options.model_kind = f->Has("--model") ? f->Text("--model") : "logistic";
+  options.hyperparameters = nlohmann::json::object();
+  for (const auto& [flag, text] : f->Given()) {
+    if (TrainGeneralFlags().count(flag) != 0) continue;
+    std::string key = flag.substr(2);
+    std::replace(key.begin(), key.end(), '-', '_');
+    options.hyperparameters[key] = FlagJson(text);
+  }
+  options.seed = f->Value<uint64_t>("--seed").value_or(42);
+  if (options.model_kind == "xgboost") options.hyperparameters["seed"] = options.seed;
+  CHURNML_ASSIGN_OR_RETURN(
+      options.preprocessing.unknown_category,
+      ParseUnknownCategoryPolicy(f->Has("--unknown-category") ? f->Text("--unknown-category")
+                                                              : "ignore"));
+  options.test_size = f->Value<double>("--test-size").value_or(0.2);
+  options.cv_folds = f->Value<int>("--cv").value_or(0);
+  options.threshold = f->Value<double>("--threshold").value_or(0.5);
+  options.validation_fraction = f->Value<double>("--validation-fraction").value_or(0.1);
+  if (f->Has("--threshold-for")) {
+    CHURNML_ASSIGN_OR_RETURN(options.threshold_for, ThresholdGoal::Parse(f->Text("--threshold-for")));
+  }
+  if (f->Has("--calibrate")) {
+    CHURNML_ASSIGN_OR_RETURN(options.calibrate, ParseCalibrationMethod(f->Text("--calibrate")));
+  }
+  options.invalid_rows =
+      f->Has("--drop-invalid") ? InvalidRowPolicy::kDrop : InvalidRowPolicy::kFail;
+  options.existing = ExistingPolicy::kFail;
+  fs::path out = f->Text("--out");
+  std::error_code ec;
+  if (!out.empty() && fs::exists(fs::symlink_status(out, ec))) {
+    return AlreadyExistsError("--out " + out.string() + " already exists; give a new folder");
+  }
+  if (!out.empty()) options.out_dir = context.StagingPath(out);
+  TrainReport report;
+  nlohmann::json result = {{"kind", options.model_kind}};
+  if (f->Has("--no-track")) {
+    CHURNML_RETURN_IF_ERROR(Train(options, f->context().models, &report));
+  } else {
+    TrackingOptions tracking;
+    tracking.store = FencedStore(globals, context);
+    tracking.experiment = f->Has("--experiment") ? f->Text("--experiment") : "default";
+    tracking.register_model = f->Text("--register");
+    tracking.alias = f->Text("--alias");
+    tracking.tags = {{"job_id", std::to_string(context.job().id)},
+                     {"job_epoch", std::to_string(context.job().epoch)}};
+    TrackedRun run;
+    CHURNML_RETURN_IF_ERROR(TrainTracked(options, tracking, f->context().models, &report, &run));
+    result["run"] = run.run_id;
+    result["artifact"] = run.artifact_path.string();
+    if (run.version) {
+      result["model"] = tracking.register_model;
+      result["version"] = *run.version;
+      if (!tracking.alias.empty()) result["alias"] = tracking.alias;
+    }
+  }
+  if (!out.empty()) {
+    context.AddOutput(options.out_dir, out);
+    result["output"] = out.string();
+  }
+  result["train_rows"] = report.train_rows;
+  result["test_rows"] = report.test_rows;
+  result["metrics"] = ToJson(report.test_metrics);
+  context.SetResult(result.dump());
+  return Status::Ok();
+}
+
+Result<DriftRules> DriftRulesFrom(const ParsedFlags& f) {
+  DriftRuleFlags rules;
+  rules.thresholds = f.Text("--thresholds");
+  rules.psi = f.Value<double>("--psi");
+  rules.alpha = f.Value<double>("--alpha");
+  rules.share = f.Value<double>("--share");
+  return BuildDriftRules(rules);
+}
+
+Result<std::unique_ptr<ParsedFlags>> ParseDrift(const std::vector<std::string>& args,
+                                                const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f,
+                           ParsedFlags::Parse(RegisterDriftCommand, "drift", args, globals));
+  CHURNML_RETURN_IF_ERROR(RefuseStandardStreams(*f, {"--data", "--html"}));
+  if (f->Has("--fail-on") && f->Text("--fail-on") != "drift" && f->Text("--fail-on") != "never")
+    return InvalidArgumentError("--fail-on must be drift or never");
+  CHURNML_RETURN_IF_ERROR(DriftRulesFrom(*f).status());
+  return f;
+}
+
+Status RunDriftJob(JobContext& context, const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f, ParseDrift(context.job().args, globals));
+  CHURNML_ASSIGN_OR_RETURN(DriftRules rules, DriftRulesFrom(*f));
+  const std::string model = f->Text("--model");
+  CHURNML_ASSIGN_OR_RETURN(auto artifact, LoadModelRef(model, f->context()));
+  Result<ReferenceProfile> reference = LoadReferenceProfile(*artifact);
+  if (!reference.ok()) return reference.status().WithContext(model);
+  DriftOptions options;
+  options.data_path = f->Text("--data");
+  options.rules = rules;
+  DriftReport report;
+  CHURNML_RETURN_IF_ERROR(MeasureDrift(*artifact, *reference, options, &report));
+  if (f->Has("--html")) {
+    QualityReportInput input;
+    input.title = "Drift report: " + model + " on " + f->Text("--data");
+    input.model_name = model;
+    input.data_name = f->Text("--data");
+    input.drift = &report.comparison;
+    CHURNML_ASSIGN_OR_RETURN(std::string html, RenderQualityReport(input));
+    fs::path final_path = f->Text("--html");
+    fs::path temporary = context.StagingPath(final_path);
+    CHURNML_RETURN_IF_ERROR(WriteFileAtomically(temporary, html));
+    context.AddOutput(temporary, final_path);
+  }
+  nlohmann::json doc = DriftReportJson(report);
+  doc["model"] = model;
+  // A drifting data set is the job's finding, not its failure: the result
+  // says so (`dataset_drift`), as `drift --fail-on never` would.
+  context.SetResult(doc.dump());
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<ParsedFlags>> ParseReport(const std::vector<std::string>& args,
+                                                 const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f,
+                           ParsedFlags::Parse(RegisterReportCommand, "report", args, globals));
+  CHURNML_RETURN_IF_ERROR(RefuseStandardStreams(*f, {"--data", "--out"}));
+  if (f->Value<int64_t>("--importance-rows").value_or(20000) < 2)
+    return InvalidArgumentError("--importance-rows must be at least 2");
+  CHURNML_RETURN_IF_ERROR(DriftRulesFrom(*f).status());
+  return f;
+}
+
+Status RunReportJob(JobContext& context, const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f, ParseReport(context.job().args, globals));
+  CHURNML_ASSIGN_OR_RETURN(DriftRules rules, DriftRulesFrom(*f));
+  CHURNML_ASSIGN_OR_RETURN(auto artifact, LoadModelRef(f->Text("--model"), f->context()));
+  fs::path final_path = f->Text("--out");
+  ReportOptions options;
+  options.data_path = f->Text("--data");
+  options.out_path = context.StagingPath(final_path);
+  options.model_name = f->Text("--model");
+  options.rules = rules;
+  options.importance_rows = f->Value<int64_t>("--importance-rows").value_or(20000);
+  ReportSummary summary;
+  CHURNML_RETURN_IF_ERROR(WriteQualityReport(*artifact, options, &summary));
+  context.AddOutput(options.out_path, final_path);
+  context.SetResult(nlohmann::json{
+      {"model", options.model_name},
+      {"output", final_path.string()},
+      {"rows", summary.rows},
+      {"bytes", summary.bytes},
+      {"charts",
+       summary.charts}}.dump());
+  return Status::Ok();
+}
+
+// "0", "90s", "30m", "24h", "7d" → ms, as `retrain --cooldown` reads it.
+Result<int64_t> CooldownMs(const std::string& text) {
+  if (text.empty() || text == "0") return int64_t{0};
+  std::optional<int64_t> n = ParseInt(text.substr(0, text.size() - 1));
+  const std::map<char, int64_t> scale = {
+      {'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}};
+  auto unit = scale.find(text.back());
+  if (!n || *n < 0 || unit == scale.end() || *n > int64_t{365} * 24 * 3600) {
+    return InvalidArgumentError("--cooldown: \"" + text +
+                                "\" is not a duration like 90s, 30m, 24h or 7d");
+  }
+  return *n * unit->second;
+}
+
+void RegisterModelsAndRetrain(CLI::App& app, CommandContext& ctx) {
+  RegisterTrackingCommands(app, ctx);  // retrain adds `models rollback`
+  RegisterRetrainCommand(app, ctx);
+}
+
+Result<std::unique_ptr<ParsedFlags>> ParseRetrain(const std::vector<std::string>& args,
+                                                  const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f,
+                           ParsedFlags::Parse(RegisterModelsAndRetrain, "retrain", args, globals));
+  CHURNML_RETURN_IF_ERROR(RefuseStandardStreams(*f, {"--data", "--holdout"}));
+  const std::string model = f->Text("--model");
+  const size_t at = model.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == model.size())
+    return InvalidArgumentError("--model must be NAME@ALIAS, e.g. churn@champion");
+  CHURNML_RETURN_IF_ERROR(CooldownMs(f->Text("--cooldown")).status());
+  DriftRuleFlags rules;
+  rules.thresholds = f->Text("--drift-thresholds");
+  CHURNML_RETURN_IF_ERROR(BuildDriftRules(rules).status());
+  return f;
+}
+
+Status RunRetrainJob(JobContext& context, const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(auto f, ParseRetrain(context.job().args, globals));
+  const std::string model = f->Text("--model");
+  const size_t at = model.find('@');
+  RetrainOptions options;
+  options.store = FencedStore(globals, context);
+  options.model = model.substr(0, at);
+  options.alias = model.substr(at + 1);
+  options.data_path = f->Text("--data");
+  options.holdout_path = f->Text("--holdout");
+  if (auto v = f->Value<double>("--holdout-share")) options.holdout_share = *v;
+  if (auto v = f->Value<uint64_t>("--seed")) options.seed = *v;
+  if (auto v = f->Value<double>("--min-improvement")) options.gate.min_improvement = *v;
+  if (auto v = f->Value<double>("--min-relative-improvement"))
+    options.gate.min_relative_improvement = *v;
+  if (auto v = f->Value<double>("--alpha")) options.gate.alpha = *v;
+  if (auto v = f->Value<double>("--brier-tolerance")) options.gate.brier_tolerance = *v;
+  if (auto v = f->Value<double>("--recall-tolerance")) options.gate.recall_tolerance = *v;
+  options.mode = f->Has("--dry-run") ? RetrainMode::kDryRun : RetrainMode::kPromote;
+  options.drift =
+      f->Has("--if-drift") ? DriftPrecondition::kRequireDrift : DriftPrecondition::kNone;
+  DriftRuleFlags rules;
+  rules.thresholds = f->Text("--drift-thresholds");
+  CHURNML_ASSIGN_OR_RETURN(options.drift_rules, BuildDriftRules(rules));
+  CHURNML_ASSIGN_OR_RETURN(options.cooldown_ms, CooldownMs(f->Text("--cooldown")));
+  RetrainReport report;
+  CHURNML_RETURN_IF_ERROR(Retrain(options, f->context().models, &report));
+  // A refused challenger is the job's finding, not its failure.
+  context.SetResult(nlohmann::json{{"model", model},
+                                   {"decision", report.decision},
+                                   {"reason", report.reason},
+                                   {"decision_run", report.decision_run_id},
+                                   {"challenger_run", report.challenger_run_id},
+                                   {"champion_version", report.champion_version},
+                                   {"challenger_version", report.challenger_version}}
+                        .dump());
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status RegisterJobKinds(orchestration::JobKindRegistry& registry, const GlobalOptions& globals) {
@@ -256,6 +591,39 @@ Status RegisterJobKinds(orchestration::JobKindRegistry& registry, const GlobalOp
       {"evaluate", "churnml evaluate's flags: --model --data [--threshold --out]",
        [&globals](const std::vector<std::string>& args) { return PrepareEvaluate(args, globals); },
        [&globals](JobContext& c) { return RunEvaluate(c, globals); }}));
+  CHURNML_RETURN_IF_ERROR(registry.Add(
+      {"train",
+       "churnml train's flags: --data [--model --out --register --alias --experiment, "
+       "hyperparameters]; registry writes fenced",
+       [&globals](const std::vector<std::string>& args) { return PrepareTrain(args, globals); },
+       [&globals](JobContext& c) { return RunTrainJob(c, globals); }}));
+  CHURNML_RETURN_IF_ERROR(registry.Add(
+      {"drift", "churnml drift's flags: --model --data [--html --thresholds --psi --alpha --share]",
+       [&globals](const std::vector<std::string>& args) -> Result<std::vector<std::string>> {
+         CHURNML_ASSIGN_OR_RETURN(auto f, ParseDrift(args, globals));
+         (void)f;
+         return AbsoluteModelDir(AbsolutePaths(args, {"--data", "--html", "--thresholds"}));
+       },
+       [&globals](JobContext& c) { return RunDriftJob(c, globals); }}));
+  CHURNML_RETURN_IF_ERROR(registry.Add(
+      {"report", "churnml report's flags: --model --data --out [--importance-rows, drift rules]",
+       [&globals](const std::vector<std::string>& args) -> Result<std::vector<std::string>> {
+         CHURNML_ASSIGN_OR_RETURN(auto f, ParseReport(args, globals));
+         (void)f;
+         return AbsoluteModelDir(
+             AbsolutePaths(args, {"--data", "--out", "--output", "--thresholds"}));
+       },
+       [&globals](JobContext& c) { return RunReportJob(c, globals); }}));
+  CHURNML_RETURN_IF_ERROR(registry.Add(
+      {"retrain",
+       "churnml retrain's flags: --model NAME@ALIAS --data [--holdout --dry-run --if-drift "
+       "--cooldown, gate]; alias moves fenced",
+       [&globals](const std::vector<std::string>& args) -> Result<std::vector<std::string>> {
+         CHURNML_ASSIGN_OR_RETURN(auto f, ParseRetrain(args, globals));
+         (void)f;
+         return AbsolutePaths(args, {"--data", "--holdout", "--drift-thresholds"});
+       },
+       [&globals](JobContext& c) { return RunRetrainJob(c, globals); }}));
   return Status::Ok();
 }
 

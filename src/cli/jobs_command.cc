@@ -179,7 +179,8 @@ void AddSubmit(CLI::App* jobs, CommandContext& ctx) {
   auto f = std::make_shared<SubmitFlags>();
   CLI::App* cmd = jobs->add_subcommand(
       "submit", "Queue a job: KIND then that command's own flags (checked now)");
-  cmd->add_option("kind", f->kind, "noop, predict or evaluate")->required();
+  cmd->add_option("kind", f->kind, "train, predict, evaluate, drift, retrain, report or noop")
+      ->required();
   cmd->add_option("--priority", f->priority, "1 (first) to 5")->capture_default_str();
   cmd->add_option("--deadline", f->deadline,
                   "give up unless finished by then: +30m, +2h, 2026-12-03T15:00:00Z");
@@ -202,6 +203,111 @@ void AddSubmit(CLI::App* jobs, CommandContext& ctx) {
       "--priority 1\n"
       "  churnml jobs submit noop --ms 100 --unique-key smoke --deadline +5m");
   cmd->callback([f, cmd, &ctx] { ctx.exit_code = RunSubmit(*f, cmd->remaining(), ctx); });
+}
+
+struct ScheduleFlags {
+  std::string name;
+  std::string cron;
+  std::string timezone = "UTC";
+  std::string kind;
+  std::string queue = "default";
+  int priority = 3;
+};
+
+int RunScheduleAdd(const ScheduleFlags& f, const std::vector<std::string>& args,
+                   const CommandContext& ctx) {
+  orchestration::JobKindRegistry kinds;
+  if (Status s = RegisterJobKinds(kinds, ctx.globals); !s.ok()) return ReportError(s);
+  Result<std::vector<std::string>> prepared = kinds.Prepare(f.kind, args);
+  if (!prepared.ok()) return ReportError(prepared.status());
+  auto queue = JobQueue::Open(JobQueueOptions(ctx.globals));
+  if (!queue.ok()) return ReportError(queue.status());
+  orchestration::Schedule schedule;
+  schedule.name = f.name;
+  schedule.cron = f.cron;
+  schedule.timezone = f.timezone;
+  schedule.kind = f.kind;
+  schedule.args = *prepared;
+  schedule.queue = f.queue;
+  schedule.priority = f.priority;
+  if (Status s = (*queue)->AddSchedule(schedule); !s.ok()) return ReportError(s);
+  Say("schedule " + f.name + " added: " + f.kind + " at \"" + f.cron + "\" (UTC)");
+  return kExitOk;
+}
+
+int RunScheduleList(bool json, const CommandContext& ctx) {
+  auto queue = OpenQueue(ctx.globals);
+  if (!queue.ok()) return ReportError(queue.status());
+  auto schedules = (*queue)->ListSchedules();
+  if (!schedules.ok()) return ReportError(schedules.status());
+  nlohmann::json doc = nlohmann::json::array();
+  for (const orchestration::Schedule& s : *schedules) {
+    nlohmann::json last = s.last_tick_ms ? nlohmann::json(*s.last_tick_ms) : nlohmann::json();
+    doc.push_back({{"name", s.name},
+                   {"cron", s.cron},
+                   {"timezone", s.timezone},
+                   {"kind", s.kind},
+                   {"args", s.args},
+                   {"queue", s.queue},
+                   {"priority", s.priority},
+                   {"paused", s.paused},
+                   {"last_tick_ms", last}});
+    if (!json) {
+      std::printf("%-20s %-16s %-9s %-8s %s%s\n", s.name.c_str(), s.cron.c_str(), s.kind.c_str(),
+                  s.queue.c_str(),
+                  s.last_tick_ms ? ("last tick " + Time(*s.last_tick_ms)).c_str() : "no tick yet",
+                  s.paused ? " (paused)" : "");
+    }
+  }
+  if (json) std::printf("%s\n", DumpJson(doc, 2).c_str());
+  return kExitOk;
+}
+
+void AddSchedule(CLI::App* jobs, CommandContext& ctx) {
+  CLI::App* schedule = jobs->add_subcommand(
+      "schedule", "Recurring jobs on a cron expression (UTC), enqueued once per tick");
+  schedule->require_subcommand(1);
+  auto f = std::make_shared<ScheduleFlags>();
+  CLI::App* add = schedule->add_subcommand(
+      "add", "NAME --cron EXPR KIND [KIND's flags]: checked now, as jobs submit checks them");
+  add->add_option("name", f->name, "schedule name (letters, digits, - _ .)")->required();
+  add->add_option("--cron", f->cron, "five fields, UTC: minute hour day-of-month month day-of-week")
+      ->required();
+  add->add_option("--timezone", f->timezone, "the cron's timezone (only UTC)")
+      ->capture_default_str();
+  add->add_option("--queue", f->queue, "queue of the jobs")->capture_default_str();
+  add->add_option("--priority", f->priority, "priority of the jobs, 1 to 5")->capture_default_str();
+  add->add_option("kind", f->kind, "the job kind")->required();
+  add->prefix_command();
+  add->fallthrough(false);
+  add->footer(
+      "Examples:\n"
+      "  churnml jobs schedule add nightly-drift --cron \"0 3 * * *\" drift --model "
+      "churn@champion --data /shared/today.csv --html /shared/drift.html\n"
+      "  churnml jobs schedule add smoke --cron \"*/5 * * * *\" noop --ms 10");
+  add->callback([f, add, &ctx] { ctx.exit_code = RunScheduleAdd(*f, add->remaining(), ctx); });
+
+  auto list_json = std::make_shared<bool>(false);
+  CLI::App* list = schedule->add_subcommand("list", "Schedules with their last enqueued tick");
+  list->add_flag("--json", *list_json, "print as JSON");
+  list->callback([=, &ctx] { ctx.exit_code = RunScheduleList(*list_json, ctx); });
+
+  for (const char* verb : {"remove", "pause", "resume"}) {
+    auto name = std::make_shared<std::string>();
+    const std::string v = verb;
+    CLI::App* cmd = schedule->add_subcommand(
+        verb, v == "remove"  ? "Delete a schedule (jobs it enqueued stay)"
+              : v == "pause" ? "Stop enqueueing a schedule's ticks"
+                             : "Enqueue again from the next tick (missed ticks are skipped)");
+    cmd->add_option("name", *name, "schedule name")->required();
+    cmd->callback([=, &ctx] {
+      auto queue = OpenQueue(ctx.globals);
+      Status s = !queue.ok()     ? queue.status()
+                 : v == "remove" ? (*queue)->RemoveSchedule(*name)
+                                 : (*queue)->PauseSchedule(*name, v == "pause");
+      ctx.exit_code = s.ok() ? kExitOk : ReportError(s);
+    });
+  }
 }
 
 int RunList(const orchestration::JobFilter& filter, const std::string& state, bool json,
@@ -402,6 +508,8 @@ void RegisterJobsCommands(CLI::App& app, CommandContext& ctx) {
       jobs->add_subcommand("stats", "Jobs by queue and state, oldest available job's age");
   stats->add_flag("--json", *json, "print as JSON");
   stats->callback([=, &ctx] { ctx.exit_code = RunStats(*json, ctx); });
+
+  AddSchedule(jobs, ctx);
 
   CLI::App* rescue = jobs->add_subcommand(
       "rescue", "Return jobs whose worker's lease expired to the queue; expire overdue jobs");

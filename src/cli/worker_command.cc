@@ -16,7 +16,9 @@
 #include "cli/jobs_command.h"
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "monitoring/metrics_registry.h"
 #include "orchestration/worker.h"
+#include "serving/http/http_server.h"
 
 namespace churnml::cli {
 namespace {
@@ -28,12 +30,42 @@ struct WorkerFlags {
   std::string name;
   double lease_s = 30;
   double poll_s = 1;
+  double schedule_s = 5;
   double grace_s = 30;
   double retry_base_s = 30;
   double retry_cap_s = 3600;
   int64_t max_jobs = 0;
   bool no_listen = false;
+  int metrics_port = -1;  // -1: no metrics endpoint
+  std::string metrics_host = "127.0.0.1";
 };
+
+// The worker's Prometheus families, read from its live counters.
+void CollectWorkerMetrics(const orchestration::WorkerCounters& counters,
+                          monitoring::CollectorSink& sink) {
+  const orchestration::WorkerCounters::Snapshot c = counters.Read();
+  for (const auto& [kind, k] : c.by_kind) {
+    monitoring::LabelPairs labels = {{"kind", kind}};
+    sink.AddCounter("churnml_worker_jobs_claimed_total", "Jobs this worker claimed", labels,
+                    static_cast<double>(k.claimed));
+    sink.AddCounter("churnml_worker_jobs_succeeded_total", "Jobs this worker completed", labels,
+                    static_cast<double>(k.succeeded));
+    sink.AddCounter("churnml_worker_jobs_failed_total",
+                    "Jobs that failed here (retryable or for good)", labels,
+                    static_cast<double>(k.failed));
+    sink.AddCounter("churnml_worker_jobs_refused_total",
+                    "Results refused because the lease was lost", labels,
+                    static_cast<double>(k.refused));
+  }
+  sink.AddGauge("churnml_worker_jobs_running", "Jobs running on this worker now", {},
+                static_cast<double>(c.running));
+  sink.AddCounter("churnml_worker_lease_losses_total",
+                  "Heartbeats answered lease lost (rescued, cancelled, expired)", {},
+                  static_cast<double>(c.lease_losses));
+  sink.AddCounter("churnml_worker_lease_renew_failures_total",
+                  "Heartbeats that could not reach the store", {},
+                  static_cast<double>(c.lease_renew_failures));
+}
 
 std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
@@ -53,6 +85,30 @@ int RunWorkerCommand(const WorkerFlags& f, const CommandContext& ctx) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // The metrics endpoint (threads created now inherit the blocked signals).
+  orchestration::WorkerCounters counters;
+  monitoring::MetricsRegistry metrics;
+  metrics.AddCollector(
+      [&counters](monitoring::CollectorSink& sink) { CollectWorkerMetrics(counters, sink); });
+  std::unique_ptr<serving::HttpServer> metrics_server;
+  if (f.metrics_port >= 0) {
+    serving::HttpServerOptions http;
+    http.host = f.metrics_host;
+    http.port = static_cast<uint16_t>(f.metrics_port);
+    http.threads = 1;
+    auto started = serving::HttpServer::Start(
+        http, [&metrics](serving::HttpRequest& request, serving::HttpResponse& response) {
+          if (request.path != "/metrics") {
+            response.status = 404;
+            response.body = "{\"error\":\"not found: the worker serves /metrics\"}";
+            return;
+          }
+          response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+          response.body = metrics.RenderText();
+        });
+    if (!started.ok()) return ReportError(started.status().WithContext("--metrics-port"));
+    metrics_server = std::move(started).value();
+  }
   std::atomic<bool> stop{false};
   std::atomic<int> got_signal{0};
   std::thread watcher([&] {
@@ -74,9 +130,11 @@ int RunWorkerCommand(const WorkerFlags& f, const CommandContext& ctx) {
   options.kinds = f.kinds;
   options.concurrency = f.concurrency;
   options.poll_interval = Millis(f.poll_s);
+  options.schedule_interval = Millis(f.schedule_s);
   options.drain_grace = Millis(f.grace_s);
   options.listen = !f.no_listen;
   options.max_jobs = f.max_jobs;
+  options.counters = &counters;
   std::mutex log_mu;
   options.log = [&log_mu, name = options.name](const std::string& line) {
     std::lock_guard lock(log_mu);
@@ -84,6 +142,10 @@ int RunWorkerCommand(const WorkerFlags& f, const CommandContext& ctx) {
                  FormatUtcMillis(std::chrono::system_clock::now()).c_str(), name.c_str(),
                  line.c_str());
   };
+  if (metrics_server) {
+    options.log("metrics on http://" + f.metrics_host + ":" +
+                std::to_string(metrics_server->port()) + "/metrics");
+  }
   Result<orchestration::WorkerReport> report =
       registered.ok() ? orchestration::RunWorker(options, kinds, stop)
                       : Result<orchestration::WorkerReport>(registered);
@@ -123,6 +185,15 @@ void RegisterWorkerCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--poll", f->poll_s, "seconds between looks for work when idle")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 3600.0));
+  cmd->add_option("--schedule-interval", f->schedule_s,
+                  "seconds between looks for due schedule ticks (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--metrics-port", f->metrics_port,
+                  "serve Prometheus metrics on this port at /metrics (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--metrics-host", f->metrics_host, "address the metrics endpoint binds")
+      ->capture_default_str();
   cmd->add_option("--grace", f->grace_s, "seconds running jobs get to finish on SIGTERM")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));

@@ -40,6 +40,17 @@ class WorkerRun {
   void Listen();
   void WaitForWork();
   void CountEnded();
+  // A connection that failed (the database restarted, a network cut) stays
+  // broken: open a fresh one. Keeps the old one when that fails too.
+  void Reconnect(std::unique_ptr<JobQueue>& queue) {
+    Result<std::unique_ptr<JobQueue>> fresh = JobQueue::Open(options_.queue);
+    if (!fresh.ok()) return;
+    queue = std::move(fresh).value();
+    Log("reconnected to the store");
+  }
+  void Count(const std::function<void(WorkerCounters::Snapshot&)>& change) {
+    if (options_.counters != nullptr) options_.counters->Update(change);
+  }
 
   const WorkerOptions& options_;
   const JobKindRegistry& kinds_;
@@ -115,6 +126,7 @@ void WorkerRun::Heartbeats(std::unique_ptr<JobQueue> queue) {
       Result<std::vector<int64_t>> added = queue->EnqueueDueSchedules(options_.name);
       if (!added.ok()) {
         Log("cannot enqueue scheduled jobs: " + added.status().message());
+        if (added.status().code() == StatusCode::kUnavailable) Reconnect(queue);
       } else if (!added->empty()) {
         for (int64_t id : *added) Log("schedule tick enqueued as job " + std::to_string(id));
         std::lock_guard lock(mu_);
@@ -138,10 +150,16 @@ void WorkerRun::Heartbeats(std::unique_ptr<JobQueue> queue) {
         r->lease_lost = true;
         std::lock_guard lock(mu_);
         ++report_.lease_losses;
+        Count([](WorkerCounters::Snapshot& c) { ++c.lease_losses; });
         Log("job " + std::to_string(r->lease.job_id) + ": " + s.message());
       } else if (!s.ok()) {
         // The store is unreachable: keep trying; the lease may still hold.
+        Count([](WorkerCounters::Snapshot& c) { ++c.lease_renew_failures; });
         Log("heartbeat of job " + std::to_string(r->lease.job_id) + " failed: " + s.message());
+        if (s.code() == StatusCode::kUnavailable) {
+          Reconnect(queue);
+          break;  // the next round renews the rest on the new connection
+        }
       }
     }
   }
@@ -154,6 +172,10 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
     std::lock_guard lock(mu_);
     running_.push_back(running);
   }
+  Count([&](WorkerCounters::Snapshot& c) {
+    ++c.by_kind[job.kind].claimed;
+    ++c.running;
+  });
   Log("job " + std::to_string(job.id) + " (" + job.kind + ") started: attempt " +
       std::to_string(job.attempt) + " of " + std::to_string(job.max_attempts) + ", epoch " +
       std::to_string(job.epoch));
@@ -185,6 +207,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
       Log(tag + " succeeded in " + std::to_string(seconds) + " s");
       std::lock_guard lock(mu_);
       ++report_.succeeded;
+      Count([&](WorkerCounters::Snapshot& c) { ++c.by_kind[job.kind].succeeded; });
     }
   } else {
     Result<JobState> state = queue.Fail(running->lease, outcome, ClassifyFailure(outcome));
@@ -193,6 +216,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
       Log(tag + " " + std::string(JobStateName(*state)) + ": " + outcome.ToString());
       std::lock_guard lock(mu_);
       ++report_.failed;
+      Count([&](WorkerCounters::Snapshot& c) { ++c.by_kind[job.kind].failed; });
     }
   }
   if (!released && !recorded.ok()) {
@@ -202,6 +226,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
       Log(tag + ": result refused: " + recorded.message());
       std::lock_guard lock(mu_);
       ++report_.refused;
+      Count([&](WorkerCounters::Snapshot& c) { ++c.by_kind[job.kind].refused; });
     } else {
       // The store is unreachable: the lease runs out and another worker
       // rescues the job.
@@ -212,6 +237,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
     std::lock_guard lock(mu_);
     running->done = true;
     running_.remove(running);
+    Count([](WorkerCounters::Snapshot& c) { --c.running; });
   }
   wake_.notify_all();
   CountEnded();
@@ -226,6 +252,7 @@ void WorkerRun::Slot(int index, std::unique_ptr<JobQueue> queue) {
     if (!claimed.ok()) {
       Log("claim failed: " + claimed.status().message() + "; retrying");
       WaitForWork();
+      if (claimed.status().code() == StatusCode::kUnavailable) Reconnect(queue);
       continue;
     }
     if (!claimed->has_value()) {

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,37 @@
 #include "orchestration/job_queue.h"
 
 namespace churnml::orchestration {
+
+// Live counters of a running worker, read by its metrics endpoint (`worker
+// --metrics-port`) while the worker updates them. Thread-safe.
+class WorkerCounters {
+ public:
+  struct Kind {
+    int64_t claimed = 0;
+    int64_t succeeded = 0;
+    int64_t failed = 0;   // ended failed or retryable
+    int64_t refused = 0;  // result refused: the lease was lost
+  };
+  struct Snapshot {
+    std::map<std::string, Kind> by_kind;
+    int64_t running = 0;
+    int64_t lease_losses = 0;          // heartbeats answered "lease lost"
+    int64_t lease_renew_failures = 0;  // heartbeats that could not reach the store
+  };
+
+  void Update(const std::function<void(Snapshot&)>& change) {
+    std::lock_guard lock(mu_);
+    change(values_);
+  }
+  Snapshot Read() const {
+    std::lock_guard lock(mu_);
+    return values_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  Snapshot values_;
+};
 
 struct WorkerOptions {
   QueueOptions queue;
@@ -42,6 +75,8 @@ struct WorkerOptions {
   bool listen = true;
   // Stop after this many jobs ended here (0: never). For benchmarks.
   int64_t max_jobs = 0;
+  // Updated as jobs start and end when set; must outlive RunWorker.
+  WorkerCounters* counters = nullptr;
   // Human log lines (one per job start/end, refusals, reconnects).
   std::function<void(const std::string&)> log;
 };

@@ -197,7 +197,8 @@ run "$CHURNML" --store "$WORK/sqlite" jobs submit predict --model model --data -
 expect_status 2 "a job cannot read stdin"
 run "$CHURNML" --store "$WORK/sqlite" jobs submit transcode --x 1
 expect_status 2 "unknown kind"
-expect_contains "$WORK/err" "known: evaluate, noop, predict" "the known kinds are listed"
+expect_contains "$WORK/err" "known: drift, evaluate, noop, predict, report, retrain, train" \
+  "the known kinds are listed"
 
 scenarios sqlite "$WORK/sqlite"
 if [[ -z ${CHURNML_TEST_PG_URI-} ]]; then

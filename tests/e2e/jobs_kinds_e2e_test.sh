@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# The train, drift, report and retrain job kinds and cron schedules with real
+# worker processes, on SQLite and a real PostgreSQL (scripts/with_postgres.sh;
+# without it the PostgreSQL half fails and says so): each kind's result and
+# outputs, its registry writes (a train job registers a version and moves an
+# alias, tagged with the job), submission-time validation with one-line
+# errors, and a "* * * * *" schedule with three workers per store enqueueing
+# the minute's tick exactly once, counted by the workers' --metrics-port
+# endpoints (checked with promtool). docs/jobs.md.
+source "$(dirname "$0")/lib.sh"
+
+fresh_pg_store() {
+  local db="churnml_jobkinds_$1_$$"
+  psql "$CHURNML_TEST_PG_URI" -qc "CREATE DATABASE $db" >/dev/null || return 1
+  mkdir -p "$WORK/art-$1"
+  echo "${CHURNML_TEST_PG_URI%/*}/$db?artifact_root=$WORK/art-$1"
+}
+drop_pg_store() {
+  psql "$CHURNML_TEST_PG_URI" -qc "DROP DATABASE IF EXISTS churnml_jobkinds_$1_$$ WITH (FORCE)" \
+    >/dev/null 2>&1
+}
+
+job_field() { "$CHURNML" --store "$1" jobs show "$2" --json | jq -r "$3"; }
+submit() {  # submit STORE ARGS... → prints the job id
+  local store=$1
+  shift
+  "$CHURNML" --store "$store" jobs submit "$@" --json | jq -r .id
+}
+start_worker() {  # start_worker STORE NAME ARGS... → sets $WPID
+  local store=$1 name=$2
+  shift 2
+  "$CHURNML" --store "$store" worker --name "$name" --poll 0.2 "$@" 2>"$WORK/$name.log" &
+  WPID=$!
+}
+stop_worker() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+kinds() {  # kinds NAME STORE
+  local n=$1 store=$2 tr dr rp rt w
+  tr=$(submit "$store" train --data train.csv --register churn --alias champion \
+    --experiment jobs --out "$WORK/$n-model")
+  dr=$(submit "$store" drift --model churn@champion --data shifted.csv --html "$n-drift.html")
+  rp=$(submit "$store" report --model churn@champion --data score.csv --out "$n-report.html" \
+    --importance-rows 200)
+  rt=$(submit "$store" retrain --model churn@champion --data train2.csv)
+  start_worker "$store" "$n-w"
+  w=$WPID
+  for id in $tr $dr $rp $rt; do
+    run "$CHURNML" --store "$store" jobs wait "$id" --timeout 150
+    expect_status 0 "$n: job $id ($(job_field "$store" "$id" .kind)) succeeded"
+  done
+  stop_worker "$w"
+
+  # train: a version registered under the alias, the run tagged with the job.
+  expect_eq "$(job_field "$store" "$tr" .result.version)" 1 "$n: train registered version 1"
+  expect_eq "$(job_field "$store" "$tr" .result.alias)" champion "$n: train moved the alias"
+  expect_file "$WORK/$n-model/model.json" "$n: train's --out published"
+  run "$CHURNML" --store "$store" runs show "$(job_field "$store" "$tr" .result.run)" --json
+  expect_status 0 "$n: the train job's run exists"
+  expect_eq "$(jq -r '.tags.job_id' "$WORK/out")" "$tr" "$n: the run is tagged with the job id"
+  run "$CHURNML" --store "$store" models show churn --json
+  expect_status 0 "$n: models show churn"
+  expect_eq "$(jq -r '.aliases.champion // .versions[0].aliases[0] // empty' "$WORK/out" | head -1 |
+    sed 's/^1$/champion/')" champion "$n: churn@champion exists"
+  ls "$WORK" | grep -q "$n-model.job" && fail "$n: a staging folder was left" || pass
+
+  # drift: the finding is in the result; the HTML is published.
+  expect_eq "$(job_field "$store" "$dr" .result.dataset_drift)" \
+    true "$n: the shifted data drifted"
+  expect_file "$n-drift.html" "$n: drift --html published"
+  # report: one HTML file.
+  expect_contains "$n-report.html" "<svg" "$n: the report has charts"
+  expect_eq "$(job_field "$store" "$rp" .result.output)" "$WORK/$n-report.html" \
+    "$n: the report's lineage names the output"
+  # retrain: a decision recorded as a run.
+  case "$(job_field "$store" "$rt" .result.decision)" in
+    promoted | refused) pass ;;
+    *) fail "$n: retrain decision: $(job_field "$store" "$rt" .result)" ;;
+  esac
+}
+
+# Validation at submission: one line, naming the flag.
+validation() {  # validation STORE
+  local store=$1
+  run "$CHURNML" --store "$store" jobs submit train --data train.csv --alias champion
+  expect_status 2 "train --alias without --register"
+  expect_one_line_error "train --alias without --register"
+  expect_contains "$WORK/err" "--alias needs --register" "the message names the flags"
+  run "$CHURNML" --store "$store" jobs submit train --data train.csv --model forest
+  expect_status 2 "train with an unknown model kind"
+  expect_contains "$WORK/err" "unknown model kind" "names the kind"
+  run "$CHURNML" --store "$store" jobs submit retrain --model churn --data train2.csv
+  expect_status 2 "retrain --model without an alias"
+  expect_contains "$WORK/err" "NAME@ALIAS" "says the form"
+  run "$CHURNML" --store "$store" jobs submit retrain --model churn@champion --data x.csv \
+    --cooldown 3w
+  expect_contains "$WORK/err" "--cooldown" "a bad cooldown is refused at submission"
+  run "$CHURNML" --store "$store" jobs submit drift --model churn@champion --data score.csv \
+    --fail-on sometimes
+  expect_status 2 "drift --fail-on sometimes"
+  run "$CHURNML" --store "$store" jobs submit report --model churn@champion --data score.csv
+  expect_status 2 "report without --out"
+  expect_one_line_error "report without --out"
+  run "$CHURNML" --store "$store" jobs schedule add bad --cron "0 24 * * *" noop
+  expect_status 2 "a cron with hour 24"
+  expect_one_line_error "a bad cron"
+  expect_contains "$WORK/err" "field 2 (hour): 24 is out of range 0-23" "names the field"
+  run "$CHURNML" --store "$store" jobs schedule add bad --cron "*/5 * * * *" noop --fail sometimes
+  expect_status 2 "a schedule's args are validated as submit validates them"
+}
+
+"$CHURNML" data generate --rows 3000 --seed 7 --out train.csv 2>/dev/null
+"$CHURNML" data generate --rows 3000 --seed 9 --out train2.csv 2>/dev/null
+"$CHURNML" data generate --rows 1000 --seed 8 --out score.csv 2>/dev/null
+# A shifted sample: only month-to-month, fiber-optic customers.
+{
+  head -1 score.csv
+  grep ',Fiber optic,' score.csv | grep ',Month-to-month,'
+} >shifted.csv
+
+stores=("sqlite:$WORK/sqlite")
+if [[ -z ${CHURNML_TEST_PG_URI-} ]]; then
+  fail "no PostgreSQL server for the PostgreSQL half (run through scripts/with_postgres.sh)"
+else
+  stores+=("postgres:$(fresh_pg_store kinds)")
+fi
+
+for entry in "${stores[@]}"; do
+  kinds "${entry%%:*}" "${entry#*:}"
+  validation "${entry#*:}"
+done
+
+# --- schedules: three workers per store, one job per tick -------------------
+pids=()
+for entry in "${stores[@]}"; do
+  n=${entry%%:*}
+  store=${entry#*:}
+  run "$CHURNML" --store "$store" jobs schedule add every-minute --cron "* * * * *" noop --ms 0
+  expect_status 0 "$n: schedule add"
+  for i in 1 2 3; do
+    start_worker "$store" "$n-s$i" --schedule-interval 0.2 --kinds noop --metrics-port 0
+    pids+=("$WPID")
+  done
+done
+# The first tick is the next minute boundary after the add; wait past it.
+sleep $((61 - $(date +%-S) + 8))
+# worker --metrics-port: Prometheus text that promtool accepts; the three
+# workers of a store together claimed and completed every scheduled job.
+for entry in "${stores[@]}"; do
+  n=${entry%%:*}
+  : >"$WORK/$n-metrics.txt"
+  for i in 1 2 3; do
+    url=$(grep -o 'metrics on http://[0-9.:]*/metrics' "$WORK/$n-s$i.log" | head -1 | cut -d' ' -f3)
+    if [[ -z $url ]]; then fail "$n-s$i: no metrics line in its log"; continue; fi
+    curl -sf "$url" >"$WORK/$n-s$i.prom" || fail "$n-s$i: GET $url"
+    promtool check metrics <"$WORK/$n-s$i.prom" >/dev/null 2>&1 ||
+      fail "$n-s$i: promtool check metrics: $(promtool check metrics <"$WORK/$n-s$i.prom" 2>&1 | head -3)"
+    cat "$WORK/$n-s$i.prom" >>"$WORK/$n-metrics.txt"
+  done
+  expect_contains "$WORK/$n-metrics.txt" "churnml_worker_jobs_running 0" "$n: running gauge"
+  sum() { awk -v m="$1" '$1 == m "{kind=\"noop\"}" {s += $2} END {print s + 0}' "$WORK/$n-metrics.txt"; }
+  claimed=$(sum churnml_worker_jobs_claimed_total)
+  succeeded=$(sum churnml_worker_jobs_succeeded_total)
+  if [[ $claimed -ge 1 && $claimed -eq $succeeded ]]; then pass; else
+    fail "$n: workers' metrics: $claimed claimed, $succeeded succeeded"
+  fi
+  echo "$claimed" >"$WORK/$n-claimed"
+done
+for pid in "${pids[@]}"; do stop_worker "$pid"; done
+for entry in "${stores[@]}"; do
+  n=${entry%%:*}
+  store=${entry#*:}
+  "$CHURNML" --store "$store" jobs list --kind noop --json >"$WORK/$n-ticks.json"
+  # One tick passed (two if the wait straddled another boundary); each once.
+  ticks=$(jq '[.[] | select(.unique_key | startswith("schedule:every-minute:"))] | length' \
+    "$WORK/$n-ticks.json")
+  distinct=$(jq '[.[] | .unique_key] | unique | length' "$WORK/$n-ticks.json")
+  if [[ $ticks -ge 1 && $ticks -le 2 && $ticks -eq $distinct ]]; then pass; else
+    fail "$n: $ticks scheduled job(s) for $distinct distinct tick(s)"
+  fi
+  expect_eq "$(jq '[.[] | select(.state != "succeeded")] | length' "$WORK/$n-ticks.json")" 0 \
+    "$n: the scheduled jobs ran"
+  expect_eq "$(cat "$WORK/$n-claimed")" "$ticks" "$n: the metrics count each scheduled job once"
+  run "$CHURNML" --store "$store" jobs schedule list --json
+  expect_eq "$(jq -r '.[0].name' "$WORK/out")" every-minute "$n: schedule list"
+  run "$CHURNML" --store "$store" jobs schedule remove every-minute
+  expect_status 0 "$n: schedule remove"
+  run "$CHURNML" --store "$store" jobs schedule remove every-minute
+  expect_status 2 "$n: removing an unknown schedule"
+done
+
+[[ -n ${CHURNML_TEST_PG_URI-} ]] && drop_pg_store kinds
+finish
