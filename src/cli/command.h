@@ -43,6 +43,7 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx);
 void RegisterEvaluateCommand(CLI::App& app, CommandContext& ctx);
 void RegisterPredictCommand(CLI::App& app, CommandContext& ctx);
 void RegisterExplainCommand(CLI::App& app, CommandContext& ctx);
+void RegisterExportCommand(CLI::App& app, CommandContext& ctx);
 void RegisterDemoCommand(CLI::App& app, CommandContext& ctx);
 void RegisterAuditCommand(CLI::App& app, CommandContext& ctx);
 void RegisterServeCommand(CLI::App& app, CommandContext& ctx);

@@ -54,6 +54,7 @@ int ParseAndRun(int argc, char** argv) {
   RegisterEvaluateCommand(app, ctx);
   RegisterPredictCommand(app, ctx);
   RegisterExplainCommand(app, ctx);
+  RegisterExportCommand(app, ctx);
   RegisterDemoCommand(app, ctx);
   RegisterAuditCommand(app, ctx);
   RegisterServeCommand(app, ctx);
