@@ -133,7 +133,9 @@ void ForEachBlock(size_t rows, size_t blocks, const Fn& fn) {
   auto range = [&](size_t b) { return std::pair(rows * b / blocks, rows * (b + 1) / blocks); };
   std::vector<std::thread> workers;
   for (size_t b = 1; b < blocks; ++b) {
-    const auto [begin, end] = range(b);
+    // Plain variables, not a structured binding: clang 14 cannot capture one.
+    const size_t begin = range(b).first;
+    const size_t end = range(b).second;
     try {
       workers.emplace_back([&fn, b, begin, end] { fn(b, begin, end); });
     } catch (const std::system_error&) {
