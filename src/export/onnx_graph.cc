@@ -116,6 +116,12 @@ void OnnxGraph::AddBatchOutput(const std::string& name, ElementType type) {
   SetBatchShape(output, type, /*with_column=*/false);
 }
 
+void OnnxGraph::DeclareType(const std::string& name, ElementType type) {
+  onnx::ValueInfoProto* info = impl_->graph.add_value_info();
+  info->set_name(name);
+  info->mutable_type()->mutable_tensor_type()->set_elem_type(static_cast<int32_t>(type));
+}
+
 std::string OnnxGraph::AddDoubles(const std::string& name, std::vector<double> values,
                                   std::vector<int64_t> dims) {
   onnx::TensorProto* t = impl_->graph.add_initializer();

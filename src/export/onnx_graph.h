@@ -65,6 +65,10 @@ class OnnxGraph {
   void AddColumnInput(const std::string& name, ElementType type);
   // A graph output of shape [N] (N symbolic).
   void AddBatchOutput(const std::string& name, ElementType type);
+  // Declares the element type of an intermediate tensor (value_info, no
+  // shape) for operators whose schema has no type inference (OneHotEncoder
+  // in ONNX 1.12), so strict shape inference can type what follows.
+  void DeclareType(const std::string& name, ElementType type);
 
   // Constant tensors (graph initializers) named `name`, 1-D of the values'
   // length unless `dims` is given. Returns `name`.

@@ -52,7 +52,8 @@ Result<std::string> AddLinearClassifier(const LogisticRegression& model,
 // weights of class 0 with the two labels [0, 1], base_values the base
 // score's margin, post_transform LOGISTIC. Returns the float [N, 2]
 // probability tensor. InvalidArgument for a split on a feature index at or
-// above `num_features` or a value outside the float range.
+// above `num_features` or a value outside the float range; FailedPrecondition
+// when no leaf value is negative (ONNX Runtime then skips the logistic).
 Result<std::string> AddTreeEnsembleClassifier(const nlohmann::json& doc, size_t num_features,
                                               const std::string& features, OnnxGraph& graph);
 

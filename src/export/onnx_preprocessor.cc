@@ -99,6 +99,7 @@ Result<std::string> AddPreprocessing(const Preprocessor& preprocessor, OnnxGraph
     graph.AddNode("OneHotEncoder", kMlDomain, {index}, {onehot},
                   {Attribute::Ints("cats_int64s", std::move(cats)),
                    Attribute::Int("zeros", ignore_unknown ? 1 : 0)});
+    graph.DeclareType(onehot, ElementType::kFloat);
     graph.AddNode("Reshape", kDefaultDomain,
                   {onehot, graph.AddInt64s(Internal("shape." + c.name), {-1, k})}, {block});
     for (int64_t j = 0; j < k; ++j) position[c.offset + static_cast<size_t>(j)] = width + j;

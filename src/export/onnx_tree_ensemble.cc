@@ -110,6 +110,16 @@ Result<std::string> AddTreeEnsembleClassifier(const nlohmann::json& doc, size_t 
   for (size_t t = 0; t < trees.size(); ++t) {
     CHURNML_RETURN_IF_ERROR(AddTree(trees[t], static_cast<int64_t>(t), num_features, &a));
   }
+  // ONNX Runtime reads a binary ensemble whose leaf values are all
+  // non-negative as probabilities (it writes [1 - s, s] without the logistic
+  // transform), not as margins; XGBoost's leaves are margins of either sign.
+  bool any_negative = false;
+  for (float w : a.class_weights) any_negative |= w < 0.0f;
+  if (!any_negative) {
+    return FailedPreconditionError(
+        "cannot export to ONNX: an XGBoost model whose leaf values are all non-negative (ONNX "
+        "Runtime's TreeEnsembleClassifier reads such an ensemble as probabilities, not margins)");
+  }
   const std::string probabilities = std::string(kInternalPrefix) + "probabilities";
   graph.AddNode("TreeEnsembleClassifier", kMlDomain, {features},
                 {std::string(kInternalPrefix) + "classifier.label", probabilities},
