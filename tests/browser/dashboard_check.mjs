@@ -4,7 +4,7 @@
 //   node dashboard_check.mjs URL KEY SCREENSHOT SWAP_COMMAND...
 // 1. opens URL/dashboard with the API key as an extra header;
 // 2. sends /predict traffic and waits until the figures show it (request
-//    count, rate, latency, rate chart points);
+//    count, rate, latency, rate chart points, the shadow comparison);
 // 3. runs SWAP_COMMAND (moves the model alias) while sending traffic and
 //    waits until the page shows the new version, then checks the figures
 //    still move;
@@ -115,6 +115,10 @@ try {
   check(/^\d/.test(latency), `latency percentiles shown (${latency} ms)`);
   const points = Number(await page.getAttribute('#chart-rate path.line', 'data-points'));
   check(points >= 2, `rate chart has points (${points})`);
+  // The server runs a shadow model: its panel shows the comparison.
+  const shadowShown = await until(async () => (await page.isVisible('#shadow')) &&
+    /class agreement\s*\d/.test(await page.textContent('#shadow')), 15000);
+  check(shadowShown, `shadow panel shows the comparison (${(await page.textContent('#shadow-panel')).replace(/\s+/g, ' ').slice(0, 200)})`);
 
   // --- a hot swap: the page follows the new version and keeps updating ---
   execFileSync(swap[0], swap.slice(1), { stdio: 'inherit' });

@@ -3,7 +3,8 @@
 # browser: Debian's chromium driven by Playwright (tests/browser, installed
 # by scripts/bootstrap.sh with `npm ci`). The page loads with no console
 # error and no failed or external request, its figures follow the traffic
-# the test sends, it keeps working across a model hot swap, and a screenshot
+# the test sends (and the shadow panel the comparison with the --shadow
+# model), it keeps working across a model hot swap, and a screenshot
 # is kept ($WORK/dashboard.png, copied to $CHURNML_ARTIFACT_DIR when set: the
 # CI artifact). Over HTTP: /dashboard and its event stream need the API key
 # (401 without or with a wrong one), the 17th event stream gets 503, and
@@ -34,8 +35,8 @@ run c data generate --rows 1500 --seed 3 --out d.csv; expect_status 0 "generate"
 run c train --data d.csv --register churn --alias champion; expect_status 0 "train version 1"
 run c train --data d.csv --seed 9 --register churn; expect_status 0 "train version 2"
 
-start_server server.log --model churn@champion --api-key-file keys.txt --reload-interval 0.3 \
-  --drift-min-rows 50 --access-log off ||
+start_server server.log --model churn@champion --shadow churn/2 --api-key-file keys.txt \
+  --reload-interval 0.3 --drift-min-rows 50 --access-log off ||
   { cat server.log; fail "server did not start"; finish; exit 1; }
 pass
 
