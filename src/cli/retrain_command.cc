@@ -13,6 +13,7 @@
 #include "common/strings.h"
 #include "eval/metrics_json.h"
 #include "pipeline/retrain.h"
+#include "tracking/model_reference.h"
 
 namespace churnml::cli {
 namespace {
@@ -88,8 +89,9 @@ nlohmann::json ReportJson(const RetrainReport& r) {
 }
 
 int RunRetrain(const RetrainFlags& f, const CommandContext& ctx) {
-  const size_t at = f.model.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == f.model.size()) {
+  const tracking::ModelReference ref = tracking::ParseModelReference(f.model);
+  if (ref.kind != tracking::ModelReference::Kind::kAlias || ref.model.empty() ||
+      ref.alias.empty()) {
     return ReportError(InvalidArgumentError("--model must be NAME@ALIAS, e.g. churn@champion"));
   }
   Result<int64_t> cooldown = ParseCooldown(f.cooldown);
@@ -98,8 +100,8 @@ int RunRetrain(const RetrainFlags& f, const CommandContext& ctx) {
   if (!rules.ok()) return ReportError(rules.status());
   RetrainOptions options;
   options.store.uri = ctx.globals.store;
-  options.model = f.model.substr(0, at);
-  options.alias = f.model.substr(at + 1);
+  options.model = ref.model;
+  options.alias = ref.alias;
   options.data_path = f.data;
   options.holdout_path = f.holdout;
   options.holdout_share = f.holdout_share;

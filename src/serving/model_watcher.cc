@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "tracking/model_reference.h"
 
 namespace churnml::serving {
 
@@ -35,7 +36,9 @@ ModelWatcher::ModelWatcher(ModelWatcherOptions options, const ModelRegistry& reg
       slot_(slot),
       on_reload_(std::move(on_reload)),
       reliability_(std::move(reliability)) {
-  watches_ = !IsDirectory(options_.ref) && options_.ref.find('@') != std::string::npos;
+  // Only an alias can move; a directory or NAME/VERSION never changes.
+  watches_ =
+      tracking::ParseModelReference(options_.ref).kind == tracking::ModelReference::Kind::kAlias;
 }
 
 ModelWatcher::~ModelWatcher() { Stop(); }
