@@ -40,6 +40,7 @@ void Say(const std::string& message);
 
 void RegisterDataCommands(CLI::App& app, CommandContext& ctx);
 void RegisterTrainCommands(CLI::App& app, CommandContext& ctx);
+void RegisterTuneCommand(CLI::App& app, CommandContext& ctx);
 void RegisterEvaluateCommand(CLI::App& app, CommandContext& ctx);
 void RegisterPredictCommand(CLI::App& app, CommandContext& ctx);
 void RegisterExplainCommand(CLI::App& app, CommandContext& ctx);

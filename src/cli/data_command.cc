@@ -21,7 +21,8 @@ namespace {
 struct GenerateFlags {
   int64_t rows = 7043;  // the size of the real Telco file
   uint64_t seed = 42;
-  double shift = 0;  // population shift in [0, 1] (GeneratorOptions::shift)
+  double shift = 0;       // population shift in [0, 1] (GeneratorOptions::shift)
+  double difficulty = 0;  // signal difficulty in [0, 1] (GeneratorOptions::difficulty)
   std::string out;
 };
 
@@ -38,7 +39,7 @@ int RunGenerate(const GenerateFlags& f) {
   Status s;
   {
     InterruptGuard guard;  // SIGINT/SIGTERM: remove the temporary, then exit
-    s = GenerateCsv(f.out, GeneratorOptions{f.rows, f.seed, f.shift},
+    s = GenerateCsv(f.out, GeneratorOptions{f.rows, f.seed, f.shift, f.difficulty},
                     [&bar](int64_t done) { bar.Update(done); });
   }
   bar.Finish();
@@ -81,10 +82,10 @@ int RunValidate(const ValidateFlags& f) {
   options.invalid_rows = InvalidRowPolicy::kDrop;
   options.storage = RowStorage::kDiscard;
   options.max_issues = f.max_errors;
-  Result<LoadResult> result = LoadCsv(f.file, schema, options);
   // Only the ids are kept: small chunks keep the in-flight memory small too
   // (2 × threads chunks and their parsed rows).
   options.chunk_bytes = size_t{1} << 20;
+  Result<LoadResult> result = LoadCsv(f.file, schema, options);
   if (!result.ok()) {
     // A file that cannot be parsed as CSV is a finding about the file; one
     // that cannot be read is an error.
@@ -129,6 +130,11 @@ void RegisterDataCommands(CLI::App& app, CommandContext& ctx) {
       ->add_option("--shift", gen->shift,
                    "population shift in [0, 1] for drift tests: more fiber-optic "
                    "month-to-month customers, higher charges")
+      ->capture_default_str();
+  generate
+      ->add_option("--difficulty", gen->difficulty,
+                   "signal difficulty in [0, 1] for model search: interactions, a "
+                   "non-monotone price band and noise on the churn log-odds")
       ->capture_default_str();
   AddFlagAlias(generate, "--output",
                generate->add_option("--out", gen->out, "output CSV file, or - for standard output")

@@ -9,8 +9,10 @@
 #include "cli/model_ref.h"
 #include "common/atomic_file.h"
 #include "common/json_dump.h"
+#include "common/strings.h"
 #include "eval/metrics_json.h"
 #include "eval/metrics_text.h"
+#include "models/calibration.h"
 #include "pipeline/evaluate.h"
 
 namespace churnml::cli {
@@ -41,6 +43,14 @@ int RunEvaluate(const EvaluateFlags& f, const CommandContext& ctx) {
                         {"data", f.data},
                         {"kind", (*artifact)->model().kind()},
                         {"metrics", ToJson(report.metrics)}};
+  if (report.calibration) {
+    doc["calibration"] = report.calibration->ToJson();
+    if (report.uncalibrated) {
+      doc["calibration"]["method"] =
+          std::string(CalibrationMethodName((*artifact)->calibration()->method()));
+      doc["calibration"]["before"] = report.uncalibrated->ToJson();
+    }
+  }
   if (!f.output.empty()) {
     Status written = WriteFileAtomically(f.output, DumpJson(doc, 2) + "\n");
     if (!written.ok()) return ReportError(written);
@@ -52,6 +62,32 @@ int RunEvaluate(const EvaluateFlags& f, const CommandContext& ctx) {
     ClassNames names{schema.negative_label(), schema.positive_label()};
     std::printf("%s", f.detailed ? FormatMetricsDetailed(report.metrics, names).c_str()
                                  : FormatMetrics(report.metrics).c_str());
+    if (report.calibration) {
+      std::string line =
+          "calibration error (ECE, 10 bins): " + FormatFixed(report.calibration->ece, 4);
+      if (report.uncalibrated) {
+        line += " (" + std::string(CalibrationMethodName((*artifact)->calibration()->method())) +
+                "; " + FormatFixed(report.uncalibrated->ece, 4) + " before calibration)";
+      }
+      std::printf("%s\n", line.c_str());
+      if (f.detailed) {
+        std::printf("reliability: bin, rows, mean predicted, observed%s\n",
+                    report.uncalibrated ? " | before calibration: mean predicted, observed" : "");
+        for (size_t i = 0; i < report.calibration->bins.size(); ++i) {
+          const CalibrationBin& b = report.calibration->bins[i];
+          std::string row = "  [" + FormatFixed(b.lower, 1) + ", " + FormatFixed(b.upper, 1) +
+                            ")  " + std::to_string(b.count) + "  " +
+                            FormatFixed(b.mean_predicted, 3) + "  " +
+                            FormatFixed(b.observed_rate, 3);
+          if (report.uncalibrated && i < report.uncalibrated->bins.size()) {
+            const CalibrationBin& u = report.uncalibrated->bins[i];
+            row += "  |  " + std::to_string(u.count) + "  " + FormatFixed(u.mean_predicted, 3) +
+                   "  " + FormatFixed(u.observed_rate, 3);
+          }
+          std::printf("%s\n", row.c_str());
+        }
+      }
+    }
   }
   return kExitOk;
 }

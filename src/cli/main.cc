@@ -51,6 +51,7 @@ int ParseAndRun(int argc, char** argv) {
 
   RegisterDataCommands(app, ctx);
   RegisterTrainCommands(app, ctx);
+  RegisterTuneCommand(app, ctx);
   RegisterEvaluateCommand(app, ctx);
   RegisterPredictCommand(app, ctx);
   RegisterExplainCommand(app, ctx);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,9 @@
 #include "common/strings.h"
 #include "common/suggest.h"
 #include "eval/metrics_text.h"
+#include "models/calibration.h"
+#include "models/hyperparameters.h"
+#include "pipeline/threshold_choice.h"
 #include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
 
@@ -43,71 +47,53 @@ struct TrainFlags {
   std::string register_model;
   std::string alias;
   bool no_track = false;
-  // logistic
-  std::string penalty;
-  double c = 1.0;
-  std::string solver;
-  std::string class_weight;
-  double tol = 1e-2;
-  int max_iter = 1000;
-  // xgboost
-  int n_estimators = 100;
-  int max_depth = 6;
-  double learning_rate = 0.3;
-  double subsample = 1.0;
-  double colsample_bytree = 1.0;
-  double min_child_weight = 1.0;
-  int threads = 0;
+  double validation_fraction = 0.1;
+  std::string threshold_for;
+  std::string calibrate;
+  // Hyperparameter flags as given (flag → text); built from the model
+  // kinds' declarations (ModelRegistry::Hyperparameters).
+  std::map<std::string, std::string> hyper_text;
 };
 
-// Hyperparameter flags: flag, JSON key, the kind they belong to, and how to
-// read the flag's value.
-struct HyperFlag {
-  const char* flag;
-  const char* key;
-  const char* kind;
-  nlohmann::json (*value)(const TrainFlags&);
-};
-constexpr HyperFlag kHyperFlags[] = {
-    {"--penalty", "penalty", "logistic",
-     [](const TrainFlags& f) -> nlohmann::json { return f.penalty; }},
-    {"--C", "C", "logistic", [](const TrainFlags& f) -> nlohmann::json { return f.c; }},
-    {"--solver", "solver", "logistic",
-     [](const TrainFlags& f) -> nlohmann::json { return f.solver; }},
-    {"--class-weight", "class_weight", "logistic",
-     [](const TrainFlags& f) -> nlohmann::json { return f.class_weight; }},
-    {"--tol", "tol", "logistic", [](const TrainFlags& f) -> nlohmann::json { return f.tol; }},
-    {"--max-iter", "max_iter", "logistic",
-     [](const TrainFlags& f) -> nlohmann::json { return f.max_iter; }},
-    {"--n-estimators", "n_estimators", "xgboost",
-     [](const TrainFlags& f) -> nlohmann::json { return f.n_estimators; }},
-    {"--max-depth", "max_depth", "xgboost",
-     [](const TrainFlags& f) -> nlohmann::json { return f.max_depth; }},
-    {"--learning-rate", "learning_rate", "xgboost",
-     [](const TrainFlags& f) -> nlohmann::json { return f.learning_rate; }},
-    {"--subsample", "subsample", "xgboost",
-     [](const TrainFlags& f) -> nlohmann::json { return f.subsample; }},
-    {"--colsample-bytree", "colsample_bytree", "xgboost",
-     [](const TrainFlags& f) -> nlohmann::json { return f.colsample_bytree; }},
-    {"--min-child-weight", "min_child_weight", "xgboost",
-     [](const TrainFlags& f) -> nlohmann::json { return f.min_child_weight; }},
-    {"--threads", "threads", "xgboost",
-     [](const TrainFlags& f) -> nlohmann::json { return f.threads; }},
-};
+// Every hyperparameter flag the registered kinds declare: flag → (kind →
+// declaration). One flag serves every kind that declares the same name.
+using DeclaredFlags = std::map<std::string, std::map<std::string, const HyperparameterSpec*>>;
+
+DeclaredFlags CollectDeclaredFlags(const ModelRegistry& models) {
+  DeclaredFlags out;
+  for (const std::string& kind : models.kinds()) {
+    Result<const HyperparameterSpace*> space = models.Hyperparameters(kind);
+    if (!space.ok()) continue;
+    for (const HyperparameterSpec& spec : **space) {
+      const std::string flag = HyperparameterFlag(spec);
+      if (!flag.empty()) out[flag][kind] = &spec;
+    }
+  }
+  return out;
+}
 
 // The hyperparameters the user set, as the model kind's JSON object (unset
-// ones take the kind's defaults); a flag of another kind is an error.
-Result<nlohmann::json> HyperparametersFromFlags(const CLI::App& cmd, const TrainFlags& f) {
+// ones take the kind's defaults), each checked against the kind's
+// declaration; a flag the kind does not declare is an error.
+Result<nlohmann::json> HyperparametersFromFlags(const CLI::App& cmd, const TrainFlags& f,
+                                                const ModelRegistry& models) {
   nlohmann::json h = nlohmann::json::object();
-  for (const HyperFlag& hf : kHyperFlags) {
-    if (cmd.get_option(hf.flag)->count() == 0) continue;
-    if (f.model != hf.kind) {
-      return InvalidArgumentError(std::string(hf.flag) + " applies to --model " + hf.kind +
+  for (const auto& [flag, by_kind] : CollectDeclaredFlags(models)) {
+    const CLI::Option* option = cmd.get_option_no_throw(flag);
+    if (option == nullptr || option->count() == 0) continue;
+    auto it = by_kind.find(f.model);
+    if (it == by_kind.end()) {
+      std::vector<std::string> kinds;
+      for (const auto& [kind, spec] : by_kind) kinds.push_back(kind);
+      return InvalidArgumentError(flag + " applies to --model " + Join(kinds, ", ") +
                                   ", not --model " + f.model);
     }
-    h[hf.key] = hf.value(f);
+    const std::string& text = f.hyper_text.at(flag);
+    CHURNML_ASSIGN_OR_RETURN(h[it->second->name],
+                             ParseHyperparameterValue(*it->second, text, flag));
   }
-  if (f.model == "xgboost") h["seed"] = f.seed;
+  Result<const HyperparameterSpace*> space = models.Hyperparameters(f.model);
+  if (space.ok() && FindHyperparameter(**space, "seed") != nullptr) h["seed"] = f.seed;
   return h;
 }
 
@@ -164,6 +150,16 @@ Status CheckTrainFlags(const TrainFlags& f, const CommandContext& ctx) {
   if (!f.alias.empty() && f.register_model.empty()) {
     return InvalidArgumentError("--alias needs --register NAME (the model the alias belongs to)");
   }
+  if (!(f.validation_fraction > 0 && f.validation_fraction < 1)) {
+    return InvalidArgumentError("--validation-fraction must be between 0 and 1 (exclusive), got " +
+                                FormatDouble(f.validation_fraction));
+  }
+  if (!f.threshold_for.empty())
+    CHURNML_RETURN_IF_ERROR(ThresholdGoal::Parse(f.threshold_for).status());
+  if (!f.calibrate.empty()) {
+    Result<CalibrationMethod> method = ParseCalibrationMethod(f.calibrate);
+    if (!method.ok()) return method.status().WithContext("--calibrate");
+  }
   return Status::Ok();
 }
 
@@ -183,7 +179,11 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx
   if (!schema.ok()) return ReportError(schema.status());
   options.schema = std::move(*schema);
   options.model_kind = f.model;
-  Result<nlohmann::json> hyper = HyperparametersFromFlags(cmd, f);
+  if (!f.threshold_for.empty() && cmd.get_option("--threshold")->count() > 0) {
+    return ReportError(InvalidArgumentError(
+        "--threshold and --threshold-for both set the threshold; give one of them"));
+  }
+  Result<nlohmann::json> hyper = HyperparametersFromFlags(cmd, f, ctx.models);
   if (!hyper.ok()) return ReportError(hyper.status());
   options.hyperparameters = std::move(*hyper);
   Result<UnknownCategoryPolicy> policy = ParseUnknownCategoryPolicy(f.unknown_category);
@@ -193,6 +193,9 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx
   options.seed = f.seed;
   options.cv_folds = f.cv;
   options.threshold = f.threshold;
+  options.validation_fraction = f.validation_fraction;
+  if (!f.threshold_for.empty()) options.threshold_for = *ThresholdGoal::Parse(f.threshold_for);
+  if (!f.calibrate.empty()) options.calibrate = *ParseCalibrationMethod(f.calibrate);
   options.invalid_rows = f.drop_invalid ? InvalidRowPolicy::kDrop : InvalidRowPolicy::kFail;
   options.out_dir = f.out;
   options.existing = f.force ? ExistingPolicy::kReplace : ExistingPolicy::kFail;
@@ -315,6 +318,27 @@ int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx
         FormatCount(report.test_rows) + " rows (" + FormatFixed(report.timings.total, 2) + " s)");
     std::printf("%s", FormatMetrics(report.test_metrics).c_str());
     if (report.cv) std::printf("%s", FormatFoldSummary(*report.cv).c_str());
+    if (report.validation_rows > 0) {
+      Say("validation rows: " + FormatCount(report.validation_rows) +
+          " (carved from the training split, never fitted on)");
+    }
+    if (!report.fit.validation_curve.empty()) {
+      Say("early stopping: kept " + std::to_string(report.fit.best_rounds) + " of " +
+          std::to_string(report.fit.rounds) + " rounds (validation " + report.fit.metric + " " +
+          FormatFixed(report.fit.validation_curve[static_cast<size_t>(report.fit.best_rounds - 1)],
+                      4) +
+          (report.fit.stopped_early ? ", stopped early)" : ")"));
+    }
+    if (report.threshold_choice) {
+      const ThresholdChoice& c = *report.threshold_choice;
+      Say("threshold " + FormatFixed(c.threshold, 4) + " chosen for " + f.threshold_for +
+          " on the validation rows (precision " + FormatFixed(c.precision, 3) + ", recall " +
+          FormatFixed(c.recall, 3) + ")");
+    }
+    if (report.test_calibrated) {
+      Say(f.calibrate + " calibration: test ECE " + FormatFixed(report.test_uncalibrated->ece, 4) +
+          " before, " + FormatFixed(report.test_calibrated->ece, 4) + " after");
+    }
     if (!f.out.empty()) Say("model written to " + f.out);
     if (!f.no_track) {
       Say("run " + run.run_id + " recorded in " + run.store + " (artifact " +
@@ -367,47 +391,37 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--alias", flags->alias, "point this alias (e.g. champion) at the new version")
       ->group(tr);
   cmd->add_flag("--no-track", flags->no_track, "do not record a run (needs --out)")->group(tr);
-  auto* lr = "Logistic regression (liblinear)";
-  cmd->add_option("--penalty", flags->penalty, "l1 or l2")->default_str("l2")->group(lr);
-  cmd->add_option("--C", flags->c, "inverse regularization strength")
+  auto* tune = "Validation rows, early stopping, class imbalance, calibration";
+  cmd->add_option("--validation-fraction", flags->validation_fraction,
+                  "share of the training split held out as validation rows for early stopping, "
+                  "--threshold-for and --calibrate (stratified, seeded; never the test split)")
       ->capture_default_str()
-      ->group(lr);
-  cmd->add_option("--solver", flags->solver,
-                  "auto (newton for l2, newglmnet for l1), newton, dual or newglmnet")
-      ->default_str("auto")
-      ->group(lr);
-  cmd->add_option("--class-weight", flags->class_weight, "none or balanced")
-      ->default_str("none")
-      ->group(lr);
-  cmd->add_option("--tol", flags->tol, "stopping tolerance (liblinear eps)")
-      ->capture_default_str()
-      ->group(lr);
-  cmd->add_option("--max-iter", flags->max_iter, "iteration cap (fixed at 1000 by liblinear)")
-      ->capture_default_str()
-      ->group(lr);
-  auto* xgb = "Gradient-boosted trees (XGBoost)";
-  cmd->add_option("--n-estimators", flags->n_estimators, "boosting rounds")
-      ->capture_default_str()
-      ->group(xgb);
-  cmd->add_option("--max-depth", flags->max_depth, "maximum tree depth")
-      ->capture_default_str()
-      ->group(xgb);
-  cmd->add_option("--learning-rate", flags->learning_rate, "shrinkage (eta)")
-      ->capture_default_str()
-      ->group(xgb);
-  cmd->add_option("--subsample", flags->subsample, "row subsample ratio")
-      ->capture_default_str()
-      ->group(xgb);
-  cmd->add_option("--colsample-bytree", flags->colsample_bytree, "column subsample ratio")
-      ->capture_default_str()
-      ->group(xgb);
-  cmd->add_option("--min-child-weight", flags->min_child_weight, "minimum hessian in a leaf")
-      ->capture_default_str()
-      ->group(xgb);
-  AddFlagAlias(cmd, "--jobs,-j",
-               cmd->add_option("--threads", flags->threads, "training threads (0 = all cores)")
-                   ->capture_default_str()
-                   ->group(xgb));
+      ->group(tune);
+  cmd->add_option("--threshold-for", flags->threshold_for,
+                  "choose the threshold on the validation rows: f1, precision=P, recall=R or "
+                  "cost=FN:FP (instead of --threshold)")
+      ->group(tune);
+  cmd->add_option("--calibrate", flags->calibrate,
+                  "fit platt or isotonic calibration on the validation rows; predict and serve "
+                  "return calibrated probabilities")
+      ->group(tune);
+  // Every hyperparameter flag comes from the kinds' declarations.
+  for (const auto& [flag, by_kind] : CollectDeclaredFlags(ctx.models)) {
+    std::vector<std::string> kinds;
+    for (const auto& [kind, spec] : by_kind) kinds.push_back(kind);
+    const HyperparameterSpec& spec = *by_kind.begin()->second;
+    std::string help = spec.help + " (" + DescribeRange(spec) + ")";
+    const std::string default_text = spec.default_value.is_string()
+                                         ? spec.default_value.get<std::string>()
+                                         : spec.default_value.dump();
+    CLI::Option* option = cmd->add_option(flag, flags->hyper_text[flag], help)
+                              ->default_str(default_text)
+                              ->type_name(spec.type == HyperparameterType::kInt      ? "INT"
+                                          : spec.type == HyperparameterType::kDouble ? "NUMBER"
+                                                                                     : "CHOICE")
+                              ->group("Hyperparameters of --model " + Join(kinds, ", "));
+    if (flag == "--threads") AddFlagAlias(cmd, "--jobs,-j", option);
+  }
   cmd->footer(
       "Examples:\n"
       "  churnml train --data customers.csv\n"

@@ -168,6 +168,18 @@ bool SyntheticGenerator::AppendRow(std::string* out) {
   z += service[0] ? Weight("OnlineSecurity", "Yes") : 0.0;
   z += senior ? Weight("SeniorCitizen", "") : 0.0;
   z += paperless ? Weight("PaperlessBilling", "Yes") : 0.0;
+  if (options_.difficulty > 0) {
+    // Interactions a linear model cannot express, a non-monotone price
+    // effect and noise on the log-odds (drawn only here, so difficulty 0
+    // keeps the default output byte for byte).
+    const double d = options_.difficulty;
+    if (contract == 0 && internet == 1) z += 1.4 * d;           // fiber on a monthly contract
+    if (senior && payment == 0) z += 1.2 * d;                   // seniors paying by e-check
+    if (tenure >= 12 && tenure <= 24) z += 0.9 * d;             // the end-of-first-contract bump
+    if (partner && !service[3] && internet != 2) z -= 0.8 * d;  // couples without support stay
+    z += (monthly > 60 && monthly < 80 ? 0.9 : -0.3) * d;       // a price band that churns
+    z += 1.5 * d * r.Normal();                                  // unobserved causes
+  }
   const bool churn = r.Uniform() < DeterministicSigmoid(z);
 
   out->push_back(',');
@@ -213,6 +225,9 @@ Status GenerateCsv(const std::string& path, const GeneratorOptions& options,
                    const std::function<void(int64_t rows_done)>& progress) {
   if (!(options.shift >= 0 && options.shift <= 1)) {
     return InvalidArgumentError("--shift must be between 0 and 1");
+  }
+  if (!(options.difficulty >= 0 && options.difficulty <= 1)) {
+    return InvalidArgumentError("--difficulty must be between 0 and 1");
   }
   CHURNML_ASSIGN_OR_RETURN(CsvWriter writer, CsvWriter::Open(path));
   SyntheticGenerator generator(options);

@@ -195,5 +195,51 @@ TEST(SyntheticGenerator, ZeroShiftKeepsTheBytesAndOutOfRangeShiftIsRefused) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(SyntheticGenerator, DifficultyZeroKeepsTheBytesAndHarderDataIsDeterministic) {
+  auto generate = [](double difficulty) {
+    GeneratorOptions options{2000, 9};
+    options.difficulty = difficulty;
+    SyntheticGenerator g(options);
+    std::string text = SyntheticGenerator::Header();
+    while (g.AppendRow(&text)) {
+    }
+    return text;
+  };
+  EXPECT_EQ(generate(0.0), Generate(2000, 9));
+  EXPECT_EQ(generate(1.0), generate(1.0));
+  EXPECT_NE(generate(1.0), Generate(2000, 9));
+  GeneratorOptions bad{10, 1};
+  bad.difficulty = 1.5;
+  EXPECT_EQ(GenerateCsv("/dev/null", bad).code(), StatusCode::kInvalidArgument);
+}
+
+// The interactions are real: among month-to-month fiber customers churn
+// rises with difficulty by more than in the rest of the population.
+TEST(SyntheticGenerator, DifficultyAddsTheFiberMonthToMonthInteraction) {
+  auto rates = [](double difficulty) {
+    GeneratorOptions options{40000, 3};
+    options.difficulty = difficulty;
+    SyntheticGenerator g(options);
+    std::string text = SyntheticGenerator::Header();
+    while (g.AppendRow(&text)) {
+    }
+    Dataset d = Load(text);
+    const Schema& s = Schema::Telco();
+    const ColumnData& contract = d.column(*s.IndexOf("Contract"));
+    const ColumnData& internet = d.column(*s.IndexOf("InternetService"));
+    double in = 0, in_churn = 0, out = 0, out_churn = 0;
+    for (size_t i = 0; i < d.num_rows(); ++i) {
+      const bool both = contract.levels[contract.codes[i]] == "Month-to-month" &&
+                        internet.levels[internet.codes[i]] == "Fiber optic";
+      (both ? in : out) += 1;
+      (both ? in_churn : out_churn) += d.target()[i];
+    }
+    return std::pair<double, double>{in_churn / in, out_churn / out};
+  };
+  const auto [easy_in, easy_out] = rates(0.0);
+  const auto [hard_in, hard_out] = rates(1.0);
+  EXPECT_GT(hard_in - easy_in, (hard_out - easy_out) + 0.05);
+}
+
 }  // namespace
 }  // namespace churnml
