@@ -13,6 +13,7 @@
 #include "common/build_info.h"
 #include "export/onnx_graph.h"
 #include "export/onnx_parts.h"
+#include "models/calibration.h"
 #include "models/logistic_regression.h"
 #include "models/model_files.h"
 #include "models/xgboost_json_check.h"
@@ -59,34 +60,22 @@ struct Platt {
   double a = 0, b = 0;
 };
 
-// The artifact's calibration: none, Platt's (a, b), or a refusal. Written
-// against ModelArtifact::calibration() when the artifact has it (the
-// calibration layer landing beside this one); an artifact that names a
-// calibration this build cannot read is refused.
-template <typename Artifact>
-Result<std::optional<Platt>> ReadCalibration(const Artifact& artifact) {
-  if constexpr (requires { artifact.calibration(); }) {
-    const auto& calibration = artifact.calibration();
-    if (!calibration) return std::optional<Platt>();
-    const std::string method(CalibrationMethodName(calibration->method()));
-    if (method == "isotonic") {
+// The artifact's calibration (ModelArtifact::calibration, calibration.json):
+// none, Platt's (a, b), or a refusal.
+Result<std::optional<Platt>> ReadCalibration(const ModelArtifact& artifact) {
+  const std::optional<Calibrator>& calibration = artifact.calibration();
+  if (!calibration) return std::optional<Platt>();
+  switch (calibration->method()) {
+    case CalibrationMethod::kPlatt:
+      return std::optional<Platt>(Platt{calibration->a(), calibration->b()});
+    case CalibrationMethod::kIsotonic:
       return Refuse("isotonic calibration",
                     "has no exact ONNX form (a monotone fit interpolated between knots: a "
                     "float32 score near a steep knot maps to a different probability)");
-    }
-    if (method != "platt") {
-      return Refuse("calibration method \"" + method + "\"", "is not understood");
-    }
-    return std::optional<Platt>(Platt{calibration->a(), calibration->b()});
-  } else {
-    const nlohmann::json& meta = artifact.metadata();
-    const bool listed = meta.contains("files") && meta["files"].is_object() &&
-                        meta["files"].contains(kCalibrationFile);
-    if (listed || (meta.contains("calibration") && !meta["calibration"].is_null())) {
-      return Refuse("the calibration", "cannot be read by this build");
-    }
-    return std::optional<Platt>();
   }
+  return Refuse(
+      "calibration method \"" + std::string(CalibrationMethodName(calibration->method())) + "\"",
+      "is not understood");
 }
 
 // XGBoost's JSON for the loaded booster: the model saves itself into a

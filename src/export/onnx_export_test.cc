@@ -8,10 +8,8 @@
 #include <set>
 
 #include "data/csv_loader.h"
-#include "models/logistic_regression.h"
-#if __has_include("models/calibration.h")
 #include "models/calibration.h"
-#endif
+#include "models/logistic_regression.h"
 #include "models/model_files.h"
 #include "models/xgboost_model.h"
 #include "pipeline/test_support.h"
@@ -300,7 +298,6 @@ TEST_F(OnnxExportTest, TreeEnsembleReproducesXGBoostMargins) {
   EXPECT_LT(worst, 1e-5);
 }
 
-#if __has_include("models/calibration.h")
 TEST_F(OnnxExportTest, PlattCalibrationIsAppliedAfterTheModel) {
   auto artifact = Artifact("logistic");
   auto platt = Calibrator::Platt(-1.25, 0.125);
@@ -338,7 +335,6 @@ TEST_F(OnnxExportTest, IsotonicCalibrationIsRefusedByName) {
       << exported.status().message();
   EXPECT_EQ(exported.status().message().find('\n'), std::string::npos);
 }
-#endif
 
 TEST_F(OnnxExportTest, UnknownArtifactFileIsRefusedByName) {
   auto artifact = Artifact("logistic");
