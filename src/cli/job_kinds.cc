@@ -62,7 +62,12 @@ class ParsedFlags {
     return InternalError("parsing the " + command + " flags did not complete");
   }
 
-  bool Has(const std::string& flag) const { return cmd_->get_option(flag)->count() > 0; }
+  // False also for a flag this build's command does not define (a kind may
+  // read a flag a newer command adds).
+  bool Has(const std::string& flag) const {
+    const CLI::Option* opt = cmd_->get_option_no_throw(flag);
+    return opt != nullptr && opt->count() > 0;
+  }
   std::string Text(const std::string& flag) const {
     return Has(flag) ? cmd_->get_option(flag)->as<std::string>() : "";
   }
@@ -363,7 +368,8 @@ Status RunTrainJob(JobContext& context, const GlobalOptions& globals) {
   options.threshold = f->Value<double>("--threshold").value_or(0.5);
   options.validation_fraction = f->Value<double>("--validation-fraction").value_or(0.1);
   if (f->Has("--threshold-for")) {
-    CHURNML_ASSIGN_OR_RETURN(options.threshold_for, ThresholdGoal::Parse(f->Text("--threshold-for")));
+    CHURNML_ASSIGN_OR_RETURN(options.threshold_for,
+                             ThresholdGoal::Parse(f->Text("--threshold-for")));
   }
   if (f->Has("--calibrate")) {
     CHURNML_ASSIGN_OR_RETURN(options.calibrate, ParseCalibrationMethod(f->Text("--calibrate")));
