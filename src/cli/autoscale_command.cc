@@ -25,6 +25,7 @@
 #include "common/strings.h"
 #include "monitoring/metrics_registry.h"
 #include "scaling/autoscale_policy.h"
+#include "scaling/haproxy_runtime.h"
 #include "scaling/http_fetch.h"
 #include "scaling/local_actuator.h"
 #include "scaling/prometheus_text.h"
@@ -261,12 +262,15 @@ int RunLive(const RunFlags& f) {
   if (actuate && f.haproxy_socket.empty()) {
     return ReportError(InvalidArgumentError("--actuator haproxy needs --haproxy-socket PATH"));
   }
-  const int sources =
-      (actuate ? 1 : 0) + (f.targets.empty() ? 0 : 1) + (f.discover.empty() ? 0 : 1);
+  // Without an actuator, --haproxy-socket names the replicas: the servers of
+  // --backend that HAProxy has UP (or draining), scraped at their address.
+  const bool from_haproxy = !actuate && !f.haproxy_socket.empty();
+  const int sources = (actuate || from_haproxy ? 1 : 0) + (f.targets.empty() ? 0 : 1) +
+                      (f.discover.empty() ? 0 : 1);
   if (sources != 1) {
     return ReportError(InvalidArgumentError(
-        "give exactly one of --targets URL,..., --discover HOST:PORT or --actuator haproxy "
-        "(where the replicas' /metrics are)"));
+        "give exactly one of --targets URL,..., --discover HOST:PORT, --haproxy-socket PATH or "
+        "--actuator haproxy (where the replicas' /metrics are)"));
   }
   std::string discover_host, discover_port;
   if (!f.discover.empty()) {
@@ -366,6 +370,18 @@ int RunLive(const RunFlags& f) {
   while (true) {
     const int64_t tick_ms = SteadyMs();
     std::vector<std::string> urls = actuate ? actuator->MetricsUrls() : f.targets;
+    if (from_haproxy) {
+      urls.clear();
+      Result<std::vector<scaling::ServerStat>> servers =
+          scaling::HaproxyRuntime(f.haproxy_socket).Servers(f.backend);
+      if (!servers.ok()) Say("--haproxy-socket: " + servers.status().message());
+      for (const scaling::ServerStat& s :
+           servers.ok() ? *servers : std::vector<scaling::ServerStat>{}) {
+        const bool serving = s.status.starts_with("UP") || s.status.starts_with("DRAIN") ||
+                             s.status.starts_with("NOLB");
+        if (serving && !s.address.empty()) urls.push_back("http://" + s.address + "/metrics");
+      }
+    }
     if (!discover_host.empty()) {
       Result<std::vector<std::string>> addresses = scaling::ResolveAll(discover_host, 1000);
       if (!addresses.ok()) Say("--discover: " + addresses.status().message());
@@ -502,7 +518,8 @@ void RegisterAutoscaleCommand(CLI::App& app, CommandContext& ctx) {
                    "none (recommend only) or haproxy (start/drain/stop local replicas)")
       ->capture_default_str();
   live->add_option("--haproxy-socket", run->haproxy_socket,
-                   "HAProxy runtime socket (stats socket ... level admin)");
+                   "HAProxy runtime socket (stats socket ... level admin): with --actuator "
+                   "haproxy the slots; alone, the replicas to scrape (--backend's UP servers)");
   live->add_option("--backend", run->backend, "HAProxy backend whose servers are the slots")
       ->capture_default_str();
   live->add_option("--serve-args", run->serve_args,

@@ -74,6 +74,16 @@ wait_until "the autoscaler starts one replica (r1 UP)" 60 status_is r1 UP ||
   { cat "$WORK/autoscale.log" "$WORK/r1.log"; finish; exit 1; }
 expect_eq "$(server_stat r3 status)" MAINT "unused slots are in maint"
 
+# Recommend only, with the replicas read from HAProxy's runtime API.
+run "$CHURNML" autoscale run --haproxy-socket "$SOCK" --interval 1 --duration 2 --target 300 --no-predictive
+expect_status 0 "autoscale run --haproxy-socket (no actuator)"
+expect_contains "$WORK/err" "on 1 replicas (1 answered)" "HAProxy's UP servers are the replicas scraped"
+
+# Recommend only, with the replicas read from HAProxy's runtime API.
+run "$CHURNML" autoscale run --haproxy-socket "$SOCK" --interval 1 --duration 2 --target 300 --no-predictive
+expect_status 0 "autoscale run --haproxy-socket (no actuator)"
+expect_contains "$WORK/err" "on 1 replicas (1 answered)" "HAProxy's UP servers are the replicas scraped"
+
 cat >"$WORK/slow.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '$CUSTOMER'
