@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "common/strings.h"
@@ -22,7 +23,7 @@ double Seconds(std::chrono::steady_clock::duration d) {
 
 std::string FormatEta(double seconds) {
   if (seconds < 0) seconds = 0;
-  const int64_t s = static_cast<int64_t>(seconds + 0.5);
+  const int64_t s = std::llround(seconds);
   char buf[48];
   if (s < 60) {
     std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(s));

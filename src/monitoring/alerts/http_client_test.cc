@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -21,8 +23,10 @@ class TrailerFloodServer {
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    ::listen(listen_fd_, 1);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+        ::listen(listen_fd_, 1) != 0) {
+      ADD_FAILURE() << "cannot listen on 127.0.0.1: " << std::strerror(errno);
+    }
     socklen_t size = sizeof(address);
     ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size);
     port_ = ntohs(address.sin_port);
@@ -44,7 +48,7 @@ class TrailerFloodServer {
     std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n";
     (void)::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
     std::string block;
-    while (block.size() < 64 * 1024) block += "X-Flood: " + std::string(100, 'a') + "\r\n";
+    while (block.size() < size_t{64} * 1024) block += "X-Flood: " + std::string(100, 'a') + "\r\n";
     // Stops when the client closes, or after 256 MB.
     for (int i = 0; i < 4096; ++i) {
       if (::send(fd, block.data(), block.size(), MSG_NOSIGNAL) <= 0) break;
