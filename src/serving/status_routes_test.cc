@@ -64,7 +64,8 @@ TEST_F(StatusRoutesTest, MetricsIsPrometheusTextAndDriftOnlyWithLiveDrift) {
   // A family with fixed series: prediction counters appear only once a
   // prediction was made, and this test must not depend on another's traffic.
   EXPECT_THAT(metrics.body, HasSubstr("# TYPE churnml_model_reloads_total counter"));
-  EXPECT_THAT(metrics.body, HasSubstr("churnml_stage_duration_seconds_count{stage=\"predict\"} 0"));
+  // (Its value is whatever the tests before this one in the process scored.)
+  EXPECT_THAT(metrics.body, HasSubstr("churnml_stage_duration_seconds_count{stage=\"predict\"} "));
   EXPECT_EQ(Call(group, "GET", "/drift").status, 404);
 }
 
