@@ -103,8 +103,8 @@ std::vector<RouteSpec> AdminRoutes::Routes() {
         {"POST", "/admin/faults", RouteAccess::kProtected, bind(&AdminRoutes::Faults)});
   }
   if (shadow_faults_) {
-    routes.push_back({"GET", "/admin/faults/shadow", RouteAccess::kProtected,
-                      bind(&AdminRoutes::ShadowFaults)});
+    routes.push_back(
+        {"GET", "/admin/faults/shadow", RouteAccess::kProtected, bind(&AdminRoutes::ShadowFaults)});
     routes.push_back({"POST", "/admin/faults/shadow", RouteAccess::kProtected,
                       bind(&AdminRoutes::ShadowFaults)});
   }

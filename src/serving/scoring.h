@@ -115,7 +115,7 @@ struct ScoringLane {
 
 // How a request is scored: by lanes[0] alone, or split between lanes.
 struct ScoringPlan {
-  std::vector<ScoringLane> lanes;  // at least one; lanes[0] is the primary
+  std::vector<ScoringLane> lanes;    // at least one; lanes[0] is the primary
   const SplitSlot* split = nullptr;  // lanes.size() entries when there are variants
   PredictionLog* log = nullptr;      // every answered row, when set
   Shadow* shadow = nullptr;          // offered every model-answered request, when set

@@ -116,8 +116,8 @@ class ServerRuntime {
   std::unique_ptr<Scorer> scorer;
   std::vector<std::unique_ptr<VariantRuntime>> variants;
   std::unique_ptr<PredictionLog> prediction_log;
-  FaultInjector shadow_faults;        // POST /admin/faults/shadow
-  std::unique_ptr<Shadow> shadow;     // after the log it writes to
+  FaultInjector shadow_faults;     // POST /admin/faults/shadow
+  std::unique_ptr<Shadow> shadow;  // after the log it writes to
   std::unique_ptr<Experiments> experiments;
   // The route groups (route_group.h), in one table.
   std::vector<std::unique_ptr<RouteGroup>> groups;
@@ -456,8 +456,8 @@ Status ServerRuntime::StartVariants(const ScorerDeps& primary, ScoringPlan* plan
 }
 
 Status ServerRuntime::StartExperiments(ScoringPlan* plan) {
-  CHURNML_ASSIGN_OR_RETURN(shadow, Shadow::Create(options.shadow_options, prediction_log.get(),
-                                                  options.model_breaker));
+  CHURNML_ASSIGN_OR_RETURN(
+      shadow, Shadow::Create(options.shadow_options, prediction_log.get(), options.model_breaker));
   std::vector<ExperimentLane> lanes;
   double rest = 100;
   for (const auto& v : variants) rest -= v->spec.weight;
@@ -473,8 +473,8 @@ Status ServerRuntime::StartExperiments(ScoringPlan* plan) {
   if (!options.shadow.empty()) {
     Result<std::shared_ptr<ShadowModel>> model = LoadShadow(options.shadow);
     if (!model.ok()) {
-      return Status(model.status().code(), "--shadow " + options.shadow + ": " +
-                                               model.status().message());
+      return Status(model.status().code(),
+                    "--shadow " + options.shadow + ": " + model.status().message());
     }
     shadow->SetModel(std::move(*model));
   }

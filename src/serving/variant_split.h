@@ -72,8 +72,7 @@ class SplitSlot {
     return reader.split.get();
   }
   void Set(VariantSplit split) {
-    split_.store(std::make_shared<const VariantSplit>(std::move(split)),
-                 std::memory_order_release);
+    split_.store(std::make_shared<const VariantSplit>(std::move(split)), std::memory_order_release);
     generation_.fetch_add(1, std::memory_order_release);
   }
 
