@@ -278,7 +278,9 @@ int RunTune(const TuneFlags& f, const CommandContext& ctx) {
   train.schema = *schema;
   train.model_kind = f.model;
   train.hyperparameters = report.best->hyperparameters;
-  if (train.hyperparameters.contains("threads")) train.hyperparameters["threads"] = 0;
+  // The winner keeps threads = 1 as in its trials: one fit on a shared,
+  // loaded machine took 58.7 s with every core (OpenMP threads competing)
+  // and 3.6 s with one (docs/benchmarks.md, issue 18).
   train.seed = f.seed;
   train.test_size = f.test_size;
   TrackingOptions tracking;
