@@ -338,5 +338,72 @@ TEST_F(HostileArtifactTest, AnOversizedModelJsonIsRefusedUnread) {
       << r.status().message();
 }
 
+// A calibrated artifact: calibration.json is written, listed and applied
+// after the model on every path; a reload scores bit-identically.
+TEST_F(HostileArtifactTest, CalibrationIsSavedAppliedAndReloaded) {
+  TrainOptions options;
+  options.data_path = data_;
+  options.out_dir = dir_ / "calibrated";
+  options.calibrate = CalibrationMethod::kIsotonic;
+  TrainReport report;
+  ASSERT_TRUE(Train(options, registry_, &report).ok());
+  EXPECT_GT(report.validation_rows, 0);
+  auto loaded = ModelArtifact::Load(options.out_dir, registry_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_TRUE((*loaded)->calibration().has_value());
+  EXPECT_EQ(ReadJson(options.out_dir / "model.json")["calibration"], "isotonic");
+  auto data = LoadCsv(data_, Schema::Telco());
+  ASSERT_TRUE(data.ok());
+  std::vector<double> calibrated, raw;
+  ASSERT_TRUE((*loaded)->PredictProba(data->dataset, &calibrated).ok());
+  ASSERT_TRUE((*loaded)->PredictUncalibrated(data->dataset, &raw).ok());
+  ASSERT_EQ(calibrated.size(), raw.size());
+  size_t changed = 0;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    ASSERT_EQ(calibrated[i], (*loaded)->calibration()->Apply(raw[i]));
+    changed += calibrated[i] != raw[i];
+  }
+  EXPECT_GT(changed, raw.size() / 2);
+}
+
+// The checksum is made to match: the values themselves are refused.
+TEST_F(HostileArtifactTest, AHostileCalibrationBlockIsRefusedWithOneLine) {
+  TrainOptions options;
+  options.data_path = data_;
+  options.out_dir = dir_ / "hostile-calibration";
+  options.calibrate = CalibrationMethod::kPlatt;
+  TrainReport report;
+  ASSERT_TRUE(Train(options, registry_, &report).ok());
+  const auto dir = options.out_dir;
+  const std::vector<std::pair<nlohmann::json, std::string>> cases = {
+      {{{"method", "platt"}, {"a", 1e300}, {"b", 0}}, "not a finite number"},
+      {{{"method", "isotonic"}, {"x", {0.1, 0.2}}, {"y", {0.5, 0.4}}}, "\"y\" decreases"},
+      {{{"method", "isotonic"}, {"x", {0.1, 0.2}}, {"y", {0.4, 0.5}}}, "differs from model.json"},
+      {{{"method", "platt"}, {"a", 1}}, "\"a\" and \"b\""},
+      {nlohmann::json::array(), "expected a JSON object"},
+  };
+  for (const auto& [block, why] : cases) {
+    WriteJson(dir / "calibration.json", block);
+    nlohmann::json doc = ReadJson(dir / "model.json");
+    doc["files"]["calibration.json"] =
+        "sha256:" + tracking::Sha256Hex(*ReadFile(dir / "calibration.json"));
+    WriteJson(dir / "model.json", doc);
+    auto r = ModelArtifact::Load(dir, registry_);
+    ASSERT_FALSE(r.ok()) << block.dump();
+    EXPECT_NE(r.status().message().find("calibration.json"), std::string::npos)
+        << r.status().message();
+    EXPECT_NE(r.status().message().find(why), std::string::npos) << r.status().message();
+    EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+  }
+  // Removing the field but keeping the listed file is refused too.
+  nlohmann::json doc = ReadJson(dir / "model.json");
+  doc.erase("calibration");
+  WriteJson(dir / "model.json", doc);
+  auto r = ModelArtifact::Load(dir, registry_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("calibration.json is listed"), std::string::npos)
+      << r.status().message();
+}
+
 }  // namespace
 }  // namespace churnml
