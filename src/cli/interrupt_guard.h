@@ -38,7 +38,7 @@ class InterruptGuard {
   tracking::StoreOptions store_;
   sigset_t old_mask_;
   Mutex mu_;
-  std::string run_id_ GUARDED_BY(mu_);
+  std::string run_id_ CHURNML_GUARDED_BY(mu_);
   std::thread watcher_;
 };
 

@@ -51,7 +51,7 @@ uint64_t RandomNumber() {
 // the process exits.
 struct TemporaryRegistry {
   Mutex mu;
-  std::map<std::string, bool> paths GUARDED_BY(mu);
+  std::map<std::string, bool> paths CHURNML_GUARDED_BY(mu);
 };
 
 TemporaryRegistry& Registry() {
@@ -64,7 +64,7 @@ constexpr int kCreateAttempts = 64;
 // Creates a fresh, exclusive temporary file next to `final_path` and records
 // it. The caller holds Registry().mu.
 Result<std::pair<fs::path, int>> CreateTemporaryFile(const fs::path& final_path)
-    REQUIRES(Registry().mu) {
+    CHURNML_REQUIRES(Registry().mu) {
   for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
     fs::path temp = TemporarySibling(final_path);
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -108,7 +108,7 @@ fs::path TemporarySibling(const fs::path& final_path) {
 }
 
 // Not analysed: the lock is taken and deliberately never released.
-int RemoveTemporariesBeforeExit() NO_THREAD_SAFETY_ANALYSIS {
+int RemoveTemporariesBeforeExit() CHURNML_NO_THREAD_SAFETY_ANALYSIS {
   TemporaryRegistry& registry = Registry();
   registry.mu.Lock();  // never unlocked: the process ends right after
   int removed = 0;

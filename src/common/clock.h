@@ -79,9 +79,9 @@ class ManualClock final : public Clock {
 
  private:
   mutable Mutex mu_;
-  mutable TimePoint now_ GUARDED_BY(mu_);
-  mutable std::chrono::system_clock::time_point wall_ GUARDED_BY(mu_);
-  mutable std::vector<Duration> sleeps_ GUARDED_BY(mu_);
+  mutable TimePoint now_ CHURNML_GUARDED_BY(mu_);
+  mutable std::chrono::system_clock::time_point wall_ CHURNML_GUARDED_BY(mu_);
+  mutable std::vector<Duration> sleeps_ CHURNML_GUARDED_BY(mu_);
 };
 
 }  // namespace churnml

@@ -3,7 +3,7 @@
 // protects; these thin wrappers (leveldb's port::Mutex, Abseil's Mutex) can.
 //
 //   Mutex mu_;
-//   int hits_ GUARDED_BY(mu_) = 0;
+//   int hits_ CHURNML_GUARDED_BY(mu_) = 0;
 //   void Hit() { MutexLock lock(&mu_); ++hits_; }
 //
 // Waiting on a condition is written as a loop around Mutex::Wait, which keeps
@@ -23,21 +23,21 @@
 
 namespace churnml {
 
-class CAPABILITY("mutex") Mutex {
+class CHURNML_CAPABILITY("mutex") Mutex {
  public:
   Mutex() = default;
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void Lock() ACQUIRE() { mu_.lock(); }
-  void Unlock() RELEASE() { mu_.unlock(); }
+  void Lock() CHURNML_ACQUIRE() { mu_.lock(); }
+  void Unlock() CHURNML_RELEASE() { mu_.unlock(); }
   // Tells the analysis the caller holds this mutex (for callbacks invoked
   // under a lock the analysis cannot follow).
-  void AssertHeld() const ASSERT_CAPABILITY(this) {}
+  void AssertHeld() const CHURNML_ASSERT_CAPABILITY(this) {}
 
   // Releases the mutex while blocked on `cv` and holds it again on return
   // (spurious wake-ups included: call it in a loop that re-checks).
-  void Wait(std::condition_variable& cv) REQUIRES(this) {
+  void Wait(std::condition_variable& cv) CHURNML_REQUIRES(this) {
     std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
     cv.wait(lock);
     lock.release();
@@ -45,7 +45,7 @@ class CAPABILITY("mutex") Mutex {
   // As Wait, for at most `timeout`; false when it timed out.
   template <class Rep, class Period>
   bool WaitFor(std::condition_variable& cv, std::chrono::duration<Rep, Period> timeout)
-      REQUIRES(this) {
+      CHURNML_REQUIRES(this) {
     std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
     bool woken = cv.wait_for(lock, timeout) == std::cv_status::no_timeout;
     lock.release();
@@ -57,10 +57,10 @@ class CAPABILITY("mutex") Mutex {
 };
 
 // Holds a Mutex for its scope.
-class SCOPED_CAPABILITY MutexLock {
+class CHURNML_SCOPED_CAPABILITY MutexLock {
  public:
-  explicit MutexLock(Mutex* mu) ACQUIRE(mu) : mu_(mu) { mu_->Lock(); }
-  ~MutexLock() RELEASE() { mu_->Unlock(); }
+  explicit MutexLock(Mutex* mu) CHURNML_ACQUIRE(mu) : mu_(mu) { mu_->Lock(); }
+  ~MutexLock() CHURNML_RELEASE() { mu_->Unlock(); }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 
@@ -69,25 +69,25 @@ class SCOPED_CAPABILITY MutexLock {
 };
 
 // A reader-writer mutex: many readers or one writer.
-class CAPABILITY("shared_mutex") SharedMutex {
+class CHURNML_CAPABILITY("shared_mutex") SharedMutex {
  public:
   SharedMutex() = default;
   SharedMutex(const SharedMutex&) = delete;
   SharedMutex& operator=(const SharedMutex&) = delete;
 
-  void Lock() ACQUIRE() { mu_.lock(); }
-  void Unlock() RELEASE() { mu_.unlock(); }
-  void LockShared() ACQUIRE_SHARED() { mu_.lock_shared(); }
-  void UnlockShared() RELEASE_SHARED() { mu_.unlock_shared(); }
+  void Lock() CHURNML_ACQUIRE() { mu_.lock(); }
+  void Unlock() CHURNML_RELEASE() { mu_.unlock(); }
+  void LockShared() CHURNML_ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void UnlockShared() CHURNML_RELEASE_SHARED() { mu_.unlock_shared(); }
 
  private:
   std::shared_mutex mu_;
 };
 
-class SCOPED_CAPABILITY WriterLock {
+class CHURNML_SCOPED_CAPABILITY WriterLock {
  public:
-  explicit WriterLock(SharedMutex* mu) ACQUIRE(mu) : mu_(mu) { mu_->Lock(); }
-  ~WriterLock() RELEASE() { mu_->Unlock(); }
+  explicit WriterLock(SharedMutex* mu) CHURNML_ACQUIRE(mu) : mu_(mu) { mu_->Lock(); }
+  ~WriterLock() CHURNML_RELEASE() { mu_->Unlock(); }
   WriterLock(const WriterLock&) = delete;
   WriterLock& operator=(const WriterLock&) = delete;
 
@@ -95,10 +95,10 @@ class SCOPED_CAPABILITY WriterLock {
   SharedMutex* mu_;
 };
 
-class SCOPED_CAPABILITY ReaderLock {
+class CHURNML_SCOPED_CAPABILITY ReaderLock {
  public:
-  explicit ReaderLock(SharedMutex* mu) ACQUIRE_SHARED(mu) : mu_(mu) { mu_->LockShared(); }
-  ~ReaderLock() RELEASE() { mu_->UnlockShared(); }
+  explicit ReaderLock(SharedMutex* mu) CHURNML_ACQUIRE_SHARED(mu) : mu_(mu) { mu_->LockShared(); }
+  ~ReaderLock() CHURNML_RELEASE() { mu_->UnlockShared(); }
   ReaderLock(const ReaderLock&) = delete;
   ReaderLock& operator=(const ReaderLock&) = delete;
 

@@ -44,7 +44,7 @@ class ProgressBar {
 
  private:
   void Tick();
-  void DrawLocked(std::chrono::steady_clock::time_point now) REQUIRES(mu_);
+  void DrawLocked(std::chrono::steady_clock::time_point now) CHURNML_REQUIRES(mu_);
 
   const std::string label_;
   const int64_t total_;
@@ -52,12 +52,12 @@ class ProgressBar {
   const std::chrono::steady_clock::time_point start_;
   Mutex mu_;
   std::condition_variable wake_;
-  bool enabled_ GUARDED_BY(mu_);
-  bool drawn_ GUARDED_BY(mu_) = false;
-  int64_t done_ GUARDED_BY(mu_) = 0;
-  std::string stage_ GUARDED_BY(mu_);
-  std::chrono::steady_clock::time_point stage_start_ GUARDED_BY(mu_);
-  int frame_ GUARDED_BY(mu_) = 0;
+  bool enabled_ CHURNML_GUARDED_BY(mu_);
+  bool drawn_ CHURNML_GUARDED_BY(mu_) = false;
+  int64_t done_ CHURNML_GUARDED_BY(mu_) = 0;
+  std::string stage_ CHURNML_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point stage_start_ CHURNML_GUARDED_BY(mu_);
+  int frame_ CHURNML_GUARDED_BY(mu_) = 0;
   std::thread ticker_;
 };
 

@@ -22,7 +22,9 @@ TEST(HyperparameterSpace, EveryBuiltinKindDeclaresValidDefaults) {
       EXPECT_TRUE(CheckHyperparameterValue(spec, spec.default_value, spec.name).ok())
           << kind << " " << spec.name;
       EXPECT_FALSE(spec.help.empty()) << kind << " " << spec.name;
-      if (spec.search == SearchScale::kLog) EXPECT_GT(spec.search_min, 0) << spec.name;
+      if (spec.search == SearchScale::kLog) {
+        EXPECT_GT(spec.search_min, 0) << spec.name;
+      }
       if (spec.search != SearchScale::kNone) {
         EXPECT_GE(spec.search_min, spec.min) << spec.name;
         EXPECT_LE(spec.search_max, spec.max) << spec.name;

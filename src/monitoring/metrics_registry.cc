@@ -18,7 +18,7 @@ namespace {
 // Which exclusive stripes (0 .. kStripes-2) are leased.
 struct StripeLeases {
   Mutex mu;
-  bool leased[kStripes - 1] GUARDED_BY(mu) = {};
+  bool leased[kStripes - 1] CHURNML_GUARDED_BY(mu) = {};
 };
 
 StripeLeases& Leases() {

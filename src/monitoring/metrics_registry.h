@@ -188,7 +188,7 @@ class Family {
   mutable SharedMutex mu_;
   // Keyed by label values in sorted-label-name order, so iteration is the
   // rendered order.
-  std::map<std::vector<std::string>, std::unique_ptr<Metric>> series_ GUARDED_BY(mu_);
+  std::map<std::vector<std::string>, std::unique_ptr<Metric>> series_ CHURNML_GUARDED_BY(mu_);
 };
 
 }  // namespace internal
@@ -292,10 +292,10 @@ class MetricsRegistry {
 
   MetricsRegistryOptions options_;
   mutable Mutex mu_;
-  std::map<std::string, Entry, std::less<>> families_ GUARDED_BY(mu_);
-  std::vector<std::string> family_names_ GUARDED_BY(mu_);  // sorted
-  std::vector<Collector> collectors_ GUARDED_BY(mu_);
-  mutable Status last_collector_error_ GUARDED_BY(mu_);
+  std::map<std::string, Entry, std::less<>> families_ CHURNML_GUARDED_BY(mu_);
+  std::vector<std::string> family_names_ CHURNML_GUARDED_BY(mu_);  // sorted
+  std::vector<Collector> collectors_ CHURNML_GUARDED_BY(mu_);
+  mutable Status last_collector_error_ CHURNML_GUARDED_BY(mu_);
   mutable std::atomic<uint64_t> last_render_nanos_{0};
 };
 

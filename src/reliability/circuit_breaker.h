@@ -213,9 +213,9 @@ class CircuitBreaker {
   // The reason the counts are above a threshold, or empty.
   std::string ThresholdBreach(const Counts& counts, int64_t minimum) const;
   void ClearClosedWindow();
-  void OnHalfOpenOutcomeLocked(bool failed, bool slow) REQUIRES(mu_);
+  void OnHalfOpenOutcomeLocked(bool failed, bool slow) CHURNML_REQUIRES(mu_);
   void TransitionLocked(CircuitState to, std::string reason, const Counts& counts, int64_t minimum)
-      REQUIRES(mu_);
+      CHURNML_REQUIRES(mu_);
   void CountNotPermitted();
   void Notify(CallOutcome outcome) const {
     if (outcome_listener_) outcome_listener_(outcome);
@@ -230,9 +230,9 @@ class CircuitBreaker {
   std::unique_ptr<RollingCounters<3>> time_window_;  // time-based
   alignas(64) std::atomic<int64_t> not_permitted_{0};
 
-  Mutex mu_ ACQUIRED_BEFORE(frozen_mu_);   // serialises transitions and half-open accounting
-  std::atomic<int64_t> open_until_ns_{0};  // written under mu_
-  Clock::TimePoint half_open_since_ GUARDED_BY(mu_);
+  Mutex mu_ CHURNML_ACQUIRED_BEFORE(frozen_mu_);  // serialises transitions and half-open accounting
+  std::atomic<int64_t> open_until_ns_{0};         // written under mu_
+  Clock::TimePoint half_open_since_ CHURNML_GUARDED_BY(mu_);
   std::atomic<int64_t> probes_admitted_{0};   // written under mu_
   std::atomic<int64_t> probes_completed_{0};  // written under mu_
   std::atomic<int64_t> probes_failed_{0};     // written under mu_
@@ -240,10 +240,10 @@ class CircuitBreaker {
 
   // The window that opened the breaker, reported by Metrics() while open.
   mutable Mutex frozen_mu_;
-  Counts frozen_counts_ GUARDED_BY(frozen_mu_);
-  int64_t frozen_minimum_ GUARDED_BY(frozen_mu_) = 1;
+  Counts frozen_counts_ CHURNML_GUARDED_BY(frozen_mu_);
+  int64_t frozen_minimum_ CHURNML_GUARDED_BY(frozen_mu_) = 1;
 
-  std::function<void(const StateTransition&)> listener_ GUARDED_BY(mu_);
+  std::function<void(const StateTransition&)> listener_ CHURNML_GUARDED_BY(mu_);
   std::function<void(CallOutcome)> outcome_listener_;
 };
 

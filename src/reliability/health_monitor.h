@@ -158,10 +158,10 @@ class HealthMonitor {
   Shard& LocalShard();
   // The steps of Evaluate, run under mu_. Raise* lift r.state to at least
   // `to` and add the reason.
-  HealthReport CloseIntervalLocked() REQUIRES(mu_);
-  void JudgeTrafficLocked(HealthReport& r) REQUIRES(mu_);
-  void JudgeBreakersLocked(HealthReport& r) REQUIRES(mu_);
-  void ApplyHysteresisLocked(HealthReport& r) REQUIRES(mu_);
+  HealthReport CloseIntervalLocked() CHURNML_REQUIRES(mu_);
+  void JudgeTrafficLocked(HealthReport& r) CHURNML_REQUIRES(mu_);
+  void JudgeBreakersLocked(HealthReport& r) CHURNML_REQUIRES(mu_);
+  void ApplyHysteresisLocked(HealthReport& r) CHURNML_REQUIRES(mu_);
   void Fold(Ewma& ewma, double x, double stddev, bool anomalous) const;
   HealthState ByZ(double z) const;
   static void Raise(HealthReport& r, HealthState to, std::string reason);
@@ -172,16 +172,16 @@ class HealthMonitor {
   const Clock& clock_;
   std::array<Shard, kShards> shards_;
 
-  Mutex mu_ ACQUIRED_BEFORE(report_mu_);  // serialises Evaluate and WatchBreaker
-  std::vector<Watched> watched_ GUARDED_BY(mu_);
-  Ewma latency_ GUARDED_BY(mu_);  // ms
-  Ewma error_rate_ GUARDED_BY(mu_);
-  int64_t intervals_ GUARDED_BY(mu_) = 0;
-  int64_t good_intervals_in_critical_ GUARDED_BY(mu_) = 0;
+  Mutex mu_ CHURNML_ACQUIRED_BEFORE(report_mu_);  // serialises Evaluate and WatchBreaker
+  std::vector<Watched> watched_ CHURNML_GUARDED_BY(mu_);
+  Ewma latency_ CHURNML_GUARDED_BY(mu_);  // ms
+  Ewma error_rate_ CHURNML_GUARDED_BY(mu_);
+  int64_t intervals_ CHURNML_GUARDED_BY(mu_) = 0;
+  int64_t good_intervals_in_critical_ CHURNML_GUARDED_BY(mu_) = 0;
 
   std::atomic<HealthState> state_{HealthState::kHealthy};
   mutable Mutex report_mu_;
-  std::shared_ptr<const HealthReport> report_ GUARDED_BY(report_mu_);
+  std::shared_ptr<const HealthReport> report_ CHURNML_GUARDED_BY(report_mu_);
 };
 
 }  // namespace churnml::reliability

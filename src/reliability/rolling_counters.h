@@ -82,7 +82,7 @@ class RollingCounters {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   }
 
-  void AdvanceLocked(int64_t second) REQUIRES(mu_) {
+  void AdvanceLocked(int64_t second) CHURNML_REQUIRES(mu_) {
     const int64_t current = current_second_.load(std::memory_order_relaxed);
     if (second <= current) return;
     const int64_t steps = std::min(second - current, size_);
@@ -90,7 +90,7 @@ class RollingCounters {
     current_second_.store(second, std::memory_order_release);
   }
 
-  void EvictLocked(size_t bucket) REQUIRES(mu_) {
+  void EvictLocked(size_t bucket) CHURNML_REQUIRES(mu_) {
     for (size_t k = 0; k < K; ++k) {
       const int64_t v = buckets_[bucket].counts[k].exchange(0, std::memory_order_relaxed);
       if (v != 0) totals_[k].fetch_sub(v, std::memory_order_relaxed);

@@ -16,7 +16,7 @@ class Counter {
 
  private:
   churnml::Mutex mu_;
-  int hits_ GUARDED_BY(mu_) = 0;
+  int hits_ CHURNML_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace

@@ -83,21 +83,22 @@ class AlertEvaluator {
     std::vector<std::optional<LabelRegex>> regexes;  // per matcher, empty for equality
   };
 
-  bool SilencedLocked(const LabelSet& labels, WallTime now) const REQUIRES(mu_);
-  void PruneSilencesLocked(WallTime now) REQUIRES(mu_);
+  bool SilencedLocked(const LabelSet& labels, WallTime now) const CHURNML_REQUIRES(mu_);
+  void PruneSilencesLocked(WallTime now) CHURNML_REQUIRES(mu_);
   std::string GroupKey(const LabelSet& labels, LabelSet* group_labels) const;
 
   const AlertRules rules_;
   const SampleSource source_;
   const Clock& clock_;
 
-  Mutex tick_mu_ ACQUIRED_BEFORE(mu_);  // serializes Tick (the source is called outside mu_)
+  Mutex tick_mu_
+      CHURNML_ACQUIRED_BEFORE(mu_);  // serializes Tick (the source is called outside mu_)
   mutable Mutex mu_;
-  SampleHistory history_ GUARDED_BY(mu_);
-  std::vector<RuleState> states_ GUARDED_BY(mu_);
-  std::map<std::string, Clock::TimePoint> group_sent_ GUARDED_BY(mu_);
-  std::map<std::string, StoredSilence> silences_ GUARDED_BY(mu_);
-  uint64_t next_silence_ GUARDED_BY(mu_) = 1;
+  SampleHistory history_ CHURNML_GUARDED_BY(mu_);
+  std::vector<RuleState> states_ CHURNML_GUARDED_BY(mu_);
+  std::map<std::string, Clock::TimePoint> group_sent_ CHURNML_GUARDED_BY(mu_);
+  std::map<std::string, StoredSilence> silences_ CHURNML_GUARDED_BY(mu_);
+  uint64_t next_silence_ CHURNML_GUARDED_BY(mu_) = 1;
   uint64_t next_sequence_ = 1;                            // guarded by mu_
   std::vector<std::shared_ptr<NotificationSink>> sinks_;  // guarded by mu_
 };

@@ -59,7 +59,7 @@ class AlertLoop {
 
   Mutex mu_;
   std::condition_variable cv_;
-  bool stop_ GUARDED_BY(mu_) = false;
+  bool stop_ CHURNML_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -85,7 +85,7 @@ class DeliveryQueue final : public NotificationSink {
   // True while entry `id` is still the oldest queued notification.
   bool StillQueued(uint64_t id) const;
   // Waits until `d` has passed on clock_ or Stop() is called.
-  void WaitOnClock(Clock::Duration d) REQUIRES(mu_);
+  void WaitOnClock(Clock::Duration d) CHURNML_REQUIRES(mu_);
 
   struct Entry {
     uint64_t id;
@@ -100,14 +100,14 @@ class DeliveryQueue final : public NotificationSink {
 
   mutable Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Entry> queue_ GUARDED_BY(mu_);
-  uint64_t next_id_ GUARDED_BY(mu_) = 1;
-  bool stop_ GUARDED_BY(mu_) = false;
-  DeliveryStats stats_ GUARDED_BY(mu_);  // queued and breaker_state filled on read
+  std::deque<Entry> queue_ CHURNML_GUARDED_BY(mu_);
+  uint64_t next_id_ CHURNML_GUARDED_BY(mu_) = 1;
+  bool stop_ CHURNML_GUARDED_BY(mu_) = false;
+  DeliveryStats stats_ CHURNML_GUARDED_BY(mu_);  // queued and breaker_state filled on read
 
   mutable Mutex transitions_mu_;
   std::vector<std::pair<reliability::CircuitState, reliability::CircuitState>> transitions_
-      GUARDED_BY(transitions_mu_);
+      CHURNML_GUARDED_BY(transitions_mu_);
 
   std::thread worker_;
 };

@@ -49,7 +49,7 @@ class TestHttpReceiver {
   Handler handler_;
   std::atomic<int> connections_{0};
   mutable Mutex mu_;
-  std::vector<Request> requests_ GUARDED_BY(mu_);
+  std::vector<Request> requests_ CHURNML_GUARDED_BY(mu_);
   std::thread thread_;
 };
 
