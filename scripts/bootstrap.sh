@@ -37,38 +37,40 @@ if ((${#missing[@]} > 0)); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The SARIF schema validator (ajv) the audit tests run, pinned by
-# deploy/audit/package-lock.json, from the npm registry.
+# Test tools from the npm registry, each pinned by its package-lock.json:
+#   deploy/audit   ajv, the SARIF schema validator the audit tests run
+#   tests/onnx     onnxruntime-node, the runtime the export e2e test scores
+#                  with; --ignore-scripts: its install script downloads
+#                  extras from a host these machines cannot reach, and the
+#                  Linux x64 CPU binaries ship inside the package
+#   tests/browser  playwright-core, which drives Debian's chromium in the
+#                  dashboard e2e test (no browser download)
+# A folder that is not there (the image build copies only scripts/) is
+# skipped. Node.js and npm are installed from Debian when no npm is on the
+# PATH: checked by command, not by package, because a machine may have them
+# from elsewhere (NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm package).
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [[ ! -x "$root/deploy/audit/node_modules/.bin/ajv" ]]; then
-  if command -v npm >/dev/null 2>&1; then
-    echo "bootstrap: installing the SARIF validator (npm ci --prefix deploy/audit)" >&2
-    npm ci --prefix "$root/deploy/audit" --no-audit --no-fund --loglevel=error >&2
-  else
-    echo "bootstrap: npm not found; SARIF schema validation will be skipped" >&2
-  fi
+npm_tools=(
+  "deploy/audit|node_modules/.bin/ajv|"
+  "tests/onnx|node_modules/onnxruntime-node|--ignore-scripts"
+  "tests/browser|node_modules/playwright-core|"
+)
+wanted=()
+for tool in "${npm_tools[@]}"; do
+  IFS='|' read -r dir installed _ <<<"$tool"
+  [[ -f "$root/$dir/package-lock.json" && ! -e "$root/$dir/$installed" ]] && wanted+=("$tool")
+done
+if ((${#wanted[@]} > 0)) && ! command -v npm >/dev/null 2>&1; then
+  echo "bootstrap: installing nodejs and npm (Debian's) for the test tools" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi
-
-# onnxruntime-node, the ONNX runtime the export e2e test scores with, pinned
-# by tests/onnx/package-lock.json. --ignore-scripts: its install script
-# downloads optional extras from a host these machines cannot reach; the
-# Linux x64 CPU binaries ship inside the package and load as they are.
-if [[ ! -d "$root/tests/onnx/node_modules/onnxruntime-node" ]]; then
-  if command -v npm >/dev/null 2>&1; then
-    echo "bootstrap: installing onnxruntime-node (npm ci --ignore-scripts --prefix tests/onnx)" >&2
-    npm ci --ignore-scripts --prefix "$root/tests/onnx" --no-audit --no-fund --loglevel=error >&2
-  else
-    echo "bootstrap: npm not found; the ONNX export e2e test will be skipped" >&2
-  fi
-fi
-
-# Playwright's driver (no browser download: the dashboard e2e test uses
-# Debian's chromium), pinned by tests/browser/package-lock.json.
-if [[ ! -d "$root/tests/browser/node_modules/playwright-core" ]]; then
-  if command -v npm >/dev/null 2>&1; then
-    echo "bootstrap: installing playwright-core (npm ci --prefix tests/browser)" >&2
-    npm ci --prefix "$root/tests/browser" --no-audit --no-fund --loglevel=error >&2
-  else
-    echo "bootstrap: npm not found; tests/e2e/dashboard_e2e_test.sh will fail until it is installed" >&2
-  fi
-fi
+for tool in "${wanted[@]}"; do
+  IFS='|' read -r dir _ flags <<<"$tool"
+  echo "bootstrap: npm ci $flags --prefix $dir" >&2
+  # shellcheck disable=SC2086  # $flags is empty or one flag
+  npm ci $flags --prefix "$root/$dir" --no-audit --no-fund --loglevel=error >&2
+done

@@ -254,11 +254,13 @@ int RunLive(const RunFlags& f) {
   if (f.interval < 1 || f.interval > 3600) {
     return ReportError(InvalidArgumentError("--interval must be 1..3600 seconds"));
   }
-  if (f.actuator != "none" && f.actuator != "haproxy") {
-    return ReportError(
-        InvalidArgumentError("--actuator \"" + f.actuator + "\": choose none or haproxy"));
+  // "local" is the same actuator under the name the design uses: local
+  // replicas, added to and removed from HAProxy through its runtime API.
+  if (f.actuator != "none" && f.actuator != "haproxy" && f.actuator != "local") {
+    return ReportError(InvalidArgumentError("--actuator \"" + f.actuator +
+                                            "\": choose none, haproxy or local (the same)"));
   }
-  const bool actuate = f.actuator == "haproxy";
+  const bool actuate = f.actuator != "none";
   if (actuate && f.haproxy_socket.empty()) {
     return ReportError(InvalidArgumentError("--actuator haproxy needs --haproxy-socket PATH"));
   }
@@ -515,7 +517,8 @@ void RegisterAutoscaleCommand(CLI::App& app, CommandContext& ctx) {
                    "serve churnml_autoscale_* on /metrics here (0 = off)")
       ->capture_default_str();
   live->add_option("--actuator", run->actuator,
-                   "none (recommend only) or haproxy (start/drain/stop local replicas)")
+                   "none (recommend only) or haproxy, also spelled local (start/drain/stop "
+                   "local replicas behind HAProxy)")
       ->capture_default_str();
   live->add_option("--haproxy-socket", run->haproxy_socket,
                    "HAProxy runtime socket (stats socket ... level admin): with --actuator "

@@ -94,6 +94,22 @@ Result<std::string> FirstCustomerJson(const std::string& csv) {
   return DumpJson(customer);
 }
 
+// Waits until the signals arrive, or --serve-seconds pass (keep_serving),
+// or returns at once.
+void WaitWhileServing(const DemoFlags& f, const sigset_t& signals, bool keep_serving) {
+  if (f.serve_seconds > 0) {
+    Say("    serving for " + FormatDouble(f.serve_seconds) + " s (Ctrl-C stops it sooner)");
+    timespec wait{
+        static_cast<time_t>(f.serve_seconds),
+        static_cast<long>((f.serve_seconds - static_cast<time_t>(f.serve_seconds)) * 1e9)};
+    sigtimedwait(&signals, nullptr, &wait);
+  } else if (keep_serving) {
+    Say("    serving until Ctrl-C");
+    int signal = 0;
+    sigwait(&signals, &signal);
+  }
+}
+
 // Serves churn@champion and checks it answers. Keeps serving (and says so)
 // until Ctrl-C when stdout is a terminal or for --serve-seconds; otherwise
 // stops after the check and prints the command that serves it, so the curl
@@ -151,17 +167,7 @@ Status ServeChampion(const DemoFlags& f, const std::string& store_uri, const fs:
   }
   std::fflush(stdout);
 
-  if (f.serve_seconds > 0) {
-    Say("    serving for " + FormatDouble(f.serve_seconds) + " s (Ctrl-C stops it sooner)");
-    timespec wait{
-        static_cast<time_t>(f.serve_seconds),
-        static_cast<long>((f.serve_seconds - static_cast<time_t>(f.serve_seconds)) * 1e9)};
-    sigtimedwait(&signals, nullptr, &wait);
-  } else if (keep_serving) {
-    Say("    serving until Ctrl-C");
-    int signal = 0;
-    sigwait(&signals, &signal);
-  }
+  WaitWhileServing(f, signals, keep_serving);
   (*server)->Stop();
   (*server)->Wait();
   Say("    server stopped");
@@ -177,22 +183,6 @@ std::string FindInPath(const std::string& name) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
-}
-
-// Waits until the signals arrive, or --serve-seconds pass (keep_serving),
-// or returns at once.
-void WaitWhileServing(const DemoFlags& f, const sigset_t& signals, bool keep_serving) {
-  if (f.serve_seconds > 0) {
-    Say("    serving for " + FormatDouble(f.serve_seconds) + " s (Ctrl-C stops it sooner)");
-    timespec wait{
-        static_cast<time_t>(f.serve_seconds),
-        static_cast<long>((f.serve_seconds - static_cast<time_t>(f.serve_seconds)) * 1e9)};
-    sigtimedwait(&signals, nullptr, &wait);
-  } else if (keep_serving) {
-    Say("    serving until Ctrl-C");
-    int signal = 0;
-    sigwait(&signals, &signal);
-  }
 }
 
 // --replicas N: N `churnml serve` processes behind a real HAProxy, started

@@ -22,6 +22,7 @@
 #include "pipeline/retrain.h"
 #include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
+#include "tracking/model_reference.h"
 
 namespace churnml::cli {
 namespace {
@@ -527,10 +528,11 @@ Result<std::unique_ptr<ParsedFlags>> ParseRetrain(const std::vector<std::string>
   CHURNML_ASSIGN_OR_RETURN(auto f,
                            ParsedFlags::Parse(RegisterModelsAndRetrain, "retrain", args, globals));
   CHURNML_RETURN_IF_ERROR(RefuseStandardStreams(*f, {"--data", "--holdout"}));
-  const std::string model = f->Text("--model");
-  const size_t at = model.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == model.size())
+  const tracking::ModelReference ref = tracking::ParseModelReference(f->Text("--model"));
+  if (ref.kind != tracking::ModelReference::Kind::kAlias || ref.model.empty() ||
+      ref.alias.empty()) {
     return InvalidArgumentError("--model must be NAME@ALIAS, e.g. churn@champion");
+  }
   CHURNML_RETURN_IF_ERROR(CooldownMs(f->Text("--cooldown")).status());
   DriftRuleFlags rules;
   rules.thresholds = f->Text("--drift-thresholds");
@@ -540,12 +542,12 @@ Result<std::unique_ptr<ParsedFlags>> ParseRetrain(const std::vector<std::string>
 
 Status RunRetrainJob(JobContext& context, const GlobalOptions& globals) {
   CHURNML_ASSIGN_OR_RETURN(auto f, ParseRetrain(context.job().args, globals));
-  const std::string model = f->Text("--model");
-  const size_t at = model.find('@');
+  // ParseRetrain accepted it as NAME@ALIAS.
+  const tracking::ModelReference ref = tracking::ParseModelReference(f->Text("--model"));
   RetrainOptions options;
   options.store = FencedStore(globals, context);
-  options.model = model.substr(0, at);
-  options.alias = model.substr(at + 1);
+  options.model = ref.model;
+  options.alias = ref.alias;
   options.data_path = f->Text("--data");
   options.holdout_path = f->Text("--holdout");
   if (auto v = f->Value<double>("--holdout-share")) options.holdout_share = *v;
@@ -566,7 +568,7 @@ Status RunRetrainJob(JobContext& context, const GlobalOptions& globals) {
   RetrainReport report;
   CHURNML_RETURN_IF_ERROR(Retrain(options, f->context().models, &report));
   // A refused challenger is the job's finding, not its failure.
-  context.SetResult(nlohmann::json{{"model", model},
+  context.SetResult(nlohmann::json{{"model", f->Text("--model")},
                                    {"decision", report.decision},
                                    {"reason", report.reason},
                                    {"decision_run", report.decision_run_id},

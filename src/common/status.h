@@ -110,10 +110,10 @@ Status ToStatus(const Result<T>& r) {
 #define CHURNML_CONCAT(a, b) CHURNML_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` (a Status or Result) failed.
-#define CHURNML_RETURN_IF_ERROR(expr)                                              \
-  do {                                                                             \
-    const ::churnml::Status churnml_status_ = ::churnml::internal::ToStatus(expr); \
-    if (!churnml_status_.ok()) return churnml_status_;                             \
+#define CHURNML_RETURN_IF_ERROR(expr)                                        \
+  do {                                                                       \
+    ::churnml::Status churnml_status_ = ::churnml::internal::ToStatus(expr); \
+    if (!churnml_status_.ok()) return churnml_status_;                       \
   } while (false)
 
 // `lhs = value of rexpr`, or returns its error from the enclosing function.

@@ -7,23 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/unique_fd.h"
+
 namespace churnml {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // What parsing `text` into a tree would build, from one linear scan:
 // nesting depth (the scan stops once it passes `depth_limit`) and an upper
@@ -77,7 +65,7 @@ JsonShape ScanJson(std::string_view text, int depth_limit) {
 Result<std::string> ReadBoundedFile(const std::filesystem::path& path, size_t max_bytes) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the
   // file itself is never a symlink to somewhere else.
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) {
     const int err = errno;
     if (err == ENOENT) return NotFoundError(path.string() + ": no such file");

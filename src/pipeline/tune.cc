@@ -243,10 +243,10 @@ Status Tune(const TuneOptions& options, const ModelRegistry& registry, TuneRepor
       rows = train.Select(part.train);
     }
     // The defaults (trial 0) are carried to every rung as the baseline.
-    std::vector<int> todo = alive;
-    if (std::find(todo.begin(), todo.end(), 0) == todo.end()) todo.push_back(0);
-    std::vector<TrialResult> results(todo.size());
-    std::vector<char> ran(todo.size(), 0);
+    std::vector<int> to_run = alive;
+    if (std::find(to_run.begin(), to_run.end(), 0) == to_run.end()) to_run.push_back(0);
+    std::vector<TrialResult> results(to_run.size());
+    std::vector<char> ran(to_run.size(), 0);
     std::mutex mu;
     std::condition_variable cv;
     std::deque<size_t> finished;
@@ -256,15 +256,15 @@ Status Tune(const TuneOptions& options, const ModelRegistry& registry, TuneRepor
         size_t i;
         {
           std::lock_guard<std::mutex> lock(mu);
-          if (next >= todo.size()) return;
+          if (next >= to_run.size()) return;
           i = next++;
         }
         if (!out_of_time()) {
           TrialResult& res = results[i];
-          res.trial = todo[i];
+          res.trial = to_run[i];
           res.rung = static_cast<int>(r);
           res.rows = static_cast<int64_t>(rows.num_rows());
-          res.hyperparameters = configs[static_cast<size_t>(todo[i])];
+          res.hyperparameters = configs[static_cast<size_t>(to_run[i])];
           const auto t0 = Clock::now();
           Status s = CrossValidateTrial(rows, options, registry, &res);
           if (!s.ok()) {
@@ -281,12 +281,12 @@ Status Tune(const TuneOptions& options, const ModelRegistry& registry, TuneRepor
       }
     };
     std::vector<std::thread> threads;
-    const int n_threads = std::min<int>(parallelism, static_cast<int>(todo.size()));
+    const int n_threads = std::min<int>(parallelism, static_cast<int>(to_run.size()));
     for (int t = 0; t < n_threads; ++t) threads.emplace_back(worker);
     {
       std::unique_lock<std::mutex> lock(mu);
-      while (done < todo.size() || !finished.empty()) {
-        cv.wait(lock, [&] { return !finished.empty() || done == todo.size(); });
+      while (done < to_run.size() || !finished.empty()) {
+        cv.wait(lock, [&] { return !finished.empty() || done == to_run.size(); });
         while (!finished.empty()) {
           const size_t i = finished.front();
           finished.pop_front();
@@ -301,21 +301,21 @@ Status Tune(const TuneOptions& options, const ModelRegistry& registry, TuneRepor
 
     std::vector<TrialScore> scores;
     bool complete = true;
-    for (size_t i = 0; i < todo.size(); ++i) {
+    for (size_t i = 0; i < to_run.size(); ++i) {
       if (!ran[i]) complete = false;
       // The baseline competes only when it earned its place on this rung.
-      const bool candidate = std::find(alive.begin(), alive.end(), todo[i]) != alive.end();
+      const bool candidate = std::find(alive.begin(), alive.end(), to_run[i]) != alive.end();
       if (ran[i] && results[i].cv_metric && candidate) {
         const double v = *results[i].cv_metric;
-        scores.push_back({todo[i], goal == MetricGoal::kMaximize ? v : -v});
+        scores.push_back({to_run[i], goal == MetricGoal::kMaximize ? v : -v});
       }
     }
     if (!scores.empty()) {
       report->rungs_done = static_cast<int>(r) + 1;
       const int best = PromoteBest(scores, 1).front();
-      for (size_t i = 0; i < todo.size(); ++i) {
-        if (todo[i] == best) report->best = results[i];
-        if (todo[i] == 0 && ran[i] && results[i].cv_metric) report->baseline = results[i];
+      for (size_t i = 0; i < to_run.size(); ++i) {
+        if (to_run[i] == best) report->best = results[i];
+        if (to_run[i] == 0 && ran[i] && results[i].cv_metric) report->baseline = results[i];
       }
     }
     if (!complete) {

@@ -15,25 +15,12 @@
 #include <optional>
 
 #include "common/strings.h"
+#include "common/unique_fd.h"
 
 namespace churnml::scaling {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Waits for `events` on fd until `deadline`; false on timeout.
 bool WaitFor(int fd, short events, Clock::time_point deadline) {
@@ -115,8 +102,8 @@ Result<HttpAnswer> HttpGet(const std::string& url, std::chrono::milliseconds tim
   if (int rc = ::getaddrinfo(parsed.host.c_str(), parsed.port.c_str(), &hints, &found); rc != 0) {
     return UnavailableError(url + ": cannot resolve " + parsed.host + ": " + gai_strerror(rc));
   }
-  Fd fd(::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                 found->ai_protocol));
+  UniqueFd fd(::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                       found->ai_protocol));
   if (fd.get() < 0) {
     ::freeaddrinfo(found);
     return UnavailableError(url + ": socket: " + std::strerror(errno));
