@@ -3,6 +3,7 @@
 #include "data/synthetic_generator.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "data/churn_signal.h"
 #include "data/csv_writer.h"
@@ -53,7 +54,8 @@ void AppendCents(std::string* out, int64_t cents) {
   out->push_back(static_cast<char>('0' + cents % 10));
 }
 
-int64_t ToCents(double amount) { return static_cast<int64_t>(amount * 100.0 + 0.5); }
+// Amounts are never negative, so rounding half away from zero is half up.
+int64_t ToCents(double amount) { return std::llround(amount * 100.0); }
 
 const char* YesNo(bool yes) { return yes ? "Yes" : "No"; }
 
