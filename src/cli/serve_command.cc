@@ -20,6 +20,7 @@
 #include "cli/yaml_config.h"
 #include "common/build_info.h"
 #include "common/strings.h"
+#include "common/suggest.h"
 #include "monitoring/alerts/alert_expr.h"
 #include "serving/agent_check.h"
 #include "serving/grpc/grpc_frontend.h"
@@ -80,21 +81,6 @@ std::chrono::milliseconds Millis(double seconds) {
 }
 
 extern "C" char** environ;
-
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // CHURNML_SERVE_* variables that name no serve option: a misspelt one
 // (CHURNML_SERVE_API_KEYS_FILE) would otherwise be ignored without a word,
