@@ -7,21 +7,9 @@
 # other's), deadlines (expired, never started), retries (failed with every
 # attempt's error), SIGTERM drain (released, not lost), and predict and
 # evaluate jobs whose outputs equal the commands'. docs/jobs.md.
+source "$(dirname "$0")/jobs_lib.sh"
 source "$(dirname "$0")/lib.sh"
 
-fresh_pg_store() {
-  local db="churnml_jobs_$1_$$"
-  psql "$CHURNML_TEST_PG_URI" -qc "CREATE DATABASE $db" >/dev/null || return 1
-  mkdir -p "$WORK/art-$1"
-  echo "${CHURNML_TEST_PG_URI%/*}/$db?artifact_root=$WORK/art-$1"
-}
-drop_pg_store() {
-  psql "$CHURNML_TEST_PG_URI" -qc "DROP DATABASE IF EXISTS churnml_jobs_$1_$$ WITH (FORCE)" \
-    >/dev/null 2>&1
-}
-
-# job_field STORE ID JQ: a field of `jobs show ID --json`.
-job_field() { "$CHURNML" --store "$1" jobs show "$2" --json | jq -r "$3"; }
 
 # wait_state STORE ID STATE SECONDS
 wait_state() {

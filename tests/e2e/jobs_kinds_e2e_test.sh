@@ -7,20 +7,9 @@
 # errors, and a "* * * * *" schedule with three workers per store enqueueing
 # the minute's tick exactly once, counted by the workers' --metrics-port
 # endpoints (checked with promtool). docs/jobs.md.
+source "$(dirname "$0")/jobs_lib.sh"
 source "$(dirname "$0")/lib.sh"
 
-fresh_pg_store() {
-  local db="churnml_jobkinds_$1_$$"
-  psql "$CHURNML_TEST_PG_URI" -qc "CREATE DATABASE $db" >/dev/null || return 1
-  mkdir -p "$WORK/art-$1"
-  echo "${CHURNML_TEST_PG_URI%/*}/$db?artifact_root=$WORK/art-$1"
-}
-drop_pg_store() {
-  psql "$CHURNML_TEST_PG_URI" -qc "DROP DATABASE IF EXISTS churnml_jobkinds_$1_$$ WITH (FORCE)" \
-    >/dev/null 2>&1
-}
-
-job_field() { "$CHURNML" --store "$1" jobs show "$2" --json | jq -r "$3"; }
 submit() {  # submit STORE ARGS... → prints the job id
   local store=$1
   shift

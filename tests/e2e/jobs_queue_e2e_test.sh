@@ -4,24 +4,11 @@
 # it the PostgreSQL half fails and says so): 4 workers drain 1,000 jobs of
 # mixed priority, each claimed and run exactly once, and a priority-1 job
 # submitted last starts first. docs/jobs.md.
+source "$(dirname "$0")/jobs_lib.sh"
 source "$(dirname "$0")/lib.sh"
 
 JOBS=1000
 WORKERS=4
-
-# fresh_pg_store NAME: a new database on the test server → its store URI.
-fresh_pg_store() {
-  local db="churnml_jobs_$1_$$"
-  psql "$CHURNML_TEST_PG_URI" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-  psql "$CHURNML_TEST_PG_URI" -qc "CREATE DATABASE $db" >/dev/null || return 1
-  mkdir -p "$WORK/art-$1"
-  echo "${CHURNML_TEST_PG_URI%/*}/$db?artifact_root=$WORK/art-$1"
-}
-
-drop_pg_store() {
-  psql "$CHURNML_TEST_PG_URI" -qc "DROP DATABASE IF EXISTS churnml_jobs_$1_$$ WITH (FORCE)" \
-    >/dev/null 2>&1
-}
 
 # wait_for_count STORE STATE N SECONDS: polls jobs stats until N jobs are
 # in STATE. Returns 1 on timeout.
