@@ -393,7 +393,7 @@ void CheckDependencies(const Rule& rule, const FileContext& file, const Advisory
       size_t nl = file.text.find('\n', dep.offset);
       m.match.scope_end = nl == std::string_view::npos ? file.text.size() : nl;
       m.match.secret_begin = m.match.secret_end = m.match.begin;
-      std::string name = dep.ecosystem == "GIT" ? dep.name : dep.name;
+      std::string name = dep.name;
       m.detail = hit.advisory->id;
       if (!hit.advisory->aliases.empty())
         m.detail += " (" + Join(hit.advisory->aliases, ", ") + ")";
