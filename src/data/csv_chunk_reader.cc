@@ -11,7 +11,12 @@ namespace churnml {
 
 Result<CsvChunkReader> CsvChunkReader::Open(const std::string& path,
                                             CsvChunkReaderOptions options) {
-  if (path == "-") return CsvChunkReader(stdin, false, "<stdin>", options);
+  if (path == "-") {
+    if (options.range_end >= 0) {
+      return InvalidArgumentError("a byte range of standard input cannot be read; give a file");
+    }
+    return CsvChunkReader(stdin, false, "<stdin>", options);
+  }
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return IOError("cannot open " + path + ": " + std::strerror(errno));
@@ -36,9 +41,8 @@ CsvChunkReader::CsvChunkReader(FILE* file, bool owns_file, std::string source_na
 }
 
 Status CsvChunkReader::RecordTooLong(int64_t line) const {
-  return InvalidArgumentError(source_name_ + ":" + FormatCount(line) +
-                              ": a record longer than " + FormatCount(static_cast<int64_t>(
-                                                              options_.max_line_bytes)) +
+  return InvalidArgumentError(source_name_ + ":" + FormatCount(line) + ": a record longer than " +
+                              FormatCount(static_cast<int64_t>(options_.max_line_bytes)) +
                               " bytes (the limit for one CSV line)");
 }
 
@@ -50,7 +54,8 @@ std::optional<size_t> CsvChunkReader::FindLongRecord(size_t len) const {
   bool in_quotes = false;
   while (pos < len) {
     const void* nl = std::memchr(data + pos, '\n', len - pos);
-    const size_t end = nl == nullptr ? len : static_cast<size_t>(static_cast<const char*>(nl) - data);
+    const size_t end =
+        nl == nullptr ? len : static_cast<size_t>(static_cast<const char*>(nl) - data);
     if (std::count(data + pos, data + end, '"') % 2 != 0) in_quotes = !in_quotes;
     if (!in_quotes || nl == nullptr) {
       if (end - record_start > options_.max_line_bytes) return record_start;
@@ -69,6 +74,7 @@ CsvChunkReader::CsvChunkReader(CsvChunkReader&& other) noexcept
       pending_(std::move(other.pending_)),
       eof_(other.eof_),
       started_(other.started_),
+      in_range_(other.in_range_),
       bytes_read_(other.bytes_read_),
       next_line_(other.next_line_),
       next_index_(other.next_index_) {
@@ -84,6 +90,15 @@ Status CsvChunkReader::Fill(size_t n) {
   if (eof_ || file_ == nullptr) {
     eof_ = true;
     return Status::Ok();
+  }
+  if (in_range_) {
+    // bytes_read_ is the file offset: stop at the end of the range.
+    n = static_cast<size_t>(std::min<int64_t>(
+        static_cast<int64_t>(n), std::max<int64_t>(0, options_.range_end - bytes_read_)));
+    if (n == 0) {
+      eof_ = true;
+      return Status::Ok();
+    }
   }
   size_t old = pending_.size();
   pending_.resize(old + n);
@@ -176,11 +191,31 @@ Result<std::vector<std::string>> CsvChunkReader::ReadHeader() {
   }
 }
 
+Status CsvChunkReader::EnterRange() {
+  in_range_ = true;
+  if (file_ == nullptr || options_.range_begin < 0 || options_.range_begin > options_.range_end) {
+    return InvalidArgumentError(source_name_ + ": byte range " +
+                                std::to_string(options_.range_begin) + "-" +
+                                std::to_string(options_.range_end) + " is not a file range");
+  }
+  if (fseeko(file_, static_cast<off_t>(options_.range_begin), SEEK_SET) != 0) {
+    return IOError("cannot seek " + source_name_ + " to byte " +
+                   std::to_string(options_.range_begin) + ": " + std::strerror(errno));
+  }
+  started_ = true;  // the byte order mark, if any, was before the header
+  bytes_read_ = options_.range_begin;
+  pending_.clear();
+  eof_ = false;
+  next_line_ = options_.range_first_line;
+  return Status::Ok();
+}
+
 Result<std::optional<CsvChunk>> CsvChunkReader::Next() {
   if (!started_ && file_ == nullptr) {
     started_ = true;
     StripByteOrderMark();
   }
+  if (options_.range_end >= 0 && !in_range_) CHURNML_RETURN_IF_ERROR(EnterRange());
   if (pending_.size() < options_.chunk_bytes && !eof_) {
     CHURNML_RETURN_IF_ERROR(Fill(options_.chunk_bytes - pending_.size()));
   }

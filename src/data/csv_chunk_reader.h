@@ -41,6 +41,15 @@ struct CsvChunkReaderOptions {
   // a longer one is InvalidArgument naming its line, found after reading at
   // most about this many bytes past the record's start.
   size_t max_line_bytes = kDefaultMaxLineBytes;
+  // One byte range of a file (a partition: data/csv_partition.h plans them
+  // at this reader's own record boundaries). ReadHeader() still reads the
+  // header at the start of the file; Next() then reads only the records in
+  // bytes [range_begin, range_end), whose first byte is on physical line
+  // range_first_line. Both ends must be record boundaries after the header.
+  // range_end < 0: the whole file. Files only, not standard input.
+  int64_t range_begin = 0;
+  int64_t range_end = -1;
+  int64_t range_first_line = 1;
 };
 
 class CsvChunkReader {
@@ -81,6 +90,8 @@ class CsvChunkReader {
   // boundary; 0 if there is none.
   size_t FirstBoundaryAfter(size_t limit) const;
   void StripByteOrderMark();
+  // Moves to options_.range_begin (once, before the first chunk of a range).
+  Status EnterRange();
   // The error for a record starting at pending_[0] that is too long.
   Status RecordTooLong(int64_t line) const;
   // Offset of the first record in pending_[0, len) (whole records) that is
@@ -94,6 +105,7 @@ class CsvChunkReader {
   std::string pending_;  // bytes read but not yet handed out
   bool eof_ = false;
   bool started_ = false;
+  bool in_range_ = false;  // Next() has moved to options_.range_begin
   int64_t bytes_read_ = 0;
   int64_t next_line_ = 1;
   int64_t next_index_ = 0;
