@@ -201,11 +201,11 @@ void DashboardRoutes::Stop() {
 
 std::vector<RouteSpec> DashboardRoutes::Routes() {
   return {
-      {"GET", "/dashboard", RouteAccess::kProtected,
+      {"GET", "/dashboard", RouteAccess::kBrowser,
        [this](const HttpRequest& q, HttpResponse& r) { Page(q, r); }},
-      {"GET", "/dashboard/events", RouteAccess::kProtected,
+      {"GET", "/dashboard/events", RouteAccess::kBrowser,
        [this](const HttpRequest& q, HttpResponse& r) { Events(q, r); }},
-      {"GET", "/dashboard/{asset}", RouteAccess::kProtected,
+      {"GET", "/dashboard/{asset}", RouteAccess::kBrowser,
        [this](const HttpRequest& q, HttpResponse& r) { Asset(q, r); }},
   };
 }

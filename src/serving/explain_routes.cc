@@ -17,20 +17,6 @@ namespace churnml::serving {
 
 namespace {
 
-// The serving model, or null after answering 503 (none) or 409 (it cannot
-// explain).
-const std::shared_ptr<const ServedModel>* ExplainableModel(const ModelSlot& slot,
-                                                           HttpResponse& response) {
-  const std::shared_ptr<const ServedModel>* model = CurrentModelOr503(slot, response);
-  if (model == nullptr) return nullptr;
-  if (!(*model)->explainer) {
-    response.SetError(
-        409, "this model cannot explain its answers: " + (*model)->explain_error.message());
-    return nullptr;
-  }
-  return model;
-}
-
 // The rows of the request, explained by `by` after it scored them; false
 // (with the reason logged) when there is no explanation to give.
 bool ExplainRows(const ServedModel& by, FallbackKind fallback, const Dataset& rows,
@@ -64,12 +50,8 @@ void ReopenObject(std::string* out) {
   AppendJsonString(kContributionUnit, out);
 }
 
-ModelInfo InfoOf(const ServedModel& by, FallbackKind fallback) {
-  ModelInfo info;
-  info.name = by.name;
-  info.version = by.version;
-  info.fallback = FallbackName(fallback);
-  return info;
+ModelInfo InfoOf(const ServedModel& by, FallbackKind fallback, std::string_view variant) {
+  return ModelInfo{by.name, by.version, FallbackName(fallback), variant};
 }
 
 // Per-thread explanation buffers, reused across requests.
@@ -78,30 +60,41 @@ Explanations& ThreadExplanations() {
   return explanations;
 }
 
-// The explained request: decode (the /predict codecs) → score (the
-// Scorer: breaker, deadline, fallback chain) → explain (the model that
-// answered) → encode, with the scoring template's helpers and stage timer
+// The explained request: decode (the /predict codecs) → pick the A/B lane
+// (the customer's variant, as /predict would) → score (the lane's Scorer:
+// breaker, deadline, fallback chain) → explain (the model that answered) →
+// encode, then the lane's metrics, the prediction log and the shadow
 // (scoring.h). Not ServeScored itself: an explanation is a step of its own
-// between scoring and encoding, and it is the primary model's (no A/B
-// variants, no prediction log).
+// between scoring and encoding, and a model that cannot explain is a 409
+// before it scores.
 template <typename Decode, typename Encode>
-void ServeExplained(const Scorer& scorer, const HttpRequest& request, HttpResponse& response,
+void ServeExplained(const ScoringPlan& plan, const HttpRequest& request, HttpResponse& response,
                     const Decode& decode, const Encode& encode) {
-  const Clock::TimePoint started = scorer.clock().Now();
-  const std::shared_ptr<const ServedModel>* slot_model = ExplainableModel(scorer.slot(), response);
+  const Scorer& primary = *plan.lanes[0].scorer;
+  const Clock::TimePoint started = primary.clock().Now();
+  const std::shared_ptr<const ServedModel>* slot_model =
+      CurrentModelOr503(primary.slot(), response);
   if (slot_model == nullptr) return;
-  const std::shared_ptr<const ServedModel>& model = *slot_model;
   RequestScratch& scratch = ThreadScratch();
-  StageTimer timer(scorer.metrics().profiler(), scorer.clock());
-  Dataset& rows = RowsFor(scratch, *model);
-  auto decoded = decode(*model, request.body, &rows);
+  StageTimer timer(primary.metrics().profiler(), primary.clock());
+  Dataset& rows = RowsFor(scratch, **slot_model);
+  auto decoded = decode(**slot_model, request.body, &rows);
   timer.Mark(kStageDecode);
   if (!decoded.ok()) return SetApiError(response, decoded.error());
 
-  ScoreOutcome outcome;
-  outcome.answered_by = model;
-  scratch.probabilities.clear();
-  if (rows.num_rows() > 0) outcome = scorer.Score(model, rows, &scratch.probabilities);
+  PlannedScore planned = PlanLane(plan, scratch, *slot_model, rows, request.request_id);
+  const ServedModel& asked = **planned.model;
+  if (!asked.explainer) {
+    response.SetError(
+        409, "this model" +
+                 (planned.variant.empty() ? std::string()
+                                          : " (variant " + std::string(planned.variant) + ", " +
+                                                asked.name + " version " + asked.version + ")") +
+                 " cannot explain its answers: " + asked.explain_error.message());
+    return;
+  }
+  ScorePlanned(plan, scratch, rows, planned);
+  const ScoreOutcome& outcome = planned.outcome;
   if (Unanswered(outcome, response)) return;
   const ServedModel& by = *outcome.answered_by;
   Explanations& explanations = ThreadExplanations();
@@ -110,27 +103,34 @@ void ServeExplained(const Scorer& scorer, const HttpRequest& request, HttpRespon
 
   FillPredictions(scratch.probabilities, by.artifact->threshold(), &scratch.predictions);
   response.body.clear();
-  encode(by, outcome.fallback, *decoded, scratch.predictions, explained ? &explanations : nullptr,
-         &response.body);
+  encode(by, outcome.fallback, planned.variant, *decoded, scratch.predictions,
+         explained ? &explanations : nullptr, &response.body);
   TagFallback(outcome, response);
+  if (!planned.variant.empty()) response.headers.emplace_back("X-Churnml-Variant", planned.variant);
   timer.Mark(kStageEncode);
-  if (rows.num_rows() > 0) scorer.Record(*model, outcome, scratch.probabilities, started);
+  RecordByPlan(plan, planned, rows, request.request_id, scratch.probabilities, scratch.predictions,
+               started);
 }
 
 }  // namespace
 
 ExplainRoutes::ExplainRoutes(PredictionRoutesOptions options, const Scorer* scorer)
-    : options_(options), scorer_(scorer) {}
+    : options_(options) {
+  plan_.lanes.push_back({"primary", scorer, {}});
+}
+
+ExplainRoutes::ExplainRoutes(PredictionRoutesOptions options, ScoringPlan plan)
+    : options_(options), plan_(std::move(plan)) {}
 
 // POST /explain: one customer, the /predict object plus the explanation.
 void ExplainRoutes::Explain(const HttpRequest& request, HttpResponse& response) const {
   const auto decode = [](const ServedModel& model, std::string_view body, Dataset* rows) {
     return model.codec->DecodePredict(body, rows);
   };
-  const auto encode = [](const ServedModel& by, FallbackKind fallback, const CustomerRecord& record,
-                         std::span<const Prediction> predictions, const Explanations* e,
-                         std::string* out) {
-    EncodePrediction(record, predictions[0], InfoOf(by, fallback), out);
+  const auto encode = [](const ServedModel& by, FallbackKind fallback, std::string_view variant,
+                         const CustomerRecord& record, std::span<const Prediction> predictions,
+                         const Explanations* e, std::string* out) {
+    EncodePrediction(record, predictions[0], InfoOf(by, fallback, variant), out);
     ReopenObject(out);
     if (e != nullptr) {
       out->append(",\"base_value\":");
@@ -142,7 +142,7 @@ void ExplainRoutes::Explain(const HttpRequest& request, HttpResponse& response) 
     }
     out->push_back('}');
   };
-  ServeExplained(*scorer_, request, response, decode, encode);
+  ServeExplained(plan_, request, response, decode, encode);
 }
 
 // POST /explain/batch: /predict/batch's results plus the explanations.
@@ -150,39 +150,40 @@ void ExplainRoutes::ExplainBatch(const HttpRequest& request, HttpResponse& respo
   const auto decode = [this](const ServedModel& model, std::string_view body, Dataset* rows) {
     return model.codec->DecodeBatch(body, options_.max_batch, rows);
   };
-  const auto encode =
-      [](const ServedModel& by, FallbackKind fallback, const std::vector<CustomerRecord>& records,
-         std::span<const Prediction> predictions, const Explanations* e, std::string* out) {
-        EncodeBatch(records, predictions, InfoOf(by, fallback), out);
-        ReopenObject(out);
-        if (e == nullptr) {
-          out->append(",\"explanations\":null}");
-          return;
-        }
-        out->append(",\"explanations\":[");
-        size_t row = 0;
-        for (size_t i = 0; i < records.size(); ++i) {
-          const CustomerRecord& record = records[i];
-          if (!record.ok()) continue;
-          if (row > 0) out->push_back(',');
-          out->append("{\"index\":");
-          AppendJsonInt(static_cast<int64_t>(i), out);
-          out->append(",\"customerID\":");
-          if (record.has_customer_id) {
-            AppendJsonString(record.customer_id, out);
-          } else {
-            out->append("null");
-          }
-          out->append(",\"base_value\":");
-          AppendJsonNumber(e->base_values[row], out);
-          out->append(",\"contributions\":");
-          AppendContributions(*by.explainer, e->row(row), out);
-          out->push_back('}');
-          ++row;
-        }
-        out->append("]}");
-      };
-  ServeExplained(*scorer_, request, response, decode, encode);
+  const auto encode = [](const ServedModel& by, FallbackKind fallback, std::string_view variant,
+                         const std::vector<CustomerRecord>& records,
+                         std::span<const Prediction> predictions, const Explanations* e,
+                         std::string* out) {
+    EncodeBatch(records, predictions, InfoOf(by, fallback, variant), out);
+    ReopenObject(out);
+    if (e == nullptr) {
+      out->append(",\"explanations\":null}");
+      return;
+    }
+    out->append(",\"explanations\":[");
+    size_t row = 0;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const CustomerRecord& record = records[i];
+      if (!record.ok()) continue;
+      if (row > 0) out->push_back(',');
+      out->append("{\"index\":");
+      AppendJsonInt(static_cast<int64_t>(i), out);
+      out->append(",\"customerID\":");
+      if (record.has_customer_id) {
+        AppendJsonString(record.customer_id, out);
+      } else {
+        out->append("null");
+      }
+      out->append(",\"base_value\":");
+      AppendJsonNumber(e->base_values[row], out);
+      out->append(",\"contributions\":");
+      AppendContributions(*by.explainer, e->row(row), out);
+      out->push_back('}');
+      ++row;
+    }
+    out->append("]}");
+  };
+  ServeExplained(plan_, request, response, decode, encode);
 }
 
 std::vector<RouteSpec> ExplainRoutes::Routes() {

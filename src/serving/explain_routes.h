@@ -10,11 +10,15 @@
 //                   scored customer (index: its place in "results")
 //
 // Scored with the /predict decoders, limits, Scorer (breaker, deadline,
-// fallback chain, metrics) and the scoring template's helpers (scoring.h). A model that cannot
-// explain answers 409 with the reason (A/B variants and the prediction log are for the prediction
-// routes; explanations are the primary model's); an answer from the fallback chain carries no
-// explanation ("contributions"/"explanations" null) since the model did
-// not answer.
+// fallback chain, metrics) and the scoring template's helpers (scoring.h).
+// With A/B variants a request goes to the customer's variant exactly as on
+// /predict (the first customer's id, else the request id) and is explained
+// by that variant's model; the answer names it ("variant", "model",
+// "version", and the X-Churnml-Variant header), and it counts in the
+// variant's series, the prediction log and the shadow like a /predict
+// answer. A model that cannot explain answers 409 with the reason; an
+// answer from the fallback chain carries no explanation
+// ("contributions"/"explanations" null) since the model did not answer.
 #pragma once
 
 #include <string_view>
@@ -30,6 +34,9 @@ class ExplainRoutes : public RouteGroup {
  public:
   // `scorer` must outlive the group. options.max_batch bounds /explain/batch.
   ExplainRoutes(PredictionRoutesOptions options, const Scorer* scorer);
+  // A/B variants, the prediction log and the shadow (scoring.h); the plan's
+  // scorers, log and shadow must outlive the group.
+  ExplainRoutes(PredictionRoutesOptions options, ScoringPlan plan);
 
   std::string_view name() const override { return "explain"; }
   std::vector<RouteSpec> Routes() override;
@@ -39,7 +46,7 @@ class ExplainRoutes : public RouteGroup {
 
  private:
   PredictionRoutesOptions options_;
-  const Scorer* scorer_;
+  ScoringPlan plan_;
 };
 
 }  // namespace churnml::serving

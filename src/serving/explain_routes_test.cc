@@ -111,5 +111,61 @@ TEST_F(ExplainRoutesTest, AModelThatCannotExplainIs409WithTheReason) {
   EXPECT_THAT(r.body, HasSubstr("cannot explain its answers: no reference profile"));
 }
 
+// A plan whose split sends every customer to the variant "challenger",
+// served from its own slot.
+class ExplainVariantTest : public ExplainRoutesTest {
+ protected:
+  void Serve(std::shared_ptr<const ServedModel> challenger) {
+    challenger_slot_.Swap(std::move(challenger));
+    challenger_scorer_ = std::make_unique<Scorer>(
+        ScorerOptions{}, ScorerDeps{.slot = &challenger_slot_, .metrics = metrics_});
+    Result<VariantSplit> split = VariantSplit::Create({0, 100});
+    ASSERT_TRUE(split.ok());
+    split_.Set(std::move(split).value());
+    plan_.lanes = {{"primary", scorer_.get(), {}}, {"challenger", challenger_scorer_.get(), {}}};
+    plan_.split = &split_;
+  }
+  ModelSlot challenger_slot_;
+  std::unique_ptr<Scorer> challenger_scorer_;
+  SplitSlot split_;
+  ScoringPlan plan_;
+};
+
+TEST_F(ExplainVariantTest, AVariantCustomerIsExplainedByTheVariantsModelAndNamesIt) {
+  auto challenger = std::make_shared<ServedModel>(*model_);
+  challenger->version = "challenger-7";
+  Serve(challenger);
+  ExplainRoutes group({}, plan_);
+  HttpResponse r = Call(group, "POST", "/explain", testing::kCustomerJson);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json body = json::parse(r.body);
+  EXPECT_EQ(body["variant"], "challenger");
+  EXPECT_EQ(body["version"], "challenger-7");
+  EXPECT_THAT(r.headers, ::testing::Contains(std::pair<std::string, std::string>(
+                             "X-Churnml-Variant", "challenger")));
+  ExpectAdditive(body["base_value"], body["contributions"], body["probability"].get<double>());
+
+  const std::string batch = "{\"customers\":[" + std::string(testing::kCustomerJson) + "]}";
+  HttpResponse b = Call(group, "POST", "/explain/batch", batch);
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(json::parse(b.body)["variant"], "challenger");
+  EXPECT_EQ(json::parse(b.body)["version"], "challenger-7");
+}
+
+// The primary can explain, the variant cannot: the variant's customers get
+// the variant's 409, not the primary's explanation.
+TEST_F(ExplainVariantTest, AVariantThatCannotExplainIs409NamingTheVariant) {
+  auto challenger = std::make_shared<ServedModel>(*model_);
+  challenger->version = "challenger-8";
+  challenger->explainer = nullptr;
+  challenger->explain_error = FailedPreconditionError("no reference profile");
+  Serve(challenger);
+  ExplainRoutes group({}, plan_);
+  HttpResponse r = Call(group, "POST", "/explain", testing::kCustomerJson);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_THAT(r.body, HasSubstr("variant challenger"));
+  EXPECT_THAT(r.body, HasSubstr("version challenger-8"));
+}
+
 }  // namespace
 }  // namespace churnml::serving

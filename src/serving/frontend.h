@@ -16,6 +16,7 @@
 #include "serving/model_slot.h"
 #include "serving/request_gate.h"
 #include "serving/scorer.h"
+#include "serving/scoring.h"
 #include "serving/serving_metrics.h"
 
 namespace churnml::serving {
@@ -23,7 +24,10 @@ namespace churnml::serving {
 // Everything is owned by the server and outlives the front end; the
 // pointers are non-null except `health` (null without instrumentation).
 struct FrontendDeps {
-  const Scorer* scorer = nullptr;
+  const Scorer* scorer = nullptr;  // the primary's (plan->lanes[0].scorer)
+  // The lanes (A/B variants), prediction log and shadow, as HTTP's
+  // scoring routes use them (scoring.h).
+  const ScoringPlan* plan = nullptr;
   const ModelSlot* slot = nullptr;
   const RequestGate* gate = nullptr;
   ServingMetrics* metrics = nullptr;

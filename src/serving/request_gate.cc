@@ -84,6 +84,16 @@ bool RequestGate::IsOpen(std::string_view path) const {
   return false;
 }
 
+bool RequestGate::IsBrowser(std::string_view path) const {
+  for (const std::string& browser : options_.browser_paths) {
+    if (path == browser ||
+        (!browser.empty() && browser.back() == '/' && path.starts_with(browser))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool RequestGate::Admit(const HttpRequest& request, HttpResponse& response) const {
   bool authenticate = keys_ != nullptr && !keys_->empty();
   if ((!authenticate && limiter_ == nullptr) || IsOpen(request.path)) return true;
@@ -98,6 +108,17 @@ bool RequestGate::Admit(const HttpRequest& request, HttpResponse& response) cons
           auth_log_.Record(HostOf(request.remote_address), AuthStatusName(auth.status),
                            request.method, request.path);
       if (!line.empty()) spdlog::warn("{}", line);
+      if (IsBrowser(request.path)) {
+        // A browser prompts for Basic credentials (not for Bearer) and then
+        // sends them with the page's own requests, the event stream too.
+        response.SetError(401, missing ? "missing API key: sign in with the API key as the "
+                                         "password (any user name), or send Authorization: "
+                                         "Bearer <key>"
+                                       : "invalid API key");
+        response.headers.emplace_back("WWW-Authenticate",
+                                      R"(Basic realm="churnml", charset="UTF-8")");
+        return false;
+      }
       response.SetError(
           401, missing ? "missing API key: send Authorization: Bearer <key>" : "invalid API key");
       response.headers.emplace_back("WWW-Authenticate",

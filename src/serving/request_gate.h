@@ -24,6 +24,11 @@ struct RequestGateOptions {
   // Paths served without a key or rate limit: RouteTable::open_paths().
   std::vector<std::string> open_paths;
   bool protect_health = false;  // require a key on the open paths too
+  // Paths a browser opens: RouteTable::browser_paths(). A path matches one
+  // equal to it, or one ending in '/' that it starts with. Their 401 asks
+  // for HTTP Basic credentials (WWW-Authenticate: Basic realm="churnml"),
+  // which browsers prompt for; every other 401 asks for a Bearer token.
+  std::vector<std::string> browser_paths;
   // Failed authentications are logged at most once per this interval per
   // client address (every one is counted in the metrics).
   std::chrono::seconds auth_log_interval{60};
@@ -67,12 +72,16 @@ class RequestGate {
               ServingMetrics* metrics, const Clock& clock = RealClock());
 
   // True when the request may go on to its handler. Otherwise the response
-  // is answered: 401 with WWW-Authenticate, or 429 with Retry-After. Adds the
-  // X-RateLimit-* headers to every rate-limited route's response.
+  // is answered: 401 with WWW-Authenticate (Basic on the browser paths,
+  // Bearer elsewhere), or 429 with Retry-After. Adds the X-RateLimit-*
+  // headers to every rate-limited route's response. Both Bearer and Basic
+  // credentials are accepted on every path (ApiKeySet::Authenticate).
   bool Admit(const HttpRequest& request, HttpResponse& response) const;
 
   // Whether `path` is one of the open paths (and protect_health is off).
   bool IsOpen(std::string_view path) const;
+  // Whether `path` is one of the browser paths.
+  bool IsBrowser(std::string_view path) const;
 
  private:
   RequestGateOptions options_;

@@ -56,6 +56,62 @@ TEST(AuthFailureLog, TracksABoundedNumberOfAddresses) {
   EXPECT_NE(log.Record("new-3", "invalid", "GET", "/").find("from new-3"), std::string::npos);
 }
 
+// A browser cannot send a Bearer header on a page navigation: the browser
+// paths challenge with Basic (the browser prompts), the API with Bearer,
+// and both take either kind of credentials.
+TEST(RequestGate, BrowserPathsChallengeWithBasicAndEveryPathTakesBothSchemes) {
+  monitoring::MetricsRegistry registry;
+  auto metrics = ServingMetrics::Create(&registry);
+  ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+  ApiKeySources sources;
+  sources.keys = std::string(40, 'k');
+  auto keys = ApiKeySet::Load(sources);
+  ASSERT_TRUE(keys.ok());
+  RequestGateOptions options;
+  options.browser_paths = {"/dashboard", "/dashboard/"};
+  RequestGate gate(options, &*keys, nullptr, metrics->get());
+  EXPECT_TRUE(gate.IsBrowser("/dashboard"));
+  EXPECT_TRUE(gate.IsBrowser("/dashboard/events"));
+  EXPECT_FALSE(gate.IsBrowser("/dashboards"));
+  EXPECT_FALSE(gate.IsBrowser("/predict"));
+
+  auto admit = [&](std::string path, std::string authorization, HttpResponse* response) {
+    HttpRequest request;
+    request.method = "GET";
+    request.path = std::move(path);
+    request.remote_address = "127.0.0.1:5000";
+    if (!authorization.empty()) request.headers.push_back({"Authorization", authorization});
+    return gate.Admit(request, *response);
+  };
+  auto challenge = [](const HttpResponse& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "WWW-Authenticate") return value;
+    }
+    return std::string();
+  };
+  HttpResponse page;
+  EXPECT_FALSE(admit("/dashboard", "", &page));
+  EXPECT_EQ(page.status, 401);
+  EXPECT_EQ(challenge(page), R"(Basic realm="churnml", charset="UTF-8")");
+  HttpResponse events;
+  EXPECT_FALSE(admit("/dashboard/events", "Basic dXNlcjp3cm9uZw==", &events));  // user:wrong
+  EXPECT_EQ(challenge(events).rfind("Basic ", 0), 0u) << challenge(events);
+  HttpResponse api;
+  EXPECT_FALSE(admit("/predict", "", &api));
+  EXPECT_EQ(challenge(api), R"(Bearer realm="churnml")");
+
+  // base64("agent:" + 40 × 'k')
+  const std::string basic =
+      "Basic YWdlbnQ6a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2traw==";
+  const std::string bearer = "Bearer " + std::string(40, 'k');
+  for (const std::string path : {"/dashboard", "/dashboard/events", "/predict"}) {
+    for (const std::string& authorization : {basic, bearer}) {
+      HttpResponse response;
+      EXPECT_TRUE(admit(path, authorization, &response)) << path << " " << authorization;
+    }
+  }
+}
+
 TEST(RequestGate, ManyBadKeysMakeOneLogLineAndAreAllCounted) {
   monitoring::MetricsRegistry registry;
   auto metrics = ServingMetrics::Create(&registry);

@@ -18,6 +18,12 @@ Status RouteTable::Add(RouteGroup& group) {
         std::find(open_paths_.begin(), open_paths_.end(), route.pattern) == open_paths_.end()) {
       open_paths_.push_back(route.pattern);
     }
+    if (route.access == RouteAccess::kBrowser) {
+      std::string prefix = route.pattern.substr(0, route.pattern.find('{'));
+      if (std::find(browser_paths_.begin(), browser_paths_.end(), prefix) == browser_paths_.end()) {
+        browser_paths_.push_back(std::move(prefix));
+      }
+    }
   }
   return Status::Ok();
 }

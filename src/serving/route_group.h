@@ -30,6 +30,10 @@ namespace churnml::serving {
 enum class RouteAccess {
   kProtected,  // an API key is required when keys are configured
   kOpen,       // served without a key unless --protect-health
+  // Protected, and opened by a browser (a page, its assets, its event
+  // stream): a refusal challenges with WWW-Authenticate: Basic so the
+  // browser asks for the key (as the password) and sends it from then on.
+  kBrowser,
 };
 
 struct RouteSpec {
@@ -61,10 +65,15 @@ class RouteTable {
   const Router& router() const { return router_; }
   // The literal paths of the open routes, in the order added.
   const std::vector<std::string>& open_paths() const { return open_paths_; }
+  // The browser routes (RouteAccess::kBrowser) as path prefixes: a literal
+  // pattern as is, "/dashboard/{asset}" as "/dashboard/" (the gate's
+  // RequestGateOptions::browser_paths).
+  const std::vector<std::string>& browser_paths() const { return browser_paths_; }
 
  private:
   Router router_;
   std::vector<std::string> open_paths_;
+  std::vector<std::string> browser_paths_;
 };
 
 }  // namespace churnml::serving

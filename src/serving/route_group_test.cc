@@ -43,6 +43,17 @@ TEST(RouteTable, RoutesEveryGroupAndCollectsTheOpenPaths) {
   EXPECT_EQ(request.Param("id"), "42");
 }
 
+TEST(RouteTable, CollectsTheBrowserRoutesAsPathPrefixes) {
+  FixedGroup group({{"GET", "/page", RouteAccess::kBrowser, Answer("page")},
+                    {"GET", "/page/events", RouteAccess::kBrowser, Answer("events")},
+                    {"GET", "/page/{asset}", RouteAccess::kBrowser, Answer("asset")},
+                    {"GET", "/api", RouteAccess::kProtected, Answer("api")}});
+  RouteTable table;
+  ASSERT_TRUE(table.Add(group).ok());
+  EXPECT_THAT(table.browser_paths(), ElementsAre("/page", "/page/events", "/page/"));
+  EXPECT_TRUE(table.open_paths().empty());
+}
+
 TEST(RouteTable, AnOpenRouteMustBeALiteralPath) {
   FixedGroup group({{"GET", "/open/{id}", RouteAccess::kOpen, Answer("x")}});
   RouteTable table;

@@ -131,6 +131,40 @@ void LogPredictions(PredictionLog& log, const Dataset& rows, std::string_view re
                     std::string_view variant, const ServedModel& by,
                     std::span<const Prediction> predictions);
 
+// A request scored by a plan: the lane that took it and the outcome.
+struct PlannedScore {
+  size_t lane = 0;  // index into plan.lanes
+  // The model the lane asked (the primary's when the lane's variant has
+  // none loaded): the thread's slot snapshot, valid for the request.
+  const std::shared_ptr<const ServedModel>* model = nullptr;
+  ScoreOutcome outcome;
+  std::string_view variant;  // the lane's name with variants, else ""
+};
+
+// Picks the lane of `rows` (PickLane: the first customer's id, else
+// `request_id`) and reads its model through the scratch's readers, without
+// scoring. `primary` is the primary's snapshot the rows were decoded for.
+PlannedScore PlanLane(const ScoringPlan& plan, RequestScratch& scratch,
+                      const std::shared_ptr<const ServedModel>& primary, const Dataset& rows,
+                      std::string_view request_id);
+
+// Scores `rows` with the planned lane's scorer into scratch.probabilities.
+void ScorePlanned(const ScoringPlan& plan, RequestScratch& scratch, const Dataset& rows,
+                  PlannedScore& planned);
+
+// PlanLane, then ScorePlanned. HTTP and gRPC both score through here, so
+// a customer sees the same variant on both protocols.
+PlannedScore ScoreByPlan(const ScoringPlan& plan, RequestScratch& scratch,
+                         const std::shared_ptr<const ServedModel>& primary, const Dataset& rows,
+                         std::string_view request_id);
+
+// After the answer is encoded: the scorer's metrics (breaker, health,
+// prediction series, drift), the lane's variant series, the prediction
+// log and the shadow offer (model answers only). A no-op for zero rows.
+void RecordByPlan(const ScoringPlan& plan, const PlannedScore& planned, const Dataset& rows,
+                  std::string_view request_id, const std::vector<double>& probabilities,
+                  std::span<const Prediction> predictions, Clock::TimePoint started);
+
 template <typename Route>
 void ServeScored(const ScoringPlan& plan, const Route& route, const HttpRequest& request,
                  HttpResponse& response) {
@@ -146,61 +180,28 @@ void ServeScored(const ScoringPlan& plan, const Route& route, const HttpRequest&
   timer.Mark(kStageDecode);
   if (!decoded.ok()) return SetApiError(response, decoded.error());
 
-  // The variant's model, or the primary's when the variant has none loaded.
-  size_t lane = PickLane(plan, scratch.split, rows, request.request_id);
-  const std::shared_ptr<const ServedModel>* model = slot_model;
-  if (lane > 0) {
-    const std::shared_ptr<const ServedModel>& variant =
-        plan.lanes[lane].scorer->slot().Read(scratch.variants[lane - 1]);
-    if (variant) {
-      model = &variant;
-    } else {
-      lane = 0;
-    }
-  }
-  const Scorer& scorer = *plan.lanes[lane].scorer;
-  ScoreOutcome outcome;
-  outcome.answered_by = *model;
-  scratch.probabilities.clear();
-  if (rows.num_rows() > 0) outcome = scorer.Score(*model, rows, &scratch.probabilities);
+  const PlannedScore planned = ScoreByPlan(plan, scratch, *slot_model, rows, request.request_id);
+  const ScoreOutcome& outcome = planned.outcome;
   timer.Mark(kStagePredict);
 
   if (Unanswered(outcome, response)) return;
   const ServedModel& by = *outcome.answered_by;
-  const std::string_view variant =
-      plan.lanes.size() > 1 ? std::string_view(plan.lanes[lane].name) : std::string_view();
   FillPredictions(scratch.probabilities, by.artifact->threshold(), &scratch.predictions);
   response.body.clear();
   if constexpr (requires {
-                  route.Encode(by, outcome.fallback, variant, *decoded,
+                  route.Encode(by, outcome.fallback, planned.variant, *decoded,
                                std::span<const Prediction>(scratch.predictions), &response.body);
                 }) {
-    route.Encode(by, outcome.fallback, variant, *decoded, scratch.predictions, &response.body);
+    route.Encode(by, outcome.fallback, planned.variant, *decoded, scratch.predictions,
+                 &response.body);
   } else {  // a route that predates variants
     route.Encode(by, outcome.fallback, *decoded, scratch.predictions, &response.body);
   }
   TagFallback(outcome, response);
-  if (!variant.empty()) response.headers.emplace_back("X-Churnml-Variant", variant);
+  if (!planned.variant.empty()) response.headers.emplace_back("X-Churnml-Variant", planned.variant);
   timer.Mark(kStageEncode);
-  if (rows.num_rows() > 0) {
-    scorer.Record(**model, outcome, scratch.probabilities, started);
-    if (const ServingMetrics::VariantSeries& series = plan.lanes[lane].series; series.duration) {
-      int64_t positives = 0;
-      for (const Prediction& p : scratch.predictions) positives += p.prediction;
-      if (positives > 0) series.positives->Increment(static_cast<double>(positives));
-      const int64_t negatives = static_cast<int64_t>(scratch.predictions.size()) - positives;
-      if (negatives > 0) series.negatives->Increment(static_cast<double>(negatives));
-      series.duration->Observe(
-          std::chrono::duration<double>(primary.clock().Now() - started).count());
-    }
-    if (plan.log) {
-      LogPredictions(*plan.log, rows, request.request_id, plan.lanes[lane].name, by,
-                     scratch.predictions);
-    }
-    if (plan.shadow && outcome.fallback == FallbackKind::kNone) {
-      plan.shadow->Offer(rows, request.request_id, plan.lanes[lane].name, scratch.predictions);
-    }
-  }
+  RecordByPlan(plan, planned, rows, request.request_id, scratch.probabilities, scratch.predictions,
+               started);
 }
 
 // One scorer, no variants, no prediction log (routes that score outside

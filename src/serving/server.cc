@@ -119,6 +119,9 @@ class ServerRuntime {
   FaultInjector shadow_faults;     // POST /admin/faults/shadow
   std::unique_ptr<Shadow> shadow;  // after the log it writes to
   std::unique_ptr<Experiments> experiments;
+  // How a scoring request picks its model (variants, log, shadow): the
+  // prediction and explain routes hold copies, the front ends this one.
+  ScoringPlan plan;
   // The route groups (route_group.h), in one table.
   std::vector<std::unique_ptr<RouteGroup>> groups;
   DashboardRoutes* dashboard = nullptr;  // in `groups`; its ticker stops in Stop()
@@ -259,7 +262,6 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   deps.faults = options.fault_injection ? &faults : nullptr;
   deps.drift = drift.get();
   scorer = std::make_unique<Scorer>(options.scoring, deps);
-  ScoringPlan plan;
   plan.lanes.push_back({"primary", scorer.get(), {}});
   CHURNML_RETURN_IF_ERROR(StartVariants(deps, &plan));
   if (!options.prediction_log.dir.empty()) {
@@ -272,8 +274,8 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
     });
   }
   CHURNML_RETURN_IF_ERROR(StartExperiments(&plan));
-  groups.push_back(std::make_unique<PredictionRoutes>(options.prediction, std::move(plan)));
-  groups.push_back(std::make_unique<ExplainRoutes>(options.prediction, scorer.get()));
+  groups.push_back(std::make_unique<PredictionRoutes>(options.prediction, plan));
+  groups.push_back(std::make_unique<ExplainRoutes>(options.prediction, plan));
   groups.push_back(std::make_unique<ExperimentsRoutes>(experiments.get()));
   groups.push_back(std::make_unique<OipMetadataRoutes>(
       options.server_version.empty() ? std::string(kVersion) : options.server_version, &slot,
@@ -331,6 +333,7 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   }
   RequestGateOptions gate_options = options.gate;
   gate_options.open_paths = routes.open_paths();
+  gate_options.browser_paths = routes.browser_paths();
   gate = std::make_unique<RequestGate>(gate_options, &keys, limiter.get(), metrics.get());
 
   CHURNML_ASSIGN_OR_RETURN(access_log, MakeAccessLogger(options.access_log));
@@ -342,6 +345,7 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   CHURNML_ASSIGN_OR_RETURN(http, HttpServer::Start(http_options, std::move(handler)));
   for (const FrontendFactory& start : options.frontends) {
     FrontendDeps shared{.scorer = scorer.get(),
+                        .plan = &plan,
                         .slot = &slot,
                         .gate = gate.get(),
                         .metrics = metrics.get(),

@@ -2,7 +2,11 @@
 // executablePath) through the live dashboard of a running `churnml serve`,
 // for tests/e2e/dashboard_e2e_test.sh:
 //   node dashboard_check.mjs URL KEY SCREENSHOT SWAP_COMMAND...
-// 1. opens URL/dashboard with the API key as an extra header;
+// 1. checks that a browser without credentials is asked for HTTP Basic
+//    credentials (401, WWW-Authenticate: Basic), then opens URL/dashboard
+//    as a person would: the browser answers the challenge with
+//    httpCredentials (any user name, the API key as password) and sends
+//    them on the page's own requests, the event stream included;
 // 2. sends /predict traffic and waits until the figures show it (request
 //    count, rate, latency, rate chart points, the shadow comparison);
 // 3. runs SWAP_COMMAND (moves the model alias) while sending traffic and
@@ -70,8 +74,17 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
 });
 try {
+  // No credentials: the page is refused with a Basic challenge (the
+  // browser's sign-in prompt), never served.
+  const anonymous = await browser.newContext();
+  const refused = await (await anonymous.newPage()).goto(`${url}/dashboard`);
+  const challenge = refused.headers()['www-authenticate'] || '';
+  check(refused.status() === 401 && challenge.startsWith('Basic realm="churnml"'),
+    `without credentials /dashboard is 401 with a Basic challenge (${refused.status()}, ${challenge})`);
+  await anonymous.close();
+
   const context = await browser.newContext({
-    extraHTTPHeaders: { Authorization: `Bearer ${key}` },
+    httpCredentials: { username: 'retention-agent', password: key },
     viewport: { width: 1280, height: 1100 },
   });
   const page = await context.newPage();
@@ -84,7 +97,12 @@ try {
   page.on('request', (r) => {
     if (new URL(r.url()).origin !== origin) problems.push(`external request: ${r.url()}`);
   });
+  let challenges = 0;  // 401s the browser answered with the credentials
   page.on('response', (r) => {
+    if (r.status() === 401 && (r.headers()['www-authenticate'] || '').startsWith('Basic ')) {
+      challenges += 1;
+      return;
+    }
     if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
   });
 
@@ -97,7 +115,7 @@ try {
   const version = async () => page.getAttribute('body', 'data-model-version');
   const live = await until(async () => (await updates()) >= 1 &&
     (await page.textContent('#connection')) === 'live', 20000);
-  check(live, 'the page received a snapshot and the stream is live');
+  check(live, 'the page received a snapshot and the stream is live (Basic credentials on EventSource)');
   const before = await total();
   const versionBefore = await version();
 
@@ -138,7 +156,7 @@ try {
   check(trafficFailed === 0, `every /predict answered 200 (${trafficSent} sent, ${trafficFailed} failed)`);
 
   await page.screenshot({ path: screenshot, fullPage: true });
-  check(true, `screenshot ${screenshot}`);
+  check(true, `screenshot ${screenshot} (${challenges} Basic challenges answered by the browser)`);
   check(problems.length === 0, `no console errors, failed, external or error requests${problems.length ? ': ' + problems.join('; ') : ''}`);
   await context.close();
 } catch (error) {

@@ -6,8 +6,11 @@
 # the test sends (and the shadow panel the comparison with the --shadow
 # model), it keeps working across a model hot swap, and a screenshot
 # is kept ($WORK/dashboard.png, copied to $CHURNML_ARTIFACT_DIR when set: the
-# CI artifact). Over HTTP: /dashboard and its event stream need the API key
-# (401 without or with a wrong one), the 17th event stream gets 503, and
+# CI artifact). The browser signs in as a person would: HTTP Basic
+# credentials with the API key as password, answered to the page's Basic
+# challenge and sent on the event stream too. Over HTTP: /dashboard and its
+# event stream need the API key (401 without or with a wrong one; Bearer or
+# Basic), the 17th event stream gets 503, and
 # SIGTERM ends open streams and the server exits 0.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "$0")/lib.sh"
@@ -51,6 +54,20 @@ code=$(curl -s -o page.html -D page.headers -w '%{http_code}' -H "Authorization:
 expect_eq "$code" 200 "GET /dashboard with the key"
 expect_contains page.headers "Content-Security-Policy: default-src 'self'" "strict policy on the page"
 expect_contains page.html '<script src="/dashboard/dashboard.js"' "page loads its script from the server"
+# A browser cannot send a Bearer header on navigation: the page asks for
+# HTTP Basic credentials (the key as password), which every route takes.
+curl -s -o /dev/null -D nokey.headers "$URL/dashboard"
+expect_contains nokey.headers 'WWW-Authenticate: Basic realm="churnml"' "the page challenges with Basic"
+curl -s -o /dev/null -D api.headers "$URL/info"
+expect_contains api.headers 'WWW-Authenticate: Bearer realm="churnml"' "the API challenges with Bearer"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "agent:$KEY" "$URL/dashboard")
+expect_eq "$code" 200 "GET /dashboard with Basic credentials"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "agent:wrong-key-0123456789abcdef-wrong" "$URL/dashboard")
+expect_eq "$code" 401 "GET /dashboard with a wrong Basic password"
+curl -s -N --max-time 5 -u "agent:$KEY" "$URL/dashboard/events" >basic.stream 2>/dev/null
+expect_contains basic.stream 'event: snapshot' "the event stream with Basic credentials"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "agent:$KEY" "$URL/info")
+expect_eq "$code" 200 "GET /info with Basic credentials"
 
 # --- the browser: loads clean, follows traffic, survives a hot swap ---
 if node "$BROWSER_DIR/dashboard_check.mjs" "$URL" "$KEY" "$WORK/dashboard.png" \

@@ -6,7 +6,12 @@
 # wrong key, probabilities equal HTTP /infer's bit for bit (typed and raw
 # tensors), explain adds contributions that add up to the log-odds, bad
 # input and another model name refused with their codes; the calls appear
-# in /metrics beside HTTP's; SIGTERM stops both.
+# in /metrics beside HTTP's; SIGTERM stops both. With A/B variants and a
+# shadow: a 90/10 split observed over gRPC within bounds, each customer on
+# the same variant over gRPC and HTTP /predict, the variant series counting
+# gRPC answers, explain answered (and additive) by the customer's variant's
+# model, every call offered to the shadow; the per-key rate limit refuses
+# ModelInfer past the burst with RESOURCE_EXHAUSTED and retry-after.
 CLIENT="$(cd "$(dirname "$0")" && pwd)/oip_grpc_client.py"
 source "$(dirname "$0")/lib.sh"
 
@@ -23,6 +28,8 @@ run "$CHURNML" data generate --rows 200 --seed 32 --out new.csv
 expect_status 0 "generate new"
 run "$CHURNML" train --data train.csv --no-track --model xgboost --max-depth 6 --threads 1 --out model
 expect_status 0 "train xgboost"
+run "$CHURNML" train --data train.csv --no-track --model logistic --out challenger
+expect_status 0 "train the challenger (logistic)"
 
 # A port in use is one error line naming the flag.
 start_server first.log --model model --api-key-file keys.txt --grpc-port 0 || fail "first server did not start"
@@ -50,4 +57,35 @@ expect_contains "$WORK/body" 'route="/inference.GRPCInferenceService/ModelInfer"
 expect_contains "$WORK/body" 'churnml_http_auth_failures_total' "refused gRPC calls count as auth failures"
 stop_server
 expect_status 0 "SIGTERM stops HTTP and gRPC"
+
+# --- A/B variants and the shadow over gRPC, as over HTTP ---
+start_server variants.log --model model --variant challenger=challenger:10 --shadow challenger \
+  --api-key-file keys.txt --grpc-port 0 --prediction-log plog --access-log off ||
+  fail "variant server did not start: $(cat variants.log)"
+GRPC=$(sed -n 's|.*gRPC (inference.GRPCInferenceService) on \([^ ]*\).*|\1|p' variants.log | head -1)
+/usr/bin/python3 "$CLIENT" variants "$GRPC" "$URL" "$KEY" new.csv 10 >variants.out 2>variants.err
+client_status=$?
+while read -r verdict rest; do
+  if [[ $verdict == ok ]]; then pass; else fail "python3-grpcio client (variants): $rest"; fi
+done <variants.out
+expect_eq "$client_status" 0 "variants client exit status ($(tail -c 300 variants.err))"
+[[ $(grep -c '^ok' variants.out) -ge 12 ]] && pass || fail "variants client ran $(wc -l <variants.out) checks"
+stop_server
+expect_status 0 "SIGTERM stops the variant server"
+# The prediction log holds the gRPC answers with their variant.
+logged=$(cat plog/*.jsonl 2>/dev/null | grep '"variant":"challenger"' | grep -c '"customer_id":"cust-')
+[[ $logged -ge 100 ]] && pass ||
+  fail "the prediction log holds gRPC answers of the challenger ($logged lines): $(ls plog)"
+
+# --- the per-key rate limit applies to ModelInfer ---
+start_server limited.log --model model --api-key-file keys.txt --grpc-port 0 \
+  --rate-limit 1 --rate-burst 2 --access-log off || fail "rate-limited server did not start"
+GRPC=$(sed -n 's|.*gRPC (inference.GRPCInferenceService) on \([^ ]*\).*|\1|p' limited.log | head -1)
+/usr/bin/python3 "$CLIENT" ratelimit "$GRPC" "$KEY" new.csv >limit.out 2>limit.err
+client_status=$?
+while read -r verdict rest; do
+  if [[ $verdict == ok ]]; then pass; else fail "python3-grpcio client (rate limit): $rest"; fi
+done <limit.out
+expect_eq "$client_status" 0 "rate-limit client exit status ($(tail -c 300 limit.err))"
+stop_server
 finish

@@ -6,6 +6,14 @@ grpc_e2e_test.sh (checks) and bench/grpc_load.sh (throughput).
 
   oip_grpc_client.py check GRPC_ADDR HTTP_URL KEY CSV
       prints one line per check: "ok <what>" or "FAIL <what>: <detail>"
+  oip_grpc_client.py variants GRPC_ADDR HTTP_URL KEY CSV CHALLENGER_WEIGHT
+      against `serve --variant challenger=...:WEIGHT --shadow ...`: the split
+      observed over gRPC, stickiness, the same variant as HTTP /predict,
+      the variant metrics, explain by the variant's model, the shadow; same
+      output as check
+  oip_grpc_client.py ratelimit GRPC_ADDR KEY CSV
+      against `serve --rate-limit 1 --rate-burst 2`: ModelInfer past the
+      burst is RESOURCE_EXHAUSTED with retry-after metadata
   oip_grpc_client.py bench GRPC_ADDR KEY CSV SECONDS THREADS ROWS [HTTP_URL]
       ModelInfer in a loop (or, with HTTP_URL, the same rows to HTTP /infer); prints JSON {"requests":..,"seconds":..,"rps":..,"p50_ms":..,"p99_ms":..}
 """
@@ -197,6 +205,148 @@ def check(addr, http_url, key, data):
     return c.failed
 
 
+def http_json(url, key, path, body=None):
+    req = urllib.request.Request(url + path, data=None if body is None else json.dumps(body).encode(),
+                                 method="GET" if body is None else "POST",
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": "Bearer " + key})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp) if path != "/metrics" else resp.read().decode()
+
+
+def variant_series(metrics_text, variant):
+    """Sum of churnml_variant_predictions_total over classes for `variant`."""
+    total = 0.0
+    for line in metrics_text.splitlines():
+        if line.startswith("churnml_variant_predictions_total{") and \
+                'variant="%s"' % variant in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def customer(row, i):
+    r = dict(row)
+    r["customerID"] = "cust-%05d" % i
+    return r
+
+
+def json_customer(row):
+    """The row as a /predict body: numbers as numbers, a blank as null."""
+    out = {}
+    for name, value in row.items():
+        if name not in NUMERIC:
+            out[name] = value
+        elif not value.strip():
+            out[name] = None
+        else:
+            out[name] = int(value) if NUMERIC[name] == "INT64" else float(value)
+    return out
+
+
+def variants(addr, http_url, key, data, weight):
+    c = Checks()
+    base = read_rows(data, 1)[0]
+    auth = (("authorization", "Bearer " + key),)
+    stub = pb_grpc.GRPCInferenceServiceStub(grpc.insecure_channel(addr))
+    n = 2000
+    seen = {}
+    metrics_before = variant_series(http_json(http_url, key, "/metrics"), "challenger")
+    offered_before = http_json(http_url, key, "/experiments")["shadow"]["offered"]
+    for i in range(n):
+        resp, call = stub.ModelInfer.with_call(infer_request([customer(base, i)]), metadata=auth,
+                                               timeout=30)
+        v = resp.parameters["variant"].string_param
+        header = dict(call.initial_metadata()).get("x-churnml-variant")
+        if header != v:
+            c.expect(False, "x-churnml-variant metadata names the variant", "%s vs %s" % (header, v))
+            return c.failed
+        seen[i] = v
+    challenger = sum(1 for v in seen.values() if v == "challenger")
+    p = weight / 100.0
+    sd = math.sqrt(n * p * (1 - p))
+    c.expect(abs(challenger - n * p) <= 5 * sd,
+             "%g/%g split over gRPC within 5 sd (%d of %d to challenger, expected %g +- %.0f)"
+             % (100 - weight, weight, challenger, n, n * p, 5 * sd))
+    c.expect(set(seen.values()) == {"primary", "challenger"}, "both variants answered",
+             str(set(seen.values())))
+    # The variant metrics count gRPC answers, one row per call.
+    metrics_after = variant_series(http_json(http_url, key, "/metrics"), "challenger")
+    c.expect(metrics_after - metrics_before == challenger,
+             "churnml_variant_predictions_total{variant=challenger} counts the gRPC answers",
+             "%g -> %g for %d" % (metrics_before, metrics_after, challenger))
+    # Sticky: the same customer again gets the same variant, over gRPC and HTTP.
+    again = 0
+    same_http = 0
+    probe = list(range(0, n, 10))
+    for i in probe:
+        resp = stub.ModelInfer(infer_request([customer(base, i)]), metadata=auth, timeout=30)
+        again += resp.parameters["variant"].string_param == seen[i]
+        body = http_json(http_url, key, "/predict", json_customer(customer(base, i)))
+        same_http += body.get("variant") == seen[i]
+        if body.get("variant") != seen[i]:
+            c.expect(False, "HTTP /predict picks the variant gRPC picked",
+                     "customer %d: gRPC %s, HTTP %s" % (i, seen[i], body.get("variant")))
+            break
+    c.expect(again == len(probe), "the same customer gets the same variant again over gRPC",
+             "%d of %d" % (again, len(probe)))
+    c.expect(same_http == len(probe), "a customer sees the same variant over gRPC and HTTP",
+             "%d of %d" % (same_http, len(probe)))
+    # Explain on a challenger customer is the challenger's model's.
+    ci = next(i for i, v in seen.items() if v == "challenger")
+    pi = next(i for i, v in seen.items() if v == "primary")
+    for idx, name in ((ci, "challenger"), (pi, "primary")):
+        rows = [customer(base, idx)]
+        explained = stub.ModelInfer(infer_request(rows, explain=True), metadata=auth, timeout=30)
+        http = http_json(http_url, key, "/explain", json_customer(rows[0]))
+        prob = output(explained, "probability").contents.fp64_contents[0]
+        contrib = list(output(explained, "contributions").contents.fp64_contents)
+        b = output(explained, "base_value").contents.fp64_contents[0]
+        err = abs(b + sum(contrib) - math.log(prob / (1 - prob))) / (abs(b) + sum(map(abs, contrib)))
+        c.expect(explained.parameters["variant"].string_param == name and
+                 http.get("variant") == name,
+                 "explain of a %s customer answered by %s over gRPC and HTTP" % (name, name),
+                 "%s / %s" % (explained.parameters["variant"].string_param, http.get("variant")))
+        c.expect(err < 1e-6, "%s explanation adds up to its logit over gRPC" % name,
+                 "relative error %g" % err)
+        c.expect(prob == http["probability"] and explained.model_version == http["version"],
+                 "gRPC and HTTP explain with the same %s model" % name,
+                 "%r v%s vs %r v%s" % (prob, explained.model_version, http["probability"],
+                                       http["version"]))
+        http_base = http["base_value"]
+        c.expect(abs(http_base - b) <= 1e-12 * max(1.0, abs(b)),
+                 "gRPC and HTTP give the %s's base value" % name, "%r vs %r" % (b, http_base))
+    # Every model-answered gRPC call was offered to the shadow.
+    offered = http_json(http_url, key, "/experiments")["shadow"]["offered"]
+    c.expect(offered - offered_before >= n, "the shadow is offered the gRPC requests",
+             "%d -> %d for %d calls" % (offered_before, offered, n))
+    return c.failed
+
+
+def ratelimit(addr, key, data):
+    c = Checks()
+    rows = read_rows(data, 1)
+    auth = (("authorization", "Bearer " + key),)
+    stub = pb_grpc.GRPCInferenceServiceStub(grpc.insecure_channel(addr))
+    refused = None
+    answered = 0
+    for _ in range(10):
+        try:
+            stub.ModelInfer(infer_request(rows), metadata=auth, timeout=10)
+            answered += 1
+        except grpc.RpcError as e:
+            refused = e
+            break
+    c.expect(refused is not None and refused.code() == grpc.StatusCode.RESOURCE_EXHAUSTED,
+             "ModelInfer past the burst is RESOURCE_EXHAUSTED",
+             "answered %d, then %s" % (answered, refused.code() if refused else "nothing"))
+    c.expect(answered >= 1, "the burst is answered", str(answered))
+    if refused is not None:
+        trailing = dict(refused.trailing_metadata() or ())
+        c.expect(int(trailing.get("retry-after", "0")) >= 1, "with retry-after metadata",
+                 str(trailing))
+    return c.failed
+
+
 def bench(addr, key, data, seconds, threads, batch, http_url=None):
     """ModelInfer over gRPC, or (http_url set) the same rows to HTTP /infer."""
     rows = read_rows(data, batch)
@@ -239,5 +389,10 @@ def bench(addr, key, data, seconds, threads, batch, http_url=None):
 if __name__ == "__main__":
     if sys.argv[1] == "check":
         sys.exit(1 if check(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]) else 0)
+    if sys.argv[1] == "variants":
+        sys.exit(1 if variants(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5],
+                               float(sys.argv[6])) else 0)
+    if sys.argv[1] == "ratelimit":
+        sys.exit(1 if ratelimit(sys.argv[2], sys.argv[3], sys.argv[4]) else 0)
     sys.exit(bench(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6]),
                    int(sys.argv[7]), sys.argv[8] if len(sys.argv) > 8 else None))

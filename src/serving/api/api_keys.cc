@@ -55,6 +55,35 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+bool DecodeBase64(std::string_view text, std::string* out) {
+  out->clear();
+  if (text.size() > kMaxBasicCredentialsChars || text.size() % 4 != 0) return false;
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  out->reserve(text.size() / 4 * 3);
+  for (size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    const size_t padding = last ? (text[i + 3] == '=') + (text[i + 2] == '=') : 0;
+    if (padding == 1 && text[i + 2] == '=') return false;  // "x=y=" is not padding
+    uint32_t bits = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const int v = k >= 4 - padding ? 0 : value(text[i + k]);
+      if (v < 0) return false;
+      bits = bits << 6 | static_cast<uint32_t>(v);
+    }
+    out->push_back(static_cast<char>(bits >> 16));
+    if (padding < 2) out->push_back(static_cast<char>(bits >> 8 & 0xff));
+    if (padding < 1) out->push_back(static_cast<char>(bits & 0xff));
+  }
+  return true;
+}
+
 std::string_view AuthStatusName(AuthStatus status) {
   switch (status) {
     case AuthStatus::kOk:
@@ -142,13 +171,22 @@ AuthOutcome ApiKeySet::Authenticate(std::string_view authorization_header) const
   const std::string_view header = TrimBlanks(authorization_header);
   if (header.empty()) return outcome;  // kMissing
   outcome.status = AuthStatus::kMalformed;
-  constexpr std::string_view kScheme = "Bearer";
-  if (header.size() <= kScheme.size() ||
-      !EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme) ||
-      (header[kScheme.size()] != ' ' && header[kScheme.size()] != '\t')) {
+  const size_t space = header.find_first_of(" \t");
+  if (space == std::string_view::npos) return outcome;
+  const std::string_view scheme = header.substr(0, space);
+  const std::string_view credentials = TrimBlanks(header.substr(space + 1));
+  std::string basic;  // the decoded "user:password" of a Basic header
+  std::string_view token;
+  if (EqualsIgnoreCase(scheme, "Bearer")) {
+    token = credentials;
+  } else if (EqualsIgnoreCase(scheme, "Basic")) {
+    if (!DecodeBase64(credentials, &basic)) return outcome;
+    const size_t colon = basic.find(':');
+    if (colon == std::string::npos) return outcome;
+    token = std::string_view(basic).substr(colon + 1);  // the user name is not checked
+  } else {
     return outcome;
   }
-  const std::string_view token = TrimBlanks(header.substr(kScheme.size() + 1));
   if (token.empty()) return outcome;
   for (char c : token) {
     if (!IsTokenChar(c)) return outcome;

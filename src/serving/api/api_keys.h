@@ -1,4 +1,6 @@
-// API keys for `Authorization: Bearer <key>`.
+// API keys for `Authorization: Bearer <key>`, or `Authorization: Basic
+// base64(user:key)` for browsers (which cannot send a Bearer header on a
+// page navigation or an EventSource; the user name is not checked).
 //
 // Keys come from a file (one per line; blank lines and lines starting
 // with # are skipped; surrounding blanks are trimmed) and/or a
@@ -24,6 +26,12 @@
 namespace churnml::serving {
 
 inline constexpr size_t kMinApiKeyLength = 32;
+// Longest base64 credentials of a Basic header accepted, in characters.
+inline constexpr size_t kMaxBasicCredentialsChars = 1024;
+
+// Strict RFC 4648 base64 (with '=' padding, no line breaks, at most
+// kMaxBasicCredentialsChars characters) into `out`; false on anything else.
+bool DecodeBase64(std::string_view text, std::string* out);
 
 struct ApiKeySources {
   std::string file;                            // path of the key file; "" = none
@@ -34,7 +42,7 @@ struct ApiKeySources {
 enum class AuthStatus {
   kOk,
   kMissing,    // no Authorization header (or an empty one)
-  kMalformed,  // not "Bearer <token>"
+  kMalformed,  // not "Bearer <token>" nor "Basic <base64 of user:token>"
   kInvalid,    // a well-formed token that matches no key
 };
 
@@ -66,9 +74,9 @@ class ApiKeySet {
   static Result<ApiKeySet> Load(const ApiKeySources& sources);
 
   // Parses `authorization_header` (the header's value; "" when absent) as
-  // "Bearer <token>" (scheme case-insensitive) and compares the token's
-  // digest with every stored digest in constant time, without stopping at
-  // a match.
+  // "Bearer <token>", or "Basic <base64 of user:token>" (schemes
+  // case-insensitive; any user name), and compares the token's digest with
+  // every stored digest in constant time, without stopping at a match.
   AuthOutcome Authenticate(std::string_view authorization_header) const;
 
   size_t size() const { return digests_.size(); }

@@ -129,6 +129,49 @@ TEST_F(ApiKeysTest, AuthenticatesBearerTokens) {
   EXPECT_NE(a.key_id, b.key_id);
 }
 
+// Browsers send the key as the password of HTTP Basic credentials.
+TEST_F(ApiKeysTest, AuthenticatesBasicCredentialsCarryingTheKeyAsPassword) {
+  Result<ApiKeySet> set = ApiKeySet::Load(KeysOnly(kKeyA + "," + kKeyB));
+  ASSERT_TRUE(set.ok());
+  // base64("agent:" + kKeyA), base64(":" + kKeyA), base64("agent:" + kKeyB)
+  AuthOutcome a =
+      set->Authenticate("Basic YWdlbnQ6a2EtMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+  EXPECT_TRUE(a.ok());
+  EXPECT_EQ(a.key_index, 0u);
+  EXPECT_EQ(set->Authenticate("basic OmthLTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVm").key_index,
+            0u);
+  AuthOutcome b =
+      set->Authenticate("Basic YWdlbnQ6a2ItZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=");
+  EXPECT_TRUE(b.ok());
+  EXPECT_EQ(b.key_index, 1u);
+  // base64 of the key without "user:", of "agent:" (no key), and not base64.
+  EXPECT_EQ(set->Authenticate("Basic a2EtMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").status,
+            AuthStatus::kMalformed);
+  EXPECT_EQ(set->Authenticate("Basic YWdlbnQ6").status, AuthStatus::kMalformed);
+  EXPECT_EQ(
+      set->Authenticate("Basic YWdlbnQ6a2EtMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY").status,
+      AuthStatus::kMalformed);
+  EXPECT_EQ(set->Authenticate("Basic " + std::string(2000, 'A')).status, AuthStatus::kMalformed);
+}
+
+TEST(DecodeBase64, DecodesPaddedTextAndRefusesTheRest) {
+  std::string out;
+  ASSERT_TRUE(DecodeBase64("TWFu", &out));
+  EXPECT_EQ(out, "Man");
+  ASSERT_TRUE(DecodeBase64("TWE=", &out));
+  EXPECT_EQ(out, "Ma");
+  ASSERT_TRUE(DecodeBase64("TQ==", &out));
+  EXPECT_EQ(out, "M");
+  ASSERT_TRUE(DecodeBase64("", &out));
+  EXPECT_EQ(out, "");
+  EXPECT_FALSE(DecodeBase64("TQ=", &out));       // not a multiple of 4
+  EXPECT_FALSE(DecodeBase64("T===", &out));      // too much padding
+  EXPECT_FALSE(DecodeBase64("TQ=A", &out));      // padding inside
+  EXPECT_FALSE(DecodeBase64("TW=u", &out));      // padding inside
+  EXPECT_FALSE(DecodeBase64("TWE=TWFu", &out));  // padding before the end
+  EXPECT_FALSE(DecodeBase64("TW-u", &out));      // not the base64 alphabet
+}
+
 TEST_F(ApiKeysTest, ReportsWhyAuthenticationFailed) {
   Result<ApiKeySet> set = ApiKeySet::Load(KeysOnly(kKeyA));
   ASSERT_TRUE(set.ok());

@@ -427,6 +427,9 @@ void EncodeInferResponse(const inference::ModelInferRequest& request, const Deco
   if (!answer.fallback.empty()) {
     (*response->mutable_parameters())["fallback"] = StringParameter(std::string(answer.fallback));
   }
+  if (!answer.variant.empty()) {
+    (*response->mutable_parameters())["variant"] = StringParameter(std::string(answer.variant));
+  }
   const auto n = static_cast<int64_t>(answer.probabilities.size());
   if (decoded.probability) {
     auto* t = AddOutput(response, kInferProbability, "FP64", {n});

@@ -115,6 +115,7 @@ struct InferAnswer {
   std::span<const double> contributions;
   std::span<const double> base_values;
   std::string_view fallback;  // "" when the model answered, else the fallback kind
+  std::string_view variant;   // the A/B variant that answered ("" without variants)
 };
 
 void EncodeInferResponse(const inference::ModelInferRequest& request, const DecodedInfer& decoded,

@@ -1,7 +1,10 @@
 #include "serving/grpc/inference_service.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -10,6 +13,7 @@
 
 #include "common/build_info.h"
 #include "serving/grpc/infer_tensors.h"
+#include "serving/http/response_head.h"
 #include "serving/model_lookup.h"
 #include "serving/scoring.h"
 
@@ -19,15 +23,20 @@ namespace {
 
 constexpr std::string_view kServicePath = "/inference.GRPCInferenceService/";
 
-// The calling gRPC thread's working memory, reused across calls.
+// The calling gRPC thread's working memory, reused across calls (the rows,
+// readers and scores are the thread's RequestScratch, scoring.h).
 struct ThreadState {
-  ModelSlot::Reader reader;
-  std::shared_ptr<const ServedModel> decoder_model;  // the model `decoder` and `rows` are for
+  std::shared_ptr<const ServedModel> decoder_model;  // the model `decoder` is for
   std::unique_ptr<InferTensorDecoder> decoder;
-  Dataset rows;
-  std::vector<double> probabilities;
   Explanations explanations;
+  std::string request_id;
 };
+
+// The request id of a ModelInfer call (the prediction log's, and the A/B
+// split's key when the rows carry no customer id): the request's "id"
+// field, else the "x-request-id" metadata, when sane; else one made here.
+void RequestIdFor(const inference::ModelInferRequest& request, const grpc::ServerContext& context,
+                  std::string* out);
 
 ThreadState& State() {
   thread_local ThreadState state;
@@ -74,6 +83,22 @@ grpc::StatusCode CodeFor(int http_status) {
 std::string_view DatatypeOf(const ColumnSpec& column) {
   if (column.role == ColumnRole::kId || column.type == ColumnType::kCategorical) return "BYTES";
   return column.type == ColumnType::kInteger ? "INT64" : "FP64";
+}
+
+void RequestIdFor(const inference::ModelInferRequest& request, const grpc::ServerContext& context,
+                  std::string* out) {
+  if (IsSaneRequestId(request.id())) {
+    out->assign(request.id());
+    return;
+  }
+  const std::string_view header = Metadata(context, "x-request-id");
+  if (IsSaneRequestId(header)) {
+    out->assign(header);
+    return;
+  }
+  static std::atomic<uint64_t> next{0};
+  *out = fmt::format("grpc-{:x}-{:x}", static_cast<unsigned>(::getpid()),
+                     next.fetch_add(1, std::memory_order_relaxed));
 }
 
 }  // namespace
@@ -225,15 +250,25 @@ grpc::Status GrpcInferenceService::ModelMetadata(grpc::ServerContext* context,
   return call.Ok();
 }
 
+const ScoringPlan& GrpcInferenceService::plan() const {
+  if (deps_.plan != nullptr) return *deps_.plan;
+  thread_local ScoringPlan single;  // a front end without variants (unit tests)
+  if (single.lanes.empty()) single.lanes.push_back({"primary", nullptr, {}});
+  single.lanes[0].scorer = deps_.scorer;
+  return single;
+}
+
 grpc::Status GrpcInferenceService::ModelInfer(grpc::ServerContext* context,
                                               const inference::ModelInferRequest* request,
                                               inference::ModelInferResponse* response) {
   Call call(deps_, context, "ModelInfer", "/v2/models/" + request->model_name() + "/infer");
   if (auto refused = call.Admit()) return *refused;
-  const Scorer& scorer = *deps_.scorer;
-  const Clock::TimePoint started = scorer.clock().Now();
+  const ScoringPlan& plan = this->plan();
+  const Scorer& primary = *plan.lanes[0].scorer;
+  const Clock::TimePoint started = primary.clock().Now();
   ThreadState& state = State();
-  const std::shared_ptr<const ServedModel>& model = deps_.slot->Read(state.reader);
+  RequestScratch& scratch = ThreadScratch();
+  const std::shared_ptr<const ServedModel>& model = primary.slot().Read(scratch.reader);
   if (!model) return call.Fail(503, "no model is loaded");
   if (request->model_name() != model->name ||
       (!request->model_version().empty() && request->model_version() != model->version)) {
@@ -244,52 +279,60 @@ grpc::Status GrpcInferenceService::ModelInfer(grpc::ServerContext* context,
   }
   if (state.decoder_model != model) {
     state.decoder = std::make_unique<InferTensorDecoder>(model->artifact->schema());
-    state.rows = Dataset(model->artifact->schema());
     state.decoder_model = model;
   }
-  StageTimer timer(scorer.metrics().profiler(), scorer.clock());
-  state.rows.Clear();
+  StageTimer timer(primary.metrics().profiler(), primary.clock());
+  Dataset& rows = RowsFor(scratch, *model);
   DecodedInfer decoded;
-  if (auto error = state.decoder->Decode(*request, deps_.max_batch, &state.rows, &decoded)) {
+  if (auto error = state.decoder->Decode(*request, deps_.max_batch, &rows, &decoded)) {
     return call.Fail(error->kind == InferDecodeError::Kind::kTooLarge ? 413 : 400,
                      std::move(error->message));
   }
-  if (decoded.explain && !model->explainer) {
-    return call.Fail(409,
-                     "this model cannot explain its answers: " + model->explain_error.message());
-  }
   timer.Mark(kStageDecode);
 
-  ScoreOutcome outcome;
-  outcome.answered_by = model;
-  state.probabilities.clear();
-  if (state.rows.num_rows() > 0) outcome = scorer.Score(model, state.rows, &state.probabilities);
+  // The customer's A/B lane, picked as HTTP picks it (scoring.h): the
+  // first customer's id, else the request id.
+  RequestIdFor(*request, *context, &state.request_id);
+  PlannedScore planned = PlanLane(plan, scratch, model, rows, state.request_id);
+  const ServedModel& asked = **planned.model;
+  if (decoded.explain && !asked.explainer) {
+    return call.Fail(409,
+                     "this model cannot explain its answers: " + asked.explain_error.message());
+  }
+  ScorePlanned(plan, scratch, rows, planned);
+  const ScoreOutcome& outcome = planned.outcome;
   if (outcome.fallback == FallbackKind::kNone && !outcome.error.ok()) {
     return call.Fail(503, "the model failed and the fallback chain is off");
   }
-  InferAnswer answer;
   const ServedModel& by = *outcome.answered_by;
+  InferAnswer answer;
   answer.model_name = by.name;
   answer.model_version = by.version;
-  answer.probabilities = state.probabilities;
+  answer.probabilities = scratch.probabilities;
   answer.threshold = by.artifact->threshold();
   answer.fallback = FallbackName(outcome.fallback);
+  answer.variant = planned.variant;
   // Explanations are of the model that answered; a fallback answer has none.
-  if (decoded.explain && outcome.fallback == FallbackKind::kNone && state.rows.num_rows() > 0) {
-    Status explained = model->explainer->Explain(state.rows, &state.explanations);
+  if (decoded.explain && outcome.fallback == FallbackKind::kNone && rows.num_rows() > 0) {
+    Status explained = by.explainer->Explain(rows, &state.explanations);
     if (!explained.ok()) {
-      spdlog::error("grpc ModelInfer: explaining {} version {}: {}", model->name, model->version,
+      spdlog::error("grpc ModelInfer: explaining {} version {}: {}", by.name, by.version,
                     explained.message());
       return call.Fail(500, "explaining the answer failed");
     }
-    answer.features = model->explainer->feature_names();
+    answer.features = by.explainer->feature_names();
     answer.contributions = state.explanations.contributions;
     answer.base_values = state.explanations.base_values;
   }
   timer.Mark(kStagePredict);
   EncodeInferResponse(*request, decoded, answer, response);
+  if (!planned.variant.empty()) {
+    context->AddInitialMetadata("x-churnml-variant", std::string(planned.variant));
+  }
   timer.Mark(kStageEncode);
-  if (state.rows.num_rows() > 0) scorer.Record(*model, outcome, state.probabilities, started);
+  FillPredictions(scratch.probabilities, answer.threshold, &scratch.predictions);
+  RecordByPlan(plan, planned, rows, state.request_id, scratch.probabilities, scratch.predictions,
+               started);
   return call.Ok();
 }
 

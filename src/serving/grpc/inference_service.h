@@ -3,9 +3,13 @@
 // layer's shared parts (frontend.h): each call passes the same RequestGate
 // as its HTTP twin (the API key from the "authorization: Bearer …"
 // metadata, the per-key rate limit, open health checks), is scored by the
-// same Scorer (breaker, deadline, fallback chain, prediction metrics, live
-// drift) and is counted in churnml_http_requests_total and the latency
-// histogram under its gRPC method path.
+// same scoring plan (scoring.h: the customer's A/B variant by the same
+// hash as HTTP, each lane's breaker, deadline and fallback chain, the
+// prediction and variant metrics, live drift, the prediction log and the
+// shadow) and is counted in churnml_http_requests_total and the latency
+// histogram under its gRPC method path. A variant's answer names it in the
+// response parameter "variant" and the initial metadata
+// "x-churnml-variant"; explain=true is answered by that variant's model.
 //
 // Status codes: 401 → UNAUTHENTICATED, 429 → RESOURCE_EXHAUSTED (with
 // "retry-after" trailing metadata), bad input → INVALID_ARGUMENT, a batch
@@ -46,6 +50,8 @@ class GrpcInferenceService final : public inference::GRPCInferenceService::Servi
 
  private:
   class Call;
+  // deps_.plan, or the primary scorer alone when the deps carry no plan.
+  const ScoringPlan& plan() const;
   FrontendDeps deps_;
 };
 
