@@ -112,4 +112,51 @@ Status Dataset::Append(const Dataset& other) {
   return Status::Ok();
 }
 
+namespace {
+
+// Gathers `rows` of `from` into `*to`, then releases `from`'s memory.
+template <typename T>
+void GatherInto(const std::vector<size_t>& rows, const std::vector<T>& from, std::vector<T>* to) {
+  to->clear();
+  if (from.empty()) return;
+  to->reserve(rows.size());
+  for (size_t r : rows) to->push_back(from[r]);
+}
+
+template <typename T>
+void SplitColumn(std::vector<T>* from, const std::vector<size_t>& first_rows,
+                 const std::vector<size_t>& second_rows, std::vector<T>* first,
+                 std::vector<T>* second) {
+  GatherInto(first_rows, *from, first);
+  GatherInto(second_rows, *from, second);
+  std::vector<T>().swap(*from);
+}
+
+}  // namespace
+
+void PartitionDataset(Dataset&& source, const std::vector<size_t>& first_rows,
+                      const std::vector<size_t>& second_rows, Dataset* first, Dataset* second) {
+  const Schema& schema = source.schema();
+  *first = Dataset(schema);
+  *second = Dataset(schema);
+  SplitColumn(&source.mutable_ids(), first_rows, second_rows, &first->mutable_ids(),
+              &second->mutable_ids());
+  SplitColumn(&source.mutable_target(), first_rows, second_rows, &first->mutable_target(),
+              &second->mutable_target());
+  SplitColumn(&source.mutable_source_rows(), first_rows, second_rows, &first->mutable_source_rows(),
+              &second->mutable_source_rows());
+  for (size_t i = 0; i < schema.num_columns(); ++i) {
+    ColumnData& from = source.mutable_column(i);
+    ColumnData& a = first->mutable_column(i);
+    ColumnData& b = second->mutable_column(i);
+    a.levels = from.levels;
+    b.levels = from.levels;
+    SplitColumn(&from.numbers, first_rows, second_rows, &a.numbers, &b.numbers);
+    SplitColumn(&from.codes, first_rows, second_rows, &a.codes, &b.codes);
+  }
+  first->set_num_rows(first_rows.size());
+  second->set_num_rows(second_rows.size());
+  source = Dataset(schema);
+}
+
 }  // namespace churnml

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <utility>
+
 namespace churnml {
 namespace {
 
@@ -84,6 +87,46 @@ TEST(Dataset, AppendRemapsOpenVocabularyCodes) {
   EXPECT_EQ(a.num_rows(), 5u);
   EXPECT_EQ(a.column(0).levels, (std::vector<std::string>{"Paris", "Rome", "Oslo"}));
   EXPECT_EQ(a.column(0).codes, (std::vector<int32_t>{0, 1, 0, 2, kMissingCode}));
+}
+
+TEST(Dataset, PartitionEqualsTwoSelectsAndEmptiesTheSource) {
+  ColumnSpec id = Col("id", ColumnRole::kId, ColumnType::kCategorical);
+  ColumnSpec x = Col("x", ColumnRole::kFeature, ColumnType::kNumeric);
+  ColumnSpec c = Col("c", ColumnRole::kFeature, ColumnType::kCategorical);
+  ColumnSpec y = Col("y", ColumnRole::kTarget, ColumnType::kCategorical, {"n", "p"});
+  Result<Schema> s = Schema::Create("t", {id, x, c, y}, "p");
+  ASSERT_TRUE(s.ok());
+  Dataset d(*s);
+  d.mutable_ids() = {"r0", "r1", "r2", "r3", "r4"};
+  d.mutable_column(1).numbers = {0.5, 1.5, 2.5, kMissingNumber, 4.5};
+  d.mutable_column(2).levels = {"Rome", "Oslo"};  // an open vocabulary, in order of sight
+  d.mutable_column(2).codes = {0, 1, kMissingCode, 1, 0};
+  d.mutable_target() = {0, 1, 1, 0, 1};
+  d.mutable_source_rows() = {2, 3, 5, 8, 13};
+  d.set_num_rows(5);
+  const std::vector<size_t> a_rows = {4, 0, 2};
+  const std::vector<size_t> b_rows = {3, 1};
+  const Dataset a_expected = d.Select(a_rows);
+  const Dataset b_expected = d.Select(b_rows);
+  Dataset a, b;
+  PartitionDataset(std::move(d), a_rows, b_rows, &a, &b);
+  for (const auto& [got, want] : {std::pair(&a, &a_expected), std::pair(&b, &b_expected)}) {
+    EXPECT_EQ(got->num_rows(), want->num_rows());
+    EXPECT_EQ(got->ids(), want->ids());
+    EXPECT_EQ(got->target(), want->target());
+    EXPECT_EQ(got->source_rows(), want->source_rows());
+    EXPECT_EQ(got->column(2).codes, want->column(2).codes);
+    EXPECT_EQ(got->column(2).levels, want->column(2).levels);
+    ASSERT_EQ(got->column(1).numbers.size(), want->column(1).numbers.size());
+    for (size_t r = 0; r < got->num_rows(); ++r) {
+      const double g = got->column(1).numbers[r];
+      const double w = want->column(1).numbers[r];
+      EXPECT_TRUE(g == w || (std::isnan(g) && std::isnan(w))) << r;
+    }
+  }
+  EXPECT_EQ(d.num_rows(), 0u);  // NOLINT(bugprone-use-after-move): the contract leaves it empty
+  EXPECT_TRUE(d.ids().empty());
+  EXPECT_TRUE(d.column(1).numbers.empty());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -195,22 +196,28 @@ Result<Preprocessor> Preprocessor::Fit(const Dataset& train, const PreprocessorO
   return Preprocessor(options, std::move(columns));
 }
 
-Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
+namespace {
+
+// Every fitted column bound to a dataset: its data and, for categorical
+// columns, a table from the dataset's level codes to category positions.
+struct BoundColumns {
+  std::vector<const ColumnData*> data;
+  std::vector<size_t> map_offset;  // categorical: start of its table in `level_map`
+  // Every categorical column's table (-1: unknown category), in one
+  // allocation: a one-row request (the server) pays for this on every call.
+  std::vector<int32_t> level_map;
+};
+
+Result<BoundColumns> BindColumns(const std::vector<FeatureColumnTransform>& columns,
+                                 const Dataset& data) {
   const Schema& schema = data.schema();
   const size_t rows = data.num_rows();
-  // Resolve every fitted column once per call: its data, and for categorical
-  // columns a table from the dataset's level codes to category positions.
-  struct Bound {
-    const ColumnData* data = nullptr;
-    size_t map_offset = 0;  // categorical: start of its level → category table in `level_map`
-  };
-  std::vector<Bound> bound(columns_.size());
-  // Every categorical column's table from the dataset's level codes to
-  // category positions (-1: unknown category), in one allocation: a
-  // one-row request (the server) pays for this on every call.
-  std::vector<int32_t> level_map;
-  for (size_t i = 0; i < columns_.size(); ++i) {
-    const FeatureColumnTransform& c = columns_[i];
+  BoundColumns bound;
+  bound.data.resize(columns.size());
+  bound.map_offset.resize(columns.size());
+  std::vector<int32_t>& level_map = bound.level_map;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const FeatureColumnTransform& c = columns[i];
     const std::optional<size_t> index = schema.IndexOf(c.name);
     if (!index) {
       return InvalidArgumentError("column " + Quote(c.name) + " is missing from the data");
@@ -222,16 +229,16 @@ Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
                                   std::string(ColumnTypeName(c.type)));
     }
     const ColumnData& column = data.column(*index);
-    bound[i].data = &column;
+    bound.data[i] = &column;
     if (c.type == ColumnType::kCategorical) {
       if (column.codes.size() != rows) {
         return InvalidArgumentError("column " + Quote(c.name) + " has " +
                                     std::to_string(column.codes.size()) + " codes for " +
                                     std::to_string(rows) + " rows");
       }
-      bound[i].map_offset = level_map.size();
+      bound.map_offset[i] = level_map.size();
       level_map.resize(level_map.size() + column.levels.size(), -1);
-      int32_t* map = level_map.data() + bound[i].map_offset;
+      int32_t* map = level_map.data() + bound.map_offset[i];
       if (c.categories.size() <= kLinearCategoryLookup) {
         // A few categories (every Telco column): comparing is cheaper than
         // building a hash table.
@@ -259,30 +266,37 @@ Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
                                   std::to_string(rows) + " rows");
     }
   }
+  return bound;
+}
 
+// Visits every cell of the transformed matrix in blocks of rows:
+// sink.Number(r, i, value) for numeric column i, sink.Category(r, i,
+// position) for a categorical column whose row r is a known category.
+// Unknown categories are skipped (all-zero block) or an error, per policy.
+template <typename Sink>
+Status VisitCells(const std::vector<FeatureColumnTransform>& columns,
+                  const PreprocessorOptions& options, const Dataset& data,
+                  const BoundColumns& bound, Sink& sink) {
+  const size_t rows = data.num_rows();
   // 1-based row number for messages: the source file's row when known.
   auto row_number = [&data, rows](size_t r) {
     return data.source_rows().size() == rows ? data.source_rows()[r] : static_cast<int64_t>(r + 1);
   };
-  const size_t cols = num_features();
-  FeatureMatrix out(rows, cols, names_);
-  double* values = out.mutable_values().data();
   for (size_t begin = 0; begin < rows; begin += kTransformBlockRows) {
     const size_t end = std::min(rows, begin + kTransformBlockRows);
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      const FeatureColumnTransform& c = columns_[i];
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const FeatureColumnTransform& c = columns[i];
       if (c.type != ColumnType::kCategorical) {
-        const double* numbers = bound[i].data->numbers.data();
-        double* cell = values + begin * cols + c.offset;
-        for (size_t r = begin; r < end; ++r, cell += cols) {
+        const double* numbers = bound.data[i]->numbers.data();
+        for (size_t r = begin; r < end; ++r) {
           const double v = numbers[r];
-          *cell = ((std::isnan(v) ? c.median : v) - c.mean) / c.scale;
+          sink.Number(r, i, ((std::isnan(v) ? c.median : v) - c.mean) / c.scale);
         }
         continue;
       }
-      const int32_t* codes = bound[i].data->codes.data();
-      const int32_t* table = level_map.data() + bound[i].map_offset;
-      const int32_t levels = static_cast<int32_t>(bound[i].data->levels.size());
+      const int32_t* codes = bound.data[i]->codes.data();
+      const int32_t* table = bound.level_map.data() + bound.map_offset[i];
+      const int32_t levels = static_cast<int32_t>(bound.data[i]->levels.size());
       for (size_t r = begin; r < end; ++r) {
         const int32_t code = codes[r];
         int32_t category;
@@ -296,16 +310,79 @@ Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
           category = table[static_cast<size_t>(code)];
         }
         if (category >= 0) {
-          values[r * cols + c.offset + static_cast<size_t>(category)] = 1.0;
-        } else if (options_.unknown_category == UnknownCategoryPolicy::kError) {
+          sink.Category(r, i, static_cast<size_t>(category));
+        } else if (options.unknown_category == UnknownCategoryPolicy::kError) {
           return InvalidArgumentError("row " + std::to_string(row_number(r)) + ", column " +
                                       Quote(c.name) + ": unknown category " +
-                                      Quote(bound[i].data->levels[static_cast<size_t>(code)]) +
+                                      Quote(bound.data[i]->levels[static_cast<size_t>(code)]) +
                                       " (known: " + QuotedList(c.categories) + ")");
         }
       }
     }
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<FeatureMatrix> Preprocessor::Transform(const Dataset& data) const {
+  CHURNML_ASSIGN_OR_RETURN(BoundColumns bound, BindColumns(columns_, data));
+  const size_t cols = num_features();
+  FeatureMatrix out(data.num_rows(), cols, names_);
+  struct DenseSink {
+    double* values;
+    size_t cols;
+    const std::vector<FeatureColumnTransform>& columns;
+    void Number(size_t r, size_t i, double v) { values[r * cols + columns[i].offset] = v; }
+    void Category(size_t r, size_t i, size_t position) {
+      values[r * cols + columns[i].offset + position] = 1.0;
+    }
+  } sink{out.mutable_values().data(), cols, columns_};
+  CHURNML_RETURN_IF_ERROR(VisitCells(columns_, options_, data, bound, sink));
+  return out;
+}
+
+bool Preprocessor::compact_encodable() const {
+  for (const FeatureColumnTransform& c : columns_) {
+    if (c.type == ColumnType::kCategorical && c.width() >= CompactFeatureMatrix::kMaxBlockWidth) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<CompactFeatureMatrix> Preprocessor::TransformCompact(const Dataset& data) const {
+  if (!compact_encodable()) {
+    return InvalidArgumentError("a categorical column has " +
+                                std::to_string(CompactFeatureMatrix::kMaxBlockWidth) +
+                                " or more categories: too many for the compact matrix");
+  }
+  CHURNML_ASSIGN_OR_RETURN(BoundColumns bound, BindColumns(columns_, data));
+  // Column i's slot among the numeric columns or among the blocks.
+  std::vector<size_t> slot(columns_.size());
+  std::vector<size_t> numeric_columns;
+  std::vector<CompactFeatureMatrix::Block> blocks;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const FeatureColumnTransform& c = columns_[i];
+    if (c.type == ColumnType::kCategorical) {
+      slot[i] = blocks.size();
+      blocks.push_back({c.offset, c.width()});
+    } else {
+      slot[i] = numeric_columns.size();
+      numeric_columns.push_back(c.offset);
+    }
+  }
+  CompactFeatureMatrix out(data.num_rows(), num_features(), std::move(numeric_columns),
+                           std::move(blocks), names_);
+  struct CompactSink {
+    CompactFeatureMatrix& out;
+    const std::vector<size_t>& slot;
+    void Number(size_t r, size_t i, double v) { out.mutable_numbers(r)[slot[i]] = v; }
+    void Category(size_t r, size_t i, size_t position) {
+      out.mutable_codes(r)[slot[i]] = static_cast<uint16_t>(position);
+    }
+  } sink{out, slot};
+  CHURNML_RETURN_IF_ERROR(VisitCells(columns_, options_, data, bound, sink));
   return out;
 }
 

@@ -24,6 +24,7 @@
 #include "common/status.h"
 #include "data/dataset.h"
 #include "data/schema.h"
+#include "features/compact_feature_matrix.h"
 #include "features/feature_matrix.h"
 
 namespace churnml {
@@ -69,6 +70,13 @@ class Preprocessor {
   // column by name with the same kind (categorical vs numeric). Const and
   // thread-safe: concurrent calls on one Preprocessor are fine.
   Result<FeatureMatrix> Transform(const Dataset& data) const;
+
+  // The same matrix as Transform, compact (one value per numeric column,
+  // one code per one-hot block: see compact_feature_matrix.h); same errors.
+  // InvalidArgument too when !compact_encodable(). Const and thread-safe.
+  Result<CompactFeatureMatrix> TransformCompact(const Dataset& data) const;
+  // Whether every one-hot block is narrow enough for TransformCompact.
+  bool compact_encodable() const;
 
   // Serialization for preprocessor.json. Doubles round-trip exactly, so a
   // reloaded preprocessor produces bit-identical features. FromJson errors

@@ -193,6 +193,46 @@ TEST(Preprocessor, UnseenCategoryErrorNamesRowColumnAndValue) {
   EXPECT_THAT(m.status().message(), HasSubstr("\"Paris\", \"Rome\""));
 }
 
+// The compact matrix is the dense one stored by column kind: densified, the
+// same bits, with missing values, mode imputation and unknown categories.
+TEST(Preprocessor, CompactTransformDensifiesToTheSameBits) {
+  Preprocessor p = FitOrDie(Train(), {.unknown_category = UnknownCategoryPolicy::kIgnore});
+  ASSERT_TRUE(p.compact_encodable());
+  Dataset other = MakeData({1, kNaN, 7.25, -3}, {kNaN, 3, 10, 0}, {0, kMissingCode, 1, 2},
+                           {"Paris", "Rome", "Oslo"}, {2, 1, kMissingCode, 0});
+  for (const Dataset* d : {&other}) {
+    Result<FeatureMatrix> dense = p.Transform(*d);
+    Result<CompactFeatureMatrix> compact = p.TransformCompact(*d);
+    ASSERT_TRUE(dense.ok() && compact.ok());
+    EXPECT_EQ(compact->rows(), 4u);
+    EXPECT_EQ(compact->cols(), dense->cols());
+    EXPECT_EQ(compact->numeric_columns(), (std::vector<size_t>{0, 1}));
+    ASSERT_EQ(compact->blocks().size(), 2u);
+    EXPECT_EQ(compact->codes(0)[1], CompactFeatureMatrix::kNoCategory);  // "Oslo": unknown
+    const FeatureMatrix back = compact->Densify();
+    ASSERT_EQ(back.values().size(), dense->values().size());
+    EXPECT_EQ(std::memcmp(back.values().data(), dense->values().data(),
+                          dense->values().size() * sizeof(double)),
+              0);
+    EXPECT_EQ(back.feature_names(), dense->feature_names());
+  }
+  Result<FeatureMatrix> train_dense = p.Transform(Train());
+  Result<CompactFeatureMatrix> train_compact = p.TransformCompact(Train());
+  ASSERT_TRUE(train_dense.ok() && train_compact.ok());
+  EXPECT_EQ(train_compact->Densify().values(), train_dense->values());
+}
+
+TEST(Preprocessor, CompactTransformReportsTheSameErrors) {
+  Preprocessor p = FitOrDie(Train(), {.unknown_category = UnknownCategoryPolicy::kError});
+  Dataset other = MakeData({1, 2}, {1, 1}, {0, 0}, {"Paris", "Oslo"}, {0, 1});
+  Result<CompactFeatureMatrix> m = p.TransformCompact(other);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(), p.Transform(other).status().message());
+  Dataset bad_code = MakeData({1}, {1}, {9}, {"Paris"}, {0});
+  EXPECT_THAT(p.TransformCompact(bad_code).status().message(),
+              HasSubstr("row 10, column \"color\": category code 9 is out of range"));
+}
+
 TEST(Preprocessor, ClosedVocabularyValueAbsentFromTrainingIsKnown) {
   Preprocessor p = FitOrDie(Train(), {.unknown_category = UnknownCategoryPolicy::kError});
   Dataset other = MakeData({1}, {1}, {1}, {"Paris"}, {0});  // green never seen in training

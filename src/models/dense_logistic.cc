@@ -31,8 +31,21 @@ constexpr int kMaxLineSearchSteps = 40;
 constexpr int kMaxInnerSweeps = 1000;
 constexpr double kL1HessianShift = 1e-12;  // liblinear's nu for newGLMNET
 
+// A CompactFeatureMatrix's layout: its numeric columns and one-hot blocks
+// merged in column order, so each row's non-zeros come out sorted.
+struct CompactLayout {
+  const CompactFeatureMatrix* x = nullptr;
+  struct Slot {
+    bool numeric = false;
+    size_t index = 0;   // into numeric_columns() or blocks()
+    size_t column = 0;  // numeric: its output column; block: its first one
+  };
+  std::vector<Slot> slots;
+};
+
 struct Problem {
-  const double* x = nullptr;  // rows x d, row-major
+  const double* x = nullptr;  // rows x d, row-major; null when `compact` is set
+  const CompactLayout* compact = nullptr;
   size_t rows = 0;
   size_t d = 0;  // features; the weight vector has d + 1 entries (intercept last)
   const uint8_t* y = nullptr;
@@ -106,6 +119,70 @@ void LossGradientHessian(const Problem& p, const double* w, size_t begin, size_t
     h[d] += dd;
   }
   *loss += loss_sum;
+}
+
+// Row r of a compact matrix as sorted (column, value) non-zeros, the
+// intercept's (d, 1) last. Returns the count (at most slots + 1).
+inline size_t CompactRow(const Problem& p, size_t r, uint32_t* index, double* value) {
+  const CompactFeatureMatrix& x = *p.compact->x;
+  const double* numbers = x.numbers(r);
+  const uint16_t* codes = x.codes(r);
+  size_t n = 0;
+  for (const CompactLayout::Slot& slot : p.compact->slots) {
+    if (slot.numeric) {
+      index[n] = static_cast<uint32_t>(slot.column);
+      value[n++] = numbers[slot.index];
+    } else if (codes[slot.index] != CompactFeatureMatrix::kNoCategory) {
+      index[n] = static_cast<uint32_t>(slot.column + codes[slot.index]);
+      value[n++] = 1.0;
+    }
+  }
+  index[n] = static_cast<uint32_t>(p.d);
+  value[n++] = 1.0;
+  return n;
+}
+
+// LossGradientHessian for a compact matrix: the Hessian's lower triangle
+// only (the caller mirrors it), touching only each row's non-zeros.
+void CompactLossGradientHessian(const Problem& p, const double* w, size_t begin, size_t end,
+                                double* z, double* loss, double* grad, double* hess) {
+  const size_t stride = p.d + 1;
+  std::vector<uint32_t> index(p.compact->slots.size() + 1);
+  std::vector<double> value(index.size());
+  double loss_sum = 0;
+  for (size_t r = begin; r < end; ++r) {
+    const size_t n = CompactRow(p, r, index.data(), value.data());
+    double zr = 0;
+    for (size_t k = 0; k < n; ++k) zr += w[index[k]] * value[k];
+    z[r] = zr;
+    const bool positive = p.y[r] != 0;
+    const double yr = positive ? 1.0 : -1.0;
+    const double cr = positive ? p.c_pos : p.c_neg;
+    double l, s;
+    LogisticTerms(yr * zr, &l, &s);
+    loss_sum += cr * l;
+    const double dz = cr * (s - 1.0) * yr;
+    for (size_t k = 0; k < n; ++k) grad[index[k]] += dz * value[k];
+    if (hess == nullptr) continue;
+    const double dd = cr * s * (1.0 - s);
+    for (size_t a = 0; a < n; ++a) {
+      const double sa = dd * value[a];
+      double* h = hess + index[a] * stride;
+      for (size_t b = 0; b <= a; ++b) h[index[b]] += sa * value[b];
+    }
+  }
+  *loss += loss_sum;
+}
+
+void CompactProject(const Problem& p, const double* dir, size_t begin, size_t end, double* q) {
+  std::vector<uint32_t> index(p.compact->slots.size() + 1);
+  std::vector<double> value(index.size());
+  for (size_t r = begin; r < end; ++r) {
+    const size_t n = CompactRow(p, r, index.data(), value.data());
+    double qr = 0;
+    for (size_t k = 0; k < n; ++k) qr += dir[index[k]] * value[k];
+    q[r] = qr;
+  }
 }
 
 // q_r = dir . x_r + dir_intercept for rows [begin, end).
@@ -206,8 +283,13 @@ class Passes {
     }
     ForEachBlock(p_.rows, blocks_, [&](size_t b, size_t begin, size_t end) {
       Partial& part = partial_[b];
-      LossGradientHessian(p_, w.data(), begin, end, z_.data(), &part.loss, part.grad.data(),
-                          with_hessian ? part.hess.data() : nullptr);
+      if (p_.compact != nullptr) {
+        CompactLossGradientHessian(p_, w.data(), begin, end, z_.data(), &part.loss,
+                                   part.grad.data(), with_hessian ? part.hess.data() : nullptr);
+      } else {
+        LossGradientHessian(p_, w.data(), begin, end, z_.data(), &part.loss, part.grad.data(),
+                            with_hessian ? part.hess.data() : nullptr);
+      }
     });
     *loss = 0;
     grad->assign(dim_, 0.0);
@@ -219,12 +301,21 @@ class Passes {
         for (size_t k = 0; k < dim_ * dim_; ++k) (*hess)[k] += part.hess[k];
       }
     }
+    if (with_hessian && p_.compact != nullptr) {
+      for (size_t a = 0; a < dim_; ++a) {
+        for (size_t b = a + 1; b < dim_; ++b) (*hess)[a * dim_ + b] = (*hess)[b * dim_ + a];
+      }
+    }
   }
 
   // q = X dir (with the intercept), for LossAt.
   void SetDirection(const std::vector<double>& dir) {
     ForEachBlock(p_.rows, blocks_, [&](size_t, size_t begin, size_t end) {
-      Project(p_, dir.data(), begin, end, q_.data());
+      if (p_.compact != nullptr) {
+        CompactProject(p_, dir.data(), begin, end, q_.data());
+      } else {
+        Project(p_, dir.data(), begin, end, q_.data());
+      }
     });
   }
 
@@ -403,11 +494,12 @@ Status CheckSettings(const DenseLogisticSettings& s) {
 
 }  // namespace
 
-Result<DenseLogisticFit> FitDenseLogistic(const FeatureMatrix& x, std::span<const uint8_t> labels,
-                                          const DenseLogisticSettings& settings) {
+namespace {
+
+// Checks shared by both matrix forms; fills the problem's labels and costs.
+Status CheckProblem(size_t rows, size_t d, std::span<const uint8_t> labels,
+                    const DenseLogisticSettings& settings, Problem* p) {
   CHURNML_RETURN_IF_ERROR(CheckSettings(settings));
-  const size_t rows = x.rows();
-  const size_t d = x.cols();
   if (labels.size() != rows) {
     return InvalidArgumentError("dense logistic: " + std::to_string(labels.size()) +
                                 " labels for " + std::to_string(rows) + " rows");
@@ -418,20 +510,22 @@ Result<DenseLogisticFit> FitDenseLogistic(const FeatureMatrix& x, std::span<cons
         "dense logistic: " + std::to_string(d) + " features, the dense solver takes at most " +
         std::to_string(kDenseLogisticMaxFeatures) + " (use solver \"liblinear\")");
   }
+  p->rows = rows;
+  p->d = d;
+  p->y = labels.data();
+  p->c_pos = settings.c * settings.positive_weight;
+  p->c_neg = settings.c * settings.negative_weight;
+  return Status::Ok();
+}
+
+Result<DenseLogisticFit> Solve(const Problem& p, const DenseLogisticSettings& settings) {
+  const size_t rows = p.rows;
+  const size_t d = p.d;
   size_t positives = 0;
-  for (uint8_t label : labels) positives += label != 0 ? 1 : 0;
+  for (size_t r = 0; r < rows; ++r) positives += p.y[r] != 0 ? 1 : 0;
   if (positives == 0 || positives == rows) {
     return InvalidArgumentError("dense logistic: the training labels contain only one class");
   }
-
-  Problem p;
-  p.x = x.values().data();
-  p.rows = rows;
-  p.d = d;
-  p.y = labels.data();
-  p.c_pos = settings.c * settings.positive_weight;
-  p.c_neg = settings.c * settings.negative_weight;
-
   size_t threads = settings.threads > 0 ? static_cast<size_t>(settings.threads)
                                         : std::max(1u, std::thread::hardware_concurrency());
   threads = std::clamp<size_t>(rows / kRowsPerThread, 1, threads);
@@ -456,6 +550,37 @@ Result<DenseLogisticFit> FitDenseLogistic(const FeatureMatrix& x, std::span<cons
   w.resize(d);
   fit.weights = std::move(w);
   return fit;
+}
+
+}  // namespace
+
+Result<DenseLogisticFit> FitDenseLogistic(const FeatureMatrix& x, std::span<const uint8_t> labels,
+                                          const DenseLogisticSettings& settings) {
+  Problem p;
+  CHURNML_RETURN_IF_ERROR(CheckProblem(x.rows(), x.cols(), labels, settings, &p));
+  p.x = x.values().data();
+  return Solve(p, settings);
+}
+
+Result<DenseLogisticFit> FitDenseLogistic(const CompactFeatureMatrix& x,
+                                          std::span<const uint8_t> labels,
+                                          const DenseLogisticSettings& settings) {
+  Problem p;
+  CHURNML_RETURN_IF_ERROR(CheckProblem(x.rows(), x.cols(), labels, settings, &p));
+  CompactLayout layout;
+  layout.x = &x;
+  for (size_t k = 0; k < x.numeric_columns().size(); ++k) {
+    layout.slots.push_back({true, k, x.numeric_columns()[k]});
+  }
+  for (size_t b = 0; b < x.blocks().size(); ++b) {
+    layout.slots.push_back({false, b, x.blocks()[b].offset});
+  }
+  std::sort(layout.slots.begin(), layout.slots.end(),
+            [](const CompactLayout::Slot& a, const CompactLayout::Slot& b) {
+              return a.column < b.column;
+            });
+  p.compact = &layout;
+  return Solve(p, settings);
 }
 
 }  // namespace churnml

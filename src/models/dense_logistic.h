@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "features/compact_feature_matrix.h"
 #include "features/feature_matrix.h"
 
 namespace churnml {
@@ -67,6 +68,14 @@ struct DenseLogisticFit {
 // tolerance within max_iter is not an error (liblinear's behaviour too):
 // the fit reports converged = false.
 Result<DenseLogisticFit> FitDenseLogistic(const FeatureMatrix& x, std::span<const uint8_t> labels,
+                                          const DenseLogisticSettings& settings);
+
+// The same fit on the compact form of the matrix (finite values, checked by
+// the caller): each pass touches only a row's non-zeros (for Telco 21 of 47
+// entries, from 48 bytes instead of 368). The same optimum as on
+// Densify(); sums run in another order, so not the same bits.
+Result<DenseLogisticFit> FitDenseLogistic(const CompactFeatureMatrix& x,
+                                          std::span<const uint8_t> labels,
                                           const DenseLogisticSettings& settings);
 
 }  // namespace churnml

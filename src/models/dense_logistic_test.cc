@@ -80,6 +80,51 @@ double RocAuc(const std::vector<double>& scores, const std::vector<uint8_t>& y) 
   return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
 }
 
+// The compact form of a test matrix: a run of adjacent 0/1 columns with
+// exactly one 1 in every row is a one-hot block, any other column numeric.
+CompactFeatureMatrix Compact(const FeatureMatrix& x) {
+  auto binary = [&](size_t c) {
+    for (size_t r = 0; r < x.rows(); ++r) {
+      if (x.at(r, c) != 0.0 && x.at(r, c) != 1.0) return false;
+    }
+    return true;
+  };
+  auto one_hot = [&](size_t begin, size_t end) {
+    for (size_t r = 0; r < x.rows(); ++r) {
+      double sum = 0;
+      for (size_t c = begin; c < end; ++c) sum += x.at(r, c);
+      if (sum != 1.0) return false;
+    }
+    return true;
+  };
+  std::vector<size_t> numeric;
+  std::vector<CompactFeatureMatrix::Block> blocks;
+  for (size_t c = 0; c < x.cols();) {
+    size_t end = c;
+    while (end < x.cols() && binary(end)) {
+      ++end;
+      if (one_hot(c, end)) break;
+    }
+    if (end > c && one_hot(c, end)) {
+      blocks.push_back({c, end - c});
+      c = end;
+    } else {
+      numeric.push_back(c++);
+    }
+  }
+  CompactFeatureMatrix out(x.rows(), x.cols(), numeric, blocks);
+  for (size_t r = 0; r < x.rows(); ++r) {
+    for (size_t k = 0; k < numeric.size(); ++k) out.mutable_numbers(r)[k] = x.at(r, numeric[k]);
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      for (size_t j = 0; j < blocks[b].width; ++j) {
+        if (x.at(r, blocks[b].offset + j) == 1.0)
+          out.mutable_codes(r)[b] = static_cast<uint16_t>(j);
+      }
+    }
+  }
+  return out;
+}
+
 std::unique_ptr<LogisticRegression> Train(const Problem& p, nlohmann::json hyperparameters) {
   auto o = LogisticRegressionOptions::FromJson(hyperparameters);
   EXPECT_TRUE(o.ok()) << o.status().ToString();
@@ -146,6 +191,22 @@ void ExpectSameOptimum(const Problem& p, const nlohmann::json& hyperparameters,
   auto b = Train(p, reference);
   const double fa = Objective(p, *a, hyperparameters);
   const double fb = Objective(p, *b, hyperparameters);
+  {
+    // The dense solver on the compact matrix: the same optimum as on the
+    // dense one (sums in another order, so close, not equal, bits).
+    const CompactFeatureMatrix compact = Compact(p.x);
+    EXPECT_EQ(compact.Densify().values(), p.x.values());
+    auto options = LogisticRegressionOptions::FromJson(dense);
+    ASSERT_TRUE(options.ok());
+    auto c = LogisticRegression::Train(compact, p.y, *options);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_NEAR(Objective(p, **c, hyperparameters), fa, 1e-10 * fa) << hyperparameters.dump();
+    for (size_t j = 0; optimum == Optimum::kUnique && j < a->coefficients().size(); ++j) {
+      EXPECT_NEAR((*c)->coefficients()[j], a->coefficients()[j],
+                  1e-5 * std::max(1.0, std::abs(a->coefficients()[j])))
+          << "compact weight " << j << " " << hyperparameters.dump();
+    }
+  }
   EXPECT_LE(fa, fb * (1 + 1e-9)) << hyperparameters.dump();
   EXPECT_NEAR(fa, fb, 1e-6 * fb) << hyperparameters.dump();
   const std::vector<double> sa = Scores(*a, p.x);
@@ -260,6 +321,41 @@ TEST(DenseLogistic, SameThreadCountSameBitsAndThreadCountsAgree) {
   for (size_t j = 0; j < a->weights.size(); ++j) {
     EXPECT_NEAR(a->weights[j], one->weights[j], 1e-9) << j;
   }
+}
+
+TEST(DenseLogistic, CompactMatrixSameThreadCountSameBitsAndAgreesWithDense) {
+  const Problem p = OneHotProblem(70000, 33);
+  const CompactFeatureMatrix compact = Compact(p.x);
+  ASSERT_EQ(compact.blocks().size(), 3u);
+  ASSERT_EQ(compact.numeric_columns().size(), 2u);
+  DenseLogisticSettings s;
+  s.threads = 2;
+  s.tol = 1e-8;
+  auto a = FitDenseLogistic(compact, p.y, s);
+  auto b = FitDenseLogistic(compact, p.y, s);
+  auto dense = FitDenseLogistic(p.x, p.y, s);
+  ASSERT_TRUE(a.ok() && b.ok() && dense.ok());
+  EXPECT_EQ(std::memcmp(a->weights.data(), b->weights.data(), a->weights.size() * sizeof(double)),
+            0);
+  EXPECT_EQ(a->intercept, b->intercept);
+  EXPECT_EQ(a->iterations, dense->iterations);
+  for (size_t j = 0; j < a->weights.size(); ++j) {
+    EXPECT_NEAR(a->weights[j], dense->weights[j], 1e-7) << j;
+  }
+  EXPECT_NEAR(a->intercept, dense->intercept, 1e-7);
+}
+
+TEST(DenseLogistic, CompactMatrixRejectsNonFiniteValuesAndBadShapes) {
+  const Problem p = OneHotProblem(200, 34);
+  CompactFeatureMatrix compact = Compact(p.x);
+  std::vector<uint8_t> short_labels(10, 1);
+  EXPECT_THAT(FitDenseLogistic(compact, short_labels, {}).status().message(),
+              HasSubstr("10 labels for 200 rows"));
+  compact.mutable_numbers(7)[1] = std::nan("");
+  auto options = LogisticRegressionOptions::FromJson(nlohmann::json::object());
+  ASSERT_TRUE(options.ok());
+  EXPECT_THAT(LogisticRegression::Train(compact, p.y, *options).status().message(),
+              HasSubstr("row 8, feature 11 is not a finite number"));
 }
 
 TEST(DenseLogistic, RejectsBadInput) {

@@ -313,6 +313,28 @@ LogisticRegression::LogisticRegression(LogisticRegressionOptions options,
 
 LogisticRegression::~LogisticRegression() = default;
 
+namespace {
+
+DenseLogisticSettings DenseSettings(std::span<const uint8_t> labels,
+                                    const LogisticRegressionOptions& options) {
+  DenseLogisticSettings settings;
+  settings.penalty = options.penalty;
+  settings.c = options.c;
+  settings.tol = options.tol;
+  settings.max_iter = options.max_iter;
+  if (options.class_weight == ClassWeight::kBalanced) {
+    // The same weights as the liblinear path in Train.
+    size_t positives = 0;
+    for (uint8_t label : labels) positives += label != 0 ? 1 : 0;
+    const double n = static_cast<double>(labels.size());
+    settings.positive_weight = n / (2.0 * static_cast<double>(positives));
+    settings.negative_weight = n / (2.0 * static_cast<double>(labels.size() - positives));
+  }
+  return settings;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<LogisticRegression>> LogisticRegression::TrainDense(
     const FeatureMatrix& x, std::span<const uint8_t> labels,
     const LogisticRegressionOptions& options) {
@@ -325,20 +347,13 @@ Result<std::unique_ptr<LogisticRegression>> LogisticRegression::TrainDense(
                                   std::to_string(k % cols + 1) + " is not a finite number");
     }
   }
-  DenseLogisticSettings settings;
-  settings.penalty = options.penalty;
-  settings.c = options.c;
-  settings.tol = options.tol;
-  settings.max_iter = options.max_iter;
-  if (options.class_weight == ClassWeight::kBalanced) {
-    // The same weights as the liblinear path below.
-    size_t positives = 0;
-    for (uint8_t label : labels) positives += label != 0 ? 1 : 0;
-    const double n = static_cast<double>(labels.size());
-    settings.positive_weight = n / (2.0 * static_cast<double>(positives));
-    settings.negative_weight = n / (2.0 * static_cast<double>(labels.size() - positives));
-  }
-  CHURNML_ASSIGN_OR_RETURN(DenseLogisticFit fit, FitDenseLogistic(x, labels, settings));
+  CHURNML_ASSIGN_OR_RETURN(DenseLogisticFit fit,
+                           FitDenseLogistic(x, labels, DenseSettings(labels, options)));
+  return FromDenseFit(std::move(fit), cols, options);
+}
+
+Result<std::unique_ptr<LogisticRegression>> LogisticRegression::FromDenseFit(
+    DenseLogisticFit fit, size_t cols, const LogisticRegressionOptions& options) {
   ModelText text;
   text.nr_feature = static_cast<int>(cols);
   text.w = std::move(fit.weights);
@@ -348,6 +363,44 @@ Result<std::unique_ptr<LogisticRegression>> LogisticRegression::TrainDense(
   if (built == nullptr) return InternalError("logistic: out of memory building the model");
   auto owned = std::make_unique<LiblinearModel>(built);
   return std::unique_ptr<LogisticRegression>(new LogisticRegression(options, std::move(owned)));
+}
+
+Result<std::unique_ptr<LogisticRegression>> LogisticRegression::Train(
+    const CompactFeatureMatrix& x, std::span<const uint8_t> labels,
+    const LogisticRegressionOptions& options) {
+  if (options.solver != LogisticSolver::kDense) return Train(x.Densify(), labels, options);
+  CHURNML_RETURN_IF_ERROR(options.Validate());
+  const size_t rows = x.rows();
+  const size_t cols = x.cols();
+  if (labels.size() != rows) {
+    return InvalidArgumentError("logistic: " + std::to_string(labels.size()) + " labels for " +
+                                std::to_string(rows) + " rows");
+  }
+  if (rows == 0 || cols == 0) return InvalidArgumentError("logistic: no training data");
+  if (cols >= static_cast<size_t>(INT_MAX)) {
+    return InvalidArgumentError("logistic: liblinear takes at most " + std::to_string(INT_MAX) +
+                                " features");
+  }
+  size_t positives = 0;
+  for (uint8_t label : labels) positives += label != 0 ? 1 : 0;
+  if (positives == 0 || positives == rows) {
+    return InvalidArgumentError("logistic: the training labels contain only one class");
+  }
+  // One-hot entries are 0 or 1; only the numeric values can be non-finite.
+  const size_t numeric = x.numeric_columns().size();
+  for (size_t r = 0; r < rows; ++r) {
+    const double* numbers = x.numbers(r);
+    for (size_t k = 0; k < numeric; ++k) {
+      if (!std::isfinite(numbers[k])) {
+        return InvalidArgumentError("logistic: row " + std::to_string(r + 1) + ", feature " +
+                                    std::to_string(x.numeric_columns()[k] + 1) +
+                                    " is not a finite number");
+      }
+    }
+  }
+  CHURNML_ASSIGN_OR_RETURN(DenseLogisticFit fit,
+                           FitDenseLogistic(x, labels, DenseSettings(labels, options)));
+  return FromDenseFit(std::move(fit), cols, options);
 }
 
 Result<std::unique_ptr<LogisticRegression>> LogisticRegression::Train(

@@ -85,6 +85,12 @@ class LogisticRegression final : public Model {
   static Result<std::unique_ptr<LogisticRegression>> Train(
       const FeatureMatrix& x, std::span<const uint8_t> labels,
       const LogisticRegressionOptions& options);
+  // The same on the compact matrix: the dense solver fits it as it is (the
+  // same optimum as on x.Densify(), not the same bits); liblinear's solvers
+  // get x.Densify().
+  static Result<std::unique_ptr<LogisticRegression>> Train(
+      const CompactFeatureMatrix& x, std::span<const uint8_t> labels,
+      const LogisticRegressionOptions& options);
   // Loads model.txt and hyperparameters.json from `files`. model.txt is
   // parsed here (not by liblinear) and must have liblinear's layout with
   // "label 1 -1", finite weights and a weight count equal to nr_feature + 1.
@@ -116,6 +122,9 @@ class LogisticRegression final : public Model {
   static Result<std::unique_ptr<LogisticRegression>> TrainDense(
       const FeatureMatrix& x, std::span<const uint8_t> labels,
       const LogisticRegressionOptions& options);
+  // The model for the dense solver's result on `cols` features.
+  static Result<std::unique_ptr<LogisticRegression>> FromDenseFit(
+      DenseLogisticFit fit, size_t cols, const LogisticRegressionOptions& options);
 
   LogisticRegressionOptions options_;
   std::unique_ptr<LiblinearModel> model_;

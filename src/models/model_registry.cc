@@ -47,6 +47,16 @@ Result<std::unique_ptr<Model>> ModelRegistry::Train(std::string_view kind, const
   return factory->train(x, labels, hyperparameters, monitor);
 }
 
+Result<std::unique_ptr<Model>> ModelRegistry::Train(std::string_view kind,
+                                                    const CompactFeatureMatrix& x,
+                                                    std::span<const uint8_t> labels,
+                                                    const nlohmann::json& hyperparameters,
+                                                    const FitMonitor& monitor) const {
+  CHURNML_ASSIGN_OR_RETURN(const ModelFactory* factory, Find(kind));
+  if (factory->train_compact) return factory->train_compact(x, labels, hyperparameters, monitor);
+  return factory->train(x.Densify(), labels, hyperparameters, monitor);
+}
+
 Result<std::unique_ptr<Model>> ModelRegistry::Load(std::string_view kind,
                                                    const ModelFiles& files) const {
   CHURNML_ASSIGN_OR_RETURN(const ModelFactory* factory, Find(kind));
@@ -87,6 +97,16 @@ ModelFactory MakeFactory(HyperparameterSpace space) {
     }
     return std::unique_ptr<Model>(std::move(model));
   };
+  if constexpr (requires(const CompactFeatureMatrix& cx, std::span<const uint8_t> y,
+                         const OptionsT& o) { ModelT::Train(cx, y, o); }) {
+    f.train_compact = [](const CompactFeatureMatrix& x, std::span<const uint8_t> labels,
+                         const nlohmann::json& hyperparameters,
+                         const FitMonitor&) -> Result<std::unique_ptr<Model>> {
+      CHURNML_ASSIGN_OR_RETURN(OptionsT options, OptionsT::FromJson(hyperparameters));
+      CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Train(x, labels, options));
+      return std::unique_ptr<Model>(std::move(model));
+    };
+  }
   f.load = [](const ModelFiles& files) -> Result<std::unique_ptr<Model>> {
     CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<ModelT> model, ModelT::Load(files));
     return std::unique_ptr<Model>(std::move(model));

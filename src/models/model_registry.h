@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "features/compact_feature_matrix.h"
 #include "features/feature_matrix.h"
 #include "models/hyperparameters.h"
 #include "models/model.h"
@@ -85,6 +86,12 @@ struct ModelFactory {
       const FeatureMatrix& x, std::span<const uint8_t> labels,
       const nlohmann::json& hyperparameters, const FitMonitor& monitor)>
       train;
+  // Optional: trains on the compact matrix (same contract as `train`). A
+  // kind without it is trained on x.Densify().
+  std::function<Result<std::unique_ptr<Model>>(
+      const CompactFeatureMatrix& x, std::span<const uint8_t> labels,
+      const nlohmann::json& hyperparameters, const FitMonitor& monitor)>
+      train_compact;
   // Loads what Model::Save wrote, reading each file through `files` (the
   // artifact loader's bounded, checksum-verified reads).
   std::function<Result<std::unique_ptr<Model>>(const ModelFiles& files)> load;
@@ -98,6 +105,12 @@ class ModelRegistry {
 
   // NotFound for an unknown kind, listing the registered ones.
   Result<std::unique_ptr<Model>> Train(std::string_view kind, const FeatureMatrix& x,
+                                       std::span<const uint8_t> labels,
+                                       const nlohmann::json& hyperparameters,
+                                       const FitMonitor& monitor = {}) const;
+  // The same from the compact matrix: the kind's train_compact, else its
+  // train on x.Densify() (the same model as Train on Transform's matrix).
+  Result<std::unique_ptr<Model>> Train(std::string_view kind, const CompactFeatureMatrix& x,
                                        std::span<const uint8_t> labels,
                                        const nlohmann::json& hyperparameters,
                                        const FitMonitor& monitor = {}) const;
