@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -27,9 +28,11 @@
 #include "scaling/autoscale_policy.h"
 #include "scaling/haproxy_runtime.h"
 #include "scaling/http_fetch.h"
+#include "scaling/load_meter.h"
 #include "scaling/local_actuator.h"
 #include "scaling/prometheus_text.h"
 #include "scaling/replica_signal.h"
+#include "scaling/slot_addresses.h"
 #include "serving/http/http_server.h"
 #include "serving/http/router.h"
 
@@ -60,6 +63,7 @@ struct RunFlags {
   std::vector<std::string> targets;
   std::string discover;  // HOST:PORT, every address of HOST each tick
   std::string signal = "rps";
+  std::vector<std::string> queues;  // queue-depth: the queues to sum (empty = all)
   int64_t interval = 15;
   int64_t duration = 0;
   int scrape_timeout_ms = 2000;
@@ -182,7 +186,8 @@ struct LiveMetrics {
     current = &c->Get();
     CHURNML_ASSIGN_OR_RETURN(
         auto* l, registry.AddGauge("churnml_autoscale_load",
-                                   "The load signal summed over the replicas (--signal)."));
+                                   "The signal this interval (--signal): rps, inflight and queue "
+                                   "depth summed, p99 in seconds; NaN when there was none."));
     load = &l->Get();
     CHURNML_ASSIGN_OR_RETURN(auto* t,
                              registry.AddGauge("churnml_autoscale_target_load_per_replica",
@@ -216,8 +221,9 @@ struct LiveMetrics {
   }
 };
 
-// One scrape: the replica's counters, or why not.
-Result<scaling::ReplicaCounters> Scrape(const std::string& url, const RunFlags& f) {
+// One scrape: what the replica says for `signal`, or why not.
+Result<scaling::ReplicaReading> Scrape(const std::string& url, const RunFlags& f,
+                                       scaling::LoadSignal signal) {
   CHURNML_ASSIGN_OR_RETURN(
       scaling::HttpAnswer answer,
       scaling::HttpGet(url, std::chrono::milliseconds(f.scrape_timeout_ms), f.max_scrape_bytes));
@@ -229,7 +235,47 @@ Result<scaling::ReplicaCounters> Scrape(const std::string& url, const RunFlags& 
   Result<std::vector<scaling::PromSample>> samples =
       scaling::ParsePrometheusText(answer.body, limits);
   if (!samples.ok()) return InvalidArgumentError(url + ": " + samples.status().message());
-  return scaling::ReadReplicaCounters(*samples);
+  Result<scaling::ReplicaReading> reading = scaling::ReadReplica(*samples, signal);
+  if (!reading.ok()) return InvalidArgumentError(url + ": " + reading.status().message());
+  return reading;
+}
+
+// One step of --discover with --haproxy-socket: moves --backend's servers
+// onto the addresses DNS returned (scaling/slot_addresses.h).
+void FollowAddresses(const scaling::HaproxyRuntime& runtime, const std::string& backend,
+                     const std::vector<std::string>& ips, const std::string& port,
+                     LiveMetrics& metrics) {
+  Result<std::vector<scaling::ServerStat>> servers = runtime.Servers(backend);
+  if (!servers.ok()) {
+    Say("--haproxy-socket: " + servers.status().message());
+    return;
+  }
+  std::vector<scaling::SlotView> slots;
+  for (const scaling::ServerStat& s : *servers) {
+    slots.push_back({s.name, s.address, s.status.starts_with("MAINT")});
+  }
+  const scaling::SlotPlan plan = scaling::PlanSlotAddresses(slots, ips, port);
+  if (plan.unplaced > 0) {
+    Say(
+        fmt::format("--discover: {} of {} addresses have no free server slot in HAProxy's {} ({} "
+                    "slots; `churnml deploy haproxy --replicas N` declares them)",
+                    plan.unplaced, ips.size(), backend, slots.size()));
+  }
+  for (const scaling::SlotChange& c : plan.changes) {
+    const Status status = c.kind == scaling::SlotChangeKind::kSetAddress
+                              ? runtime.SetAddress(backend, c.server, c.ip, c.port)
+                              : runtime.SetState(backend, c.server,
+                                                 c.kind == scaling::SlotChangeKind::kReady
+                                                     ? scaling::ServerAdminState::kReady
+                                                     : scaling::ServerAdminState::kMaint);
+    const std::string_view kind = scaling::SlotChangeName(c.kind);
+    metrics.actions->WithLabels({std::string(kind), status.ok() ? "ok" : "error"}).Increment();
+    Say(fmt::format("haproxy: {} {}{}{}", kind, c.server,
+                    c.kind == scaling::SlotChangeKind::kSetAddress
+                        ? " " + scaling::SlotEndpoint(c.ip, c.port)
+                        : "",
+                    status.ok() ? "" : ": " + status.message()));
+  }
 }
 
 std::vector<std::string> SplitArgs(const std::string& text) {
@@ -251,6 +297,14 @@ int RunLive(const RunFlags& f) {
   if (!options.ok()) return ReportError(options.status());
   Result<scaling::LoadSignal> signal = scaling::ParseLoadSignal(f.signal);
   if (!signal.ok()) return ReportError(signal.status());
+  if (!f.queues.empty() && *signal != scaling::LoadSignal::kQueueDepth) {
+    return ReportError(InvalidArgumentError("--queues applies to --signal queue-depth only"));
+  }
+  if (*signal == scaling::LoadSignal::kP99Latency && options->predictive) {
+    // A forecast of a latency says nothing about the replicas it will need.
+    options->predictive = false;
+    Say("--signal p99: no seasonal forecast (it forecasts load, not latency)");
+  }
   if (f.interval < 1 || f.interval > 3600) {
     return ReportError(InvalidArgumentError("--interval must be 1..3600 seconds"));
   }
@@ -264,15 +318,24 @@ int RunLive(const RunFlags& f) {
   if (actuate && f.haproxy_socket.empty()) {
     return ReportError(InvalidArgumentError("--actuator haproxy needs --haproxy-socket PATH"));
   }
-  // Without an actuator, --haproxy-socket names the replicas: the servers of
-  // --backend that HAProxy has UP (or draining), scraped at their address.
-  const bool from_haproxy = !actuate && !f.haproxy_socket.empty();
+  if (actuate && !f.discover.empty()) {
+    return ReportError(InvalidArgumentError(
+        "--actuator haproxy starts its own replicas; for replicas found with --discover, give "
+        "--haproxy-socket without --actuator (HAProxy's servers then follow the addresses)"));
+  }
+  // Without an actuator, --haproxy-socket alone names the replicas: the
+  // servers of --backend that HAProxy has UP (or draining), scraped at their
+  // address. With --discover, HAProxy's servers follow the discovered
+  // addresses instead (set server ... addr through the runtime API).
+  const bool sync_slots = !actuate && !f.haproxy_socket.empty() && !f.discover.empty();
+  const bool from_haproxy = !actuate && !f.haproxy_socket.empty() && f.discover.empty();
   const int sources = (actuate || from_haproxy ? 1 : 0) + (f.targets.empty() ? 0 : 1) +
                       (f.discover.empty() ? 0 : 1);
   if (sources != 1) {
     return ReportError(InvalidArgumentError(
-        "give exactly one of --targets URL,..., --discover HOST:PORT, --haproxy-socket PATH or "
-        "--actuator haproxy (where the replicas' /metrics are)"));
+        "give exactly one of --targets URL,..., --discover HOST:PORT (with --haproxy-socket: "
+        "keep HAProxy's servers on its addresses), --haproxy-socket PATH or --actuator haproxy "
+        "(where the replicas' /metrics are)"));
   }
   std::string discover_host, discover_port;
   if (!f.discover.empty()) {
@@ -358,11 +421,7 @@ int RunLive(const RunFlags& f) {
   }
 
   scaling::AutoscalePolicy policy(*options, f.interval);
-  struct Previous {
-    scaling::ReplicaCounters counters;
-    int64_t at_ms;
-  };
-  std::map<std::string, Previous> previous;
+  scaling::LoadMeter meter(*signal, f.queues);
   constexpr size_t kMaxLabelledTargets = 256;
   std::set<std::string> labelled_targets;
   const int64_t started_ms = SteadyMs();
@@ -387,53 +446,57 @@ int RunLive(const RunFlags& f) {
     if (!discover_host.empty()) {
       Result<std::vector<std::string>> addresses = scaling::ResolveAll(discover_host, 1000);
       if (!addresses.ok()) Say("--discover: " + addresses.status().message());
+      // A failed lookup leaves HAProxy as it is: no answer is not "no replicas".
+      if (sync_slots && addresses.ok()) {
+        FollowAddresses(scaling::HaproxyRuntime(f.haproxy_socket), f.backend, *addresses,
+                        discover_port, *metrics);
+      }
       urls.clear();
       for (const std::string& a : addresses.ok() ? *addresses : std::vector<std::string>{}) {
         urls.push_back("http://" + a + ":" + discover_port + "/metrics");
       }
     }
-    double load = 0;
-    int healthy = 0;
-    std::map<std::string, Previous> seen;
+    std::map<std::string, std::pair<scaling::ReplicaReading, int64_t>> readings;
     for (const std::string& url : urls) {
-      Result<scaling::ReplicaCounters> counters = Scrape(url, f);
+      Result<scaling::ReplicaReading> reading = Scrape(url, f, *signal);
       const int64_t now_ms = SteadyMs();
       // Per-target series for the first kMaxLabelledTargets targets seen:
       // with --discover, pod addresses churn and series must not grow forever.
       const bool labelled =
           labelled_targets.contains(url) ||
           (labelled_targets.size() < kMaxLabelledTargets && labelled_targets.insert(url).second);
-      if (!counters.ok()) {
+      if (!reading.ok()) {
         if (labelled) {
           metrics->target_up->WithLabels({url}).Set(0);
           metrics->scrape_failures->WithLabels({url}).Increment();
         }
-        Say("scrape " + counters.status().message());
+        Say("scrape " + reading.status().message());
         continue;
       }
-      ++healthy;
       if (labelled) metrics->target_up->WithLabels({url}).Set(1);
-      if (auto it = previous.find(url); it != previous.end()) {
-        load +=
-            scaling::LoadBetween(it->second.counters, *counters,
-                                 static_cast<double>(now_ms - it->second.at_ms) / 1000.0, *signal);
-      }
-      seen[url] = {*counters, now_ms};
+      readings[url] = {std::move(*reading), now_ms};
     }
-    previous = std::move(seen);  // a target that failed starts over from its next answer
-    const int current = actuate ? actuator->serving() : healthy;
+    // A target that failed starts over from its next answer.
+    const scaling::LoadMeasurement m = meter.Measure(std::move(readings));
+    const int current = actuate ? actuator->serving() : m.answered;
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
     const scaling::AutoscaleDecision d =
-        policy.Decide(static_cast<int64_t>(std::time(nullptr)), load, current);
+        m.value ? policy.Decide(now, scaling::PolicyLoad(*signal, *m.value, current), current)
+                : policy.DecideWithoutSignal(now, current);
     metrics->desired->Set(d.desired);
     metrics->current->Set(current);
-    metrics->load->Set(load);
+    metrics->load->Set(m.value ? *m.value : std::numeric_limits<double>::quiet_NaN());
     metrics->forecast->Set(d.forecast);
     metrics->recommendation->WithLabels({"reactive"}).Set(d.reactive);
     metrics->recommendation->WithLabels({"scheduled"}).Set(d.scheduled);
     metrics->recommendation->WithLabels({"predictive"}).Set(d.predictive);
     metrics->decisions->Increment();
-    Say(fmt::format("decision: load {:.1f} on {} replicas ({} answered) -> {} ({})", load, current,
-                    healthy, d.desired, d.reason));
+    const std::string measured =
+        m.value ? fmt::format("{} {:.6g}", scaling::LoadSignalName(*signal), *m.value)
+                : fmt::format("no {} ({})", scaling::LoadSignalName(*signal), m.note);
+    Say(fmt::format("decision: {} on {} replicas ({} answered) -> {} ({}){}", measured, current,
+                    m.answered, d.desired, d.reason,
+                    m.value && !m.note.empty() ? "; " + m.note : ""));
     if (actuate) {
       for (const scaling::ActuatorEvent& e : actuator->Apply(d.desired, SteadyMs())) {
         const std::string_view kind = scaling::PoolActionName(e.action);
@@ -500,8 +563,13 @@ void RegisterAutoscaleCommand(CLI::App& app, CommandContext& ctx) {
                    "HOST:PORT: scrape every address HOST resolves to (a Kubernetes headless "
                    "Service), re-resolved every interval");
   live->add_option("--signal", run->signal,
-                   "rps (prediction requests/s) or inflight (requests in flight, Little's law)")
+                   "rps (prediction requests/s), inflight (requests in flight, Little's law), "
+                   "p99 (prediction latency in seconds over the interval: --target 0.05 = 50 ms) "
+                   "or queue-depth (jobs waiting, from workers' /metrics)")
       ->capture_default_str();
+  live->add_option("--queues", run->queues,
+                   "queue-depth: the queues to sum (comma-separated; default every queue)")
+      ->delimiter(',');
   live->add_option("--interval", run->interval, "seconds between decisions")->capture_default_str();
   live->add_option("--duration", run->duration, "stop after this many seconds (0 = on SIGTERM)")
       ->capture_default_str();
@@ -522,7 +590,8 @@ void RegisterAutoscaleCommand(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   live->add_option("--haproxy-socket", run->haproxy_socket,
                    "HAProxy runtime socket (stats socket ... level admin): with --actuator "
-                   "haproxy the slots; alone, the replicas to scrape (--backend's UP servers)");
+                   "haproxy the slots; with --discover, --backend's servers follow the "
+                   "discovered addresses; alone, the replicas to scrape (--backend's UP servers)");
   live->add_option("--backend", run->backend, "HAProxy backend whose servers are the slots")
       ->capture_default_str();
   live->add_option("--serve-args", run->serve_args,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "common/strings.h"
 
@@ -111,11 +112,13 @@ int AutoscalePolicy::Reactive(double load, int current, std::string* why) const 
   // HPA's default scale-up limit: at most double, or 4 more, per decision.
   const int limit = std::max(2 * current, current + 4);
   if (desired > limit) {
-    *why =
-        fmt::format("load {:.0f} needs {} replicas; scale-up limited to {}", load, desired, limit);
+    *why = fmt::format(
+        "{:.6g} per replica against a target of {:.6g} needs {}; scale-up limited to {}",
+        load / current, options_.target, desired, limit);
     desired = limit;
   } else {
-    *why = fmt::format("load {:.0f} at {:.0f} per replica", load, options_.target);
+    *why = fmt::format("{:.6g} per replica against a target of {:.6g}", load / current,
+                       options_.target);
   }
   return std::max(1, desired);
 }
@@ -171,8 +174,25 @@ AutoscaleDecision AutoscalePolicy::Decide(int64_t time, double load, int current
   d.current = current;
   std::string reactive_why;
   d.reactive = Reactive(load, current, &reactive_why);
-  d.scheduled = Scheduled(time);
   Learn(load);
+  last_load_ = load;
+  return Combine(std::move(d), reactive_why);
+}
+
+AutoscaleDecision AutoscalePolicy::DecideWithoutSignal(int64_t time, int current) {
+  AutoscaleDecision d;
+  d.time = time;
+  d.load = std::numeric_limits<double>::quiet_NaN();
+  d.current = current;
+  d.reactive = std::max(1, current);
+  Learn(last_load_);
+  return Combine(std::move(d), fmt::format("no signal this interval, holds at {}", d.reactive));
+}
+
+AutoscaleDecision AutoscalePolicy::Combine(AutoscaleDecision d, const std::string& reactive_why) {
+  const int64_t time = d.time;
+  const int current = d.current;
+  d.scheduled = Scheduled(time);
   if (options_.predictive && ready_) {
     const int64_t ahead = std::max<int64_t>(1, (options_.startup_seconds + step_ - 1) / step_);
     d.forecast = Forecast(ahead);

@@ -73,7 +73,15 @@ class AutoscalePolicy {
   // serving it. Samples come in time order, step_seconds apart.
   AutoscaleDecision Decide(int64_t time, double load, int current);
 
+  // A sample without a signal (no replica answered, or a latency signal
+  // with no request in the interval): the reactive recommendation holds at
+  // `current`; floors, the forecast and the stabilization window apply as
+  // usual, and the forecast learns the last load again so its season stays
+  // aligned. The decision's load is NaN.
+  AutoscaleDecision DecideWithoutSignal(int64_t time, int current);
+
  private:
+  AutoscaleDecision Combine(AutoscaleDecision d, const std::string& reactive_why);
   int Reactive(double load, int current, std::string* why) const;
   int Scheduled(int64_t time) const;
   void Learn(double load);
@@ -88,6 +96,7 @@ class AutoscalePolicy {
   double level_ = 0, trend_ = 0;
   std::vector<double> seasonal_;
   size_t seen_ = 0;
+  double last_load_ = 0;  // learned again for a sample without a signal
   // (time, recommendation) within the stabilization window.
   std::deque<std::pair<int64_t, int>> recent_;
 };

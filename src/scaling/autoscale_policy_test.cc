@@ -51,6 +51,21 @@ TEST(AutoscalePolicy, ScaleDownWaitsForTheStabilizationWindow) {
   EXPECT_EQ(policy.Decide(kMonday + 360, 400, 8).desired, 4);
 }
 
+TEST(AutoscalePolicy, NoSignalHoldsTheReactiveCountButKeepsFloorsAndTheWindow) {
+  AutoscaleOptions o = Reactive();
+  o.floors.push_back(*ParseScheduleFloor("Mon 00:00-24:00 5"));
+  AutoscalePolicy policy(o, 60);
+  AutoscaleDecision d = policy.DecideWithoutSignal(kMonday, 3);
+  EXPECT_TRUE(std::isnan(d.load));
+  EXPECT_EQ(d.reactive, 3);
+  EXPECT_EQ(d.desired, 5) << "the floor still applies";
+  AutoscalePolicy plain(Reactive(), 60);
+  EXPECT_EQ(plain.Decide(kMonday, 800, 8).desired, 8);
+  d = plain.DecideWithoutSignal(kMonday + 60, 8);
+  EXPECT_EQ(d.desired, 8);
+  EXPECT_NE(d.reason.find("no signal this interval, holds at 8"), std::string::npos) << d.reason;
+}
+
 TEST(AutoscalePolicy, ScheduledFloorAppliesOnItsDaysAndHours) {
   AutoscaleOptions o = Reactive();
   Result<ScheduleFloor> floor = ParseScheduleFloor("Mon-Fri 08:00-20:00 4");

@@ -159,4 +159,29 @@ Status HaproxyRuntime::SetHealthUp(std::string_view backend, std::string_view se
   return Set(backend, server, "health up");
 }
 
+Status HaproxyRuntime::SetAddress(std::string_view backend, std::string_view server,
+                                  std::string_view ip, std::string_view port) const {
+  if (!ValidName(backend) || !ValidName(server)) {
+    return InvalidArgumentError("server \"" + std::string(backend.substr(0, 40)) + "/" +
+                                std::string(server.substr(0, 40)) + "\" is not [A-Za-z0-9_.:-]+");
+  }
+  const bool ip_ok = !ip.empty() && ip.size() <= 45 &&
+                     ip.find_first_not_of("0123456789abcdefABCDEF.:") == std::string_view::npos;
+  const std::optional<int64_t> port_number = ParseInt(port);
+  if (!ip_ok || !port_number || *port_number < 1 || *port_number > 65535) {
+    return InvalidArgumentError("\"" + std::string(ip.substr(0, 45)) + "\" port \"" +
+                                std::string(port.substr(0, 8)) +
+                                "\" is not an IP address and a port 1..65535");
+  }
+  const std::string command = "set server " + std::string(backend) + "/" + std::string(server) +
+                              " addr " + std::string(ip) + " port " + std::to_string(*port_number);
+  CHURNML_ASSIGN_OR_RETURN(std::string answer, Command(command));
+  const std::string_view text = Trim(answer);
+  if (!text.starts_with("IP changed") && !text.starts_with("no need to change")) {
+    return FailedPreconditionError("HAProxy refused \"" + command +
+                                   "\": " + std::string(text.substr(0, 200)));
+  }
+  return Status::Ok();
+}
+
 }  // namespace churnml::scaling

@@ -48,6 +48,12 @@ class HaproxyRuntime {
   // `set server B/S health up`: the replica was just checked ready by the
   // caller, so it takes traffic without waiting for `rise` checks.
   Status SetHealthUp(std::string_view backend, std::string_view server) const;
+  // `set server B/S addr IP port PORT`: the slot now points at IP:PORT
+  // (an IPv4 or IPv6 address, a port 1..65535; InvalidArgument otherwise).
+  // HAProxy answers "IP changed ..." or "no need to change ...": anything
+  // else is FailedPrecondition quoting it.
+  Status SetAddress(std::string_view backend, std::string_view server, std::string_view ip,
+                    std::string_view port) const;
 
   const std::string& socket_path() const { return path_; }
 

@@ -99,6 +99,33 @@ TEST(HaproxyRuntime, AnAnswerToASetIsHAProxyRefusing) {
   EXPECT_NE(s.message().find("No such server."), std::string::npos);
 }
 
+TEST(HaproxyRuntime, SetAddressAcceptsHAProxysChangeAnswers) {
+  {
+    UnixSocketPeer peer(
+        "IP changed from '127.0.0.1' to '127.0.0.2', port changed from '18001' to '18005' by "
+        "'stats socket command'\n\n");
+    HaproxyRuntime runtime(peer.path());
+    EXPECT_TRUE(runtime.SetAddress("churnml_replicas", "r1", "127.0.0.2", "18005").ok());
+    EXPECT_EQ(peer.command(), "set server churnml_replicas/r1 addr 127.0.0.2 port 18005\n");
+  }
+  {
+    UnixSocketPeer peer(
+        "no need to change the addr, no need to change the port by 'stats socket command'\n\n");
+    EXPECT_TRUE(HaproxyRuntime(peer.path()).SetAddress("b", "r1", "fd00::5", "8000").ok());
+  }
+  {
+    UnixSocketPeer peer("Invalid addr '10.0.0.999' by 'stats socket command'\n\n");
+    const Status s = HaproxyRuntime(peer.path()).SetAddress("b", "r1", "10.0.0.999", "8000");
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(s.message().find("Invalid addr"), std::string::npos);
+  }
+  HaproxyRuntime nowhere("/nonexistent/socket");
+  EXPECT_EQ(nowhere.SetAddress("b", "r1", "10.0.0.1 port 1; shutdown", "80").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(nowhere.SetAddress("b", "r1", "10.0.0.1", "0").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(nowhere.SetAddress("b", "r1", "10.0.0.1", "8o").code(), StatusCode::kInvalidArgument);
+}
+
 TEST(HaproxyRuntime, NamesCannotInjectCommands) {
   HaproxyRuntime runtime("/nonexistent/socket");
   EXPECT_EQ(runtime.SetState("b", "r1; shutdown sessions", ServerAdminState::kMaint).code(),

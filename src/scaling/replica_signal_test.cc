@@ -41,9 +41,15 @@ TEST(ReplicaSignal, ARestartedReplicaCountsFromZero) {
 TEST(ReplicaSignal, ParsesSignalNames) {
   EXPECT_EQ(*ParseLoadSignal("rps"), LoadSignal::kRequestRate);
   EXPECT_EQ(*ParseLoadSignal("inflight"), LoadSignal::kInFlight);
-  Result<LoadSignal> bad = ParseLoadSignal("p99");
+  EXPECT_EQ(*ParseLoadSignal("p99"), LoadSignal::kP99Latency);
+  EXPECT_EQ(*ParseLoadSignal("queue-depth"), LoadSignal::kQueueDepth);
+  for (LoadSignal s : {LoadSignal::kRequestRate, LoadSignal::kInFlight, LoadSignal::kP99Latency,
+                       LoadSignal::kQueueDepth}) {
+    EXPECT_EQ(*ParseLoadSignal(LoadSignalName(s)), s);
+  }
+  Result<LoadSignal> bad = ParseLoadSignal("p42");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("rps or inflight"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("rps, inflight, p99 or queue-depth"), std::string::npos);
 }
 
 }  // namespace
