@@ -312,6 +312,13 @@ def variants(addr, http_url, key, data, weight):
                  "gRPC and HTTP explain with the same %s model" % name,
                  "%r v%s vs %r v%s" % (prob, explained.model_version, http["probability"],
                                        http["version"]))
+        http_terms = [http["base_value"]] + list(http["contributions"].values())
+        http_p = http["probability"]
+        http_err = abs(sum(http_terms) - math.log(http_p / (1 - http_p))) / \
+            sum(abs(t) for t in http_terms)
+        c.expect(len(http_terms) == 20 and http_err < 1e-6,
+                 "%s explanation adds up to its logit over HTTP /explain" % name,
+                 "%d terms, relative error %g" % (len(http_terms), http_err))
         http_base = http["base_value"]
         c.expect(abs(http_base - b) <= 1e-12 * max(1.0, abs(b)),
                  "gRPC and HTTP give the %s's base value" % name, "%r vs %r" % (b, http_base))
