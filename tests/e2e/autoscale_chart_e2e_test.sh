@@ -10,30 +10,14 @@
 # as-is with the real binary against a real replica (the headless Service
 # name replaced by localhost, $(POD_IP) by 127.0.0.1).
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+source "$HERE/chart_lib.sh"
 source "$HERE/lib.sh"
 
-TOOLS="$ROOT/deploy/helm/tools"
-CHART="$ROOT/deploy/helm/churnml"
-command -v node >/dev/null || { echo "node missing (apt-get install nodejs npm)"; exit 2; }
-if [[ ! -d $TOOLS/node_modules/kubernetes-models ]]; then
-  npm ci --prefix "$TOOLS" --no-audit --no-fund --loglevel=error >&2 ||
-    { echo "npm ci --prefix deploy/helm/tools failed"; exit 2; }
-fi
-as_json() {
-  local file
-  file=$(realpath "$1")
-  (cd "$TOOLS" && node --input-type=module -e '
-    import fs from "node:fs"; import YAML from "yaml";
-    const docs = YAML.parseAllDocuments(fs.readFileSync(process.argv[1], "utf8")).map((d) => d.toJS()).filter(Boolean);
-    process.stdout.write(JSON.stringify(docs));' "$file")
-}
-
 for combo in hpa-recommendation-values keda-recommendation-values default-values; do
-  run node "$TOOLS/render.mjs" "$CHART" -f "$CHART/ci/$combo.yaml"
+  run render "$CHART" -f "$CHART/ci/$combo.yaml"
   expect_status 0 "render $combo"
   cp "$WORK/out" "$combo.yaml"
-  run node "$TOOLS/validate.mjs" "$combo.yaml"
+  run validate "$combo.yaml"
   expect_status 0 "every object of $combo validates against its schema"
   as_json "$combo.yaml" >"$combo.json"
 done

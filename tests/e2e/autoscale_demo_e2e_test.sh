@@ -6,21 +6,11 @@
 # replicas and HAProxy are stopped. Without haproxy on the PATH it says so in
 # one line and serves one replica.
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib.sh"
-source "$HERE/haproxy_lib.sh"
-
-DEMO_PID=""
-cleanup_demo_test() {
-  [[ -n $DEMO_PID ]] && kill "$DEMO_PID" 2>/dev/null && wait "$DEMO_PID" 2>/dev/null
-  cleanup_haproxy_test
-}
-trap cleanup_demo_test EXIT
-
-pick_ports || { fail "no free ports"; finish; exit 1; }
+source "$HERE/autoscale_lib.sh"
 
 "$CHURNML" demo --workdir demo --rows 2000 --replicas 3 --port "$FRONT" \
   --replica-base-port "$BASE" --serve-seconds 60 >demo.out 2>demo.err </dev/null &
-DEMO_PID=$!
+MAIN_PID=$!
 front_up() { grep -q "^Serving: " demo.out; }
 wait_until "the demo prints its front URL" 150 front_up ||
   { cat demo.err demo/haproxy.log 2>/dev/null; finish; exit 1; }
@@ -42,10 +32,10 @@ answer=$(curl -s -X POST -H 'Content-Type: application/json' --data-binary @demo
   "http://127.0.0.1:$FRONT/predict")
 expect_eq "$(jq -r '.probability >= 0 and .probability <= 1' <<<"$answer")" true "a prediction through HAProxy"
 
-kill -INT "$DEMO_PID"
-wait "$DEMO_PID"
+kill -INT "$MAIN_PID"
+wait "$MAIN_PID"
 expect_eq "$?" 0 "the demo ends cleanly on Ctrl-C"
-DEMO_PID=""
+MAIN_PID=""
 expect_contains demo.err "replicas drained and stopped" "the replicas are stopped"
 stopped() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in $BASE $((BASE + 1)) $((BASE + 2)) $FRONT; do

@@ -11,19 +11,7 @@
 # Also: `autoscale run --targets` counts a replica that does not answer as
 # down without stopping, and the flags' errors are one line.
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib.sh"
-source "$HERE/haproxy_lib.sh"
-
-AUTOSCALE_PID=""
-cleanup_autoscale_test() {
-  [[ -n $AUTOSCALE_PID ]] && kill "$AUTOSCALE_PID" 2>/dev/null && wait "$AUTOSCALE_PID" 2>/dev/null
-  cleanup_haproxy_test
-}
-trap cleanup_autoscale_test EXIT
-
-pick_ports || { fail "no free ports"; finish; exit 1; }
-MPORT=$((BASE + 150))
-port_free "$MPORT" || MPORT=$(free_port)
+source "$HERE/autoscale_lib.sh"
 train_model
 
 # --- flags ------------------------------------------------------------------
@@ -61,9 +49,8 @@ wait_until "HAProxy's runtime socket" 20 test -S "$SOCK"
   --replica-log-dir "$WORK" --interval 1 --target 300 --min-replicas 1 --max-replicas 3 \
   --stabilization 6 --no-predictive --min-drain-ms 1500 --metrics-port "$MPORT" \
   2>"$WORK/autoscale.log" &
-AUTOSCALE_PID=$!
+MAIN_PID=$!
 
-status_is() { [[ $(server_stat "$1" status) == "$2"* ]]; }
 serving_count() {
   local n=0 s
   for s in r1 r2 r3; do status_is "$s" UP && n=$((n + 1)); done
@@ -73,11 +60,6 @@ count_is() { [[ $(serving_count) == "$1" ]]; }
 wait_until "the autoscaler starts one replica (r1 UP)" 60 status_is r1 UP ||
   { cat "$WORK/autoscale.log" "$WORK/r1.log"; finish; exit 1; }
 expect_eq "$(server_stat r3 status)" MAINT "unused slots are in maint"
-
-# Recommend only, with the replicas read from HAProxy's runtime API.
-run "$CHURNML" autoscale run --haproxy-socket "$SOCK" --interval 1 --duration 2 --target 300 --no-predictive
-expect_status 0 "autoscale run --haproxy-socket (no actuator)"
-expect_contains "$WORK/err" "on 1 replicas (1 answered)" "HAProxy's UP servers are the replicas scraped"
 
 # Recommend only, with the replicas read from HAProxy's runtime API.
 run "$CHURNML" autoscale run --haproxy-socket "$SOCK" --interval 1 --duration 2 --target 300 --no-predictive
@@ -104,7 +86,7 @@ WRK_PID=$!
 up_at_start=$(date +%s)
 wait_until "high load scales up to three replicas" 25 count_is 3
 scale_up_s=$(($(date +%s) - up_at_start))
-desired_high=$(curl -s "http://127.0.0.1:$MPORT/metrics" | awk '$1 == "churnml_autoscale_desired_replicas" {print $2}')
+desired_high=$(autoscale_metric churnml_autoscale_desired_replicas)
 expect_eq "$desired_high" 3 "the exported recommendation is 3 under high load"
 wait "$WRK_PID"
 WRK_PID=""
@@ -138,10 +120,10 @@ if command -v promtool >/dev/null; then
 fi
 
 # SIGTERM: drains and stops what it started, exits 0.
-kill -TERM "$AUTOSCALE_PID"
-wait "$AUTOSCALE_PID"
+kill -TERM "$MAIN_PID"
+wait "$MAIN_PID"
 expect_eq "$?" 0 "the autoscaler exits 0 on SIGTERM"
-AUTOSCALE_PID=""
+MAIN_PID=""
 gone "$BASE" && pass || fail "r1's replica still answers after the autoscaler stopped"
 expect_eq "$(server_stat r1 status)" MAINT "r1 left in maint"
 

@@ -8,27 +8,8 @@
 # context, limits), deploy/k8s/churnml.yaml is the current default render,
 # and `churnml audit deploy/` reports no Kubernetes findings.
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+source "$HERE/chart_lib.sh"
 source "$HERE/lib.sh"
-
-TOOLS="$ROOT/deploy/helm/tools"
-CHART="$ROOT/deploy/helm/churnml"
-command -v node >/dev/null || { echo "node missing (apt-get install nodejs npm)"; exit 2; }
-if [[ ! -d $TOOLS/node_modules/kubernetes-models ]]; then
-  npm ci --prefix "$TOOLS" --no-audit --no-fund --loglevel=error >&2 ||
-    { echo "npm ci --prefix deploy/helm/tools failed"; exit 2; }
-fi
-render() { node "$TOOLS/render.mjs" "$@"; }
-validate() { node "$TOOLS/validate.mjs" "$@"; }
-# as_json FILE: the YAML documents of FILE as one JSON array (for jq).
-as_json() {
-  local file
-  file=$(realpath "$1")
-  (cd "$TOOLS" && node --input-type=module -e '
-    import fs from "node:fs"; import YAML from "yaml";
-    const docs = YAML.parseAllDocuments(fs.readFileSync(process.argv[1], "utf8")).map((d) => d.toJS()).filter(Boolean);
-    process.stdout.write(JSON.stringify(docs));' "$file")
-}
 
 # --- the renderer: Go-template semantics it relies on, and its refusals ----
 mkdir -p t/templates
