@@ -1,7 +1,14 @@
+// The job kinds. One file past the usual size: every kind parses its
+// arguments with its command's own flag definitions through ParsedFlags,
+// which lives here, and predict's partitions (plan, partition, merge) share
+// predict's flag handling.
 #include "cli/job_kinds.h"
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +22,9 @@
 #include "common/atomic_file.h"
 #include "common/json_dump.h"
 #include "common/strings.h"
+#include "data/csv_partition.h"
+#include "data/csv_record_parser.h"
+#include "data/csv_writer.h"
 #include "eval/metrics_json.h"
 #include "pipeline/batch_predict.h"
 #include "pipeline/evaluate.h"
@@ -189,6 +199,192 @@ Status RunNoop(JobContext& context) {
   return Status::Ok();
 }
 
+// --- predict --partitions N --------------------------------------------
+// `jobs submit predict … --partitions N` adds one parent `predict` job (args
+// + `--partitions N`) and N `predict-partition` children (args +
+// `--partition K/N --range B-E --first-line L --input-bytes S`) in one
+// transaction. Each child scores bytes [B, E) of the shared input in place
+// and publishes `<out>.job<PARENT>.part<K>` (and the same for the rejects)
+// through the fenced completion. The parent is claimed only when every child
+// succeeded; it concatenates the parts in order (header once, reject rows
+// renumbered) into a staging file that its own fenced completion renames to
+// --out, then the worker deletes the parts.
+
+struct PartitionFlags {
+  int index = -1;  // K of --partition K/N
+  int count = 0;   // N
+  CsvByteRange range;
+  int64_t input_bytes = -1;
+};
+
+std::optional<int64_t> WholeNumber(const std::string& text) {
+  std::optional<int64_t> n = ParseInt(text);
+  if (!n || *n < 0) return std::nullopt;
+  return n;
+}
+
+// Removes `--partitions N` (a parent's) from args; 0 when absent.
+Result<int> TakePartitions(std::vector<std::string>& args) {
+  int partitions = 0;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string value;
+    if (args[i].rfind("--partitions=", 0) == 0) {
+      value = args[i].substr(13);
+    } else if (args[i] == "--partitions") {
+      if (i + 1 >= args.size()) return InvalidArgumentError("--partitions needs a value");
+      value = args[++i];
+    } else {
+      rest.push_back(args[i]);
+      continue;
+    }
+    std::optional<int64_t> n = WholeNumber(value);
+    if (!n || *n < 1 || *n > kMaxCsvPartitions) {
+      return InvalidArgumentError("--partitions \"" + value + "\" is not a whole number in 1-" +
+                                  std::to_string(kMaxCsvPartitions));
+    }
+    partitions = static_cast<int>(*n);
+  }
+  args = std::move(rest);
+  return partitions;
+}
+
+// Removes a child's partition flags from args.
+Result<PartitionFlags> TakePartitionFlags(std::vector<std::string>& args) {
+  PartitionFlags p;
+  std::vector<std::string> rest;
+  bool have_range = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& flag = args[i];
+    if (flag != "--partition" && flag != "--range" && flag != "--first-line" &&
+        flag != "--input-bytes") {
+      rest.push_back(flag);
+      continue;
+    }
+    if (i + 1 >= args.size()) return InvalidArgumentError(flag + " needs a value");
+    const std::string& value = args[++i];
+    auto split = [&](char sep) -> std::optional<std::pair<int64_t, int64_t>> {
+      size_t at = value.find(sep);
+      if (at == std::string::npos) return std::nullopt;
+      auto a = WholeNumber(value.substr(0, at));
+      auto b = WholeNumber(value.substr(at + 1));
+      if (!a || !b) return std::nullopt;
+      return std::make_pair(*a, *b);
+    };
+    if (flag == "--partition") {
+      auto kn = split('/');
+      if (!kn || kn->second < 1 || kn->second > kMaxCsvPartitions || kn->first >= kn->second)
+        return InvalidArgumentError("--partition \"" + value + "\" is not K/N with K < N");
+      p.index = static_cast<int>(kn->first);
+      p.count = static_cast<int>(kn->second);
+    } else if (flag == "--range") {
+      auto be = split('-');
+      if (!be || be->first > be->second)
+        return InvalidArgumentError("--range \"" + value + "\" is not BEGIN-END bytes");
+      p.range.begin = be->first;
+      p.range.end = be->second;
+      have_range = true;
+    } else {
+      auto n = WholeNumber(value);
+      if (!n) return InvalidArgumentError(flag + " \"" + value + "\" is not a whole number");
+      if (flag == "--first-line") p.range.first_line = *n;
+      if (flag == "--input-bytes") p.input_bytes = *n;
+    }
+  }
+  if (p.index < 0 || !have_range || p.input_bytes < 0) {
+    return InvalidArgumentError(
+        "a predict-partition job needs --partition K/N, --range B-E and --input-bytes S (made by "
+        "jobs submit predict --partitions N)");
+  }
+  args = std::move(rest);
+  return p;
+}
+
+fs::path PartPath(const fs::path& final_path, int64_t parent, int index) {
+  char suffix[48];
+  std::snprintf(suffix, sizeof(suffix), ".job%lld.part%04d", static_cast<long long>(parent), index);
+  return fs::path(final_path.string() + suffix);
+}
+
+fs::path RejectsPath(const ParsedFlags& f) {
+  return f.Has("--rejects") ? fs::path(f.Text("--rejects"))
+                            : fs::path(f.Text("--out") + ".rejects.csv");
+}
+
+int64_t FileBytes(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
+// Copies `path` to `out`, skipping its first `skip` bytes.
+Status AppendFile(const fs::path& path, size_t skip, AtomicFileWriter& out) {
+  std::FILE* in = std::fopen(path.c_str(), "rb");
+  if (in == nullptr) return IOError("cannot open partition output " + path.string());
+  std::string buffer(size_t{1} << 20, '\0');
+  Status status;
+  if (skip > 0 && std::fseek(in, static_cast<long>(skip), SEEK_SET) != 0) {
+    status = IOError("cannot seek " + path.string());
+  }
+  while (status.ok()) {
+    size_t got = std::fread(buffer.data(), 1, buffer.size(), in);
+    if (got > 0) status = out.Write(std::string_view(buffer.data(), got));
+    if (got < buffer.size()) {
+      if (std::ferror(in)) status = IOError("cannot read " + path.string());
+      break;
+    }
+  }
+  std::fclose(in);
+  return status;
+}
+
+// The first record of a part (its header line), quote-aware.
+Result<std::string> HeaderOf(const fs::path& path) {
+  std::FILE* in = std::fopen(path.c_str(), "rb");
+  if (in == nullptr) return IOError("cannot open partition output " + path.string());
+  std::string header;
+  bool quoted = false;
+  for (int c = std::fgetc(in); c != EOF && header.size() < kDefaultMaxLineBytes;
+       c = std::fgetc(in)) {
+    header.push_back(static_cast<char>(c));
+    if (c == '"') quoted = !quoted;
+    if (c == '\n' && !quoted) break;
+  }
+  std::fclose(in);
+  if (header.empty() || header.back() != '\n') {
+    return InvalidArgumentError(path.string() + " does not start with a header line");
+  }
+  return header;
+}
+
+// Appends a part's rejects (after its header) to `out`, adding `row_offset`
+// to each row number: a partition numbers its rows from 1.
+Status AppendRejects(const fs::path& path, int64_t row_offset, AtomicFileWriter& out) {
+  CHURNML_ASSIGN_OR_RETURN(CsvChunkReader reader, CsvChunkReader::Open(path.string()));
+  CHURNML_RETURN_IF_ERROR(reader.ReadHeader().status());
+  for (;;) {
+    CHURNML_ASSIGN_OR_RETURN(std::optional<CsvChunk> chunk, reader.Next());
+    if (!chunk) return Status::Ok();
+    CsvRecordParser parser(chunk->bytes.data(), chunk->bytes.size(), chunk->first_line,
+                           path.string());
+    CsvRecord record;
+    std::string text;
+    for (;;) {
+      CHURNML_ASSIGN_OR_RETURN(bool got, parser.Next(&record));
+      if (!got) break;
+      std::optional<int64_t> row =
+          record.fields.empty() ? std::nullopt : ParseInt(std::string(record.fields[0]));
+      if (!row) return InvalidArgumentError(path.string() + ": a reject without a row number");
+      text += std::to_string(*row + row_offset);
+      for (size_t i = 1; i < record.fields.size(); ++i) {
+        text.push_back(',');
+        AppendCsvField(&text, record.fields[i]);
+      }
+      text.push_back('\n');
+    }
+    CHURNML_RETURN_IF_ERROR(out.Write(text));
+  }
+}
+
 Result<std::vector<std::string>> PreparePredict(const std::vector<std::string>& args,
                                                 const GlobalOptions& globals) {
   CHURNML_ASSIGN_OR_RETURN(auto f,
@@ -198,9 +394,139 @@ Result<std::vector<std::string>> PreparePredict(const std::vector<std::string>& 
       AbsolutePaths(args, {"--data", "--input", "--out", "--output", "--rejects"}));
 }
 
+Status MergePartitions(JobContext& context, const ParsedFlags& f, int partitions) {
+  CHURNML_ASSIGN_OR_RETURN(std::vector<orchestration::Job> children, context.Children());
+  const int64_t parent = context.job().id;
+  std::vector<const orchestration::Job*> part(static_cast<size_t>(partitions), nullptr);
+  for (const orchestration::Job& child : children) {
+    std::vector<std::string> args = child.args;
+    Result<PartitionFlags> p = TakePartitionFlags(args);
+    if (!p.ok() || p->count != partitions) continue;
+    if (child.state != orchestration::JobState::kSucceeded) {
+      return UnavailableError("partition job " + std::to_string(child.id) + " is " +
+                              std::string(orchestration::JobStateName(child.state)));
+    }
+    part[static_cast<size_t>(p->index)] = &child;
+  }
+  const fs::path output = f.Text("--out");
+  const fs::path rejects = RejectsPath(f);
+  for (int k = 0; k < partitions; ++k) {
+    if (part[static_cast<size_t>(k)] == nullptr) {
+      return FailedPreconditionError("job " + std::to_string(parent) + ": partition " +
+                                     std::to_string(k) + " of " + std::to_string(partitions) +
+                                     " has no job");
+    }
+  }
+  const fs::path staged_output = context.StagingPath(output);
+  const fs::path staged_rejects = context.StagingPath(rejects);
+  CHURNML_ASSIGN_OR_RETURN(AtomicFileWriter out, AtomicFileWriter::Create(staged_output));
+  CHURNML_ASSIGN_OR_RETURN(AtomicFileWriter rej, AtomicFileWriter::Create(staged_rejects));
+  CHURNML_ASSIGN_OR_RETURN(std::string header, HeaderOf(PartPath(output, parent, 0)));
+  CHURNML_RETURN_IF_ERROR(rej.Write("row,column,value,rule,message\n"));
+  int64_t read = 0, scored = 0, rejected = 0;
+  for (int k = 0; k < partitions; ++k) {
+    if (context.LeaseLost()) return UnavailableError("lease lost while merging partitions");
+    const fs::path part_path = PartPath(output, parent, k);
+    if (k > 0) {
+      CHURNML_ASSIGN_OR_RETURN(std::string part_header, HeaderOf(part_path));
+      if (part_header != header) {
+        return InternalError(part_path.string() + ": header differs from partition 0's");
+      }
+    }
+    CHURNML_RETURN_IF_ERROR(AppendFile(part_path, k == 0 ? 0 : header.size(), out));
+    CHURNML_RETURN_IF_ERROR(AppendRejects(PartPath(rejects, parent, k), read, rej));
+    nlohmann::json result =
+        nlohmann::json::parse(part[static_cast<size_t>(k)]->result, nullptr, false);
+    if (!result.is_object() || !result.contains("rows")) {
+      return InternalError("partition job " + std::to_string(part[static_cast<size_t>(k)]->id) +
+                           " has no row counts in its result");
+    }
+    read += result["rows"].value("read", int64_t{0});
+    scored += result["rows"].value("scored", int64_t{0});
+    rejected += result["rows"].value("rejected", int64_t{0});
+  }
+  CHURNML_RETURN_IF_ERROR(out.Flush());
+  CHURNML_RETURN_IF_ERROR(rej.Flush());
+  CHURNML_RETURN_IF_ERROR(out.Commit());
+  CHURNML_RETURN_IF_ERROR(rej.Commit());
+  context.AddOutput(staged_output, output);
+  context.AddOutput(staged_rejects, rejects);
+  // The parts, and any staging file a killed partition worker left.
+  for (const fs::path& final_path : {output, rejects}) {
+    const std::string prefix =
+        final_path.filename().string() + ".job" + std::to_string(parent) + ".part";
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(final_path.parent_path(), ec)) {
+      // Parts, their staging names, and the temporaries behind those
+      // (".NAME.tmp-…", common/atomic_file.h) that a killed worker left.
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) == 0 || name.rfind("." + prefix, 0) == 0) {
+        context.RemoveAfterSuccess(entry.path());
+      }
+    }
+  }
+  context.SetResult(
+      nlohmann::json{{"model", f.Text("--model")},
+                     {"output", output.string()},
+                     {"partitions", partitions},
+                     {"rows", {{"read", read}, {"scored", scored}, {"rejected", rejected}}}}
+          .dump());
+  return Status::Ok();
+}
+
+Status RunPredictPartition(JobContext& context, const GlobalOptions& globals) {
+  std::vector<std::string> args = context.job().args;
+  CHURNML_ASSIGN_OR_RETURN(PartitionFlags p, TakePartitionFlags(args));
+  if (!context.job().parent_id) {
+    return InvalidArgumentError("a predict-partition job needs a parent job");
+  }
+  CHURNML_ASSIGN_OR_RETURN(auto f,
+                           ParsedFlags::Parse(RegisterPredictCommand, "predict", args, globals));
+  const std::string input = f->Text("--data");
+  const int64_t bytes = FileBytes(input);
+  if (bytes != p.input_bytes) {
+    return InvalidArgumentError("--data " + input + " is " + std::to_string(bytes) +
+                                " bytes, not the " + std::to_string(p.input_bytes) +
+                                " it had when the job was submitted; submit it again");
+  }
+  CHURNML_ASSIGN_OR_RETURN(auto artifact, LoadModelRef(f->Text("--model"), f->context()));
+  const int64_t parent = *context.job().parent_id;
+  const fs::path output = PartPath(f->Text("--out"), parent, p.index);
+  const fs::path rejects = PartPath(RejectsPath(*f), parent, p.index);
+  PredictOptions options;
+  options.input_path = input;
+  options.input_range = p.range;
+  options.output_path = context.StagingPath(output);
+  options.rejects_path = context.StagingPath(rejects);
+  options.threshold = f->Value<double>("--threshold");
+  options.threads = f->Value<int>("--threads").value_or(0);
+  if (f->Has("--keep-columns")) {
+    options.keep_columns =
+        f->Value<std::vector<std::string>>("--keep-columns").value_or(std::vector<std::string>{});
+  }
+  options.show_progress = false;
+  PredictReport report;
+  CHURNML_RETURN_IF_ERROR(PredictBatch(*artifact, options, &report));
+  context.AddOutput(options.output_path, output);
+  context.AddOutput(options.rejects_path, rejects);
+  context.SetResult(nlohmann::json{{"model", f->Text("--model")},
+                                   {"partition", p.index},
+                                   {"range", {p.range.begin, p.range.end}},
+                                   {"output", output.string()},
+                                   {"rows",
+                                    {{"read", report.rows_read},
+                                     {"scored", report.rows_scored},
+                                     {"rejected", report.rows_rejected}}}}
+                        .dump());
+  return Status::Ok();
+}
+
 Status RunPredict(JobContext& context, const GlobalOptions& globals) {
-  CHURNML_ASSIGN_OR_RETURN(
-      auto f, ParsedFlags::Parse(RegisterPredictCommand, "predict", context.job().args, globals));
+  std::vector<std::string> args = context.job().args;
+  CHURNML_ASSIGN_OR_RETURN(int partitions, TakePartitions(args));
+  CHURNML_ASSIGN_OR_RETURN(auto f,
+                           ParsedFlags::Parse(RegisterPredictCommand, "predict", args, globals));
+  if (partitions > 0) return MergePartitions(context, *f, partitions);
   CHURNML_ASSIGN_OR_RETURN(auto artifact, LoadModelRef(f->Text("--model"), f->context()));
   fs::path output = f->Text("--out");
   fs::path rejects = f->Has("--rejects") ? fs::path(f->Text("--rejects"))
@@ -211,6 +537,10 @@ Status RunPredict(JobContext& context, const GlobalOptions& globals) {
   options.rejects_path = context.StagingPath(rejects);
   options.threshold = f->Value<double>("--threshold");
   options.threads = f->Value<int>("--threads").value_or(0);
+  if (f->Has("--keep-columns")) {
+    options.keep_columns =
+        f->Value<std::vector<std::string>>("--keep-columns").value_or(std::vector<std::string>{});
+  }
   options.show_progress = false;
   PredictReport report;
   CHURNML_RETURN_IF_ERROR(PredictBatch(*artifact, options, &report));
@@ -581,6 +911,47 @@ Status RunRetrainJob(JobContext& context, const GlobalOptions& globals) {
 
 }  // namespace
 
+Result<std::optional<PartitionedSubmission>> PlanPredictPartitions(std::vector<std::string> args,
+                                                                   const GlobalOptions& globals) {
+  CHURNML_ASSIGN_OR_RETURN(int partitions, TakePartitions(args));
+  if (partitions == 0) return std::optional<PartitionedSubmission>();
+  CHURNML_ASSIGN_OR_RETURN(std::vector<std::string> prepared, PreparePredict(args, globals));
+  CHURNML_ASSIGN_OR_RETURN(
+      auto f, ParsedFlags::Parse(RegisterPredictCommand, "predict", prepared, globals));
+  // Every partition must score with the same model: resolve an alias (or
+  // NAME@latest) once, now, to the version it names.
+  const std::string model = f->Text("--model");
+  const tracking::ModelReference ref = tracking::ParseModelReference(model);
+  std::string pinned = model;
+  if (ref.kind == tracking::ModelReference::Kind::kAlias) {
+    CHURNML_RETURN_IF_ERROR(RequireExistingStore(globals.store));
+    CHURNML_ASSIGN_OR_RETURN(auto store,
+                             tracking::TrackingStore::Open(TrackingStoreOptions(globals)));
+    CHURNML_ASSIGN_OR_RETURN(tracking::ResolvedModel resolved, store->ResolveModel(model));
+    pinned = resolved.model + "/" + std::to_string(resolved.version);
+  }
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    if (prepared[i] == "--model" && i + 1 < prepared.size()) prepared[i + 1] = pinned;
+    if (prepared[i].rfind("--model=", 0) == 0) prepared[i] = "--model=" + pinned;
+  }
+  CHURNML_ASSIGN_OR_RETURN(CsvPartitionPlan plan, PlanCsvPartitions(f->Text("--data"), partitions));
+  PartitionedSubmission out;
+  out.model = pinned;
+  out.parent_args = prepared;
+  out.parent_args.push_back("--partitions");
+  out.parent_args.push_back(std::to_string(plan.ranges.size()));
+  for (size_t k = 0; k < plan.ranges.size(); ++k) {
+    const CsvByteRange& r = plan.ranges[k];
+    std::vector<std::string> child = prepared;
+    child.insert(child.end(),
+                 {"--partition", std::to_string(k) + "/" + std::to_string(plan.ranges.size()),
+                  "--range", std::to_string(r.begin) + "-" + std::to_string(r.end), "--first-line",
+                  std::to_string(r.first_line), "--input-bytes", std::to_string(plan.file_bytes)});
+    out.children_args.push_back(std::move(child));
+  }
+  return std::optional<PartitionedSubmission>(std::move(out));
+}
+
 Status RegisterJobKinds(orchestration::JobKindRegistry& registry, const GlobalOptions& globals) {
   JobKind noop{"noop",
                "wait --ms, optionally write --out or --fail io|invalid (diagnostics, benchmarks)",
@@ -592,9 +963,19 @@ Status RegisterJobKinds(orchestration::JobKindRegistry& registry, const GlobalOp
                RunNoop};
   CHURNML_RETURN_IF_ERROR(registry.Add(std::move(noop)));
   CHURNML_RETURN_IF_ERROR(registry.Add(
-      {"predict", "churnml predict's flags: --model --data --out [--rejects --threshold --threads]",
+      {"predict",
+       "churnml predict's flags: --model --data --out [--rejects --threshold --threads "
+       "--keep-columns]; --partitions N splits it across workers",
        [&globals](const std::vector<std::string>& args) { return PreparePredict(args, globals); },
        [&globals](JobContext& c) { return RunPredict(c, globals); }}));
+  CHURNML_RETURN_IF_ERROR(registry.Add(
+      {"predict-partition",
+       "one byte range of a predict --partitions job (made by jobs submit predict --partitions N)",
+       [](const std::vector<std::string>&) -> Result<std::vector<std::string>> {
+         return InvalidArgumentError(
+             "predict-partition jobs are made by jobs submit predict ... --partitions N");
+       },
+       [&globals](JobContext& c) { return RunPredictPartition(c, globals); }}));
   CHURNML_RETURN_IF_ERROR(registry.Add(
       {"evaluate", "churnml evaluate's flags: --model --data [--threshold --out]",
        [&globals](const std::vector<std::string>& args) { return PrepareEvaluate(args, globals); },

@@ -6,6 +6,10 @@
 // holds the lease (orchestration/job_queue.h).
 #pragma once
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "cli/command.h"
 #include "orchestration/job_kind.h"
 
@@ -14,5 +18,20 @@ namespace churnml::cli {
 // Registers noop, predict and evaluate. `globals` (the store) must outlive
 // the registry.
 Status RegisterJobKinds(orchestration::JobKindRegistry& registry, const GlobalOptions& globals);
+
+// `jobs submit predict … --partitions N`: the parent's and the children's
+// arguments (docs/jobs.md, "Batch scoring across machines").
+struct PartitionedSubmission {
+  std::string model;  // the --model the partitions use: an alias resolved to NAME/VERSION
+  std::vector<std::string> parent_args;
+  std::vector<std::vector<std::string>> children_args;  // in partition order
+};
+
+// nullopt when `args` has no --partitions. Otherwise checks the args as
+// predict's, resolves a NAME@ALIAS model once to NAME/VERSION, and splits
+// --data at record boundaries (data/csv_partition.h) into at most N byte
+// ranges. InvalidArgument naming the flag; NotFound for an unknown model.
+Result<std::optional<PartitionedSubmission>> PlanPredictPartitions(std::vector<std::string> args,
+                                                                   const GlobalOptions& globals);
 
 }  // namespace churnml::cli

@@ -136,7 +136,15 @@ int RunSubmit(SubmitFlags f, std::vector<std::string> args, const CommandContext
   if (Status s = TakeSubmitFlags(args, f); !s.ok()) return ReportError(s);
   orchestration::JobKindRegistry kinds;
   if (Status s = RegisterJobKinds(kinds, ctx.globals); !s.ok()) return ReportError(s);
-  Result<std::vector<std::string>> prepared = kinds.Prepare(f.kind, args);
+  std::optional<PartitionedSubmission> partitioned;
+  if (f.kind == "predict") {
+    auto plan = PlanPredictPartitions(args, ctx.globals);
+    if (!plan.ok()) return ReportError(plan.status());
+    partitioned = std::move(plan).value();
+  }
+  Result<std::vector<std::string>> prepared =
+      partitioned ? Result<std::vector<std::string>>(partitioned->parent_args)
+                  : kinds.Prepare(f.kind, args);
   if (!prepared.ok()) return ReportError(prepared.status());
   // The store is created on first use by a submission (a worker may start later).
   auto queue = JobQueue::Open(JobQueueOptions(ctx.globals));
@@ -160,8 +168,23 @@ int RunSubmit(SubmitFlags f, std::vector<std::string> args, const CommandContext
     if (!t.ok()) return ReportError(t.status());
     request.deadline_ms = *t;
   }
-  auto outcome = (*queue)->Submit(request);
+  std::vector<orchestration::SubmitRequest> children;
+  if (partitioned) {
+    for (const std::vector<std::string>& child_args : partitioned->children_args) {
+      orchestration::SubmitRequest child = request;
+      child.kind = "predict-partition";
+      child.args = child_args;
+      child.unique_key.clear();
+      children.push_back(std::move(child));
+    }
+  }
+  auto outcome =
+      partitioned ? (*queue)->SubmitWithChildren(request, children) : (*queue)->Submit(request);
   if (!outcome.ok()) return ReportError(outcome.status());
+  if (partitioned && outcome->created) {
+    Say("job " + std::to_string(outcome->job_id) + ": " + std::to_string(children.size()) +
+        " partition job(s) with model " + partitioned->model + "; it merges them when all succeed");
+  }
   if (f.json) {
     std::printf("%s\n",
                 DumpJson({{"id", outcome->job_id}, {"created", outcome->created}}, 2).c_str());
@@ -199,6 +222,8 @@ void AddSubmit(CLI::App* jobs, CommandContext& ctx) {
   cmd->footer(
       "Examples:\n"
       "  churnml jobs submit predict --model churn@champion --data big.csv --out scored.csv\n"
+      "  churnml jobs submit predict --model churn@champion --data big.csv --out scored.csv "
+      "--partitions 16\n"
       "  churnml jobs submit evaluate --model churn/3 --data holdout.csv --out m.json "
       "--priority 1\n"
       "  churnml jobs submit noop --ms 100 --unique-key smoke --deadline +5m");
@@ -414,8 +439,13 @@ int RunStats(bool json, const CommandContext& ctx) {
                                               ? nlohmann::json(nullptr)
                                               : nlohmann::json(age->second);
       auto limit = limits->find(q);
+      const bool capped = limit != limits->end() && limit->second.max_running > 0;
+      const bool rated = limit != limits->end() && limit->second.rate_count > 0;
       doc[q]["max_running"] =
-          limit == limits->end() ? nlohmann::json(nullptr) : nlohmann::json(limit->second);
+          capped ? nlohmann::json(limit->second.max_running) : nlohmann::json(nullptr);
+      doc[q]["rate"] = rated ? nlohmann::json{{"count", limit->second.rate_count},
+                                              {"period_ms", limit->second.rate_period_ms}}
+                             : nlohmann::json(nullptr);
     }
     std::printf("%s\n", DumpJson(doc, 2).c_str());
     return kExitOk;
@@ -428,7 +458,13 @@ int RunStats(bool json, const CommandContext& ctx) {
       line += "; oldest available " + std::to_string(age->second / 1000) + " s";
     }
     auto limit = limits->find(q);
-    if (limit != limits->end()) line += "; max running " + std::to_string(limit->second);
+    if (limit != limits->end() && limit->second.max_running > 0) {
+      line += "; max running " + std::to_string(limit->second.max_running);
+    }
+    if (limit != limits->end() && limit->second.rate_count > 0) {
+      line += "; rate " + std::to_string(limit->second.rate_count) + " per " +
+              std::to_string(limit->second.rate_period_ms) + " ms";
+    }
     std::printf("%s\n", line.c_str());
   }
   return kExitOk;
@@ -516,15 +552,40 @@ void RegisterJobsCommands(CLI::App& app, CommandContext& ctx) {
   rescue->callback([&ctx] { ctx.exit_code = RunRescue(ctx); });
 
   auto limit_queue = std::make_shared<std::string>();
-  auto max_running = std::make_shared<int>(0);
-  CLI::App* limit = jobs->add_subcommand("limit", "Cap a queue's running jobs across all workers");
+  auto max_running = std::make_shared<int>(-1);
+  auto rate = std::make_shared<std::string>();
+  CLI::App* limit = jobs->add_subcommand(
+      "limit", "Cap a queue's running jobs and its rate of starts, across all workers");
   limit->add_option("queue", *limit_queue, "queue name")->required();
   limit->add_option("--max-running", *max_running, "at most this many at once (0 removes the cap)")
-      ->required()
       ->check(CLI::NonNegativeNumber);
+  limit->add_option("--rate", *rate,
+                    "at most COUNT starts per PERIOD, in bursts of up to COUNT: 10/s, 600/m, "
+                    "5/h, 2/500ms (0 or off removes it)");
+  limit->footer(
+      "Examples:\n"
+      "  churnml jobs limit batch --max-running 4\n"
+      "  churnml jobs limit batch --rate 10/s\n"
+      "  churnml jobs limit batch --rate off");
   limit->callback([=, &ctx] {
+    if (*max_running < 0 && rate->empty()) {
+      ctx.exit_code =
+          ReportError(InvalidArgumentError("give --max-running N, --rate N/PERIOD or both"));
+      return;
+    }
+    Result<std::pair<int64_t, int64_t>> parsed = std::make_pair(int64_t{-1}, int64_t{0});
+    if (!rate->empty()) parsed = orchestration::ParseRate(*rate);
+    if (!parsed.ok()) {
+      ctx.exit_code = ReportError(parsed.status());
+      return;
+    }
     auto queue = OpenQueue(ctx.globals);
-    Status s = queue.ok() ? (*queue)->SetQueueLimit(*limit_queue, *max_running) : queue.status();
+    Status s = queue.status();
+    if (s.ok() && *max_running >= 0) s = (*queue)->SetQueueLimit(*limit_queue, *max_running);
+    if (s.ok() && parsed->first >= 0) {
+      s = (*queue)->SetQueueRate(*limit_queue, parsed->first,
+                                 std::chrono::milliseconds(parsed->second));
+    }
     ctx.exit_code = s.ok() ? kExitOk : ReportError(s);
   });
 }

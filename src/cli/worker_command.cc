@@ -65,6 +65,12 @@ void CollectWorkerMetrics(const orchestration::WorkerCounters& counters,
   sink.AddCounter("churnml_worker_lease_renew_failures_total",
                   "Heartbeats that could not reach the store", {},
                   static_cast<double>(c.lease_renew_failures));
+  for (const auto& [queue, depth] : c.queue_depth) {
+    sink.AddGauge("churnml_jobs_queue_depth",
+                  "Jobs of the queue that could start now (waiting, due, not blocked by "
+                  "unfinished children), as this worker last read the store",
+                  {{"queue", queue}}, static_cast<double>(depth));
+  }
 }
 
 std::chrono::milliseconds Millis(double seconds) {
@@ -90,6 +96,11 @@ int RunWorkerCommand(const WorkerFlags& f, const CommandContext& ctx) {
   monitoring::MetricsRegistry metrics;
   metrics.AddCollector(
       [&counters](monitoring::CollectorSink& sink) { CollectWorkerMetrics(counters, sink); });
+  Result<monitoring::HistogramFamily*> durations = metrics.AddHistogram(
+      "churnml_worker_job_duration_seconds",
+      "Run time of the jobs this worker ran (the job's code, until it returned)", {"kind"},
+      {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600});
+  if (!durations.ok()) return ReportError(durations.status());
   std::unique_ptr<serving::HttpServer> metrics_server;
   if (f.metrics_port >= 0) {
     serving::HttpServerOptions http;
@@ -111,11 +122,21 @@ int RunWorkerCommand(const WorkerFlags& f, const CommandContext& ctx) {
   }
   std::atomic<bool> stop{false};
   std::atomic<int> got_signal{0};
+  std::atomic<bool> watcher_done{false};
+  // Waits for SIGTERM/SIGINT in short slices, so that it can also be told to
+  // end (the worker stopped by itself: --max-jobs, an error) without a
+  // signal sent to the thread: a SIGTERM aimed at it would also be recorded
+  // as the signal that stopped the worker.
   std::thread watcher([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    got_signal = sig;
-    stop = true;
+    const timespec slice{0, 100 * 1000 * 1000};
+    while (!watcher_done.load()) {
+      int sig = sigtimedwait(&signals, nullptr, &slice);
+      if (sig > 0) {
+        got_signal = sig;
+        stop = true;
+        return;
+      }
+    }
   });
 
   orchestration::JobKindRegistry kinds;
@@ -135,6 +156,9 @@ int RunWorkerCommand(const WorkerFlags& f, const CommandContext& ctx) {
   options.listen = !f.no_listen;
   options.max_jobs = f.max_jobs;
   options.counters = &counters;
+  options.on_job_finished = [family = *durations](const std::string& kind, double seconds) {
+    family->WithLabels({kind}).Observe(seconds);
+  };
   std::mutex log_mu;
   options.log = [&log_mu, name = options.name](const std::string& line) {
     std::lock_guard lock(log_mu);
@@ -149,8 +173,8 @@ int RunWorkerCommand(const WorkerFlags& f, const CommandContext& ctx) {
   Result<orchestration::WorkerReport> report =
       registered.ok() ? orchestration::RunWorker(options, kinds, stop)
                       : Result<orchestration::WorkerReport>(registered);
-  // Wake the signal watcher if no signal came (max_jobs reached, or an error).
-  if (got_signal.load() == 0) pthread_kill(watcher.native_handle(), SIGTERM);
+  // End the signal watcher if no signal came (max_jobs reached, or an error).
+  watcher_done = true;
   watcher.join();
   if (!report.ok()) return ReportError(report.status());
   options.log("stopped: " + std::to_string(report->succeeded) + " succeeded, " +

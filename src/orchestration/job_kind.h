@@ -36,6 +36,21 @@ class JobContext {
   }
   const std::vector<FencedOutput>& outputs() const { return outputs_; }
 
+  // Files the worker deletes once this job's completion committed (a
+  // merge's inputs: they are needed again if the completion is refused).
+  void RemoveAfterSuccess(std::filesystem::path path) { cleanup_.push_back(std::move(path)); }
+  const std::vector<std::filesystem::path>& cleanup() const { return cleanup_; }
+
+  // The job's children (SubmitWithChildren), in id order; read from the
+  // store by the worker. FailedPrecondition when the worker gave none.
+  Result<std::vector<Job>> Children() const {
+    if (!children_) return FailedPreconditionError("this worker cannot list child jobs");
+    return children_();
+  }
+  void SetChildrenSource(std::function<Result<std::vector<Job>>()> source) {
+    children_ = std::move(source);
+  }
+
   // Lineage recorded on success (JSON object text): run, model version, outputs.
   void SetResult(std::string json) { result_ = std::move(json); }
   const std::string& result() const { return result_; }
@@ -50,6 +65,8 @@ class JobContext {
   std::string worker_;
   const std::atomic<bool>* lease_lost_;
   std::vector<FencedOutput> outputs_;
+  std::vector<std::filesystem::path> cleanup_;
+  std::function<Result<std::vector<Job>>()> children_;
   std::string result_;
 };
 

@@ -4,6 +4,8 @@
 #include "orchestration/job_queue.h"
 
 #include <algorithm>
+#include <cctype>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -25,6 +27,14 @@ constexpr char kColumns[] =
     "created_ms, started_ms, finished_ms, updated_ms, last_error, result";
 
 constexpr char kUnfinished[] = "('scheduled', 'available', 'running', 'retryable')";
+// A job may start only when none of its children (partitions) is unfinished.
+constexpr char kChildrenDone[] =
+    " AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.job_id AND "
+    "c.state <> 'succeeded')";
+// Waiting and due now, deadline not passed (two parameters: now, now).
+constexpr char kReadyNow[] =
+    "(state = 'available' OR (state IN ('scheduled', 'retryable') AND "
+    "not_before_ms <= ?)) AND (deadline_ms IS NULL OR deadline_ms > ?)";
 // At most this many rows per maintenance step, so one pass stays short.
 constexpr int kMaintenanceBatch = 500;
 
@@ -108,6 +118,50 @@ Status Publish(const FencedOutput& output) {
 }
 
 }  // namespace
+
+Result<std::pair<int64_t, int64_t>> ParseRate(const std::string& text) {
+  if (text == "0" || text == "off") return std::make_pair(int64_t{0}, int64_t{0});
+  const size_t slash = text.find('/');
+  const auto bad = [&] {
+    return InvalidArgumentError("--rate \"" + text +
+                                "\" is not COUNT/PERIOD like 10/s, 600/m, 5/h or 2/500ms "
+                                "(or off)");
+  };
+  if (slash == std::string::npos || slash == 0) return bad();
+  int64_t count = 0;
+  for (char c : text.substr(0, slash)) {
+    if (c < '0' || c > '9' || count > 1000000) return bad();
+    count = count * 10 + (c - '0');
+  }
+  std::string period = text.substr(slash + 1);
+  int64_t scale = 0;
+  for (const auto& [unit, ms] : std::initializer_list<std::pair<const char*, int64_t>>{
+           {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}}) {
+    const std::string u = unit;
+    if (period.size() >= u.size() && period.compare(period.size() - u.size(), u.size(), u) == 0 &&
+        (period.size() == u.size() ||
+         std::isdigit(static_cast<unsigned char>(period[period.size() - u.size() - 1])))) {
+      scale = ms;
+      period.resize(period.size() - u.size());
+      break;
+    }
+  }
+  if (scale == 0) return bad();
+  int64_t amount = 1;
+  if (!period.empty()) {
+    amount = 0;
+    for (char c : period) {
+      if (c < '0' || c > '9' || amount > 86400000) return bad();
+      amount = amount * 10 + (c - '0');
+    }
+  }
+  const int64_t period_ms = amount * scale;
+  if (count < 1 || count > 1000000 || period_ms < 1 || period_ms > 86400000) {
+    return InvalidArgumentError("--rate \"" + text +
+                                "\": the count must be 1-1,000,000 and the period 1 ms-1 day");
+  }
+  return std::make_pair(count, period_ms);
+}
 
 FailureKind ClassifyFailure(const Status& error) {
   switch (error.code()) {
@@ -227,6 +281,28 @@ Result<SubmitOutcome> JobQueue::Submit(const SubmitRequest& request) {
   return outcome;
 }
 
+Result<SubmitOutcome> JobQueue::SubmitWithChildren(const SubmitRequest& parent,
+                                                   const std::vector<SubmitRequest>& children) {
+  CHURNML_RETURN_IF_ERROR(ValidateSubmitRequest(parent));
+  for (const SubmitRequest& child : children) CHURNML_RETURN_IF_ERROR(ValidateSubmitRequest(child));
+  SubmitOutcome outcome;
+  Status s = InTransaction([&]() -> Status {
+    CHURNML_ASSIGN_OR_RETURN(outcome, SubmitInTransaction(parent));
+    if (!outcome.created) return Status::Ok();
+    for (SubmitRequest child : children) {
+      child.parent_id = outcome.job_id;
+      CHURNML_ASSIGN_OR_RETURN(SubmitOutcome added, SubmitInTransaction(child));
+      if (!added.created) {
+        return AlreadyExistsError("child job's unique key \"" + child.unique_key +
+                                  "\" is held by unfinished job " + std::to_string(added.job_id));
+      }
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return outcome;
+}
+
 Result<SubmitOutcome> JobQueue::SubmitInTransaction(const SubmitRequest& request) {
   SubmitOutcome outcome;
   {
@@ -291,9 +367,7 @@ Result<std::optional<Job>> JobQueue::Claim(const ClaimRequest& request) {
     CHURNML_RETURN_IF_ERROR(MaintainInTransaction(request.worker).status());
     int64_t now = NowMs();
     std::vector<SqlValue> params = {now, now};
-    std::string where =
-        "WHERE (state = 'available' OR (state IN ('scheduled', 'retryable') AND "
-        "not_before_ms <= ?)) AND (deadline_ms IS NULL OR deadline_ms > ?)";
+    std::string where = std::string("WHERE ") + kReadyNow + kChildrenDone;
     if (!request.queues.empty()) {
       where += " AND queue IN " + Placeholders(request.queues.size());
       params.insert(params.end(), request.queues.begin(), request.queues.end());
@@ -304,14 +378,39 @@ Result<std::optional<Job>> JobQueue::Claim(const ClaimRequest& request) {
     }
     CHURNML_ASSIGN_OR_RETURN(
         SqlRows limits,
-        connection().Query("SELECT queue FROM job_queue_limits" + LockClause(), {}));
-    if (!limits.empty()) {
-      // The limit rows stay locked until COMMIT, so claims on limited
-      // queues take turns and the running count below is exact.
+        connection().Query("SELECT queue, max_running, rate_count, rate_period_ms, rate_tat_us "
+                           "FROM job_queue_limits" +
+                               LockClause(),
+                           {}));
+    // The limit rows stay locked until COMMIT, so claims on limited queues
+    // take turns: the running count below is exact, and so is the rate.
+    bool capped = false;
+    std::vector<std::string> rate_blocked;
+    std::map<std::string, std::pair<int64_t, int64_t>> rate_tat;  // queue → (tat µs, interval µs)
+    const int64_t now_us = now * 1000;
+    for (const SqlRow& r : limits) {
+      if (AsInt(r[1]) > 0) capped = true;
+      const int64_t count = AsInt(r[2]), period_ms = AsInt(r[3]);
+      if (count <= 0 || period_ms <= 0) continue;
+      // GCRA: a claim conforms when the theoretical arrival time is at most
+      // the burst tolerance ahead of now.
+      const int64_t interval_us = std::max<int64_t>(1, period_ms * 1000 / count);
+      const int64_t tat = std::max(AsInt(r[4]), now_us);
+      if (tat - now_us > (count - 1) * interval_us) {
+        rate_blocked.push_back(AsString(r[0]));
+      } else {
+        rate_tat[AsString(r[0])] = {tat, interval_us};
+      }
+    }
+    if (capped) {
       where +=
-          " AND (queue NOT IN (SELECT queue FROM job_queue_limits) OR "
+          " AND (queue NOT IN (SELECT queue FROM job_queue_limits WHERE max_running > 0) OR "
           "(SELECT COUNT(*) FROM jobs r WHERE r.queue = jobs.queue AND r.state = 'running') < "
           "(SELECT l.max_running FROM job_queue_limits l WHERE l.queue = jobs.queue))";
+    }
+    if (!rate_blocked.empty()) {
+      where += " AND queue NOT IN " + Placeholders(rate_blocked.size());
+      params.insert(params.end(), rate_blocked.begin(), rate_blocked.end());
     }
     CHURNML_ASSIGN_OR_RETURN(
         std::vector<Job> jobs,
@@ -332,6 +431,13 @@ Result<std::optional<Job>> JobQueue::Claim(const ClaimRequest& request) {
              "attempt " + std::to_string(next.attempt) + " of " + std::to_string(job.max_attempts),
              "attempt = ?, epoch = ?, worker = ?, lease_expires_ms = ?, started_ms = ?",
              {int64_t{next.attempt}, next.epoch, request.worker, *next.lease_expires_ms, now}));
+    if (auto rate = rate_tat.find(job.queue); rate != rate_tat.end()) {
+      CHURNML_RETURN_IF_ERROR(
+          connection()
+              .Query("UPDATE job_queue_limits SET rate_tat_us = ? WHERE queue = ?",
+                     {rate->second.first + rate->second.second, job.queue})
+              .status());
+    }
     next.state = JobState::kRunning;
     claimed = std::move(next);
     return Status::Ok();
@@ -426,8 +532,18 @@ Status JobQueue::Cancel(int64_t job_id, const std::string& by) {
       return FailedPreconditionError("job " + std::to_string(job_id) + " is already " +
                                      std::string(JobStateName(job->state)));
     }
-    return Move(*job, JobState::kCancelled, by, "cancelled by " + by,
-                "finished_ms = ?, lease_expires_ms = NULL", {NowMs()});
+    CHURNML_RETURN_IF_ERROR(Move(*job, JobState::kCancelled, by, "cancelled by " + by,
+                                 "finished_ms = ?, lease_expires_ms = NULL", {NowMs()}));
+    CHURNML_ASSIGN_OR_RETURN(std::vector<Job> children,
+                             QueryJobs(std::string("WHERE parent_id = ? AND state IN ") +
+                                           kUnfinished + " ORDER BY job_id" + LockClause(),
+                                       {job_id}));
+    for (const Job& child : children) {
+      CHURNML_RETURN_IF_ERROR(Move(child, JobState::kCancelled, by,
+                                   "parent job " + std::to_string(job_id) + " cancelled by " + by,
+                                   "finished_ms = ?, lease_expires_ms = NULL", {NowMs()}));
+    }
+    return Status::Ok();
   });
 }
 
@@ -442,9 +558,24 @@ Status JobQueue::Retry(int64_t job_id, const std::string& by) {
                                      "; only failed, cancelled or expired jobs can be retried");
     }
     // One more attempt; the deadline goes (it passed, or would fail again).
-    return Move(*job, JobState::kAvailable, by, "retried by " + by,
-                "max_attempts = ?, not_before_ms = ?, deadline_ms = NULL, finished_ms = NULL",
-                {int64_t{job->attempt + 1}, NowMs()});
+    CHURNML_RETURN_IF_ERROR(
+        Move(*job, JobState::kAvailable, by, "retried by " + by,
+             "max_attempts = ?, not_before_ms = ?, deadline_ms = NULL, finished_ms = NULL",
+             {int64_t{job->attempt + 1}, NowMs()}));
+    // Children that ended without success run again too (the parent waits).
+    CHURNML_ASSIGN_OR_RETURN(
+        std::vector<Job> children,
+        QueryJobs("WHERE parent_id = ? AND state IN ('failed', 'cancelled', 'expired') ORDER BY "
+                  "job_id" +
+                      LockClause(),
+                  {job_id}));
+    for (const Job& child : children) {
+      CHURNML_RETURN_IF_ERROR(
+          Move(child, JobState::kAvailable, by, "parent job " + std::to_string(job_id) + " retried",
+               "max_attempts = ?, not_before_ms = ?, deadline_ms = NULL, finished_ms = NULL",
+               {int64_t{child.attempt + 1}, NowMs()}));
+    }
+    return Status::Ok();
   });
 }
 
@@ -494,6 +625,43 @@ Result<MaintenanceReport> JobQueue::MaintainInTransaction(const std::string& by)
       ++report.rescued;
     }
   }
+  // A parent one of whose children ended without success can never start:
+  // fail it, and cancel its other children (their work would be wasted).
+  CHURNML_ASSIGN_OR_RETURN(
+      std::vector<Job> orphaned,
+      QueryJobs("WHERE state IN ('scheduled', 'available', 'retryable') AND EXISTS (SELECT 1 "
+                "FROM jobs c WHERE c.parent_id = jobs.job_id AND c.state IN ('failed', "
+                "'cancelled', 'expired')) ORDER BY job_id" +
+                    batch,
+                {}));
+  for (const Job& parent : orphaned) {
+    CHURNML_ASSIGN_OR_RETURN(
+        std::vector<Job> children,
+        QueryJobs(std::string("WHERE parent_id = ? AND state IN ('failed', 'cancelled', "
+                              "'expired', 'scheduled', 'available', 'running', 'retryable') "
+                              "ORDER BY job_id") +
+                      LockClause(),
+                  {parent.id}));
+    std::string why;
+    for (const Job& child : children) {
+      if (IsFinished(child.state) && why.empty()) {
+        why = "child job " + std::to_string(child.id) + " ended " +
+              std::string(JobStateName(child.state)) +
+              (child.last_error.empty() ? "" : ": " + child.last_error);
+      }
+    }
+    if (why.empty()) continue;
+    for (const Job& child : children) {
+      if (IsFinished(child.state)) continue;
+      CHURNML_RETURN_IF_ERROR(Move(child, JobState::kCancelled, by,
+                                   "parent job " + std::to_string(parent.id) + " failed: " + why,
+                                   "finished_ms = ?, lease_expires_ms = NULL", {now}));
+    }
+    CHURNML_RETURN_IF_ERROR(Move(parent, JobState::kFailed, by, why,
+                                 "finished_ms = ?, lease_expires_ms = NULL, last_error = ?",
+                                 {now, why}));
+    ++report.parents_failed;
+  }
   return report;
 }
 
@@ -507,30 +675,79 @@ Result<MaintenanceReport> JobQueue::Maintain(const std::string& by) {
   return report;
 }
 
-Status JobQueue::SetQueueLimit(const std::string& queue, int max_running) {
+Status JobQueue::UpdateQueueLimit(const std::string& queue,
+                                  const std::function<void(QueueLimit&)>& change) {
   if (queue.empty() || queue.size() > kMaxNameBytes) {
     return InvalidArgumentError("queue name is empty or longer than " +
                                 std::to_string(kMaxNameBytes) + " bytes");
   }
-  if (max_running < 0) {
-    return InvalidArgumentError("--max-running " + std::to_string(max_running) + " is negative");
-  }
   return InTransaction([&]() -> Status {
-    CHURNML_RETURN_IF_ERROR(
-        connection().Query("DELETE FROM job_queue_limits WHERE queue = ?", {queue}));
-    if (max_running == 0) return Status::Ok();
+    CHURNML_ASSIGN_OR_RETURN(
+        SqlRows rows, connection().Query("SELECT max_running, rate_count, rate_period_ms FROM "
+                                         "job_queue_limits WHERE queue = ?" +
+                                             LockClause(),
+                                         {queue}));
+    QueueLimit limit;
+    if (!rows.empty()) {
+      limit.max_running = static_cast<int>(AsInt(rows[0][0]));
+      limit.rate_count = AsInt(rows[0][1]);
+      limit.rate_period_ms = AsInt(rows[0][2]);
+    }
+    const QueueLimit before = limit;
+    change(limit);
+    if (limit.max_running == 0 && limit.rate_count == 0) {
+      return connection().Query("DELETE FROM job_queue_limits WHERE queue = ?", {queue}).status();
+    }
+    if (!rows.empty()) {
+      // A changed rate starts again with a full burst; an unchanged one
+      // keeps its state.
+      const bool same_rate =
+          before.rate_count == limit.rate_count && before.rate_period_ms == limit.rate_period_ms;
+      return connection()
+          .Query(
+              std::string("UPDATE job_queue_limits SET max_running = ?, rate_count = ?, "
+                          "rate_period_ms = ?, updated_ms = ?") +
+                  (same_rate ? "" : ", rate_tat_us = 0") + " WHERE queue = ?",
+              {int64_t{limit.max_running}, limit.rate_count, limit.rate_period_ms, NowMs(), queue})
+          .status();
+    }
     return connection()
-        .Query("INSERT INTO job_queue_limits (queue, max_running, updated_ms) VALUES (?, ?, ?)",
-               {queue, int64_t{max_running}, NowMs()})
+        .Query(
+            "INSERT INTO job_queue_limits (queue, max_running, rate_count, rate_period_ms, "
+            "rate_tat_us, updated_ms) VALUES (?, ?, ?, ?, 0, ?)",
+            {queue, int64_t{limit.max_running}, limit.rate_count, limit.rate_period_ms, NowMs()})
         .status();
   });
 }
 
-Result<std::map<std::string, int>> JobQueue::QueueLimits() {
+Status JobQueue::SetQueueLimit(const std::string& queue, int max_running) {
+  if (max_running < 0) {
+    return InvalidArgumentError("--max-running " + std::to_string(max_running) + " is negative");
+  }
+  return UpdateQueueLimit(queue, [&](QueueLimit& l) { l.max_running = max_running; });
+}
+
+Status JobQueue::SetQueueRate(const std::string& queue, int64_t count,
+                              std::chrono::milliseconds period) {
+  if (count < 0 || (count > 0 && period.count() <= 0)) {
+    return InvalidArgumentError("--rate: " + std::to_string(count) + " per " +
+                                std::to_string(period.count()) + " ms is not a rate");
+  }
+  return UpdateQueueLimit(queue, [&](QueueLimit& l) {
+    l.rate_count = count;
+    l.rate_period_ms = count == 0 ? 0 : period.count();
+  });
+}
+
+Result<std::map<std::string, QueueLimit>> JobQueue::QueueLimits() {
   CHURNML_ASSIGN_OR_RETURN(
-      SqlRows rows, connection().Query("SELECT queue, max_running FROM job_queue_limits", {}));
-  std::map<std::string, int> limits;
-  for (const SqlRow& r : rows) limits[AsString(r[0])] = static_cast<int>(AsInt(r[1]));
+      SqlRows rows,
+      connection().Query(
+          "SELECT queue, max_running, rate_count, rate_period_ms FROM job_queue_limits", {}));
+  std::map<std::string, QueueLimit> limits;
+  for (const SqlRow& r : rows) {
+    limits[AsString(r[0])] = {static_cast<int>(AsInt(r[1])), AsInt(r[2]), AsInt(r[3])};
+  }
   return limits;
 }
 
@@ -593,16 +810,26 @@ Result<QueueStats> JobQueue::Stats() {
       connection().Query("SELECT queue, state, COUNT(*) FROM jobs GROUP BY queue, state", {}));
   for (const SqlRow& r : rows) stats.counts[AsString(r[0])][AsString(r[1])] = AsInt(r[2]);
   int64_t now = NowMs();
-  CHURNML_ASSIGN_OR_RETURN(
-      SqlRows oldest,
-      connection().Query("SELECT queue, MIN(not_before_ms) FROM jobs WHERE (state = 'available' "
-                         "OR (state IN ('scheduled', 'retryable') AND not_before_ms <= ?)) "
-                         "GROUP BY queue",
-                         {now}));
+  CHURNML_ASSIGN_OR_RETURN(SqlRows oldest,
+                           connection().Query(std::string("SELECT queue, MIN(not_before_ms) FROM "
+                                                          "jobs WHERE ") +
+                                                  kReadyNow + kChildrenDone + " GROUP BY queue",
+                                              {now, now}));
   for (const SqlRow& r : oldest) {
     stats.oldest_available_age_ms[AsString(r[0])] = std::max<int64_t>(0, now - AsInt(r[1]));
   }
   return stats;
+}
+
+Result<QueueDepths> JobQueue::ReadyDepths() {
+  const int64_t now = NowMs();
+  CHURNML_ASSIGN_OR_RETURN(
+      SqlRows rows, connection().Query(std::string("SELECT queue, COUNT(*) FROM jobs WHERE ") +
+                                           kReadyNow + kChildrenDone + " GROUP BY queue",
+                                       {now, now}));
+  QueueDepths depths;
+  for (const SqlRow& r : rows) depths[AsString(r[0])] = AsInt(r[1]);
+  return depths;
 }
 
 }  // namespace churnml::orchestration

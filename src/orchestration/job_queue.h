@@ -1,5 +1,5 @@
 // JobQueue: the job queue in the tracking store's database (schema version
-// 5: jobs, job_events, job_schedules, job_queue_limits), on SQLite or
+// 5: jobs, job_events, job_schedules, job_queue_limits; 6: rate limits), on SQLite or
 // PostgreSQL with the same SQL and the same conformance tests.
 //
 // Guarantees (docs/jobs.md):
@@ -94,6 +94,11 @@ struct Schedule {
   int64_t created_ms = 0;
 };
 
+// The jobs of each queue that a claim could take now: waiting and due,
+// deadline not passed, no unfinished children (concurrency and rate limits
+// aside). What `churnml_jobs_queue_depth` exports.
+using QueueDepths = std::map<std::string, int64_t>;
+
 struct QueueStats {
   // queue → state name → count
   std::map<std::string, std::map<std::string, int64_t>> counts;
@@ -103,11 +108,26 @@ struct QueueStats {
 
 // What one maintenance pass did.
 struct MaintenanceReport {
-  int promoted = 0;  // scheduled/retryable → available
-  int expired = 0;   // deadline passed (waiting or running)
-  int rescued = 0;   // lease expired: back to available
-  int failed = 0;    // lease expired on the last attempt
+  int promoted = 0;        // scheduled/retryable → available
+  int expired = 0;         // deadline passed (waiting or running)
+  int rescued = 0;         // lease expired: back to available
+  int failed = 0;          // lease expired on the last attempt
+  int parents_failed = 0;  // a child ended failed, cancelled or expired
 };
+
+// A queue's limits across all workers (`jobs limit`). Zero: no limit.
+struct QueueLimit {
+  int max_running = 0;  // running jobs at once
+  // At most rate_count claims per rate_period_ms, in bursts of up to
+  // rate_count (GCRA: one claim every period/count once the burst is spent).
+  int64_t rate_count = 0;
+  int64_t rate_period_ms = 0;
+};
+
+// "10/s", "600/m", "5/h", "2/500ms" → (count, period ms); "0" or "off" →
+// (0, 0). InvalidArgument naming --rate otherwise. Counts 1..1,000,000;
+// periods 1 ms..1 day.
+Result<std::pair<int64_t, int64_t>> ParseRate(const std::string& text);
 
 // Whether a failure may be cured by running the job again.
 enum class FailureKind { kRetryable, kPermanent };
@@ -117,7 +137,7 @@ FailureKind ClassifyFailure(const Status& error);
 
 class JobQueue {
  public:
-  // Opens the store (creating or migrating it to schema version 5).
+  // Opens the store (creating or migrating it to the latest schema version).
   static Result<std::unique_ptr<JobQueue>> Open(const QueueOptions& options);
 
   std::string Describe() const { return store_->Describe(); }
@@ -128,6 +148,16 @@ class JobQueue {
   // unfinished job with the same unique key. On PostgreSQL, notifies the
   // channel "churnml_jobs" on commit so listening workers wake.
   Result<SubmitOutcome> Submit(const SubmitRequest& request);
+
+  // Adds `parent` and `children` (each child's parent_id becomes the
+  // parent's id) in one transaction: all of them or none. A job with
+  // children is not claimed until every child succeeded (the partitions of
+  // `predict --partitions` run first, their merge last); a child that ends
+  // failed, cancelled or expired fails the parent at the next maintenance
+  // pass, which cancels the other children. When the parent's unique key
+  // matches an unfinished job, returns that job and adds nothing.
+  Result<SubmitOutcome> SubmitWithChildren(const SubmitRequest& parent,
+                                           const std::vector<SubmitRequest>& children);
 
   // Runs a maintenance pass first (promotions, deadlines, rescues), then
   // claims the first job that may start, honouring per-queue running
@@ -156,19 +186,24 @@ class JobQueue {
   Status Release(const Lease& lease, const std::string& reason);
 
   // A waiting or running job → cancelled (a running job's worker notices at
-  // its next heartbeat). FailedPrecondition when the job already finished.
+  // its next heartbeat), with its unfinished children. FailedPrecondition
+  // when the job already finished.
   Status Cancel(int64_t job_id, const std::string& by);
-  // failed, cancelled or expired → available with one more attempt.
-  // FailedPrecondition from any other state.
+  // failed, cancelled or expired → available with one more attempt; so do
+  // its children in those states. FailedPrecondition from any other state.
   Status Retry(int64_t job_id, const std::string& by);
 
   // Promotes due jobs, expires jobs past their deadline and rescues running
   // jobs whose lease expired. Safe to run from any number of processes.
   Result<MaintenanceReport> Maintain(const std::string& by);
 
-  // Per-queue limit on running jobs across all workers; 0 removes it.
+  // Per-queue limit on running jobs across all workers; 0 removes it. The
+  // queue's rate limit stays.
   Status SetQueueLimit(const std::string& queue, int max_running);
-  Result<std::map<std::string, int>> QueueLimits();
+  // Per-queue rate of claims across all workers: at most `count` per
+  // `period`; count 0 removes it. The running cap stays.
+  Status SetQueueRate(const std::string& queue, int64_t count, std::chrono::milliseconds period);
+  Result<std::map<std::string, QueueLimit>> QueueLimits();
 
   // --- schedules (job_schedules.cc) ---------------------------------------
   // Adds a schedule; its first tick is the first after now. InvalidArgument
@@ -191,6 +226,7 @@ class JobQueue {
   Result<std::vector<Job>> List(const JobFilter& filter);
   Result<std::vector<JobEvent>> Events(int64_t job_id);
   Result<QueueStats> Stats();
+  Result<QueueDepths> ReadyDepths();
 
   // Runs `body` in a write transaction on the store's connection, retried
   // on lock conflicts (schedules use it too).
@@ -213,6 +249,9 @@ class JobQueue {
   std::string LockClause();  // " FOR UPDATE" on PostgreSQL
   std::string SkipLockedClause();
   Result<MaintenanceReport> MaintainInTransaction(const std::string& by);
+  // Upserts a queue's limits row with `change` applied; deletes a row left
+  // with no limit.
+  Status UpdateQueueLimit(const std::string& queue, const std::function<void(QueueLimit&)>& change);
 
   std::unique_ptr<tracking::TrackingStore> store_;
   QueueOptions options_;

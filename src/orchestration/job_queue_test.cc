@@ -401,6 +401,115 @@ TEST_P(JobQueueTest, StatsCountByQueueAndStateWithOldestAvailableAge) {
   EXPECT_EQ(stats->oldest_available_age_ms["default"], 10000);
 }
 
+TEST_P(JobQueueTest, AParentStartsOnlyWhenEveryChildSucceeded) {
+  auto queue = Open();
+  ASSERT_TRUE(queue);
+  SubmitRequest parent = Request();
+  parent.kind = "merge";
+  parent.priority = 1;  // first in line, yet it must wait
+  std::vector<SubmitRequest> children(2, Request());
+  auto submitted = queue->SubmitWithChildren(parent, children);
+  ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
+  auto depths = queue->ReadyDepths();
+  ASSERT_TRUE(depths.ok()) << depths.status().ToString();
+  EXPECT_EQ((*depths)["default"], 2) << "the parent is not ready while its children wait";
+  Job a = ClaimOne(*queue, "a");
+  Job b = ClaimOne(*queue, "b");
+  EXPECT_EQ(a.parent_id, submitted->job_id);
+  EXPECT_EQ(b.parent_id, submitted->job_id);
+  EXPECT_FALSE(queue->Claim({"c", {}, {}})->has_value());
+  ASSERT_TRUE(queue->Complete({a.id, a.epoch}, {}, "").ok());
+  EXPECT_FALSE(queue->Claim({"c", {}, {}})->has_value()) << "one child still runs";
+  ASSERT_TRUE(queue->Complete({b.id, b.epoch}, {}, "").ok());
+  Job merge = ClaimOne(*queue, "c");
+  EXPECT_EQ(merge.id, submitted->job_id);
+}
+
+TEST_P(JobQueueTest, AChildThatFailsForGoodFailsItsParentAndCancelsTheOthers) {
+  auto queue = Open();
+  ASSERT_TRUE(queue);
+  std::vector<SubmitRequest> children(3, Request());
+  auto submitted = queue->SubmitWithChildren(Request(), children);
+  ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
+  Job a = ClaimOne(*queue, "a");
+  ASSERT_TRUE(
+      queue->Fail({a.id, a.epoch}, InvalidArgumentError("bad row"), FailureKind::kPermanent).ok());
+  auto report = queue->Maintain("test");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->parents_failed, 1);
+  Job parent = *queue->Get(submitted->job_id);
+  EXPECT_EQ(parent.state, JobState::kFailed);
+  EXPECT_THAT(parent.last_error, HasSubstr("child job " + std::to_string(a.id) + " ended failed"));
+  JobFilter filter;
+  filter.parent_id = submitted->job_id;
+  auto listed = queue->List(filter);
+  ASSERT_TRUE(listed.ok());
+  int cancelled = 0;
+  for (const Job& child : *listed) cancelled += child.state == JobState::kCancelled ? 1 : 0;
+  EXPECT_EQ(cancelled, 2);
+  // Retrying the parent retries its unsuccessful children; it waits for them.
+  ASSERT_TRUE(queue->Retry(submitted->job_id, "test").ok());
+  auto depths = queue->ReadyDepths();
+  ASSERT_TRUE(depths.ok());
+  EXPECT_EQ((*depths)["default"], 3);
+}
+
+TEST_P(JobQueueTest, CancellingAParentCancelsItsUnfinishedChildren) {
+  auto queue = Open();
+  ASSERT_TRUE(queue);
+  std::vector<SubmitRequest> children(2, Request());
+  auto submitted = queue->SubmitWithChildren(Request(), children);
+  ASSERT_TRUE(submitted.ok());
+  ASSERT_TRUE(queue->Cancel(submitted->job_id, "test").ok());
+  EXPECT_FALSE(queue->Claim({"w", {}, {}})->has_value());
+}
+
+TEST_P(JobQueueTest, RateLimitSpacesClaimsAcrossWorkers) {
+  auto queue = Open();
+  ASSERT_TRUE(queue);
+  auto other = Open();  // a second worker's connection
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(queue->SetQueueRate("default", 2, milliseconds(1000)).ok());
+  for (int i = 0; i < 6; ++i) Submit(*queue);
+  // A burst of 2, from either worker; then one every 500 ms.
+  ClaimOne(*queue, "a");
+  ClaimOne(*other, "b");
+  EXPECT_FALSE(queue->Claim({"a", {}, {}})->has_value());
+  EXPECT_FALSE(other->Claim({"b", {}, {}})->has_value());
+  clock_.Advance(milliseconds(499));
+  EXPECT_FALSE(other->Claim({"b", {}, {}})->has_value());
+  clock_.Advance(milliseconds(1));
+  ClaimOne(*other, "b");
+  EXPECT_FALSE(queue->Claim({"a", {}, {}})->has_value());
+  clock_.Advance(milliseconds(500));
+  ClaimOne(*queue, "a");
+  // The rate and the running cap are separate settings of one queue.
+  ASSERT_TRUE(queue->SetQueueLimit("default", 10).ok());
+  auto limits = queue->QueueLimits();
+  ASSERT_TRUE(limits.ok());
+  EXPECT_EQ((*limits)["default"].max_running, 10);
+  EXPECT_EQ((*limits)["default"].rate_count, 2);
+  EXPECT_EQ((*limits)["default"].rate_period_ms, 1000);
+  ASSERT_TRUE(queue->SetQueueRate("default", 0, milliseconds(0)).ok());
+  ClaimOne(*queue, "a");
+  ClaimOne(*queue, "a");
+}
+
+TEST(ParseRate, ReadsCountPerPeriod) {
+  EXPECT_EQ(*ParseRate("10/s"), std::make_pair(int64_t{10}, int64_t{1000}));
+  EXPECT_EQ(*ParseRate("600/m"), std::make_pair(int64_t{600}, int64_t{60000}));
+  EXPECT_EQ(*ParseRate("5/h"), std::make_pair(int64_t{5}, int64_t{3600000}));
+  EXPECT_EQ(*ParseRate("2/500ms"), std::make_pair(int64_t{2}, int64_t{500}));
+  EXPECT_EQ(*ParseRate("3/10s"), std::make_pair(int64_t{3}, int64_t{10000}));
+  EXPECT_EQ(*ParseRate("off"), std::make_pair(int64_t{0}, int64_t{0}));
+  for (const char* bad :
+       {"", "10", "/s", "10/", "10/x", "0/s", "-1/s", "10/0s", "1/2d", "9999999/s"}) {
+    auto parsed = ParseRate(bad);
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(parsed.status().message(), HasSubstr("--rate")) << bad;
+  }
+}
+
 CHURNML_INSTANTIATE_STORE_BACKENDS(Backends, JobQueueTest);
 
 }  // namespace

@@ -14,6 +14,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// More children than this are not listed to a job (partitions are capped
+// far below it).
+constexpr int64_t kMaxChildren = 100000;
+
 // One running job, shared by its slot thread and the heartbeat thread.
 struct Running {
   Lease lease;
@@ -37,6 +41,7 @@ class WorkerRun {
   void Slot(int index, std::unique_ptr<JobQueue> queue);
   void RunOne(JobQueue& queue, Job job);
   void Heartbeats(std::unique_ptr<JobQueue> queue);
+  void RefreshDepths(JobQueue& queue);
   void Listen();
   void WaitForWork();
   void CountEnded();
@@ -109,17 +114,40 @@ void WorkerRun::Listen() {
   }
 }
 
+void WorkerRun::RefreshDepths(JobQueue& queue) {
+  Result<QueueDepths> depths = queue.ReadyDepths();
+  if (!depths.ok()) return;  // keep the last values; heartbeats log store trouble
+  Count([&](WorkerCounters::Snapshot& c) {
+    for (auto& [name, depth] : c.queue_depth) depth = 0;
+    for (const std::string& name : options_.queues) c.queue_depth[name] = 0;
+    for (const auto& [name, depth] : *depths) {
+      if (options_.queues.empty() || std::find(options_.queues.begin(), options_.queues.end(),
+                                               name) != options_.queues.end()) {
+        c.queue_depth[name] = depth;
+      }
+    }
+  });
+}
+
 void WorkerRun::Heartbeats(std::unique_ptr<JobQueue> queue) {
   milliseconds interval = options_.heartbeat_interval.count() > 0
                               ? options_.heartbeat_interval
                               : std::max(milliseconds(50), options_.queue.lease / 3);
   // Schedules ride on this thread: it is the one that never runs a job.
   const milliseconds schedule_every = options_.schedule_interval;
-  const milliseconds tick =
-      schedule_every.count() > 0 ? std::min(interval, schedule_every) : interval;
+  milliseconds tick = schedule_every.count() > 0 ? std::min(interval, schedule_every) : interval;
+  if (options_.counters != nullptr && options_.depth_interval.count() > 0) {
+    tick = std::min(tick, options_.depth_interval);
+  }
   auto next_heartbeat = std::chrono::steady_clock::now() + interval;
   auto next_schedule = std::chrono::steady_clock::now();
+  auto next_depth = std::chrono::steady_clock::now();
+  const bool track_depth = options_.counters != nullptr && options_.depth_interval.count() > 0;
   while (!finished_.load()) {
+    if (track_depth && std::chrono::steady_clock::now() >= next_depth) {
+      next_depth = std::chrono::steady_clock::now() + options_.depth_interval;
+      RefreshDepths(*queue);
+    }
     if (schedule_every.count() > 0 && !Stopping() &&
         std::chrono::steady_clock::now() >= next_schedule) {
       next_schedule = std::chrono::steady_clock::now() + schedule_every;
@@ -182,10 +210,19 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
   auto started = std::chrono::steady_clock::now();
   const JobKind* kind = kinds_.Find(job.kind);
   JobContext context(job, options_.name, &running->lease_lost);
+  context.SetChildrenSource([&queue, id = job.id]() -> Result<std::vector<Job>> {
+    JobFilter filter;
+    filter.parent_id = id;
+    filter.limit = kMaxChildren;
+    CHURNML_ASSIGN_OR_RETURN(std::vector<Job> children, queue.List(filter));
+    std::reverse(children.begin(), children.end());  // List is newest first
+    return children;
+  });
   Status outcome = kind != nullptr ? kind->run(context)
                                    : InvalidArgumentError("no kind \"" + job.kind + "\" here");
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (options_.on_job_finished) options_.on_job_finished(job.kind, seconds);
   std::string tag = "job " + std::to_string(job.id) + " (" + job.kind + ")";
   auto drop_outputs = [&] {
     for (const FencedOutput& o : context.outputs()) {
@@ -204,6 +241,10 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
   } else if (outcome.ok()) {
     recorded = queue.Complete(running->lease, context.outputs(), context.result());
     if (recorded.ok()) {
+      for (const std::filesystem::path& path : context.cleanup()) {
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+      }
       Log(tag + " succeeded in " + std::to_string(seconds) + " s");
       std::lock_guard lock(mu_);
       ++report_.succeeded;

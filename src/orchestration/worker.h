@@ -40,6 +40,10 @@ class WorkerCounters {
     int64_t running = 0;
     int64_t lease_losses = 0;          // heartbeats answered "lease lost"
     int64_t lease_renew_failures = 0;  // heartbeats that could not reach the store
+    // Jobs a claim could take now, per queue (JobQueue::ReadyDepths), as of
+    // the last refresh: the worker's --queues (0 when empty), or every
+    // queue with jobs (a queue seen once stays, at 0).
+    std::map<std::string, int64_t> queue_depth;
   };
 
   void Update(const std::function<void(Snapshot&)>& change) {
@@ -77,6 +81,11 @@ struct WorkerOptions {
   int64_t max_jobs = 0;
   // Updated as jobs start and end when set; must outlive RunWorker.
   WorkerCounters* counters = nullptr;
+  // How often queue_depth in `counters` is refreshed (one query). 0: never.
+  std::chrono::milliseconds depth_interval{1000};
+  // Called when a job's code returned, with its kind and run time in
+  // seconds (the duration histogram), from the slot's thread.
+  std::function<void(const std::string& kind, double seconds)> on_job_finished;
   // Human log lines (one per job start/end, refusals, reconnects).
   std::function<void(const std::string&)> log;
 };

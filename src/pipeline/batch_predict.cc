@@ -237,6 +237,11 @@ Status PredictBatch(const ModelArtifact& artifact, const PredictOptions& options
   CsvChunkReaderOptions reader_options;
   reader_options.chunk_bytes = options.chunk_bytes;
   reader_options.max_line_bytes = options.max_line_bytes;
+  if (options.input_range) {
+    reader_options.range_begin = options.input_range->begin;
+    reader_options.range_end = options.input_range->end;
+    reader_options.range_first_line = options.input_range->first_line;
+  }
   CHURNML_ASSIGN_OR_RETURN(CsvChunkReader reader,
                            CsvChunkReader::Open(options.input_path, reader_options));
   CHURNML_ASSIGN_OR_RETURN(std::vector<std::string> header, reader.ReadHeader());

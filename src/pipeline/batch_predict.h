@@ -20,6 +20,7 @@
 
 #include "common/status.h"
 #include "data/csv_chunk_reader.h"
+#include "data/csv_partition.h"
 #include "pipeline/model_artifact.h"
 
 namespace churnml {
@@ -37,6 +38,11 @@ struct PredictOptions {
   // (`--keep-columns`), in this order; any header column, in the schema or
   // not. The id column is always written and is not repeated.
   std::vector<std::string> keep_columns;
+  // Only the records in this byte range of the input file (one partition of
+  // `jobs submit predict --partitions N`, planned by PlanCsvPartitions); the
+  // header is still read from the start of the file. Rejected rows are
+  // numbered from 1 within the range. Empty: the whole input.
+  std::optional<CsvByteRange> input_range;
 };
 
 // Wall-clock seconds summed over worker threads, per stage (the profile

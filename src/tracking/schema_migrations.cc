@@ -170,6 +170,18 @@ CREATE TABLE job_queue_limits (
 );
 )sql";
 
+// Version 6: per-queue rate limits (`jobs limit QUEUE --rate N/s`), enforced
+// across every worker by the claim transaction, which holds the limits
+// rows' locks: at most rate_count claims per rate_period_ms, with bursts of
+// up to rate_count, by GCRA on rate_tat_us (the theoretical arrival time of
+// the next claim, microseconds since the Unix epoch). A row may hold a rate
+// without a running cap: max_running 0 means no cap.
+constexpr char kVersion6[] = R"sql(
+ALTER TABLE job_queue_limits ADD COLUMN rate_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE job_queue_limits ADD COLUMN rate_period_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE job_queue_limits ADD COLUMN rate_tat_us BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
   for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
     text.replace(pos, from.size(), to);
@@ -186,6 +198,7 @@ std::string MigrationScript(int version, SqlDialect dialect) {
   if (version == 3) script = kVersion3;
   if (version == 4) script = kVersion4;
   if (version == 5) script = kVersion5;
+  if (version == 6) script = kVersion6;
   ReplaceAll(script, "@ID@",
              dialect == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY");
   return script;

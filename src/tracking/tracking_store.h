@@ -33,7 +33,7 @@
 namespace churnml::tracking {
 
 // The schema version this build writes (docs/store.md lists each one).
-inline constexpr int kLatestSchemaVersion = 5;
+inline constexpr int kLatestSchemaVersion = 6;
 
 // A write fence: the store's writes commit only while job `job_id` is
 // `running` under `epoch` (the job queue's fencing token, docs/jobs.md).

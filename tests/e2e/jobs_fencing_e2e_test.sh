@@ -185,7 +185,7 @@ run "$CHURNML" --store "$WORK/sqlite" jobs submit predict --model model --data -
 expect_status 2 "a job cannot read stdin"
 run "$CHURNML" --store "$WORK/sqlite" jobs submit transcode --x 1
 expect_status 2 "unknown kind"
-expect_contains "$WORK/err" "known: drift, evaluate, noop, predict, report, retrain, train" \
+expect_contains "$WORK/err" "known: drift, evaluate, noop, predict, predict-partition, report, retrain, train" \
   "the known kinds are listed"
 
 scenarios sqlite "$WORK/sqlite"

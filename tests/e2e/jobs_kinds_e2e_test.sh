@@ -6,7 +6,9 @@
 # alias, tagged with the job), submission-time validation with one-line
 # errors, and a "* * * * *" schedule with three workers per store enqueueing
 # the minute's tick exactly once, counted by the workers' --metrics-port
-# endpoints (checked with promtool). docs/jobs.md.
+# endpoints (checked with promtool, with the job duration histogram and
+# churnml_jobs_queue_depth), and per-queue rate limits kept by the three
+# workers together. docs/jobs.md.
 source "$(dirname "$0")/jobs_lib.sh"
 source "$(dirname "$0")/lib.sh"
 
@@ -125,6 +127,17 @@ for entry in "${stores[@]}"; do
   store=${entry#*:}
   run "$CHURNML" --store "$store" jobs schedule add every-minute --cron "* * * * *" noop --ms 0
   expect_status 0 "$n: schedule add"
+  # Rate limits across the three workers: 12 jobs at 2/s (a burst of 2,
+  # then one every 500 ms), and 4 jobs at 1/h (one runs; three stay, and
+  # are the queue depth every worker exports).
+  run "$CHURNML" --store "$store" jobs limit rated --rate 2/s
+  expect_status 0 "$n: jobs limit --rate"
+  run "$CHURNML" --store "$store" jobs limit parked --rate 1/h
+  for i in $(seq 12); do "$CHURNML" --store "$store" jobs submit noop --ms 0 --queue rated >/dev/null; done
+  for i in 1 2 3 4; do "$CHURNML" --store "$store" jobs submit noop --ms 0 --queue parked >/dev/null; done
+  run "$CHURNML" --store "$store" jobs limit rated --rate 2/x
+  expect_status 2 "$n: a malformed --rate"
+  expect_contains "$WORK/err" '--rate "2/x" is not COUNT/PERIOD' "$n: the message names --rate"
   for i in 1 2 3; do
     start_worker "$store" "$n-s$i" --schedule-interval 0.2 --kinds noop --metrics-port 0
     pids+=("$WPID")
@@ -146,11 +159,22 @@ for entry in "${stores[@]}"; do
     cat "$WORK/$n-s$i.prom" >>"$WORK/$n-metrics.txt"
   done
   expect_contains "$WORK/$n-metrics.txt" "churnml_worker_jobs_running 0" "$n: running gauge"
+  # The queue depth, the same on every worker: the three parked jobs.
+  expect_eq "$(grep -c '^churnml_jobs_queue_depth{queue="parked"} 3$' "$WORK/$n-metrics.txt")" 3 \
+    "$n: every worker exports churnml_jobs_queue_depth of the parked queue"
+  # The duration histogram counts every job whose code ran.
+  hist=$(awk '$1 == "churnml_worker_job_duration_seconds_count{kind=\"noop\"}" {s += $2} END {print s + 0}' \
+    "$WORK/$n-metrics.txt")
+  inf=$(awk '$1 == "churnml_worker_job_duration_seconds_bucket{kind=\"noop\",le=\"+Inf\"}" {s += $2} END {print s + 0}' \
+    "$WORK/$n-metrics.txt")
   sum() { awk -v m="$1" '$1 == m "{kind=\"noop\"}" {s += $2} END {print s + 0}' "$WORK/$n-metrics.txt"; }
   claimed=$(sum churnml_worker_jobs_claimed_total)
   succeeded=$(sum churnml_worker_jobs_succeeded_total)
   if [[ $claimed -ge 1 && $claimed -eq $succeeded ]]; then pass; else
     fail "$n: workers' metrics: $claimed claimed, $succeeded succeeded"
+  fi
+  if [[ $hist -eq $succeeded && $inf -eq $hist ]]; then pass; else
+    fail "$n: duration histogram: count $hist, +Inf bucket $inf, $succeeded succeeded"
   fi
   echo "$claimed" >"$WORK/$n-claimed"
 done
@@ -162,13 +186,29 @@ for entry in "${stores[@]}"; do
   # One tick passed (two if the wait straddled another boundary); each once.
   ticks=$(jq '[.[] | select(.unique_key | startswith("schedule:every-minute:"))] | length' \
     "$WORK/$n-ticks.json")
-  distinct=$(jq '[.[] | .unique_key] | unique | length' "$WORK/$n-ticks.json")
+  distinct=$(jq '[.[] | .unique_key | select(startswith("schedule:"))] | unique | length' \
+    "$WORK/$n-ticks.json")
   if [[ $ticks -ge 1 && $ticks -le 2 && $ticks -eq $distinct ]]; then pass; else
     fail "$n: $ticks scheduled job(s) for $distinct distinct tick(s)"
   fi
-  expect_eq "$(jq '[.[] | select(.state != "succeeded")] | length' "$WORK/$n-ticks.json")" 0 \
-    "$n: the scheduled jobs ran"
-  expect_eq "$(cat "$WORK/$n-claimed")" "$ticks" "$n: the metrics count each scheduled job once"
+  expect_eq "$(jq '[.[] | select(.queue == "default" and .state != "succeeded")] | length' \
+    "$WORK/$n-ticks.json")" 0 "$n: the scheduled jobs ran"
+  # Every scheduled job once, plus the 12 rated jobs and the one parked job.
+  expect_eq "$(cat "$WORK/$n-claimed")" "$((ticks + 13))" "$n: the metrics count each job once"
+  "$CHURNML" --store "$store" jobs list --queue rated --json >"$WORK/$n-rated.json"
+  expect_eq "$(jq '[.[] | select(.state == "succeeded")] | length' "$WORK/$n-rated.json")" 12 \
+    "$n: the rated jobs ran"
+  # GCRA: the i-th start (from 0) is at least (i - 1) × 500 ms after the
+  # first (each claim's time is read before it waits for the limits row's
+  # lock, hence 100 ms of slack).
+  jq '[.[] | .started_ms] | sort | . as $t | [range(1; length) | select($t[.] - $t[0] < (. - 1) * 500 - 100)] | length' \
+    "$WORK/$n-rated.json" >"$WORK/$n-early"
+  expect_eq "$(cat "$WORK/$n-early")" 0 "$n: three workers together kept to 2 starts per second"
+  expect_eq "$(jq '[.[] | .started_ms] | max - min >= 4400' "$WORK/$n-rated.json")" true \
+    "$n: 12 starts at 2/s took at least 5 s less the burst"
+  "$CHURNML" --store "$store" jobs list --queue parked --json >"$WORK/$n-parked.json"
+  expect_eq "$(jq -c '[.[] | .state] | sort' "$WORK/$n-parked.json")" \
+    '["available","available","available","succeeded"]' "$n: at 1/h one parked job ran"
   run "$CHURNML" --store "$store" jobs schedule list --json
   expect_eq "$(jq -r '.[0].name' "$WORK/out")" every-minute "$n: schedule list"
   run "$CHURNML" --store "$store" jobs schedule remove every-minute
