@@ -78,12 +78,23 @@ expect_eq "$(alias_of previous)" "$new" "and kept the challenger as previous"
 
 # --- reports in a real browser -------------------------------------------
 run c report --model churn@previous --data shifted.csv --out report.html; expect_status 0 "report"
+expect_contains report.html 'id="calibration-table"' "report: the reliability table"
+expect_contains report.html 'id="ece-after"' "report: the ECE"
+# A calibrated model: ECE and reliability curve before and after calibration.
+run c train --data old.csv --calibrate isotonic --no-track --out calibrated
+expect_status 0 "train a calibrated model"
+run c report --model calibrated --data same.csv --out calibrated.html
+expect_status 0 "report on a calibrated model"
+expect_contains calibrated.html 'id="ece-before"' "calibrated report: ECE before calibration"
+expect_contains calibrated.html 'id="ece-after"' "calibrated report: ECE after calibration"
+expect_contains calibrated.html '>before calibration<' "calibrated report: the curve before calibration"
+expect_contains calibrated.html '>after isotonic<' "calibrated report: the curve after calibration"
 run c drift --model churn@champion --data shifted.csv --html drift.html --fail-on never
 expect_status 0 "drift --html"
 if ! command -v chromium >/dev/null; then
   fail "chromium is required (scripts/packages.d/quality.txt)"
 else
-  for page in report drift; do
+  for page in report calibrated drift; do
     size=$(stat -c %s "$page.html")
     if ((size < 1000000)); then pass; else fail "$page.html is $size bytes"; fi
     if grep -qiE '<script|https?://[^"]*\.(js|css)|src="http' "$page.html"; then
@@ -101,7 +112,7 @@ else
     # Every chart present, and each one draws something.
     charts=$(grep -o '<svg class="chart" data-chart="[^"]*"' "$WORK/$page.dom" | sed 's/.*data-chart="//; s/"$//')
     wanted="score"
-    [[ $page == report ]] && wanted="roc pr calibration score_histogram confusion gains lift importance"
+    [[ $page != drift ]] && wanted="roc pr calibration score_histogram confusion gains lift importance"
     for id in $wanted; do
       if grep -qx -- "$id" <<<"$charts" || grep -qx -- "drift_$id" <<<"$charts"; then pass; else
         fail "$page: chart $id missing"
