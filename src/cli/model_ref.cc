@@ -87,6 +87,28 @@ Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref
   return WithWarnings(ModelArtifact::Load(resolved.artifact_path, ctx.models, load_options));
 }
 
+Result<EnsembleMember> LoadEnsembleMemberRef(const std::string& ref, const CommandContext& ctx) {
+  if (std::optional<Status> hint = HintForBadRef(ref, ctx)) {
+    return hint->WithContext("--members");
+  }
+  if (!tracking::ParseModelReference(ref).names_registry()) {
+    return ModelArtifact::LoadMember(ref, ctx.models, {}, ref);
+  }
+  CHURNML_RETURN_IF_ERROR(RequireExistingStore(ctx.globals.store));
+  tracking::StoreOptions options;
+  options.uri = ctx.globals.store;
+  CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<tracking::TrackingStore> store,
+                           tracking::TrackingStore::Open(options));
+  CHURNML_ASSIGN_OR_RETURN(tracking::ResolvedModel resolved, store->ResolveModel(ref));
+  ArtifactLoadOptions load_options;
+  load_options.expected_sha256 = std::move(resolved.artifact_sha256);
+  load_options.record_name =
+      "version " + std::to_string(resolved.version) + " of model \"" + resolved.model + "\"";
+  // The store's checksums are checked on the bytes the ensemble copies.
+  return ModelArtifact::LoadMember(resolved.artifact_path, ctx.models, load_options,
+                                   resolved.model + "/" + std::to_string(resolved.version));
+}
+
 Result<Schema> LoadSchemaOption(const std::string& path) {
   if (path.empty()) return Schema::Telco();
   return Schema::FromYamlFile(path);

@@ -17,6 +17,12 @@ namespace churnml::cli {
 Result<std::shared_ptr<const ModelArtifact>> LoadModelRef(const std::string& ref,
                                                           const CommandContext& ctx);
 
+// Loads `ref` (same grammar) as an ensemble member: the artifact and the
+// verified bytes of its files (ModelArtifact::LoadMember). A registry
+// reference is recorded as NAME/VERSION, so the ensemble names the exact
+// version it copied even when it was given an alias.
+Result<EnsembleMember> LoadEnsembleMemberRef(const std::string& ref, const CommandContext& ctx);
+
 // NotFound (with a hint) when `uri` is a folder store that does not exist:
 // commands that only read a store call this first, so a mistyped --store
 // never creates an empty store as a side effect. PostgreSQL URIs pass.

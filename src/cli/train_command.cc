@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -21,7 +22,9 @@
 #include "common/suggest.h"
 #include "eval/metrics_text.h"
 #include "models/calibration.h"
+#include "models/ensemble.h"
 #include "models/hyperparameters.h"
+#include "pipeline/ensemble_train.h"
 #include "pipeline/threshold_choice.h"
 #include "pipeline/tracked_train.h"
 #include "pipeline/train.h"
@@ -50,6 +53,11 @@ struct TrainFlags {
   double validation_fraction = 0.1;
   std::string threshold_for;
   std::string calibrate;
+  // --model ensemble
+  std::string members;  // comma-separated model references
+  std::string weights;  // comma-separated numbers
+  std::string method = "average";
+  int stacking_folds = 5;
   // Hyperparameter flags as given (flag → text); built from the model
   // kinds' declarations (ModelRegistry::Hyperparameters).
   std::map<std::string, std::string> hyper_text;
@@ -171,7 +179,202 @@ void PrintIssues(const IssueList& issues) {
   }
 }
 
+// "a,b , c" → {"a", "b", "c"}; empty parts are kept (and refused by the caller).
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    const size_t b = part.find_first_not_of(" \t");
+    const size_t e = part.find_last_not_of(" \t");
+    out.push_back(b == std::string::npos ? std::string() : part.substr(b, e - b + 1));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<std::vector<double>> ParseWeights(const std::string& text) {
+  std::vector<double> out;
+  if (text.empty()) return out;
+  for (const std::string& part : SplitList(text)) {
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(part.c_str(), &end);
+    if (part.empty() || end != part.c_str() + part.size() || errno == ERANGE) {
+      return InvalidArgumentError("--weights: \"" + Abbreviate(part) +
+                                  "\" is not a number (give one number per member, e.g. "
+                                  "--weights 0.7,0.3)");
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+// Flags of `train` that an ensemble does not take: its members carry their
+// own preprocessing, calibration and hyperparameters.
+Status CheckEnsembleFlags(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx) {
+  for (const char* flag :
+       {"--cv", "--calibrate", "--threshold-for", "--validation-fraction", "--unknown-category"}) {
+    if (cmd.get_option(flag)->count() > 0) {
+      return InvalidArgumentError(std::string(flag) +
+                                  " does not apply to --model ensemble (each member keeps its "
+                                  "own; train the members with it)");
+    }
+  }
+  CHURNML_RETURN_IF_ERROR(HyperparametersFromFlags(cmd, f, ctx.models).status());
+  if (f.members.empty()) {
+    return InvalidArgumentError(
+        "--model ensemble needs --members, e.g. --members churn/3,churn@challenger");
+  }
+  CHURNML_RETURN_IF_ERROR(CheckReadableFile("--data", f.data));
+  if (!f.schema.empty()) CHURNML_RETURN_IF_ERROR(CheckReadableFile("--schema", f.schema));
+  if (!f.out.empty() && !f.force) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(f.out, ec))) {
+      return AlreadyExistsError("--out " + Abbreviate(f.out) +
+                                " already exists; choose another directory or add --force");
+    }
+  }
+  if (!f.alias.empty() && f.register_model.empty()) {
+    return InvalidArgumentError("--alias needs --register NAME (the model the alias belongs to)");
+  }
+  if (f.no_track && (!f.register_model.empty() || !f.alias.empty())) {
+    return InvalidArgumentError("--register and --alias need the store; drop --no-track");
+  }
+  if (f.no_track && f.out.empty()) {
+    return InvalidArgumentError("--out is required with --no-track");
+  }
+  return Status::Ok();
+}
+
+Result<EnsembleTrainOptions> EnsembleOptionsFromFlags(const CLI::App& cmd, const TrainFlags& f,
+                                                      const CommandContext& ctx) {
+  CHURNML_RETURN_IF_ERROR(CheckEnsembleFlags(cmd, f, ctx));
+  EnsembleTrainOptions options;
+  options.data_path = f.data;
+  CHURNML_ASSIGN_OR_RETURN(options.schema, LoadSchemaOption(f.schema));
+  Result<EnsembleMethod> method = ParseEnsembleMethod(f.method);
+  if (!method.ok()) return method.status().WithContext("--method");
+  options.method = *method;
+  CHURNML_ASSIGN_OR_RETURN(options.weights, ParseWeights(f.weights));
+  if (cmd.get_option("--stacking-folds")->count() > 0 &&
+      options.method != EnsembleMethod::kStacking) {
+    return InvalidArgumentError("--stacking-folds applies to --method stacking");
+  }
+  const std::vector<std::string> refs = SplitList(f.members);
+  if (refs.size() < 2 || refs.size() > kMaxEnsembleMembers) {
+    return InvalidArgumentError("--members names " + std::to_string(refs.size()) +
+                                " model(s); an ensemble has 2 to " +
+                                std::to_string(kMaxEnsembleMembers));
+  }
+  if (options.method == EnsembleMethod::kAverage) {
+    // Checked before the members are loaded: a typo costs nothing.
+    CHURNML_RETURN_IF_ERROR(NormalizeEnsembleWeights(options.weights, refs.size()).status());
+  }
+  for (size_t k = 0; k < refs.size(); ++k) {
+    if (refs[k].empty()) {
+      return InvalidArgumentError("--members: member " + std::to_string(k + 1) + " is empty");
+    }
+    Result<EnsembleMember> member = LoadEnsembleMemberRef(refs[k], ctx);
+    if (!member.ok()) {
+      return member.status().WithContext("--members: member " + std::to_string(k + 1) + " (" +
+                                         Abbreviate(refs[k]) + ")");
+    }
+    options.members.push_back(std::move(*member));
+  }
+  options.stacking_folds = f.stacking_folds;
+  options.test_size = f.test_size;
+  options.seed = f.seed;
+  options.threshold = f.threshold;
+  options.invalid_rows = f.drop_invalid ? InvalidRowPolicy::kDrop : InvalidRowPolicy::kFail;
+  options.out_dir = f.out;
+  options.existing = f.force ? ExistingPolicy::kReplace : ExistingPolicy::kFail;
+  return options;
+}
+
+int RunTrainEnsemble(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx) {
+  Result<EnsembleTrainOptions> options = EnsembleOptionsFromFlags(cmd, f, ctx);
+  if (!options.ok()) return ReportError(options.status());
+  ProgressBar progress("train", 0);
+  progress.SetStage(options->method == EnsembleMethod::kStacking
+                        ? "ensemble: refit members on " + std::to_string(f.stacking_folds) +
+                              " folds for out-of-fold scores, fit the meta-model"
+                        : "ensemble: score the test split");
+  EnsembleTrainReport report;
+  TrackedRun run;
+  Status status;
+  if (f.no_track) {
+    InterruptGuard guard;
+    status = TrainEnsemble(*options, ctx.models, &report);
+  } else {
+    TrackingOptions tracking;
+    tracking.store.uri = ctx.globals.store;
+    tracking.experiment = f.experiment;
+    tracking.register_model = f.register_model;
+    tracking.alias = f.alias;
+    InterruptGuard guard(tracking.store);
+    tracking.on_run_created = [&guard](const std::string& id) { guard.SetRun(id); };
+    status = TrainEnsembleTracked(*options, tracking, ctx.models, &report, &run);
+  }
+  progress.Finish();
+  if (!status.ok()) {
+    if (report.issues.count() > 0) {
+      Say("validation problems in " + f.data + ":");
+      PrintIssues(report.issues);
+    }
+    return ReportError(status);
+  }
+  for (const std::string& warning : report.warnings) Say("warning: " + warning);
+  if (f.json) {
+    nlohmann::json doc = report.ToJson();
+    if (!f.no_track) {
+      doc["run_id"] = run.run_id;
+      doc["store"] = run.store;
+      doc["artifact"] = run.artifact_path.string();
+      doc["registered"] = run.version
+                              ? nlohmann::json{{"model", f.register_model},
+                                               {"version", *run.version},
+                                               {"alias", f.alias.empty() ? nlohmann::json(nullptr)
+                                                                         : nlohmann::json(f.alias)}}
+                              : nlohmann::json(nullptr);
+    }
+    std::printf("%s\n", DumpJson(doc, 2).c_str());
+    return kExitOk;
+  }
+  Say("trained a " + std::string(EnsembleMethodName(report.method)) + " ensemble of " +
+      std::to_string(report.member_sources.size()) + " members, tested on " +
+      FormatCount(report.test_rows) + " rows (" + FormatFixed(report.seconds, 2) + " s)");
+  for (size_t k = 0; k < report.member_sources.size(); ++k) {
+    const std::optional<double>& auc = report.member_metrics[k].roc_auc;
+    Say("  member " + std::to_string(k + 1) + " " + report.member_sources[k] + " (" +
+        report.member_kinds[k] + "): weight " + FormatFixed(report.weights[k], 4) +
+        ", test ROC AUC " + (auc ? FormatFixed(*auc, 4) : std::string("n/a")));
+  }
+  if (report.method == EnsembleMethod::kStacking) {
+    Say("  meta-model bias " + FormatFixed(report.bias, 4) + " (log-odds)");
+  }
+  std::printf("%s", FormatMetrics(report.test_metrics).c_str());
+  if (!f.out.empty()) Say("model written to " + f.out);
+  if (!f.no_track) {
+    Say("run " + run.run_id + " recorded in " + run.store + " (artifact " +
+        run.artifact_path.string() + ")");
+    if (run.version) {
+      Say("registered " + f.register_model + " version " + std::to_string(*run.version) +
+          (f.alias.empty() ? "" : " as @" + f.alias));
+    }
+  }
+  return kExitOk;
+}
+
 int RunTrain(const CLI::App& cmd, const TrainFlags& f, const CommandContext& ctx) {
+  if (f.model == kEnsembleKind) return RunTrainEnsemble(cmd, f, ctx);
+  for (const char* flag : {"--members", "--weights", "--method", "--stacking-folds"}) {
+    if (cmd.get_option(flag)->count() > 0) {
+      return ReportError(InvalidArgumentError(std::string(flag) + " applies to --model ensemble"));
+    }
+  }
   if (Status s = CheckTrainFlags(f, ctx); !s.ok()) return ReportError(s);
   TrainOptions options;
   options.data_path = f.data;
@@ -358,7 +561,7 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<TrainFlags>();
   CLI::App* cmd = app.add_subcommand("train", "Train a model on a labelled CSV and save it");
   cmd->add_option("--data", flags->data, "training CSV (raw schema, with the target)")->required();
-  cmd->add_option("--model", flags->model, "model kind: logistic or xgboost")
+  cmd->add_option("--model", flags->model, "model kind: logistic, xgboost or ensemble")
       ->capture_default_str();
   AddFlagAlias(cmd, "--output",
                cmd->add_option("--out", flags->out,
@@ -405,6 +608,23 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
                   "fit platt or isotonic calibration on the validation rows; predict and serve "
                   "return calibrated probabilities")
       ->group(tune);
+  auto* ens = "Ensembles (--model ensemble)";
+  cmd->add_option("--members", flags->members,
+                  "comma-separated member models: NAME@ALIAS, NAME/VERSION or a directory "
+                  "(2 to 16; copied into the ensemble)")
+      ->group(ens);
+  cmd->add_option("--weights", flags->weights,
+                  "soft-voting weights, one per member, > 0 (normalised; default equal)")
+      ->group(ens);
+  cmd->add_option("--method", flags->method,
+                  "average (weighted mean of the members' log-odds) or stacking (logistic "
+                  "meta-model on out-of-fold scores)")
+      ->capture_default_str()
+      ->group(ens);
+  cmd->add_option("--stacking-folds", flags->stacking_folds,
+                  "folds of the out-of-fold member refits for stacking")
+      ->capture_default_str()
+      ->group(ens);
   // Every hyperparameter flag comes from the kinds' declarations.
   for (const auto& [flag, by_kind] : CollectDeclaredFlags(ctx.models)) {
     std::vector<std::string> kinds;
@@ -427,7 +647,9 @@ void RegisterTrainCommands(CLI::App& app, CommandContext& ctx) {
       "  churnml train --data customers.csv\n"
       "  churnml train --data customers.csv --model xgboost --n-estimators 300 --cv 5\n"
       "  churnml train --data customers.csv --model xgboost --register churn --alias champion\n"
-      "  churnml train --data customers.csv --no-track --out models/logistic");
+      "  churnml train --data customers.csv --no-track --out models/logistic\n"
+      "  churnml train --data customers.csv --model ensemble --members churn/3,churn/5 "
+      "--weights 0.7,0.3");
   cmd->callback([cmd, flags, &ctx] { ctx.exit_code = RunTrain(*cmd, *flags, ctx); });
 }
 

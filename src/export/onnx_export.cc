@@ -158,6 +158,11 @@ void AddLabelOutput(OnnxGraph& graph, double threshold) {
 }  // namespace
 
 Result<OnnxExport> ExportOnnx(const ModelArtifact& artifact) {
+  if (artifact.is_ensemble()) {
+    return Refuse("an ensemble",
+                  "is not exported in this build (its members each preprocess the rows and "
+                  "their log-odds are combined; export the members one by one)");
+  }
   OnnxExport out;
   out.model_kind = std::string(artifact.model().kind());
   out.threshold = artifact.threshold();

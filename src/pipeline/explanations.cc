@@ -53,6 +53,35 @@ Result<std::vector<double>> ColumnMeans(const ModelArtifact& artifact) {
 
 Result<Explainer> Explainer::Create(std::shared_ptr<const ModelArtifact> artifact) {
   Explainer e;
+  if (artifact->is_ensemble()) {
+    for (size_t k = 0; k < artifact->members().size(); ++k) {
+      const std::shared_ptr<const ModelArtifact>& member = artifact->members()[k];
+      const std::string name = "ensemble member " + std::to_string(k + 1);
+      Result<Explainer> explainer = Create(member);
+      if (!explainer.ok()) return explainer.status().WithContext(name);
+      Member m{std::move(*explainer), 1.0, 0.0, {}};
+      if (const std::optional<Calibrator>& cal = member->calibration()) {
+        if (cal->method() != CalibrationMethod::kPlatt) {
+          return FailedPreconditionError(
+              name +
+              " is calibrated with isotonic regression, which is not affine in the "
+              "log-odds, so the ensemble's explanation would not add up; explanations "
+              "need uncalibrated or Platt-calibrated members");
+        }
+        // Platt: logit(p) = -(a * margin + b).
+        m.alpha = -cal->a();
+        m.beta = -cal->b();
+      }
+      for (const std::string& feature : m.explainer.feature_names()) {
+        auto it = std::find(e.names_.begin(), e.names_.end(), feature);
+        m.feature_index.push_back(static_cast<size_t>(it - e.names_.begin()));
+        if (it == e.names_.end()) e.names_.push_back(feature);
+      }
+      e.members_.push_back(std::move(m));
+    }
+    e.artifact_ = std::move(artifact);
+    return e;
+  }
   const Preprocessor& pre = artifact->preprocessor();
   e.feature_of_column_.assign(pre.num_features(), 0);
   for (const FeatureColumnTransform& column : pre.columns()) {
@@ -80,11 +109,44 @@ Result<Explainer> Explainer::Create(std::shared_ptr<const ModelArtifact> artifac
 }
 
 Status Explainer::Explain(const Dataset& data, Explanations* out) const {
+  if (artifact_->is_ensemble()) return ExplainEnsemble(data, out);
   CHURNML_ASSIGN_OR_RETURN(FeatureMatrix x, artifact_->preprocessor().Transform(data));
   return ExplainFeatures(x, out);
 }
 
+Status Explainer::ExplainEnsemble(const Dataset& data, Explanations* out) const {
+  const EnsembleModel& combiner = *artifact_->ensemble();
+  const size_t rows = data.num_rows();
+  out->rows = rows;
+  out->features = names_.size();
+  out->base_values.assign(rows, combiner.bias());
+  out->contributions.assign(rows * out->features, 0.0);
+  FeatureMatrix served(rows, members_.size());
+  Explanations e;
+  for (size_t k = 0; k < members_.size(); ++k) {
+    const Member& m = members_[k];
+    Status s = m.explainer.Explain(data, &e);
+    if (!s.ok()) return s.WithContext("ensemble member " + std::to_string(k + 1));
+    const double w = combiner.weights()[k];
+    const std::optional<Calibrator>& cal = m.explainer.artifact().calibration();
+    for (size_t r = 0; r < rows; ++r) {
+      out->base_values[r] += w * (m.alpha * e.base_values[r] + m.beta);
+      std::span<const double> c = e.row(r);
+      double* dst = out->contributions.data() + r * out->features;
+      for (size_t f = 0; f < c.size(); ++f) dst[m.feature_index[f]] += w * m.alpha * c[f];
+      served.at(r, k) = cal ? cal->Apply(e.probabilities[r]) : e.probabilities[r];
+    }
+  }
+  out->probabilities.resize(rows);
+  return artifact_->PredictFeatures(served, out->probabilities);
+}
+
 Status Explainer::ExplainFeatures(const FeatureMatrix& x, Explanations* out) const {
+  if (artifact_->is_ensemble()) {
+    return FailedPreconditionError(
+        "an ensemble explains raw rows: its members transform them each with their own "
+        "preprocessor");
+  }
   const Model& model = artifact_->model();
   const size_t rows = x.rows();
   const size_t cols = x.cols();

@@ -11,6 +11,18 @@
 // mean of a one-hot column is the training share of its level, read from
 // the artifact's reference profile (profile.json), where an imputed
 // (missing) cell counts for the training mode as the preprocessor fills it.
+//
+// An ensemble (models/ensemble.h: margin = bias + sum_k w_k logit(p_k)) is
+// explained as the weighted sum of its members' explanations: with member
+// k's served log-odds = alpha_k * (base_k + sum_f c_kf) + beta_k (alpha 1,
+// beta 0 for an uncalibrated member; -a, -b for a Platt-calibrated one),
+//   base value = bias + sum_k w_k (alpha_k base_k + beta_k),
+//   contribution of f = sum_k w_k alpha_k c_kf,
+// so base value + sum of contributions == logit(the ensemble's probability)
+// (exact up to rounding — XGBoost members sum their TreeSHAP values in
+// float32, about 1e-7 relative — and up to the 1e-15 clamp of a member's
+// probability). A member with isotonic calibration (not affine in the
+// log-odds) makes the ensemble unexplainable (FailedPrecondition).
 #pragma once
 
 #include <cstddef>
@@ -63,6 +75,7 @@ class Explainer {
   // preprocessor; its errors pass through). Thread-safe.
   Status Explain(const Dataset& data, Explanations* out) const;
   // The same for rows already transformed by the artifact's preprocessor.
+  // FailedPrecondition for an ensemble (its members transform the rows).
   Status ExplainFeatures(const FeatureMatrix& x, Explanations* out) const;
 
  private:
@@ -72,6 +85,18 @@ class Explainer {
   std::vector<std::string> names_;
   std::vector<uint32_t> feature_of_column_;
   std::vector<double> column_means_;  // linear models only
+  // Ensembles: each member's explainer, its affine map into served log-odds
+  // and where each of its raw features sits in names_.
+  struct Member;
+  std::vector<Member> members_;
+
+  Status ExplainEnsemble(const Dataset& data, Explanations* out) const;
+};
+
+struct Explainer::Member {
+  Explainer explainer;
+  double alpha = 1, beta = 0;
+  std::vector<size_t> feature_index;
 };
 
 // Indices of the `k` largest |contribution| of `row`, largest first (ties

@@ -73,13 +73,13 @@ TEST_F(ModelArtifactTest, NewerFormatVersionIsRefusedWithClearMessage) {
   TrainReport report;
   ASSERT_TRUE(Train(options, registry_, &report).ok());
   auto doc = nlohmann::json::parse(*ReadFile(dir_ / "m" / "model.json"));
-  doc["format_version"] = kArtifactFormatVersion + 1;
+  doc["format_version"] = kEnsembleArtifactFormatVersion + 1;
   ASSERT_TRUE(WriteFileAtomically(dir_ / "m" / "model.json", doc.dump()).ok());
   auto r = ModelArtifact::Load(dir_ / "m", registry_);
   EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(
-      r.status().message().find("format version " + std::to_string(kArtifactFormatVersion + 1)),
-      std::string::npos)
+  EXPECT_NE(r.status().message().find("format version " +
+                                      std::to_string(kEnsembleArtifactFormatVersion + 1)),
+            std::string::npos)
       << r.status().message();
 }
 

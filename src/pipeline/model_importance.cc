@@ -26,6 +26,11 @@ std::vector<size_t> OrderByDescending(size_t n, Key key) {
 }  // namespace
 
 Result<ModelImportance> ComputeModelImportance(const ModelArtifact& artifact) {
+  if (artifact.is_ensemble()) {
+    return FailedPreconditionError(
+        "an ensemble has no built-in feature importance; look at its members' (or use "
+        "`churnml explain`, which adds up the members' contributions)");
+  }
   const Model& model = artifact.model();
   CHURNML_ASSIGN_OR_RETURN(RawFeatureMap map, MapColumnsToRawFeatures(artifact.preprocessor()));
   const size_t n = map.column_names.size();

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <optional>
 
 #include "common/atomic_file.h"
 #include "common/random.h"
@@ -15,6 +16,7 @@
 #include "eval/curves.h"
 #include "eval/metrics_json.h"
 #include "eval/svg_chart.h"
+#include "pipeline/calibration_check.h"
 
 namespace churnml {
 namespace {
@@ -147,6 +149,71 @@ std::string DriftSection(const DriftComparison& drift) {
   return s + "</div>";
 }
 
+std::vector<CurvePoint> ReliabilityPoints(const CalibrationCheck& check) {
+  std::vector<CurvePoint> points;
+  for (const CalibrationBin& b : check.bins) {
+    if (b.count > 0) points.push_back({b.mean_predicted, b.observed_rate});
+  }
+  return points;
+}
+
+// The reliability diagram (after and, for a calibrated model, before
+// calibration) and the table of bins with the ECE of each.
+Result<std::string> CalibrationSection(const QualityReportInput& in) {
+  CHURNML_ASSIGN_OR_RETURN(CalibrationCheck after, CheckCalibration(in.labels, in.scores));
+  std::optional<CalibrationCheck> before;
+  if (!in.uncalibrated_scores.empty()) {
+    if (in.uncalibrated_scores.size() != in.labels.size()) {
+      return InvalidArgumentError("report: " + std::to_string(in.uncalibrated_scores.size()) +
+                                  " uncalibrated scores for " + std::to_string(in.labels.size()) +
+                                  " labels");
+    }
+    CHURNML_ASSIGN_OR_RETURN(before, CheckCalibration(in.labels, in.uncalibrated_scores));
+  }
+  const std::string& method = in.calibration_method;  // the chart escapes its text
+  LineChart chart{
+      .id = "calibration",
+      .title = before
+                   ? "Calibration (10 bins): ECE " + FormatFixed(after.ece, 4) + " after " +
+                         method + ", " + FormatFixed(before->ece, 4) + " before"
+                   : "Calibration (reliability diagram, 10 bins): ECE " + FormatFixed(after.ece, 4),
+      .x_label = "mean predicted probability",
+      .y_label = "observed churn rate",
+      .series = {},
+      .diagonal = true};
+  chart.series.push_back(
+      {before ? "after " + method : "", ReliabilityPoints(after), kOrange, true});
+  if (before)
+    chart.series.push_back({"before calibration", ReliabilityPoints(*before), kGray, true});
+  std::string html = RenderLineChart(chart);
+  // The numbers behind the chart, as a table a reader can quote.
+  html +=
+      "<div><table id=\"calibration-table\"><tr><th>bin</th><th>rows</th><th>mean "
+      "predicted</th><th>observed</th>";
+  if (before)
+    html += "<th>before: rows</th><th>before: mean predicted</th><th>before: observed</th>";
+  html += "</tr>";
+  auto cells = [](const CalibrationBin& b) {
+    return "<td>" + std::to_string(b.count) + "</td><td>" +
+           (b.count > 0 ? FormatFixed(b.mean_predicted, 3) : "–") + "</td><td>" +
+           (b.count > 0 ? FormatFixed(b.observed_rate, 3) : "–") + "</td>";
+  };
+  for (size_t i = 0; i < after.bins.size(); ++i) {
+    const CalibrationBin& b = after.bins[i];
+    html +=
+        "<tr><td>" + FormatFixed(b.lower, 1) + "–" + FormatFixed(b.upper, 1) + "</td>" + cells(b);
+    if (before && i < before->bins.size()) html += cells(before->bins[i]);
+    html += "</tr>";
+  }
+  html +=
+      "<tr><th>ECE</th><td colspan=\"3\" id=\"ece-after\">" + FormatFixed(after.ece, 4) + "</td>";
+  if (before) {
+    html += "<td colspan=\"3\" id=\"ece-before\">" + FormatFixed(before->ece, 4) + "</td>";
+  }
+  html += "</tr></table></div>";
+  return html;
+}
+
 }  // namespace
 
 Result<std::string> RenderQualityReport(const QualityReportInput& in) {
@@ -165,8 +232,6 @@ Result<std::string> RenderQualityReport(const QualityReportInput& in) {
     CHURNML_ASSIGN_OR_RETURN(std::vector<CurvePoint> pr,
                              PrecisionRecallCurve(in.labels, in.scores));
     CHURNML_ASSIGN_OR_RETURN(std::vector<CurvePoint> gains, CumulativeGains(in.labels, in.scores));
-    CHURNML_ASSIGN_OR_RETURN(std::vector<CalibrationBin> calibration,
-                             CalibrationTable(in.labels, in.scores, 10));
     const size_t k = in.max_curve_points;
     html += "<h2>Ranking and calibration</h2><div class=\"grid\">";
     LineChart roc_chart{.id = "roc",
@@ -185,17 +250,8 @@ Result<std::string> RenderQualityReport(const QualityReportInput& in) {
                        .series = {{"model", DownsampleLttb(pr, k), kBlue, false},
                                   {"base rate", {{0, base_rate}, {1, base_rate}}, kGray, false}}};
     html += RenderLineChart(pr_chart);
-    std::vector<CurvePoint> reliability;
-    for (const CalibrationBin& b : calibration) {
-      if (b.count > 0) reliability.push_back({b.mean_predicted, b.observed_rate});
-    }
-    LineChart calibration_chart{.id = "calibration",
-                                .title = "Calibration (reliability diagram, 10 bins)",
-                                .x_label = "mean predicted probability",
-                                .y_label = "observed churn rate",
-                                .series = {{"", reliability, kOrange, true}},
-                                .diagonal = true};
-    html += RenderLineChart(calibration_chart);
+    CHURNML_ASSIGN_OR_RETURN(std::string calibration_html, CalibrationSection(in));
+    html += calibration_html;
     html += ScoreHistogram(in);
     const ConfusionMatrix& cm = in.metrics->confusion;
     html += RenderConfusionChart("confusion", in.negative_label, in.positive_label, cm.tn, cm.fp,
@@ -328,6 +384,22 @@ Status WriteQualityReport(const ModelArtifact& artifact, const ReportOptions& op
   in.labels = data.target();
   in.scores = scores;
   in.threshold = artifact.threshold();
+  std::vector<double> uncalibrated;
+  if (artifact.calibration()) {
+    // The model's own probabilities, a chunk at a time like the scores.
+    constexpr size_t kChunk = 65536;
+    uncalibrated.reserve(data.num_rows());
+    std::vector<size_t> rows;
+    std::vector<double> part;
+    for (size_t begin = 0; begin < data.num_rows(); begin += kChunk) {
+      rows.clear();
+      for (size_t r = begin; r < std::min(data.num_rows(), begin + kChunk); ++r) rows.push_back(r);
+      CHURNML_RETURN_IF_ERROR(artifact.PredictUncalibrated(data.Select(rows), &part));
+      uncalibrated.insert(uncalibrated.end(), part.begin(), part.end());
+    }
+    in.uncalibrated_scores = uncalibrated;
+    in.calibration_method = std::string(CalibrationMethodName(artifact.calibration()->method()));
+  }
   in.importance = std::move(importance);
   in.importance_method = "drop in ROC AUC when shuffled";
   in.drift = drift ? &*drift : nullptr;

@@ -1,7 +1,8 @@
 // The model-quality report: one self-contained HTML file (inline CSS and
 // SVG, no script, no network) with the metrics table, ROC and PR curves,
-// the calibration diagram, score histograms per class, the confusion matrix
-// at the threshold, cumulative gains, feature importance and the drift table
+// the calibration diagram with the expected calibration error (before and
+// after calibration for a calibrated model) and its reliability table, score histograms per class,
+// the confusion matrix at the threshold, cumulative gains, feature importance and the drift table
 // with a reference-vs-current histogram per feature. Curves are downsampled
 // (LTTB) to a fixed number of points, so the file's size does not grow with
 // the rows: a few hundred kilobytes at a million rows.
@@ -32,6 +33,11 @@ struct QualityReportInput {
   const BinaryMetrics* training_metrics = nullptr;
   std::span<const uint8_t> labels;
   std::span<const double> scores;
+  // For a calibrated model: its own probabilities before calibration (one
+  // per label) and the method's name; the calibration section then shows
+  // the ECE and reliability curve before and after. Empty otherwise.
+  std::span<const double> uncalibrated_scores;
+  std::string calibration_method;
   double threshold = 0.5;
   // (raw feature, importance), largest first.
   std::vector<std::pair<std::string, double>> importance;

@@ -151,6 +151,11 @@ Status Decide(const RetrainOptions& o, const ModelRegistry& registry,
     }
   }
 
+  if (champion->is_ensemble()) {
+    return FailedPreconditionError(
+        "retrain does not refit an ensemble champion: retrain its members, then train a new "
+        "ensemble from them (train --model ensemble)");
+  }
   // The challenger: the champion's kind, hyperparameters and threshold.
   TrainOptions train;
   train.data_path = o.data_path;
