@@ -377,7 +377,16 @@ Status AppendRejects(const fs::path& path, int64_t row_offset, AtomicFileWriter&
       text += std::to_string(*row + row_offset);
       for (size_t i = 1; i < record.fields.size(); ++i) {
         text.push_back(',');
-        AppendCsvField(&text, record.fields[i]);
+        std::string_view field = record.fields[i];
+        // The message starts with the row too: "row 1,204, column …", as
+        // IssueList::Merge rebuilds it when the data layer renumbers rows.
+        const std::string old_prefix = "row " + FormatCount(*row);
+        if (i == 4 && field.rfind(old_prefix, 0) == 0) {
+          AppendCsvField(&text, "row " + FormatCount(*row + row_offset) +
+                                    std::string(field.substr(old_prefix.size())));
+        } else {
+          AppendCsvField(&text, field);
+        }
       }
       text.push_back('\n');
     }
