@@ -55,6 +55,7 @@ struct PolicyFlags {
 struct ReplayFlags {
   PolicyFlags policy;
   std::string metrics;
+  std::string signal = "rps";
   std::string out = "-";
 };
 
@@ -127,6 +128,13 @@ std::string Csv(const std::string& text) {
 int RunReplay(const ReplayFlags& f) {
   Result<scaling::AutoscaleOptions> parsed = PolicyOptions(f.policy);
   if (!parsed.ok()) return ReportError(parsed.status());
+  Result<scaling::LoadSignal> signal = scaling::ParseLoadSignal(f.signal);
+  if (!signal.ok()) return ReportError(signal.status());
+  const bool latency = *signal == scaling::LoadSignal::kP99Latency;
+  if (latency && parsed->predictive) {
+    parsed->predictive = false;
+    Say("--signal p99: no seasonal forecast (it forecasts load, not latency)");
+  }
   const scaling::AutoscaleOptions& options = *parsed;
   Result<std::string> text = ReadFile(f.metrics);
   if (!text.ok()) return ReportError(text.status());
@@ -134,7 +142,8 @@ int RunReplay(const ReplayFlags& f) {
   if (!trace.ok()) {
     return ReportError(InvalidArgumentError(f.metrics + ": " + trace.status().message()));
   }
-  const std::vector<scaling::AutoscaleDecision> run = scaling::Replay(options, *trace);
+  const std::vector<scaling::AutoscaleDecision> run = scaling::Replay(
+      options, *trace, latency ? scaling::TraceLoad::kPerReplica : scaling::TraceLoad::kTotal);
 
   std::string csv = "time,load,current,reactive,scheduled,predictive,forecast,desired,reason\n";
   int changes = 0, peak = 0, short_samples = 0;
@@ -147,7 +156,8 @@ int RunReplay(const ReplayFlags& f) {
     if (i > 0 && d.desired != run[i - 1].desired) ++changes;
     peak = std::max(peak, d.desired);
     replica_seconds += static_cast<double>(d.current) * static_cast<double>(step);
-    if (d.load > d.current * options.target * (1 + options.tolerance)) ++short_samples;
+    const double per_replica = latency ? d.load : d.load / std::max(1, d.current);
+    if (per_replica > options.target * (1 + options.tolerance)) ++short_samples;
   }
   Result<AtomicFileWriter> writer =
       f.out == "-" ? AtomicFileWriter::ForStdout() : AtomicFileWriter::Create(f.out);
@@ -543,6 +553,10 @@ void RegisterAutoscaleCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--metrics", flags->metrics, "load trace: CSV with columns time (unix s), load")
       ->required();
   cmd->add_option("--out", flags->out, "decisions CSV (- = stdout)")->capture_default_str();
+  cmd->add_option("--signal", flags->signal,
+                  "what the load column is: rps, inflight or queue-depth (summed over replicas) "
+                  "or p99 (seconds, every replica's: desired = ceil(current x p99 / target))")
+      ->capture_default_str();
   AddPolicyOptions(cmd, flags->policy);
   cmd->callback([flags, &ctx] { ctx.exit_code = RunReplay(*flags); });
 

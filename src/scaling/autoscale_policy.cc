@@ -285,14 +285,16 @@ Result<std::vector<LoadSample>> ParseLoadTrace(std::string_view csv) {
 }
 
 std::vector<AutoscaleDecision> Replay(const AutoscaleOptions& options,
-                                      const std::vector<LoadSample>& trace) {
+                                      const std::vector<LoadSample>& trace, TraceLoad kind) {
   std::vector<AutoscaleDecision> out;
   if (trace.size() < 2) return out;
   AutoscalePolicy policy(options, trace[1].time - trace[0].time);
   int current = options.min_replicas;
   out.reserve(trace.size());
   for (const LoadSample& s : trace) {
-    out.push_back(policy.Decide(s.time, s.load, current));
+    const double load = kind == TraceLoad::kPerReplica ? s.load * std::max(1, current) : s.load;
+    out.push_back(policy.Decide(s.time, load, current));
+    out.back().load = s.load;
     current = out.back().desired;
   }
   return out;

@@ -111,9 +111,17 @@ struct LoadSample {
 // row and column that is wrong. At most 10,000,000 rows.
 Result<std::vector<LoadSample>> ParseLoadTrace(std::string_view csv);
 
+// How a trace's load reaches the reactive formula: kTotal for a load summed
+// over the replicas (requests/s, in flight, queue depth); kPerReplica for a
+// value that does not add up over replicas (a p99 latency): it is taken as
+// every replica's, so desired = ceil(current x value / target).
+enum class TraceLoad { kTotal, kPerReplica };
+
 // Runs the policy over `trace` as if the replicas followed each decision at
-// once (the first sample starts at min_replicas).
+// once (the first sample starts at min_replicas). Each decision's load is
+// the trace's value.
 std::vector<AutoscaleDecision> Replay(const AutoscaleOptions& options,
-                                      const std::vector<LoadSample>& trace);
+                                      const std::vector<LoadSample>& trace,
+                                      TraceLoad kind = TraceLoad::kTotal);
 
 }  // namespace churnml::scaling

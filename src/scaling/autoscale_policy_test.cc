@@ -144,6 +144,24 @@ TEST(AutoscaleReplay, PredictiveScalesUpBeforeTheLoadReactiveAfter) {
   EXPECT_TRUE(said_predictive);
 }
 
+TEST(AutoscaleReplay, APerReplicaLoadIsARatioOfTheTarget) {
+  AutoscaleOptions o = Reactive();
+  o.target = 0.05;  // p99 of 50 ms
+  o.min_replicas = 2;
+  o.stabilization_seconds = 0;
+  // At the target, then twice it, twice it again, then half of it.
+  const std::vector<LoadSample> trace = {{0, 0.05}, {60, 0.1}, {120, 0.1}, {180, 0.025}};
+  const auto run = Replay(o, trace, TraceLoad::kPerReplica);
+  ASSERT_EQ(run.size(), 4u);
+  EXPECT_EQ(run[0].desired, 2);  // ratio 1
+  EXPECT_EQ(run[1].desired, 4);  // ceil(2 x 2)
+  EXPECT_EQ(run[2].desired, 8);  // ceil(4 x 2): a recorded latency does not react
+  EXPECT_EQ(run[3].desired, 4);  // ceil(8 x 0.5)
+  EXPECT_DOUBLE_EQ(run[1].load, 0.1) << "decisions carry the trace's value";
+  // The same trace as a total load: ceil(0.1 / 0.05) = 2 replicas at most.
+  EXPECT_EQ(Replay(o, trace)[2].desired, 2);
+}
+
 TEST(AutoscaleReplay, StabilizationPreventsFlapping) {
   // Load jumps between 450 and 950 every minute (target 100 per replica).
   std::vector<LoadSample> trace;

@@ -52,6 +52,16 @@ held=$(changes held.csv)
 flappy=$(changes flappy.csv)
 if [[ $held -le 2 && $flappy -gt 20 ]]; then pass; else fail "changes: $held with the window, $flappy without"; fi
 
+# A p99 trace (seconds): every replica's, so desired = ceil(current x p99 / target).
+printf 'time,load\n0,0.05\n60,0.1\n120,0.1\n180,0.025\n' >p99.csv
+run "$CHURNML" autoscale replay --metrics p99.csv --signal p99 --target 0.05 --min-replicas 2 \
+  --stabilization 0
+expect_status 0 "replay --signal p99"
+expect_eq "$(tail -n +2 "$WORK/out" | cut -d, -f8 | tr '\n' ' ')" "2 4 8 4 " \
+  "at the target, twice it (twice), half of it"
+run "$CHURNML" autoscale replay --metrics p99.csv --signal p42
+expect_one_line_error "an unknown --signal"
+
 # Errors: one line naming the row or the flag.
 printf 'time,load\n100,5\n160,lots\n' >bad.csv
 run "$CHURNML" autoscale replay --metrics bad.csv
