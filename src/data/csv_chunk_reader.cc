@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/errno_text.h"
 #include "common/strings.h"
 #include "data/csv_record_parser.h"
 
@@ -200,7 +201,7 @@ Status CsvChunkReader::EnterRange() {
   }
   if (fseeko(file_, static_cast<off_t>(options_.range_begin), SEEK_SET) != 0) {
     return IOError("cannot seek " + source_name_ + " to byte " +
-                   std::to_string(options_.range_begin) + ": " + std::strerror(errno));
+                   std::to_string(options_.range_begin) + ": " + ErrnoText(errno));
   }
   started_ = true;  // the byte order mark, if any, was before the header
   bytes_read_ = options_.range_begin;

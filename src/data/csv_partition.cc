@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/errno_text.h"
+
 namespace churnml {
 
 Result<CsvPartitionPlan> PlanCsvPartitions(const std::string& path, int parts,
@@ -19,7 +21,7 @@ Result<CsvPartitionPlan> PlanCsvPartitions(const std::string& path, int parts,
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return IOError("cannot open " + path + ": " + std::strerror(errno));
+    return IOError("cannot open " + path + ": " + ErrnoText(errno));
   }
   if (!S_ISREG(st.st_mode)) {
     return InvalidArgumentError(path + " is not a regular file; partitions need byte offsets");

@@ -321,6 +321,7 @@ Result<WorkerReport> WorkerRun::Run() {
       [this, q = std::move(queues.back())]() mutable { Heartbeats(std::move(q)); });
   std::thread listener([this] { Listen(); });
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(slots));
   for (int i = 0; i < slots; ++i) {
     threads.emplace_back([this, i, q = std::move(queues[i])]() mutable { Slot(i, std::move(q)); });
   }
