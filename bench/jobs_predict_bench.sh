@@ -10,6 +10,8 @@
 # SQLite store (the queue's own cost is a few transactions per partition).
 #
 #   bash bench/jobs_predict_bench.sh build/churnml [ROWS] [PARTS]
+# WORKER_COUNTS="1 2 1 2" repeats the runs (the machine is shared: compare
+# runs made close together).
 set -uo pipefail
 CHURNML=$(realpath "${1:?usage: $0 PATH_TO_CHURNML [ROWS] [PARTS]}")
 ROWS=${2:-10000000}
@@ -31,8 +33,11 @@ start=$(date +%s.%N)
 "$CHURNML" predict --model model --data big.csv --out direct2.csv 2>/dev/null
 echo "churnml predict (one thread per core): $(echo "$(date +%s.%N) - $start" | bc) s"
 
-for workers in 1 2; do
-  store="$WORK/store$workers"
+run=0
+for workers in ${WORKER_COUNTS:-1 2}; do
+  run=$((run + 1))
+  store="$WORK/store$run"
+  rm -f "scored$workers.csv" "scored$workers.csv.rejects.csv"
   start=$(date +%s.%N)
   id=$("$CHURNML" --store "$store" jobs submit predict --model "$WORK/model" --data big.csv \
     --out "scored$workers.csv" --threads 1 --partitions "$PARTS" --json 2>/dev/null | jq -r .id)
@@ -46,6 +51,7 @@ for workers in 1 2; do
   kill -TERM "${pids[@]}"
   wait "${pids[@]}" 2>/dev/null
   "$CHURNML" --store "$store" jobs list --limit 10000 --json >"jobs$workers.json"
+  echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   jq -r --arg w "$workers" --arg plan "$plan" --argjson id "$id" '
     (.[] | select(.id == $id)) as $p
     | ([.[] | select(.parent_id == $id) | .started_ms] | min) as $first
