@@ -3,8 +3,9 @@
 # generated file, in the same run (issue 16): logistic regression with the
 # dense solver and with liblinear (`--solver liblinear`, the code path
 # before issue 16), XGBoost, and `evaluate`. Every line carries wall time,
-# peak RSS (GNU time -v) and the 1-minute load average when it started: the
-# machine is shared, so a figure without its load says little.
+# CPU time (user + system), peak RSS (GNU time -v) and the 1-minute load
+# average when it started: the machine is shared, so a figure without its
+# load says little.
 #
 #   bash bench/train_speed.sh BUILD_DIR [ROWS] [RUNS]
 set -euo pipefail
@@ -29,10 +30,13 @@ measure() {
   local load
   load=$(cut -d' ' -f1 /proc/loadavg)
   /usr/bin/time -v -o "$OUT/$label.time" "$@" >"$OUT/$label.out" 2>"$OUT/$label.err"
-  local secs kb
+  local secs kb cpu
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$OUT/$label.time")
   kb=$(awk -F': ' '/Maximum resident set size/{print $2}' "$OUT/$label.time")
-  printf '%-26s %7.2f s  peak RSS %6.0f MB  load %s' "$label" "$secs" "$(echo "$kb/1024" | bc -l)" "$load"
+  # user + system: on a loaded machine the steadier figure to compare.
+  cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{print s}' "$OUT/$label.time")
+  printf '%-26s %7.2f s  CPU %6.2f s  peak RSS %6.0f MB  load %s' "$label" "$secs" "$cpu" \
+    "$(echo "$kb/1024" | bc -l)" "$load"
 }
 
 auc_of() { jq -r '.metrics.roc_auc // .roc_auc' "$OUT/$1.out"; }
