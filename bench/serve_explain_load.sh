@@ -41,7 +41,8 @@ LUA
 
 # run NAME PATH: one wrk run; prints and sets RPS, P50, P99.
 run() {
-  local name=$1 path=$2 file="wrk-$1.txt" before
+  local name=$1 path=$2 file before
+  file="wrk-$MODEL-$(tr -c 'a-z0-9\n' '_' <<<"$1").txt"
   before=$(load1)
   if [[ $path == /v2/health/live ]]; then
     "${WRK[@]}" "http://127.0.0.1:$PORT$path" >"$file" 2>&1
@@ -60,8 +61,8 @@ run() {
 
 "$BIN" data generate --rows 3000 --seed 31 --out train.csv 2>/dev/null
 "$BIN" train --data train.csv --no-track --model xgboost --max-depth 6 --n-estimators 100 \
-  --threads 1 --out xgboost 2>/dev/null
-"$BIN" train --data train.csv --no-track --model logistic --out logistic 2>/dev/null
+  --threads 1 --out xgboost --force >/dev/null 2>&1
+"$BIN" train --data train.csv --no-track --model logistic --out logistic --force >/dev/null 2>&1
 
 echo "== serve explain load, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null), out: $OUT"
 echo "uptime: $(uptime)"
