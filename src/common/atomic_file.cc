@@ -15,14 +15,13 @@
 #include <sstream>
 #include <system_error>
 
+#include "common/errno_text.h"
 #include "common/mutex.h"
 
 namespace churnml {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string ErrnoText(int err) { return std::strerror(err); }
 
 // fsync the directory so the rename itself survives a power loss.
 void SyncDirectory(const fs::path& dir) {

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/errno_text.h"
+
 namespace churnml {
 
 struct Fingerprinter::State {
@@ -33,7 +35,7 @@ std::string Fingerprinter::HexDigest() const {
 
 Result<std::string> FingerprintFile(const std::filesystem::path& path) {
   FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return IOError("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (f == nullptr) return IOError("cannot open " + path.string() + ": " + ErrnoText(errno));
   Fingerprinter fp;
   std::vector<char> buf(1 << 20);
   size_t n = 0;
