@@ -12,6 +12,7 @@
 
 #include "audit/ignore_rules.h"
 #include "common/atomic_file.h"
+#include "common/errno_text.h"
 
 namespace churnml::audit {
 namespace fs = std::filesystem;
@@ -63,7 +64,7 @@ class Walker {
   Status WalkRoot(const fs::path& root) {
     struct stat st;
     if (lstat(root.c_str(), &st) != 0) {
-      return NotFoundError("audit: " + root.string() + ": " + std::strerror(errno));
+      return NotFoundError("audit: " + root.string() + ": " + ErrnoText(errno));
     }
     fs::path dir = S_ISDIR(st.st_mode) ? root : root.parent_path();
     ignore_root_ = options_.respect_gitignore ? FindGitTop(dir) : fs::path();
@@ -102,10 +103,11 @@ class Walker {
     if (d == nullptr) {
       ++out_.stats.skipped_unreadable;
       out_.warnings.push_back(
-          {RelativeTo(dir, base_), 0, std::string("cannot read folder: ") + std::strerror(errno)});
+          {RelativeTo(dir, base_), 0, std::string("cannot read folder: ") + ErrnoText(errno)});
       return Status::Ok();
     }
     std::vector<std::string> names;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): `d` is this call's own stream
     while (dirent* e = readdir(d)) {
       std::string_view n = e->d_name;
       if (n == "." || n == ".." || n == ".git") continue;

@@ -16,6 +16,7 @@
 #include "audit/rule_matcher.h"
 #include "audit/secret_checks.h"
 #include "audit/suppression.h"
+#include "common/errno_text.h"
 #include "common/mutex.h"
 #include "common/strings.h"
 
@@ -38,7 +39,7 @@ struct FileResult {
 bool ReadWhole(const std::string& path, int64_t size_hint, std::string& buf, std::string& error) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    error = std::strerror(errno);
+    error = ErrnoText(errno);
     return false;
   }
   size_t capacity = static_cast<size_t>(std::max<int64_t>(size_hint, 0)) + 1;
@@ -49,7 +50,7 @@ bool ReadWhole(const std::string& path, int64_t size_hint, std::string& buf, std
     ssize_t n = read(fd, buf.data() + used, buf.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
-      error = std::strerror(errno);
+      error = ErrnoText(errno);
       close(fd);
       return false;
     }
