@@ -11,6 +11,8 @@
 #include <memory>
 #include <system_error>
 
+#include "common/errno_text.h"
+
 namespace churnml::tracking {
 
 namespace fs = std::filesystem;
@@ -35,13 +37,13 @@ struct MdCtxFree {
 // Streams `path` (opened without following a symlink) through SHA-256.
 Result<std::string> Sha256File(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return IOError(path.string() + ": " + std::strerror(errno));
+  if (fd < 0) return IOError(path.string() + ": " + ErrnoText(errno));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return IOError(path.string() + ": " + std::strerror(errno));
+  if (::fstat(fd, &st) != 0) return IOError(path.string() + ": " + ErrnoText(errno));
   if (!S_ISREG(st.st_mode)) return InvalidArgumentError(path.string() + ": not a regular file");
   if (static_cast<uint64_t>(st.st_size) > kMaxChecksummedFileBytes) {
     return InvalidArgumentError(path.string() + ": over the artifact file limit of " +
@@ -56,7 +58,7 @@ Result<std::string> Sha256File(const fs::path& path) {
   while (true) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IOError(path.string() + ": " + std::strerror(errno));
+    if (n < 0) return IOError(path.string() + ": " + ErrnoText(errno));
     if (n == 0) break;
     total += static_cast<uint64_t>(n);
     if (total > kMaxChecksummedFileBytes) {
@@ -131,7 +133,12 @@ Result<ArtifactChecksums> ChecksumArtifactDirectory(const fs::path& dir) {
 
 std::string FormatChecksums(const ArtifactChecksums& checksums) {
   std::string out;
-  for (const auto& [name, hex] : checksums) out += hex + "  " + name + "\n";
+  for (const auto& [name, hex] : checksums) {
+    out += hex;
+    out += "  ";
+    out += name;
+    out += '\n';
+  }
   return out;
 }
 

@@ -199,6 +199,7 @@ Status TrackingStore::LogMetrics(const std::string& run_id, const std::vector<Me
           params));
     }
     std::vector<const Metric*> rows;
+    rows.reserve(latest.size());
     for (const auto& [key, m] : latest) rows.push_back(m);
     for (size_t begin = 0; begin < rows.size(); begin += kRowsPerInsert) {
       size_t end = std::min(rows.size(), begin + kRowsPerInsert);
