@@ -78,6 +78,7 @@ TEST(StageProfiler, RecordsIntoTheRegistryHistogram) {
 TEST(StageProfiler, ConcurrentRecordsSumExactly) {
   auto profiler = MustCreate(nullptr, {"a", "b"});
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 20000; ++i) profiler->Record(i % 2, microseconds(1));

@@ -39,6 +39,7 @@ class AlertmanagerProcess {
                                      "--cluster.listen-address=",
                                      "--log.level=warn"};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;

@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "common/errno_text.h"
+
 namespace churnml::monitoring {
 namespace {
 
@@ -25,7 +27,7 @@ class TrailerFloodServer {
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
         ::listen(listen_fd_, 1) != 0) {
-      ADD_FAILURE() << "cannot listen on 127.0.0.1: " << std::strerror(errno);
+      ADD_FAILURE() << "cannot listen on 127.0.0.1: " << ErrnoText(errno);
     }
     socklen_t size = sizeof(address);
     ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size);
