@@ -433,6 +433,7 @@ TEST(CircuitBreaker, ConcurrentRecordingSumsRight) {
     constexpr int kThreads = 4;
     constexpr int kPerThread = 5000;
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&b, t] {
         for (int i = 0; i < kPerThread; ++i) {
@@ -459,6 +460,7 @@ TEST(CircuitBreaker, ConcurrentFailuresOpenExactlyOnce) {
   int transitions = 0;
   b.SetListener([&](const StateTransition&) { ++transitions; });  // runs under the lock
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&b] {
       for (int i = 0; i < 1000; ++i) {

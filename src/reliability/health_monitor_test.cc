@@ -240,6 +240,7 @@ TEST(HealthMonitor, ConcurrentRecordingSumsRight) {
   ManualClock clock;
   HealthMonitor m(TestConfig(), clock);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&m] {
       for (int i = 0; i < 10000; ++i) m.RecordRequest(milliseconds(2), i % 10 == 0, false);
