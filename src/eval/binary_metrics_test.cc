@@ -344,6 +344,7 @@ TEST(ScalarMetrics, ListsMetricsInStableOrder) {
   const BinaryMetrics m = *ComputeBinaryMetrics(kLabels, kScores);
   const std::vector<NamedMetric> metrics = ScalarMetrics(m);
   std::vector<std::string> names;
+  names.reserve(metrics.size());
   for (const NamedMetric& metric : metrics) names.push_back(metric.name);
   EXPECT_THAT(names, ::testing::ElementsAre("accuracy", "precision", "recall", "f1", "roc_auc",
                                             "average_precision", "log_loss", "brier_score"));

@@ -92,6 +92,7 @@ std::string FormatMetricsSideBySide(const std::vector<NamedMetrics>& sets) {
   std::vector<std::pair<std::string, std::vector<std::string>>> rows;
   auto add_row = [&](std::string label, auto cell) {
     std::vector<std::string> cells;
+    cells.reserve(sets.size());
     for (const NamedMetrics& set : sets) cells.push_back(cell(set.metrics));
     rows.emplace_back(std::move(label), std::move(cells));
   };
