@@ -122,7 +122,7 @@ void OnnxGraph::DeclareType(const std::string& name, ElementType type) {
   info->mutable_type()->mutable_tensor_type()->set_elem_type(static_cast<int32_t>(type));
 }
 
-std::string OnnxGraph::AddDoubles(const std::string& name, std::vector<double> values,
+std::string OnnxGraph::AddDoubles(const std::string& name, const std::vector<double>& values,
                                   std::vector<int64_t> dims) {
   onnx::TensorProto* t = impl_->graph.add_initializer();
   t->set_name(name);
@@ -133,7 +133,7 @@ std::string OnnxGraph::AddDoubles(const std::string& name, std::vector<double> v
   return name;
 }
 
-std::string OnnxGraph::AddInt64s(const std::string& name, std::vector<int64_t> values,
+std::string OnnxGraph::AddInt64s(const std::string& name, const std::vector<int64_t>& values,
                                  std::vector<int64_t> dims) {
   onnx::TensorProto* t = impl_->graph.add_initializer();
   t->set_name(name);
@@ -147,14 +147,14 @@ std::string OnnxGraph::AddInt64s(const std::string& name, std::vector<int64_t> v
 void OnnxGraph::AddNode(std::string_view op_type, std::string_view domain,
                         std::initializer_list<std::string> inputs,
                         std::initializer_list<std::string> outputs,
-                        std::vector<Attribute> attributes) {
+                        const std::vector<Attribute>& attributes) {
   AddNode(op_type, domain, std::vector<std::string>(inputs), std::vector<std::string>(outputs),
-          std::move(attributes));
+          attributes);
 }
 
 void OnnxGraph::AddNode(std::string_view op_type, std::string_view domain,
                         std::vector<std::string> inputs, std::vector<std::string> outputs,
-                        std::vector<Attribute> attributes) {
+                        const std::vector<Attribute>& attributes) {
   onnx::NodeProto* node = impl_->graph.add_node();
   node->set_op_type(std::string(op_type));
   node->set_domain(std::string(domain));

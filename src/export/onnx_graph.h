@@ -72,17 +72,18 @@ class OnnxGraph {
 
   // Constant tensors (graph initializers) named `name`, 1-D of the values'
   // length unless `dims` is given. Returns `name`.
-  std::string AddDoubles(const std::string& name, std::vector<double> values,
+  std::string AddDoubles(const std::string& name, const std::vector<double>& values,
                          std::vector<int64_t> dims = {});
-  std::string AddInt64s(const std::string& name, std::vector<int64_t> values,
+  std::string AddInt64s(const std::string& name, const std::vector<int64_t>& values,
                         std::vector<int64_t> dims = {});
 
   // A node of `op_type` in `domain`, named after its first output.
   void AddNode(std::string_view op_type, std::string_view domain,
                std::initializer_list<std::string> inputs,
-               std::initializer_list<std::string> outputs, std::vector<Attribute> attributes = {});
+               std::initializer_list<std::string> outputs,
+               const std::vector<Attribute>& attributes = {});
   void AddNode(std::string_view op_type, std::string_view domain, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, std::vector<Attribute> attributes = {});
+               std::vector<std::string> outputs, const std::vector<Attribute>& attributes = {});
 
   // Wraps the graph in a model (IR version 8, the two opsets above,
   // producer "churnml" `producer_version`, `doc_string`), checks it with
