@@ -87,7 +87,7 @@ std::vector<Metric> Batch(int n, int64_t first_step) {
   return batch;
 }
 
-void LogMetricBatch1000(benchmark::State& state, std::string backend) {
+void LogMetricBatch1000(benchmark::State& state, const std::string& backend) {
   TrackingStore* store = Stores().Get(backend, "log1000");
   if (store == nullptr) return state.SkipWithError("cannot open store");
   auto run = store->CreateRun("bench");
@@ -100,7 +100,7 @@ void LogMetricBatch1000(benchmark::State& state, std::string backend) {
   state.SetItemsProcessed(state.iterations() * 1000);
 }
 
-void LogMetrics10k(benchmark::State& state, std::string backend) {
+void LogMetrics10k(benchmark::State& state, const std::string& backend) {
   TrackingStore* store = Stores().Get(backend, "log10k");
   if (store == nullptr) return state.SkipWithError("cannot open store");
   for (auto _ : state) {
@@ -134,7 +134,7 @@ TrackingStore* StoreWith10kRuns(const std::string& backend) {
   return store;
 }
 
-void ListRuns10k(benchmark::State& state, std::string backend) {
+void ListRuns10k(benchmark::State& state, const std::string& backend) {
   TrackingStore* store = StoreWith10kRuns(backend);
   if (store == nullptr) return state.SkipWithError("cannot fill store");
   RunQuery query;
@@ -151,7 +151,7 @@ void ListRuns10k(benchmark::State& state, std::string backend) {
   state.counters["rows"] = static_cast<double>(rows);
 }
 
-void ResolveAlias(benchmark::State& state, std::string backend) {
+void ResolveAlias(benchmark::State& state, const std::string& backend) {
   TrackingStore* store = Stores().Get(backend, "alias");
   if (store == nullptr) return state.SkipWithError("cannot open store");
   auto run = store->CreateRun("bench");

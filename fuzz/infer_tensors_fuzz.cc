@@ -78,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EncodeInferResponse(request, decoded, answer, &response);
   for (const auto& output : response.outputs()) {
     const auto& c = output.contents();
-    const size_t count = static_cast<size_t>(c.fp64_contents_size() + c.int64_contents_size());
+    const size_t count =
+        static_cast<size_t>(c.fp64_contents_size()) + static_cast<size_t>(c.int64_contents_size());
     Check(count == (output.name() == "contributions" ? 2 * n : n));
   }
   return 0;
