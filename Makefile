@@ -39,11 +39,12 @@ check: bootstrap
 	$(MAKE) lint
 	$(MAKE) fuzz
 
-# A clang build where thread-safety violations (GUARDED_BY/REQUIRES, see
-# src/common/mutex.h) are errors, then clang-tidy with .clang-tidy.
+# A clang build (the benchmarks included) where thread-safety violations
+# (GUARDED_BY/REQUIRES, see src/common/mutex.h) are errors, then clang-tidy
+# with .clang-tidy over src/, fuzz/ and bench/: any finding fails.
 lint: bootstrap
 	CC=clang CXX=clang++ cmake -S . -B $(CLANG_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DCHURNML_THREAD_SAFETY_ERRORS=ON $(CMAKE_FLAGS)
+	  -DCHURNML_THREAD_SAFETY_ERRORS=ON -DCHURNML_BUILD_BENCH=ON $(CMAKE_FLAGS)
 	cmake --build $(CLANG_DIR) -j $(JOBS)
 	JOBS=$(JOBS) bash scripts/lint.sh $(CLANG_DIR)
 
