@@ -223,6 +223,7 @@ class FileScanner {
       const TreeMatch* tree = nullptr;
     };
     std::vector<Pending> pending;
+    pending.reserve(matches.size() + checks.size() + tree_matches.size());
     for (const RawMatch& m : matches) {
       pending.push_back({m, "", m.rule->severity, m.rule->confidence});
     }

@@ -13,6 +13,7 @@ TEST(Strings, TrimRemovesSpacesAndLineEnds) {
 TEST(Strings, AbbreviateKeepsShortTextAndCutsLongText) {
   EXPECT_EQ(Abbreviate("short"), "short");
   EXPECT_EQ(Abbreviate(std::string(80, 'a')), std::string(80, 'a'));
+  // NOLINTNEXTLINE(bugprone-string-constructor): a deliberately huge input
   EXPECT_EQ(Abbreviate(std::string(10'000'000, 'a')), std::string(80, 'a') + "\u2026");
   EXPECT_EQ(Abbreviate("abcdef", 3), "abc\u2026");
 }
@@ -28,6 +29,7 @@ TEST(Strings, CollapseWhitespaceJoinsRunsAndTrims) {
   EXPECT_EQ(CollapseWhitespace("a   b c", 3), "a b\u2026");
   EXPECT_EQ(CollapseWhitespace("a b", 3), "a b");
   // A huge input is cut at the limit, not copied whole.
+  // NOLINTNEXTLINE(bugprone-string-constructor): a deliberately huge input
   EXPECT_EQ(CollapseWhitespace(std::string(10'000'000, 'x'), 5), "xxxxx\u2026");
 }
 

@@ -161,6 +161,7 @@ TEST_P(TrackingStoreTest, LogsABatchOfThousandMetricsInOneCall) {
   auto run_id = store->CreateRun("default");
   ASSERT_TRUE(run_id.ok());
   std::vector<Metric> batch;
+  batch.reserve(1000);
   for (int i = 0; i < 1000; ++i)
     batch.push_back({"round/" + std::to_string(i % 10), i * 0.001, i, 0});
   ASSERT_TRUE(store->LogMetrics(*run_id, batch).ok());
