@@ -116,10 +116,10 @@ Status ToStatus(const Result<T>& r) {
     if (!churnml_status_.ok()) return churnml_status_;                       \
   } while (false)
 
-// `lhs = value of rexpr`, or returns its error from the enclosing function.
+// `lhs = value of rexpr`, or returns its error (`lhs` may declare: no parens).
 #define CHURNML_ASSIGN_OR_RETURN(lhs, rexpr) \
   CHURNML_ASSIGN_OR_RETURN_IMPL(CHURNML_CONCAT(churnml_result_, __LINE__), lhs, rexpr)
-#define CHURNML_ASSIGN_OR_RETURN_IMPL(result, lhs, rexpr) \
-  auto result = (rexpr);                                  \
-  if (!result.ok()) return result.status();               \
-  lhs = std::move(result).value()
+#define CHURNML_ASSIGN_OR_RETURN_IMPL(result, lhs, rexpr)                            \
+  auto result = (rexpr);                    /* NOLINT(bugprone-macro-parentheses) */ \
+  if (!result.ok()) return result.status(); /* NOLINT(bugprone-macro-parentheses) */ \
+  lhs = std::move(result).value()           /* NOLINT(bugprone-macro-parentheses) */
