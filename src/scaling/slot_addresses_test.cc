@@ -16,7 +16,7 @@ std::string Show(const SlotPlan& plan) {
 }
 
 TEST(SlotAddresses, NewAddressesTakeFreeSlotsAndUnusedSlotsGoToMaint) {
-  // As `deploy haproxy --replicas 3` writes them: placeholders, not replicas.
+  // As `deploy haproxy --replicas 3` writes them: slots on ports no replica listens on yet.
   const std::vector<SlotView> slots = {{"r1", "127.0.0.1:8001", false},
                                        {"r2", "127.0.0.1:8002", false},
                                        {"r3", "127.0.0.1:8003", false}};

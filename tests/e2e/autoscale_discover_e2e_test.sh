@@ -4,7 +4,7 @@
 # Consul, ...), and the autoscaler keeps a real HAProxy 2.6's pre-declared
 # server slots on those addresses through the runtime API (`set server
 # B/S addr IP port P`, `state ready|maint`) while it scrapes them:
-#   - at start the slots move from `deploy haproxy`'s placeholders to the
+#   - at start the slots move from `deploy haproxy`'s initial ports to the
 #     resolved address, the spare slot goes to maint;
 #   - a new address in DNS takes the spare slot, which comes UP through
 #     HAProxy's own checks and answers through the front;
@@ -40,7 +40,7 @@ trap 'for p in "${DPID[@]}"; do kill "$p" 2>/dev/null; done; cleanup_autoscale_t
 
 run "$CHURNML" deploy haproxy --replicas 2 --strategy roundrobin --base-port "$BASE" \
   --bind "127.0.0.1:$FRONT" --stats-socket "$SOCK" --check-interval 0.5 --slow-start 0 --out haproxy.cfg
-expect_status 0 "deploy haproxy: two slots on placeholder ports"
+expect_status 0 "deploy haproxy: two slots on its initial ports"
 haproxy -db -f haproxy.cfg >haproxy.log 2>&1 &
 HAPROXY_PID=$!
 wait_until "HAProxy's runtime socket" 20 test -S "$SOCK"
