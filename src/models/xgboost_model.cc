@@ -292,8 +292,11 @@ Result<double> ParseEvalText(std::string_view text, std::string_view name = "eva
 }  // namespace
 
 XGBoostModel::XGBoostModel(XGBoostOptions options, std::unique_ptr<Booster> booster,
-                           size_t num_features)
-    : options_(options), booster_(std::move(booster)), num_features_(num_features) {}
+                           size_t num_features, TreeShap shap)
+    : options_(options),
+      booster_(std::move(booster)),
+      num_features_(num_features),
+      shap_(std::move(shap)) {}
 
 XGBoostModel::~XGBoostModel() = default;
 
@@ -459,7 +462,17 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Train(const FeatureMatrix& x
     booster->handle = sliced;
   }
   if (monitor.outcome != nullptr) *monitor.outcome = std::move(outcome);
-  return std::unique_ptr<XGBoostModel>(new XGBoostModel(options, std::move(booster), x.cols()));
+  // The trees for TreeShap, from XGBoost's own JSON of the final booster.
+  bst_ulong length = 0;
+  const char* text = nullptr;
+  CHURNML_XGB_CALL(
+      XGBoosterSaveModelToBuffer(booster->handle, "{\"format\": \"json\"}", &length, &text),
+      "serializing the trees");
+  const nlohmann::json doc = nlohmann::json::parse(text, text + length, nullptr, false);
+  if (doc.is_discarded()) return InternalError("xgboost: its JSON model does not parse");
+  CHURNML_ASSIGN_OR_RETURN(TreeShap shap, TreeShap::FromJson(doc, "xgboost's trained model"));
+  return std::unique_ptr<XGBoostModel>(
+      new XGBoostModel(options, std::move(booster), x.cols(), std::move(shap)));
 }
 
 Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const std::filesystem::path& dir) {
@@ -474,6 +487,7 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const ModelFiles& files
   const std::string where = files.PathOf(kModelFile).string();
   std::string canonical;
   XGBoostJsonSummary summary;
+  TreeShap shap;
   {
     CHURNML_ASSIGN_OR_RETURN(std::string text, files.Read(kModelFile));
     const size_t first = text.find_first_not_of(" \t\r\n");
@@ -486,6 +500,7 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const ModelFiles& files
     CHURNML_ASSIGN_OR_RETURN(nlohmann::json doc, ParseBoundedJson(text, where));
     text = std::string();
     CHURNML_ASSIGN_OR_RETURN(summary, CheckXGBoostModelJson(doc, where, options->max_depth));
+    CHURNML_ASSIGN_OR_RETURN(shap, TreeShap::FromJson(doc, where));
     // XGBoost reads exactly the document that was checked: no second read
     // of the file, no parser differences (duplicate keys, whitespace).
     canonical = doc.dump();
@@ -509,8 +524,8 @@ Result<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(const ModelFiles& files
                                 " features, the model file declares " +
                                 std::to_string(summary.num_features));
   }
-  std::unique_ptr<XGBoostModel> model(
-      new XGBoostModel(*options, std::move(booster), static_cast<size_t>(features)));
+  std::unique_ptr<XGBoostModel> model(new XGBoostModel(
+      *options, std::move(booster), static_cast<size_t>(features), std::move(shap)));
   // XGBoost configures a loaded booster lazily on its first prediction; do
   // that here, before the model can be shared between threads.
   FeatureMatrix one_row(1, model->num_features());
@@ -630,6 +645,10 @@ Status XGBoostModel::PredictMargin(const FeatureMatrix& x, std::span<double> out
 }
 
 Status XGBoostModel::PredictContributions(const FeatureMatrix& x, std::span<double> out) const {
+  return shap_.Contributions(x, out);
+}
+
+Status XGBoostModel::XGBoostContributions(const FeatureMatrix& x, std::span<double> out) const {
   return PredictFromDMatrix(booster_->handle, x, 2, out);
 }
 

@@ -23,6 +23,7 @@
 #include "models/model.h"
 #include "models/model_files.h"
 #include "models/model_registry.h"
+#include "models/tree_shap.h"
 
 namespace churnml {
 
@@ -93,11 +94,15 @@ class XGBoostModel final : public Model {
 
   const XGBoostOptions& options() const { return options_; }
 
-  // Margin-space outputs through XGBoosterPredictFromDMatrix (thread-safe
-  // like PredictProba; callers check shapes, see models/contributions.h).
-  // PredictMargin writes one log-odds value per row (type 1);
+  // Margin-space outputs (callers check shapes, see models/contributions.h).
+  // PredictMargin writes one log-odds value per row through
+  // XGBoosterPredictFromDMatrix (type 1; thread-safe like PredictProba).
   // PredictContributions writes rows x (cols + 1) exact TreeSHAP values,
-  // row-major, the bias last (type 2). Internal with XGBoost's message.
+  // row-major, the bias last: XGBoost's type-2 contributions, computed by
+  // models/tree_shap.h from the trees read once at Train/Load (no XGBoost
+  // call, no per-call setup). XGBoostContributions asks XGBoost itself
+  // (type 2), the reference the tests hold PredictContributions to.
+  // Internal with XGBoost's message.
   Status PredictMargin(const FeatureMatrix& x, std::span<double> out) const;
   // XGBoost's feature importance of `type` ("total_gain", "gain", "weight",
   // "cover", "total_cover"; XGBoosterFeatureScore) per input column, in
@@ -105,17 +110,20 @@ class XGBoostModel final : public Model {
   // unknown type; Internal with XGBoost's message.
   Result<std::vector<double>> FeatureScores(std::string_view type) const;
   Status PredictContributions(const FeatureMatrix& x, std::span<double> out) const;
+  Status XGBoostContributions(const FeatureMatrix& x, std::span<double> out) const;
 
  protected:
   Status DoPredictProba(const FeatureMatrix& x, std::span<double> out) const override;
 
  private:
   struct Booster;  // owns XGBoost's BoosterHandle
-  XGBoostModel(XGBoostOptions options, std::unique_ptr<Booster> booster, size_t num_features);
+  XGBoostModel(XGBoostOptions options, std::unique_ptr<Booster> booster, size_t num_features,
+               TreeShap shap);
 
   XGBoostOptions options_;
   std::unique_ptr<Booster> booster_;
   size_t num_features_ = 0;
+  TreeShap shap_;  // the same trees as booster_
 };
 
 }  // namespace churnml
