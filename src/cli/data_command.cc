@@ -84,7 +84,7 @@ int RunValidate(const ValidateFlags& f) {
   options.max_issues = f.max_errors;
   // Only the ids are kept: small chunks keep the in-flight memory small too
   // (2 × threads chunks and their parsed rows).
-  options.chunk_bytes = size_t{1} << 20;
+  options.chunk_bytes = size_t{256} << 10;
   Result<LoadResult> result = LoadCsv(f.file, schema, options);
   if (!result.ok()) {
     // A file that cannot be parsed as CSV is a finding about the file; one

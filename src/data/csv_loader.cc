@@ -3,11 +3,16 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
+#include <iterator>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "common/strings.h"
 #include "data/csv_chunk_parser.h"
+#include "data/id_hash_set.h"
 #include "data/ordered_chunk_parser.h"
 
 namespace churnml {
@@ -119,6 +124,22 @@ Status FailureFromIssues(const std::string& source, const IssueList& issues) {
   return InvalidArgumentError(msg);
 }
 
+// Adds `extra` to `list`, keeping the kept issues in row order.
+void AddInRowOrder(IssueList* list, std::vector<ValidationIssue> extra) {
+  if (extra.empty()) return;
+  std::vector<ValidationIssue> all = list->issues();
+  const int64_t others = list->count() - static_cast<int64_t>(all.size());
+  all.insert(all.end(), std::make_move_iterator(extra.begin()),
+             std::make_move_iterator(extra.end()));
+  std::stable_sort(all.begin(), all.end(), [](const ValidationIssue& a, const ValidationIssue& b) {
+    return a.row < b.row;
+  });
+  IssueList merged(list->max_kept());
+  for (ValidationIssue& issue : all) merged.Add(std::move(issue));
+  merged.CountUnkept(others);
+  *list = std::move(merged);
+}
+
 // Moves duplicate-id rows of `chunk` out of its dataset into issues.
 void CheckDuplicateIds(const Schema& schema, IdRegistry* ids, ChunkParseResult* chunk) {
   if (!schema.id_index()) return;
@@ -141,23 +162,157 @@ void CheckDuplicateIds(const Schema& schema, IdRegistry* ids, ChunkParseResult* 
   if (dups.empty()) return;
   chunk->rows = rows.Select(keep);
   chunk->invalid += static_cast<int64_t>(dups.size());
-  // Keep issues in row order.
-  std::vector<ValidationIssue> all = chunk->issues.issues();
-  int64_t others = chunk->issues.count() - static_cast<int64_t>(all.size());
-  all.insert(all.end(), dups.begin(), dups.end());
-  std::stable_sort(all.begin(), all.end(), [](const ValidationIssue& a, const ValidationIssue& b) {
-    return a.row < b.row;
-  });
-  IssueList merged(chunk->issues.max_kept());
-  for (ValidationIssue& issue : all) merged.Add(std::move(issue));
-  merged.CountUnkept(others);
-  chunk->issues = std::move(merged);
+  AddInRowOrder(&chunk->issues, std::move(dups));
 }
 
-}  // namespace
+// The compact duplicate check (`data validate` on a file): ids are hashed
+// into an IdHashSet; an equal hash makes the row a candidate, kept with its
+// id until a pass over the file fetches the ids of the first rows involved
+// and decides exactly.
+class CompactDuplicateCheck {
+ public:
+  CompactDuplicateCheck(std::string path, const Schema& schema, const RowConverter& converter,
+                        const OrderedParseOptions& parse_options, const LoadOptions& options)
+      : path_(std::move(path)),
+        schema_(schema),
+        converter_(converter),
+        parse_options_(parse_options),
+        options_(options),
+        set_(options.id_hash) {}
 
-Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
-                           const LoadOptions& options) {
+  // Hashes the ids of `rows` (`records` records of the file); may run a
+  // re-reading pass when many candidates are pending. The first chunk sizes
+  // the set for the whole file (it holds about chunk_bytes bytes).
+  Status Add(const Dataset& rows, int64_t records, LoadResult* result) {
+    if (!sized_ && records > 0) {
+      sized_ = true;
+      std::error_code ec;
+      const uintmax_t file_bytes = std::filesystem::file_size(path_, ec);
+      if (!ec && file_bytes > 0) {
+        const double chunk =
+            static_cast<double>(std::min<uintmax_t>(file_bytes, options_.chunk_bytes));
+        const double estimate =
+            static_cast<double>(records) / chunk * static_cast<double>(file_bytes) * 1.02 + 1024;
+        // Bounded (16M ids, 240 MB): past that, or when the estimate is
+        // low, the set grows by doubling.
+        set_.Reserve(static_cast<size_t>(std::min(estimate, 16e6)));
+      }
+    }
+    for (size_t r = 0; r < rows.num_rows(); ++r) {
+      const std::string& id = rows.ids()[r];
+      const int64_t row = rows.source_rows()[r];
+      const uint64_t hash = set_.Hash(id);
+      CHURNML_ASSIGN_OR_RETURN(const int64_t first, set_.Insert(hash, row));
+      if (first == 0) continue;
+      pending_bytes_ += id.size() + sizeof(Candidate);
+      pending_.push_back(Candidate{row, first, hash, id});
+    }
+    if (pending_.size() >= kMaxPending || pending_bytes_ >= kMaxPendingBytes) {
+      return Resolve(result);
+    }
+    return Status::Ok();
+  }
+
+  // Decides every pending candidate: duplicates become issues (in row order)
+  // and leave the kept count.
+  Status Resolve(LoadResult* result) {
+    if (pending_.empty()) return Status::Ok();
+    std::vector<int64_t> wanted;
+    wanted.reserve(pending_.size());
+    for (const Candidate& c : pending_) wanted.push_back(c.first);
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    std::vector<std::string> first_ids(wanted.size());
+    std::vector<bool> found(wanted.size(), false);
+    CHURNML_ASSIGN_OR_RETURN(
+        CsvChunkReader reader,
+        CsvChunkReader::Open(path_,
+                             CsvChunkReaderOptions{options_.chunk_bytes, options_.max_line_bytes}));
+    CHURNML_RETURN_IF_ERROR(reader.ReadHeader().status());
+    auto collect = [&](ChunkParseResult& parsed) -> Status {
+      const Dataset& rows = parsed.rows;
+      for (size_t r = 0; r < rows.num_rows(); ++r) {
+        const auto it = std::lower_bound(wanted.begin(), wanted.end(), rows.source_rows()[r]);
+        if (it == wanted.end() || *it != rows.source_rows()[r]) continue;
+        const auto k = static_cast<size_t>(it - wanted.begin());
+        first_ids[k] = rows.ids()[r];
+        found[k] = true;
+      }
+      return Status::Ok();
+    };
+    CHURNML_RETURN_IF_ERROR(ParseChunksInOrder(reader, converter_, parse_options_, collect));
+    const std::string& id_column = schema_.column(*schema_.id_index()).name;
+    std::vector<ValidationIssue> dups;
+    for (Candidate& c : pending_) {
+      const auto k = static_cast<size_t>(std::lower_bound(wanted.begin(), wanted.end(), c.first) -
+                                         wanted.begin());
+      if (!found[k]) {
+        return InvalidArgumentError(
+            path_ + ": row " + FormatCount(c.first) +
+            " is no longer a valid row: the file changed during validation");
+      }
+      int64_t original = 0;
+      if (first_ids[k] == c.id) {
+        original = c.first;
+      } else {
+        // Not the first id with this hash: maybe one of the later distinct
+        // ids that share it (a true hash collision).
+        std::vector<Distinct>& others = collisions_[c.hash];
+        for (const Distinct& d : others) {
+          if (d.id == c.id) {
+            original = d.row;
+            break;
+          }
+        }
+        if (original == 0) {
+          others.push_back(Distinct{c.row, std::move(c.id)});
+          continue;
+        }
+      }
+      dups.push_back(ValidationIssue{c.row, id_column, c.id, std::string(rule::kDuplicateId),
+                                     RowColumnPrefix(c.row, id_column) + "\"" + c.id +
+                                         "\" repeats the id of row " + FormatCount(original)});
+    }
+    pending_.clear();
+    pending_bytes_ = 0;
+    const auto n = static_cast<int64_t>(dups.size());
+    result->rows_dropped += n;
+    result->rows_kept -= n;
+    AddInRowOrder(&result->issues, std::move(dups));
+    return Status::Ok();
+  }
+
+ private:
+  static constexpr size_t kMaxPending = size_t{1} << 16;
+  static constexpr size_t kMaxPendingBytes = size_t{4} << 20;
+  struct Candidate {
+    int64_t row;
+    int64_t first;
+    uint64_t hash;
+    std::string id;
+  };
+  struct Distinct {
+    int64_t row;
+    std::string id;
+  };
+
+  std::string path_;
+  const Schema& schema_;
+  const RowConverter& converter_;
+  OrderedParseOptions parse_options_;
+  const LoadOptions& options_;
+  IdHashSet set_;
+  bool sized_ = false;
+  std::vector<Candidate> pending_;
+  size_t pending_bytes_ = 0;
+  // Distinct ids whose hash equals an earlier, different id's: exact, tiny.
+  std::unordered_map<uint64_t, std::vector<Distinct>> collisions_;
+};
+
+// `reread_path`: the file `reader` reads, when it can be read again (the
+// compact duplicate check); empty otherwise.
+Result<LoadResult> LoadCsvFrom(CsvChunkReader& reader, const Schema& schema,
+                               const LoadOptions& options, const std::string& reread_path) {
   const std::string& source = reader.source_name();
   LoadResult result{Dataset(schema), IssueList(options.max_issues), 0, 0, 0};
   CHURNML_ASSIGN_OR_RETURN(std::vector<std::string> header, reader.ReadHeader());
@@ -175,8 +330,17 @@ Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
   parse_options.threads = options.threads > 0
                               ? options.threads
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::optional<CompactDuplicateCheck> compact;
+  if (!reread_path.empty() && schema.id_index() && options.storage == RowStorage::kDiscard &&
+      !options.on_rows) {
+    compact.emplace(reread_path, schema, *converter, parse_options, options);
+  }
   auto consume = [&](ChunkParseResult& parsed) -> Status {
-    CheckDuplicateIds(schema, &ids, &parsed);
+    if (compact) {
+      CHURNML_RETURN_IF_ERROR(compact->Add(parsed.rows, parsed.records, &result));
+    } else {
+      CheckDuplicateIds(schema, &ids, &parsed);
+    }
     result.rows_read += parsed.records;
     result.rows_dropped += parsed.invalid;
     result.rows_kept += static_cast<int64_t>(parsed.rows.num_rows());
@@ -195,10 +359,18 @@ Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
     return Status::Ok();
   };
   CHURNML_RETURN_IF_ERROR(ParseChunksInOrder(reader, *converter, parse_options, consume));
+  if (compact) CHURNML_RETURN_IF_ERROR(compact->Resolve(&result));
   if (options.invalid_rows == InvalidRowPolicy::kFail && result.issues.count() > 0) {
     return FailureFromIssues(source, result.issues);
   }
   return result;
+}
+
+}  // namespace
+
+Result<LoadResult> LoadCsv(CsvChunkReader& reader, const Schema& schema,
+                           const LoadOptions& options) {
+  return LoadCsvFrom(reader, schema, options, std::string());
 }
 
 Result<LoadResult> LoadCsv(const std::string& path, const Schema& schema,
@@ -207,7 +379,7 @@ Result<LoadResult> LoadCsv(const std::string& path, const Schema& schema,
       CsvChunkReader reader,
       CsvChunkReader::Open(path,
                            CsvChunkReaderOptions{options.chunk_bytes, options.max_line_bytes}));
-  return LoadCsv(reader, schema, options);
+  return LoadCsvFrom(reader, schema, options, path == "-" ? std::string() : path);
 }
 
 }  // namespace churnml
