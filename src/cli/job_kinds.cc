@@ -684,6 +684,38 @@ Result<std::vector<std::string>> PrepareTrain(const std::vector<std::string>& ar
   return AbsolutePaths(args, {"--data", "--out", "--output", "--schema"});
 }
 
+// The version an earlier attempt of this job registered, if any. A train
+// job whose lease ran out after its registration committed (and before its
+// completion did) runs again under a new epoch: it must not register a
+// second version. Versions carry the job id through their run's tags.
+Result<std::optional<int64_t>> VersionRegisteredByJob(const GlobalOptions& globals,
+                                                      const std::string& model, int64_t job_id) {
+  CHURNML_ASSIGN_OR_RETURN(auto store,
+                           tracking::TrackingStore::Open(TrackingStoreOptions(globals)));
+  tracking::RunQuery query;
+  query.filter = "tags.job_id = '" + std::to_string(job_id) + "'";
+  query.limit = 0;
+  query.lifecycle = tracking::RunLifecycle::kAll;
+  Result<std::vector<tracking::Run>> runs = store->ListRuns(query);
+  // A store where no run has a job_id tag yet refuses the filter as naming
+  // an unknown tag: then no attempt registered anything.
+  if (!runs.ok()) {
+    if (runs.status().code() == StatusCode::kInvalidArgument) return std::optional<int64_t>();
+    return runs.status();
+  }
+  std::set<std::string> run_ids;
+  for (const tracking::Run& run : *runs) run_ids.insert(run.run_id);
+  Result<tracking::RegisteredModel> registered = store->GetModel(model);
+  if (!registered.ok()) {
+    if (registered.status().code() == StatusCode::kNotFound) return std::optional<int64_t>();
+    return registered.status();
+  }
+  for (const tracking::ModelVersion& version : registered->versions) {
+    if (run_ids.count(version.run_id) != 0) return std::optional<int64_t>(version.version);
+  }
+  return std::optional<int64_t>();
+}
+
 Status RunTrainJob(JobContext& context, const GlobalOptions& globals) {
   CHURNML_ASSIGN_OR_RETURN(auto f, ParseTrain(context.job().args, globals));
   TrainOptions options;
@@ -735,8 +767,30 @@ Status RunTrainJob(JobContext& context, const GlobalOptions& globals) {
     tracking.alias = f->Text("--alias");
     tracking.tags = {{"job_id", std::to_string(context.job().id)},
                      {"job_epoch", std::to_string(context.job().epoch)}};
+    std::optional<int64_t> earlier;
+    if (!tracking.register_model.empty()) {
+      CHURNML_ASSIGN_OR_RETURN(
+          earlier, VersionRegisteredByJob(globals, tracking.register_model, context.job().id));
+    }
+    if (earlier) {
+      // Train again (the outputs are this attempt's), register nothing new;
+      // the result says which version stands for the job.
+      result["registered_by_earlier_attempt"] = true;
+      tracking.register_model.clear();
+      tracking.alias.clear();
+    }
     TrackedRun run;
     CHURNML_RETURN_IF_ERROR(TrainTracked(options, tracking, f->context().models, &report, &run));
+    if (earlier) {
+      const std::string model = f->Text("--register");
+      if (f->Has("--alias")) {
+        CHURNML_ASSIGN_OR_RETURN(auto store, tracking::TrackingStore::Open(tracking.store));
+        CHURNML_RETURN_IF_ERROR(store->SetAlias(model, f->Text("--alias"), *earlier));
+      }
+      tracking.register_model = model;
+      tracking.alias = f->Text("--alias");
+      run.version = earlier;
+    }
     result["run"] = run.run_id;
     result["artifact"] = run.artifact_path.string();
     if (run.version) {

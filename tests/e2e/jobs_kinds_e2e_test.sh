@@ -67,6 +67,40 @@ kinds() {  # kinds NAME STORE
     promoted | refused) pass ;;
     *) fail "$n: retrain decision: $(job_field "$store" "$rt" .result)" ;;
   esac
+  rerun_after_registration "$n" "$store" "$tr"
+}
+
+# store_sql STORE SQL: run SQL against the store's own database.
+store_sql() {
+  case $1 in
+    postgres://* | postgresql://*) psql "${1%%\?*}" -tAqc "$2" ;;
+    *) sqlite3 "$1/churnml.db" "$2" ;;
+  esac
+}
+
+# A train job whose lease ran out after its registration committed but
+# before its completion did runs again under a new epoch: the state that
+# window leaves (the job `running` with an expired lease, its version
+# registered, its --out not yet published) is made here by hand, then a
+# worker rescues it. The second attempt must not register a second version.
+rerun_after_registration() {  # rerun_after_registration NAME STORE TRAIN_JOB_ID
+  local n=$1 store=$2 tr=$3 before after w
+  before=$("$CHURNML" --store "$store" models show churn --json | jq '.versions | length')
+  store_sql "$store" "UPDATE jobs SET state = 'running', lease_expires_ms = 1, finished_ms = NULL WHERE job_id = $tr" >/dev/null
+  rm -rf "$WORK/$n-model"
+  start_worker "$store" "$n-rescuer"
+  w=$WPID
+  run "$CHURNML" --store "$store" jobs wait "$tr" --timeout 150
+  expect_status 0 "$n: the rescued train job succeeded again"
+  stop_worker "$w"
+  expect_eq "$(job_field "$store" "$tr" .epoch)" 2 "$n: the rescue ran under epoch 2"
+  expect_eq "$(job_field "$store" "$tr" .result.version)" 1 \
+    "$n: the rerun reports the version the first attempt registered"
+  expect_eq "$(job_field "$store" "$tr" .result.registered_by_earlier_attempt)" true \
+    "$n: the rerun says it registered nothing"
+  after=$("$CHURNML" --store "$store" models show churn --json | jq '.versions | length')
+  expect_eq "$after" "$before" "$n: no second version was registered"
+  expect_file "$WORK/$n-model/model.json" "$n: the rerun published --out"
 }
 
 # Validation at submission: one line, naming the flag.
