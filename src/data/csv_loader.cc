@@ -127,6 +127,15 @@ Status FailureFromIssues(const std::string& source, const IssueList& issues) {
 // Adds `extra` to `list`, keeping the kept issues in row order.
 void AddInRowOrder(IssueList* list, std::vector<ValidationIssue> extra) {
   if (extra.empty()) return;
+  std::stable_sort(
+      extra.begin(), extra.end(),
+      [](const ValidationIssue& a, const ValidationIssue& b) { return a.row < b.row; });
+  if (list->issues().empty() || list->issues().back().row <= extra.front().row) {
+    // All after the kept ones (or none kept): append, no copy of the list
+    // (past max_kept, Add only counts).
+    for (ValidationIssue& issue : extra) list->Add(std::move(issue));
+    return;
+  }
   std::vector<ValidationIssue> all = list->issues();
   const int64_t others = list->count() - static_cast<int64_t>(all.size());
   all.insert(all.end(), std::make_move_iterator(extra.begin()),
@@ -224,6 +233,7 @@ class CompactDuplicateCheck {
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
     std::vector<std::string> first_ids(wanted.size());
     std::vector<bool> found(wanted.size(), false);
+    size_t found_count = 0;
     CHURNML_ASSIGN_OR_RETURN(
         CsvChunkReader reader,
         CsvChunkReader::Open(path_,
@@ -235,12 +245,17 @@ class CompactDuplicateCheck {
         const auto it = std::lower_bound(wanted.begin(), wanted.end(), rows.source_rows()[r]);
         if (it == wanted.end() || *it != rows.source_rows()[r]) continue;
         const auto k = static_cast<size_t>(it - wanted.begin());
+        if (!found[k]) ++found_count;
         first_ids[k] = rows.ids()[r];
         found[k] = true;
       }
+      // Stop reading once every wanted row was seen (repeats of early rows
+      // then cost a pass over the start of the file only).
+      if (found_count == wanted.size()) return FailedPreconditionError("all rows found");
       return Status::Ok();
     };
-    CHURNML_RETURN_IF_ERROR(ParseChunksInOrder(reader, converter_, parse_options_, collect));
+    const Status pass = ParseChunksInOrder(reader, converter_, parse_options_, collect);
+    if (!pass.ok() && found_count != wanted.size()) return pass;
     const std::string& id_column = schema_.column(*schema_.id_index()).name;
     std::vector<ValidationIssue> dups;
     for (Candidate& c : pending_) {
@@ -283,8 +298,8 @@ class CompactDuplicateCheck {
   }
 
  private:
-  static constexpr size_t kMaxPending = size_t{1} << 16;
-  static constexpr size_t kMaxPendingBytes = size_t{4} << 20;
+  static constexpr size_t kMaxPending = size_t{1} << 14;
+  static constexpr size_t kMaxPendingBytes = size_t{2} << 20;
   struct Candidate {
     int64_t row;
     int64_t first;

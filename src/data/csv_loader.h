@@ -98,7 +98,7 @@ class IdRegistry {
 // no on_rows and a file (not stdin), the duplicate-id check keeps only
 // 12 bytes per id (IdHashSet: hash and first row) and confirms every equal
 // hash exactly by re-reading the rows involved from `path` (one pass per
-// batch of candidates, at the end or when 64k candidates or 4 MiB of their
+// batch of candidates, at the end or when 16k candidates or 2 MiB of their
 // ids are pending); otherwise it uses IdRegistry. Errors: IOError (cannot
 // read), InvalidArgument for malformed CSV (naming the line), for a header
 // that does not match (with kFail; with kDrop header problems are returned

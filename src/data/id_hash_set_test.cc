@@ -135,7 +135,7 @@ TEST_F(CompactDuplicateCheck, EqualIdsAreDuplicatesOfTheRightRowDespiteCollision
 }
 
 TEST_F(CompactDuplicateCheck, MatchesTheExactRegistryAcrossChunksAndPasses) {
-  // Long ids fill the 4 MiB of pending candidates, so the file is re-read
+  // Long ids fill the 2 MiB of pending candidates, so the file is re-read
   // mid-stream as well as at the end; hashes by first byte collide often.
   std::vector<std::string> ids;
   for (int i = 0; i < 300; ++i) {
