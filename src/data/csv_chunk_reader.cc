@@ -122,17 +122,40 @@ void CsvChunkReader::StripByteOrderMark() {
   if (pending_.compare(0, 3, "\xEF\xBB\xBF") == 0) pending_.erase(0, 3);
 }
 
-size_t CsvChunkReader::BoundaryLength(size_t limit) const {
+namespace {
+
+// Quotes and line feeds in [data, data + n), in one pass (vectorized).
+void CountQuotesAndLines(const char* data, size_t n, int64_t* quotes, int64_t* lines) {
+  int64_t q = 0;
+  int64_t l = 0;
+  for (size_t i = 0; i < n; ++i) {
+    q += data[i] == '"';
+    l += data[i] == '\n';
+  }
+  *quotes = q;
+  *lines = l;
+}
+
+}  // namespace
+
+size_t CsvChunkReader::BoundaryLength(size_t limit, int64_t* lines) const {
   // A line feed is a record boundary when the quotes before it are balanced.
   const char* data = pending_.data();
   size_t end = std::min(limit, pending_.size());
-  int64_t quotes_before = std::count(data, data + end, '"');
+  int64_t quotes_before = 0;
+  int64_t lines_before = 0;
+  CountQuotesAndLines(data, end, &quotes_before, &lines_before);
   while (end > 0) {
     const void* nl = memrchr(data, '\n', end);
     if (nl == nullptr) return 0;
     size_t pos = static_cast<size_t>(static_cast<const char*>(nl) - data);
     quotes_before -= std::count(data + pos, data + end, '"');
-    if (quotes_before % 2 == 0) return pos + 1;
+    // Line feeds in [0, pos + 1): every one after pos was stepped over.
+    if (quotes_before % 2 == 0) {
+      *lines = lines_before;
+      return pos + 1;
+    }
+    --lines_before;
     end = pos;
   }
   return 0;
@@ -221,13 +244,15 @@ Result<std::optional<CsvChunk>> CsvChunkReader::Next() {
     CHURNML_RETURN_IF_ERROR(Fill(options_.chunk_bytes - pending_.size()));
   }
   size_t len = 0;
+  int64_t chunk_lines = -1;  // line feeds in the chunk, when already counted
   if (eof_ && pending_.size() <= options_.chunk_bytes) {
     len = pending_.size();
   } else {
-    len = BoundaryLength(options_.chunk_bytes);
+    len = BoundaryLength(options_.chunk_bytes, &chunk_lines);
     // One record longer than a chunk: end the chunk after that record, up
     // to max_line_bytes (so a file without line breaks cannot fill memory).
     while (len == 0) {
+      chunk_lines = -1;
       len = FirstBoundaryAfter(options_.chunk_bytes);
       if (len > 0) break;
       if (pending_.size() > options_.max_line_bytes) return RecordTooLong(next_line_);
@@ -260,7 +285,8 @@ Result<std::optional<CsvChunk>> CsvChunkReader::Next() {
     chunk.bytes.assign(pending_, 0, len);
     pending_.erase(0, len);
   }
-  next_line_ += std::count(chunk.bytes.begin(), chunk.bytes.end(), '\n');
+  next_line_ +=
+      chunk_lines >= 0 ? chunk_lines : std::count(chunk.bytes.begin(), chunk.bytes.end(), '\n');
   return std::optional<CsvChunk>(std::move(chunk));
 }
 

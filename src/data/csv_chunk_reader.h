@@ -85,7 +85,8 @@ class CsvChunkReader {
   Status Fill(size_t n);
   // Length of the longest prefix of pending_[0, limit) that ends on a record
   // boundary (just after a line feed outside quotes); 0 if there is none.
-  size_t BoundaryLength(size_t limit) const;
+  // Sets `*lines` to the line feeds before the boundary when there is one.
+  size_t BoundaryLength(size_t limit, int64_t* lines) const;
   // Length of the shortest prefix longer than `limit` that ends on a record
   // boundary; 0 if there is none.
   size_t FirstBoundaryAfter(size_t limit) const;
