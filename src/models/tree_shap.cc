@@ -259,13 +259,56 @@ struct Walk {
   float* phi;
 };
 
-}  // namespace
-
 // XGBoost's RegTree::TreeShap with condition 0 (no conditioning).
-static void Recurse(const std::vector<TreeShap::Node>& nodes, const Walk& w, int32_t node_index,
-                    unsigned unique_depth, PathElement* parent_unique_path,
-                    float parent_zero_fraction, float parent_one_fraction,
-                    int parent_feature_index);
+void Recurse(const std::vector<TreeShap::Node>& nodes, const Walk& w, int32_t node_index,
+             unsigned unique_depth, PathElement* parent_unique_path, float parent_zero_fraction,
+             float parent_one_fraction, int parent_feature_index) {
+  const TreeShap::Node& node = nodes[static_cast<size_t>(node_index)];
+  PathElement* unique_path = parent_unique_path + unique_depth + 1;
+  std::copy(parent_unique_path, parent_unique_path + unique_depth + 1, unique_path);
+  ExtendPath(unique_path, unique_depth, parent_zero_fraction, parent_one_fraction,
+             parent_feature_index);
+  if (node.left == -1) {
+    for (unsigned i = 1; i <= unique_depth; ++i) {
+      const float weight = UnwoundPathSum(unique_path, unique_depth, i);
+      const PathElement& el = unique_path[i];
+      // condition_fraction is 1 without conditioning.
+      w.phi[el.feature_index] += weight * (el.one_fraction - el.zero_fraction) * node.value * 1.0f;
+    }
+    return;
+  }
+  const auto split_index = static_cast<unsigned>(node.feature);
+  int32_t hot_index;
+  if (w.missing[split_index] != 0) {
+    hot_index = node.default_child;
+  } else if (w.row[split_index] < node.value) {
+    hot_index = node.left;
+  } else {
+    hot_index = node.right;
+  }
+  const int32_t cold_index = hot_index == node.left ? node.right : node.left;
+  const float cover = node.cover;
+  const float hot_zero_fraction = nodes[static_cast<size_t>(hot_index)].cover / cover;
+  const float cold_zero_fraction = nodes[static_cast<size_t>(cold_index)].cover / cover;
+  float incoming_zero_fraction = 1;
+  float incoming_one_fraction = 1;
+  unsigned path_index = 0;
+  for (; path_index <= unique_depth; ++path_index) {
+    if (static_cast<unsigned>(unique_path[path_index].feature_index) == split_index) break;
+  }
+  if (path_index != unique_depth + 1) {
+    incoming_zero_fraction = unique_path[path_index].zero_fraction;
+    incoming_one_fraction = unique_path[path_index].one_fraction;
+    UnwindPath(unique_path, unique_depth, path_index);
+    unique_depth -= 1;
+  }
+  Recurse(nodes, w, hot_index, unique_depth + 1, unique_path,
+          hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, node.feature);
+  Recurse(nodes, w, cold_index, unique_depth + 1, unique_path,
+          cold_zero_fraction * incoming_zero_fraction, 0, node.feature);
+}
+
+}  // namespace
 
 Status TreeShap::Contributions(const FeatureMatrix& x, std::span<double> out) const {
   const size_t cols = num_features_;
@@ -315,55 +358,6 @@ Status TreeShap::Contributions(const FeatureMatrix& x, std::span<double> out) co
     for (size_t j = 0; j <= cols; ++j) dst[j] = static_cast<double>(total[j]);
   }
   return Status::Ok();
-}
-
-static void Recurse(const std::vector<TreeShap::Node>& nodes, const Walk& w, int32_t node_index,
-                    unsigned unique_depth, PathElement* parent_unique_path,
-                    float parent_zero_fraction, float parent_one_fraction,
-                    int parent_feature_index) {
-  const TreeShap::Node& node = nodes[static_cast<size_t>(node_index)];
-  PathElement* unique_path = parent_unique_path + unique_depth + 1;
-  std::copy(parent_unique_path, parent_unique_path + unique_depth + 1, unique_path);
-  ExtendPath(unique_path, unique_depth, parent_zero_fraction, parent_one_fraction,
-             parent_feature_index);
-  if (node.left == -1) {
-    for (unsigned i = 1; i <= unique_depth; ++i) {
-      const float weight = UnwoundPathSum(unique_path, unique_depth, i);
-      const PathElement& el = unique_path[i];
-      // condition_fraction is 1 without conditioning.
-      w.phi[el.feature_index] += weight * (el.one_fraction - el.zero_fraction) * node.value * 1.0f;
-    }
-    return;
-  }
-  const auto split_index = static_cast<unsigned>(node.feature);
-  int32_t hot_index;
-  if (w.missing[split_index] != 0) {
-    hot_index = node.default_child;
-  } else if (w.row[split_index] < node.value) {
-    hot_index = node.left;
-  } else {
-    hot_index = node.right;
-  }
-  const int32_t cold_index = hot_index == node.left ? node.right : node.left;
-  const float cover = node.cover;
-  const float hot_zero_fraction = nodes[static_cast<size_t>(hot_index)].cover / cover;
-  const float cold_zero_fraction = nodes[static_cast<size_t>(cold_index)].cover / cover;
-  float incoming_zero_fraction = 1;
-  float incoming_one_fraction = 1;
-  unsigned path_index = 0;
-  for (; path_index <= unique_depth; ++path_index) {
-    if (static_cast<unsigned>(unique_path[path_index].feature_index) == split_index) break;
-  }
-  if (path_index != unique_depth + 1) {
-    incoming_zero_fraction = unique_path[path_index].zero_fraction;
-    incoming_one_fraction = unique_path[path_index].one_fraction;
-    UnwindPath(unique_path, unique_depth, path_index);
-    unique_depth -= 1;
-  }
-  Recurse(nodes, w, hot_index, unique_depth + 1, unique_path,
-          hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, node.feature);
-  Recurse(nodes, w, cold_index, unique_depth + 1, unique_path,
-          cold_zero_fraction * incoming_zero_fraction, 0, node.feature);
 }
 
 }  // namespace churnml

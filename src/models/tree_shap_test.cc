@@ -27,7 +27,7 @@ testing::Problem MixedProblem(size_t rows, uint64_t seed, double unseen) {
   Lcg rng(seed);
   testing::Problem p{FeatureMatrix(rows, 8), std::vector<uint8_t>(rows)};
   for (size_t r = 0; r < rows; ++r) {
-    for (size_t c : {0, 1, 2, 7}) {
+    for (const size_t c : {size_t{0}, size_t{1}, size_t{2}, size_t{7}}) {
       p.x.at(r, c) = rng.Next() < -0.8 ? NAN : rng.Next();
     }
     const double u = (rng.Next() + 1) / 2;
@@ -100,7 +100,7 @@ TEST(TreeShap, EqualsXGBoostContributionsOnTenThousandRows) {
     std::printf("base + sum vs margin: max rel diff %.3g\n", max_additivity);
     EXPECT_LE(max_additivity, 1e-6);
     // Every column the model splits on moves some row.
-    for (size_t j : {0, 1, 4, 7}) {
+    for (const size_t j : {size_t{0}, size_t{1}, size_t{4}, size_t{7}}) {
       double mass = 0;
       for (size_t r = 0; r < p.x.rows(); ++r) mass += std::fabs(ours[r * width + j]);
       EXPECT_GT(mass, 1.0) << "column " << j;
@@ -121,6 +121,7 @@ TEST(TreeShap, ConcurrentCallsGiveTheSameValues) {
   ASSERT_TRUE((*m)->PredictContributions(p.x, expected).ok());
   std::vector<std::vector<double>> got(4, std::vector<double>(expected.size()));
   std::vector<std::thread> threads;
+  threads.reserve(got.size());
   for (auto& g : got) {
     threads.emplace_back([&] {
       for (int i = 0; i < 5; ++i) ASSERT_TRUE((*m)->PredictContributions(p.x, g).ok());
