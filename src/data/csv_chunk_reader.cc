@@ -20,7 +20,7 @@ Result<CsvChunkReader> CsvChunkReader::Open(const std::string& path,
   }
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
-    return IOError("cannot open " + path + ": " + std::strerror(errno));
+    return IOError("cannot open " + path + ": " + ErrnoText(errno));
   }
   return CsvChunkReader(file, true, path, options);
 }
@@ -107,8 +107,7 @@ Status CsvChunkReader::Fill(size_t n) {
   pending_.resize(old + got);
   bytes_read_ += static_cast<int64_t>(got);
   if (got < n) {
-    if (std::ferror(file_))
-      return IOError("cannot read " + source_name_ + ": " + std::strerror(errno));
+    if (std::ferror(file_)) return IOError("cannot read " + source_name_ + ": " + ErrnoText(errno));
     eof_ = true;
   }
   if (!started_) {

@@ -254,7 +254,7 @@ class CompactDuplicateCheck {
       if (found_count == wanted.size()) return FailedPreconditionError("all rows found");
       return Status::Ok();
     };
-    const Status pass = ParseChunksInOrder(reader, converter_, parse_options_, collect);
+    Status pass = ParseChunksInOrder(reader, converter_, parse_options_, collect);
     if (!pass.ok() && found_count != wanted.size()) return pass;
     const std::string& id_column = schema_.column(*schema_.id_index()).name;
     std::vector<ValidationIssue> dups;

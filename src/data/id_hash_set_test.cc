@@ -138,6 +138,7 @@ TEST_F(CompactDuplicateCheck, MatchesTheExactRegistryAcrossChunksAndPasses) {
   // Long ids fill the 2 MiB of pending candidates, so the file is re-read
   // mid-stream as well as at the end; hashes by first byte collide often.
   std::vector<std::string> ids;
+  ids.reserve(302);
   for (int i = 0; i < 300; ++i) {
     const std::string tail = std::to_string(i % 50);
     ids.push_back(std::string(1, static_cast<char>('a' + i % 3)) + std::string(40000, 'x') + tail);
@@ -162,6 +163,7 @@ TEST_F(CompactDuplicateCheck, MatchesTheExactRegistryAcrossChunksAndPasses) {
 
 TEST_F(CompactDuplicateCheck, RealHashFindsRepeats) {
   std::vector<std::string> ids;
+  ids.reserve(5001);
   for (int i = 0; i < 5000; ++i) ids.push_back("id-" + std::to_string(i));
   ids.push_back("id-17");
   Result<LoadResult> r = Validate(ids, nullptr);
