@@ -262,7 +262,7 @@ class CompactDuplicateCheck {
       const auto k = static_cast<size_t>(std::lower_bound(wanted.begin(), wanted.end(), c.first) -
                                          wanted.begin());
       if (!found[k]) {
-        return InvalidArgumentError(
+        return FailedPreconditionError(
             path_ + ": row " + FormatCount(c.first) +
             " is no longer a valid row: the file changed during validation");
       }
