@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "common/atomic_file.h"
+#include "common/errno_text.h"
 #include "monitoring/alerts/http_client.h"
 #include "monitoring/process_metrics.h"
 
@@ -209,11 +210,11 @@ Result<std::unique_ptr<AgentCheck>> AgentCheck::Start(const AgentCheckOptions& o
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, &freeaddrinfo);
   const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return IOError("--agent-port: socket: " + std::string(std::strerror(errno)));
+  if (fd < 0) return IOError("--agent-port: socket: " + ErrnoText(errno));
   const int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   if (bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, 64) != 0) {
-    const std::string error = std::strerror(errno);
+    const std::string error = ErrnoText(errno);
     close(fd);
     return IOError("--agent-port: cannot listen on " + where + ": " + error);
   }
@@ -242,7 +243,7 @@ void AgentCheck::Stop() {
 }
 
 AgentReply AgentCheck::last_reply() const {
-  std::lock_guard lock(reply_mu_);
+  MutexLock lock(&reply_mu_);
   return reply_;
 }
 
@@ -250,7 +251,7 @@ AgentReply AgentCheck::Reply() {
   const auto now = std::chrono::steady_clock::now();
   const bool draining = draining_.load(std::memory_order_acquire);
   {
-    std::lock_guard lock(reply_mu_);
+    MutexLock lock(&reply_mu_);
     if (!draining && last_sample_ != std::chrono::steady_clock::time_point{} &&
         now - last_sample_ < options_.min_sample_interval && !reply_.drain) {
       return reply_;
@@ -274,7 +275,7 @@ AgentReply AgentCheck::Reply() {
     if (ramp >= 1) ramping_ = false;
   }
   AgentReply reply = ComputeAgentReply(signals, options_.policy, std::min(1.0, ramp), draining);
-  std::lock_guard lock(reply_mu_);
+  MutexLock lock(&reply_mu_);
   reply_ = reply;
   return reply;
 }

@@ -19,11 +19,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "reliability/health_monitor.h"
 
@@ -128,14 +128,14 @@ class AgentCheck {
   // From now on every reply is "drain" (SIGTERM). Thread-safe.
   void SetDraining() { draining_.store(true, std::memory_order_release); }
   // The last reply sent (for logs and tests). Thread-safe.
-  AgentReply last_reply() const;
+  AgentReply last_reply() const CHURNML_EXCLUDES(reply_mu_);
   // Stops listening and joins the thread. Idempotent.
   void Stop();
 
  private:
   AgentCheck(AgentCheckOptions options, SignalSource source, int fd, uint16_t port);
   void Run();
-  AgentReply Reply();
+  AgentReply Reply() CHURNML_EXCLUDES(reply_mu_);
 
   const AgentCheckOptions options_;
   const SignalSource source_;
@@ -149,8 +149,8 @@ class AgentCheck {
   std::string version_;
   std::chrono::steady_clock::time_point ramp_start_{};
   bool ramping_ = false;
-  mutable std::mutex reply_mu_;
-  AgentReply reply_;  // guarded by reply_mu_
+  mutable Mutex reply_mu_;
+  AgentReply reply_ CHURNML_GUARDED_BY(reply_mu_);
 };
 
 }  // namespace churnml::serving

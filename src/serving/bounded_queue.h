@@ -9,9 +9,10 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <utility>
+
+#include "common/mutex.h"
 
 namespace churnml::serving {
 
@@ -24,7 +25,7 @@ class BoundedQueue {
   // item is not moved from (the caller drops it).
   bool TryPush(T&& item) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       if (closed_ || items_.size() >= capacity_) return false;
       items_.push_back(std::move(item));
     }
@@ -35,15 +36,15 @@ class BoundedQueue {
   // Whether a push would fail now (a racy hint: lets a producer skip the
   // work of building an item that would be dropped).
   bool Full() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return closed_ || items_.size() >= capacity_;
   }
 
   // The oldest item; waits for one. nullopt once the queue is closed and
   // empty.
   std::optional<T> Pop() {
-    std::unique_lock lock(mu_);
-    ready_.wait(lock, [this] { return closed_ || !items_.empty(); });
+    MutexLock lock(&mu_);
+    while (!closed_ && items_.empty()) mu_.Wait(ready_);
     if (items_.empty()) return std::nullopt;
     T item = std::move(items_.front());
     items_.pop_front();
@@ -53,24 +54,24 @@ class BoundedQueue {
   // Ends Pop's waits once the queued items are taken; later pushes fail.
   void Close() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       closed_ = true;
     }
     ready_.notify_all();
   }
 
   size_t size() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return items_.size();
   }
   size_t capacity() const { return capacity_; }
 
  private:
   const size_t capacity_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable ready_;
-  std::deque<T> items_;  // guarded by mu_
-  bool closed_ = false;  // guarded by mu_
+  std::deque<T> items_ CHURNML_GUARDED_BY(mu_);
+  bool closed_ CHURNML_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace churnml::serving

@@ -172,15 +172,21 @@ DashboardRoutes::DashboardRoutes(DashboardOptions options, DashboardDeps deps)
       hub_(options.max_clients, options.max_pending_bytes) {}
 
 void DashboardRoutes::StartTicker() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_ || ticker_.joinable()) return;
   ticker_ = std::thread([this] {
-    std::unique_lock wait_lock(mu_);
-    while (!stopping_) {
-      wait_lock.unlock();
+    while (true) {
+      {
+        MutexLock lock(&mu_);
+        if (stopping_) return;
+      }
       Tick();
-      wait_lock.lock();
-      wake_.wait_for(wait_lock, options_.interval, [this] { return stopping_; });
+      MutexLock lock(&mu_);
+      const auto deadline = std::chrono::steady_clock::now() + options_.interval;
+      for (auto now = std::chrono::steady_clock::now(); !stopping_ && now < deadline;
+           now = std::chrono::steady_clock::now()) {
+        mu_.WaitFor(wake_, deadline - now);
+      }
     }
   });
 }
@@ -190,7 +196,7 @@ DashboardRoutes::~DashboardRoutes() { Stop(); }
 void DashboardRoutes::Stop() {
   std::thread ticker;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     ticker.swap(ticker_);
   }
@@ -242,7 +248,7 @@ void DashboardRoutes::Events(const HttpRequest&, HttpResponse& response) {
   // snapshot goes out at once so the page fills before the next tick.
   std::string first = "retry: 2000\n\n";
   {
-    std::lock_guard lock(snapshot_mu_);
+    MutexLock lock(&snapshot_mu_);
     first += last_event_;
   }
   stream->Send(first);
@@ -331,7 +337,7 @@ Json DashboardRoutes::Snapshot() {
   }
   out["drift"] = std::move(drift);
 
-  std::lock_guard lock(snapshot_mu_);
+  MutexLock lock(&snapshot_mu_);
   traffic_.Add(std::chrono::steady_clock::now(), SumTraffic(samples));
   out["traffic"] = traffic_.Json();
   out["sequence"] = ++sequence_;
@@ -346,7 +352,7 @@ void DashboardRoutes::Tick() {
   Json snapshot = Snapshot();
   std::string event = FormatServerSentEvent("snapshot", DumpJson(snapshot));
   {
-    std::lock_guard lock(snapshot_mu_);
+    MutexLock lock(&snapshot_mu_);
     last_event_ = event;
   }
   hub_.Publish(event);

@@ -23,13 +23,13 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "monitoring/metric_sample.h"
 #include "monitoring/metrics_registry.h"
 #include "reliability/health_monitor.h"
@@ -115,31 +115,31 @@ class DashboardRoutes : public RouteGroup {
   void Events(const HttpRequest& request, HttpResponse& response);
 
   // One snapshot now (the ticker's work; tests call it directly).
-  nlohmann::json Snapshot();
+  nlohmann::json Snapshot() CHURNML_EXCLUDES(snapshot_mu_);
   // Builds a snapshot and sends it to every open stream.
-  void Tick();
+  void Tick() CHURNML_EXCLUDES(mu_, snapshot_mu_);
   // Stops the ticker and finishes the streams. Idempotent.
-  void Stop();
+  void Stop() CHURNML_EXCLUDES(mu_);
 
   std::size_t clients() const { return hub_.subscribers(); }
 
  private:
-  void StartTicker();
+  void StartTicker() CHURNML_EXCLUDES(mu_);
 
   DashboardOptions options_;
   DashboardDeps deps_;
   std::chrono::steady_clock::time_point started_;
   EventBroadcaster hub_;
 
-  std::mutex snapshot_mu_;      // serializes Snapshot (the window)
-  TrafficWindow traffic_;       // guarded by snapshot_mu_
-  std::string last_event_;      // guarded by snapshot_mu_: for new subscribers
-  std::uint64_t sequence_ = 0;  // guarded by snapshot_mu_
+  Mutex snapshot_mu_;  // serializes Snapshot (the window)
+  TrafficWindow traffic_ CHURNML_GUARDED_BY(snapshot_mu_);
+  std::string last_event_ CHURNML_GUARDED_BY(snapshot_mu_);  // for new subscribers
+  std::uint64_t sequence_ CHURNML_GUARDED_BY(snapshot_mu_) = 0;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread ticker_;     // guarded by mu_
+  bool stopping_ CHURNML_GUARDED_BY(mu_) = false;
+  std::thread ticker_ CHURNML_GUARDED_BY(mu_);
 };
 
 }  // namespace churnml::serving

@@ -14,10 +14,14 @@ Result<std::unique_ptr<Experiments>> Experiments::Create(std::vector<ExperimentL
   }
   std::unique_ptr<Experiments> e(new Experiments());
   std::vector<double> weights;
+  weights.reserve(lanes.size());
   for (const ExperimentLane& lane : lanes) weights.push_back(lane.weight);
   CHURNML_ASSIGN_OR_RETURN(VariantSplit split, VariantSplit::Create(weights));
   e->split_.Set(std::move(split));
-  e->weights_ = std::move(weights);
+  {
+    MutexLock lock(&e->mu_);  // not shared yet; keeps the analysis simple
+    e->weights_ = std::move(weights);
+  }
   e->lanes_ = std::move(lanes);
   e->shadow_ = shadow;
   e->factory_ = std::move(factory);
@@ -25,9 +29,9 @@ Result<std::unique_ptr<Experiments>> Experiments::Create(std::vector<ExperimentL
 }
 
 Status Experiments::Apply(const ExperimentConfig& config) {
-  std::lock_guard apply(apply_mu_);
+  MutexLock apply(&apply_mu_);
   Status status = ApplyLocked(config);
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (status.ok()) {
     ++applied_;
     last_error_.clear();
@@ -93,7 +97,7 @@ Status Experiments::ApplyLocked(const ExperimentConfig& config) {
   }
   if (split) {
     split_.Set(std::move(*split));
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     weights_ = std::move(weights);
   }
   if (next_shadow) shadow_->SetModel(std::move(*next_shadow));
@@ -105,7 +109,7 @@ std::string Experiments::Describe(const ExperimentConfig& config) const {
   if (config.variants) {
     std::vector<double> now;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       now = weights_;
     }
     for (size_t i = 1; i < lanes_.size(); ++i) {
@@ -134,7 +138,7 @@ ExperimentsSnapshot Experiments::Snapshot() const {
   ExperimentsSnapshot out;
   std::vector<double> weights;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     weights = weights_;
     out.reloads_applied = applied_;
     out.reloads_failed = failed_;

@@ -12,11 +12,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "monitoring/metrics_registry.h"
 #include "serving/model_slot.h"
@@ -82,27 +82,28 @@ class Experiments {
   // Validates the whole config first (names, references, weights, loading
   // a new shadow model), then applies it; on an error nothing changes and
   // the error names the variant or the reference. Counted either way.
-  Status Apply(const ExperimentConfig& config);
+  Status Apply(const ExperimentConfig& config) CHURNML_EXCLUDES(apply_mu_, mu_);
   // What `config` would change, in one line for the log ("challenger 10% ->
   // 30%; shadow churn@candidate -> off"), or "" for nothing.
-  std::string Describe(const ExperimentConfig& config) const;
+  std::string Describe(const ExperimentConfig& config) const CHURNML_EXCLUDES(mu_);
 
-  ExperimentsSnapshot Snapshot() const;
+  ExperimentsSnapshot Snapshot() const CHURNML_EXCLUDES(mu_);
 
  private:
   Experiments() = default;
-  Status ApplyLocked(const ExperimentConfig& config);
+  Status ApplyLocked(const ExperimentConfig& config) CHURNML_REQUIRES(apply_mu_)
+      CHURNML_EXCLUDES(mu_);
 
   std::vector<ExperimentLane> lanes_;
   Shadow* shadow_ = nullptr;
   ShadowFactory factory_;
   SplitSlot split_;
-  std::mutex apply_mu_;  // serializes Apply
-  mutable std::mutex mu_;
-  std::vector<double> weights_;  // guarded by mu_: the split in force
-  uint64_t applied_ = 0;         // guarded by mu_
-  uint64_t failed_ = 0;          // guarded by mu_
-  std::string last_error_;       // guarded by mu_
+  Mutex apply_mu_;  // serializes Apply
+  mutable Mutex mu_;
+  std::vector<double> weights_ CHURNML_GUARDED_BY(mu_);  // the split in force
+  uint64_t applied_ CHURNML_GUARDED_BY(mu_) = 0;
+  uint64_t failed_ CHURNML_GUARDED_BY(mu_) = 0;
+  std::string last_error_ CHURNML_GUARDED_BY(mu_);
 };
 
 }  // namespace churnml::serving

@@ -152,7 +152,7 @@ void LiveDrift::Restart(const std::shared_ptr<const ServedModel>& model,
   }
   state->profile = std::move(profile);
   if (!state->profile && state->reason.empty()) state->reason = "no reference profile";
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   generation_.store(state->generation, std::memory_order_release);
   state_ = std::move(state);
 }
@@ -162,7 +162,7 @@ void LiveDrift::Record(const ServedModel& model, const Dataset& rows,
   if (!active()) return;
   ThreadCache& cache = Cache();
   if (cache.generation != generation_.load(std::memory_order_acquire)) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     cache.state = state_;
     cache.shard = nullptr;
     cache.generation = state_ ? state_->generation : 0;
@@ -232,7 +232,7 @@ LiveDriftSnapshot LiveDrift::Snapshot() const {
   std::shared_ptr<State> state;
   std::vector<int64_t> totals;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     state = state_;
     if (!active()) {
       snap.reason = "live drift is off (--drift-window 0)";

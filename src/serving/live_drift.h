@@ -22,13 +22,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "data/dataset.h"
 #include "monitoring/metrics_registry.h"
@@ -99,8 +99,8 @@ class LiveDrift {
   LiveDriftOptions options_;
   const Clock& clock_;
   Clock::Duration bucket_length_;
-  mutable std::mutex mu_;
-  std::shared_ptr<State> state_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::shared_ptr<State> state_ CHURNML_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
 };
 

@@ -141,6 +141,7 @@ TEST_F(LiveDriftTest, ThreadsAreMergedAtScrape) {
   LiveDrift drift(Options(), clock_);
   drift.Restart(model_, profile_, "");
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 5; ++i) drift.Record(*model_, data, scores);

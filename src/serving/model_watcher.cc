@@ -90,11 +90,12 @@ Result<std::shared_ptr<const ServedModel>> ModelWatcher::LoadBounded(
                             " earlier loads are still running past their deadline");
   }
   struct Task {
-    std::mutex mu;
+    Mutex mu;
     std::condition_variable done_cv;
-    bool done = false;
-    bool abandoned = false;
-    Result<std::shared_ptr<const ServedModel>> result = InternalError("load did not run");
+    bool done CHURNML_GUARDED_BY(mu) = false;
+    bool abandoned CHURNML_GUARDED_BY(mu) = false;
+    Result<std::shared_ptr<const ServedModel>> result CHURNML_GUARDED_BY(mu) =
+        InternalError("load did not run");
   };
   auto task = std::make_shared<Task>();
   // The thread holds copies of its inputs and shared state only, so it can
@@ -104,17 +105,17 @@ Result<std::shared_ptr<const ServedModel>> ModelWatcher::LoadBounded(
                abandoned = abandoned_loads_, checkpoint = options_.checkpoint] {
     if (checkpoint) checkpoint("load.started");
     Result<std::shared_ptr<const ServedModel>> result = LoadServedModel(resolved, name, *registry);
-    std::lock_guard lock(task->mu);
+    MutexLock lock(&task->mu);
     task->result = std::move(result);
     task->done = true;
     if (task->abandoned) abandoned->fetch_sub(1);
     task->done_cv.notify_all();
   }).detach();
   const auto deadline = std::chrono::steady_clock::now() + options_.load_timeout;
-  std::unique_lock lock(task->mu);
+  MutexLock lock(&task->mu);
   while (!task->done) {
     // Short slices so Stop() is noticed promptly.
-    task->done_cv.wait_for(lock, std::chrono::milliseconds(50));
+    task->mu.WaitFor(task->done_cv, std::chrono::milliseconds(50));
     if (task->done) break;
     const bool stopping = stop_requested_.load();
     if (stopping || std::chrono::steady_clock::now() >= deadline) {
@@ -173,7 +174,7 @@ void ModelWatcher::Start() {
 }
 
 void ModelWatcher::Trigger() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   triggered_ = true;
   wake_.notify_one();
 }
@@ -181,7 +182,7 @@ void ModelWatcher::Trigger() {
 void ModelWatcher::Stop() {
   stop_requested_.store(true);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     wake_.notify_one();
   }
@@ -189,19 +190,22 @@ void ModelWatcher::Stop() {
 }
 
 void ModelWatcher::Run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    auto woken = [this] { return stopping_ || triggered_; };
-    if (options_.interval.count() > 0) {
-      wake_.wait_for(lock, options_.interval, woken);
-    } else {
-      wake_.wait(lock, woken);
+  while (true) {
+    {
+      MutexLock lock(&mu_);
+      if (options_.interval.count() > 0) {
+        const auto deadline = std::chrono::steady_clock::now() + options_.interval;
+        for (auto now = std::chrono::steady_clock::now();
+             !stopping_ && !triggered_ && now < deadline; now = std::chrono::steady_clock::now()) {
+          mu_.WaitFor(wake_, deadline - now);
+        }
+      } else {
+        while (!stopping_ && !triggered_) mu_.Wait(wake_);
+      }
+      if (stopping_) return;
+      triggered_ = false;
     }
-    if (stopping_) break;
-    triggered_ = false;
-    lock.unlock();
     CheckOnce();
-    lock.lock();
   }
 }
 

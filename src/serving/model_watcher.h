@@ -20,11 +20,11 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/random.h"
 #include "common/status.h"
 #include "models/model_registry.h"
@@ -110,7 +110,7 @@ class ModelWatcher {
   // Unavailable when kMaxAbandonedLoads loads are still running or the
   // watcher is stopping.
   Result<std::shared_ptr<const ServedModel>> LoadBounded(const tracking::ResolvedModel& resolved);
-  void Run();
+  void Run() CHURNML_EXCLUDES(mu_);
 
   ModelWatcherOptions options_;
   const ModelRegistry& registry_;
@@ -125,10 +125,10 @@ class ModelWatcher {
   std::shared_ptr<std::atomic<int>> abandoned_loads_ = std::make_shared<std::atomic<int>>(0);
   std::atomic<bool> stop_requested_{false};
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
-  bool triggered_ = false;
-  bool stopping_ = false;
+  bool triggered_ CHURNML_GUARDED_BY(mu_) = false;
+  bool stopping_ CHURNML_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -41,7 +41,7 @@ std::string AuthFailureLog::Record(std::string_view address, std::string_view re
   std::uint64_t unlogged = 0;
   std::string key(address);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = clients_.find(key);
     if (it == clients_.end() && clients_.size() >= kMaxClients) {
       for (auto old = clients_.begin(); old != clients_.end();) {
@@ -70,7 +70,7 @@ std::string AuthFailureLog::Record(std::string_view address, std::string_view re
 
 RequestGate::RequestGate(RequestGateOptions options, const ApiKeySet* keys, RateLimiter* limiter,
                          ServingMetrics* metrics, const Clock& clock)
-    : options_(options),
+    : options_(std::move(options)),
       keys_(keys),
       limiter_(limiter),
       metrics_(metrics),

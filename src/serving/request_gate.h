@@ -6,13 +6,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "serving/api/api_keys.h"
 #include "serving/api/rate_limiter.h"
 #include "serving/http/http_message.h"
@@ -61,8 +61,8 @@ class AuthFailureLog {
 
   const Clock& clock_;
   const std::chrono::seconds interval_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> clients_;  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Entry> clients_ CHURNML_GUARDED_BY(mu_);
 };
 
 class RequestGate {

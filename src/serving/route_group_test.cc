@@ -22,7 +22,7 @@ class FixedGroup : public RouteGroup {
 };
 
 RouteHandler Answer(std::string text) {
-  return [text](const HttpRequest&, HttpResponse& r) { r.body = text; };
+  return [text = std::move(text)](const HttpRequest&, HttpResponse& r) { r.body = text; };
 }
 
 TEST(RouteTable, RoutesEveryGroupAndCollectsTheOpenPaths) {

@@ -168,7 +168,6 @@ void RecordByPlan(const ScoringPlan& plan, const PlannedScore& planned, const Da
 template <typename Route>
 void ServeScored(const ScoringPlan& plan, const Route& route, const HttpRequest& request,
                  HttpResponse& response) {
-  static_assert(sizeof(Route) > 0);
   const Scorer& primary = *plan.lanes[0].scorer;
   const Clock::TimePoint started = primary.clock().Now();
   const std::shared_ptr<const ServedModel>* slot_model = route.Model(request, response);

@@ -12,6 +12,7 @@
 
 #include "common/build_info.h"
 #include "common/json_text.h"
+#include "common/mutex.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "monitoring/alerts/alert_loop.h"
@@ -131,9 +132,9 @@ class ServerRuntime {
   std::vector<std::unique_ptr<Frontend>> frontends;  // last: stopped before the rest
 
   // The health ticker.
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable wake;
-  bool stopping = false;
+  bool stopping CHURNML_GUARDED_BY(mu) = false;
   std::thread ticker;
   std::once_flag stop_once;
 
@@ -362,11 +363,16 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
   if (alerts) alerts->Start();
   if (health) {
     ticker = std::thread([this] {
-      std::unique_lock lock(mu);
-      while (!stopping) {
-        wake.wait_for(lock, health->config().interval, [this] { return stopping; });
-        if (stopping) break;
-        lock.unlock();
+      while (true) {
+        {
+          MutexLock lock(&mu);
+          const auto deadline = std::chrono::steady_clock::now() + health->config().interval;
+          for (auto now = std::chrono::steady_clock::now(); !stopping && now < deadline;
+               now = std::chrono::steady_clock::now()) {
+            mu.WaitFor(wake, deadline - now);
+          }
+          if (stopping) return;
+        }
         reliability::HealthState before = health->state();
         reliability::HealthReport report = health->Evaluate();
         if (report.state != before) {
@@ -375,7 +381,6 @@ Status ServerRuntime::Init(const ServeOptions& opts, const ModelRegistry& model_
                        report.reasons.empty() ? "every check is back within its threshold"
                                               : Join(report.reasons, "; "));
         }
-        lock.lock();
       }
     });
   }
@@ -598,7 +603,7 @@ void ServerRuntime::Stop() {
     if (http) http->Stop();
     for (const std::unique_ptr<Frontend>& frontend : frontends) frontend->Stop();
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(&mu);
       stopping = true;
       wake.notify_all();
     }

@@ -78,7 +78,7 @@ ShadowComparison::ShadowComparison(size_t window) : window_(std::max<size_t>(win
 }
 
 void ShadowComparison::Add(const ShadowPair& pair) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   ++total_;
   if (ring_.size() < window_) {
     ring_.push_back(pair);
@@ -89,7 +89,7 @@ void ShadowComparison::Add(const ShadowPair& pair) {
 }
 
 void ShadowComparison::Clear() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   ring_.clear();
   next_ = 0;
   total_ = 0;
@@ -99,7 +99,7 @@ ComparisonStats ShadowComparison::Stats() const {
   std::vector<ShadowPair> copy;
   uint64_t total = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     copy = ring_;
     total = total_;
   }

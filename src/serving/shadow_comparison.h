@@ -10,9 +10,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <span>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace churnml::serving {
 
@@ -57,10 +58,10 @@ class ShadowComparison {
 
  private:
   const size_t window_;
-  mutable std::mutex mu_;
-  std::vector<ShadowPair> ring_;  // guarded by mu_
-  size_t next_ = 0;               // guarded by mu_: where the next pair goes once full
-  uint64_t total_ = 0;            // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<ShadowPair> ring_ CHURNML_GUARDED_BY(mu_);
+  size_t next_ CHURNML_GUARDED_BY(mu_) = 0;  // where the next pair goes once full
+  uint64_t total_ CHURNML_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace churnml::serving

@@ -20,26 +20,22 @@ namespace {
 
 TEST(BoundedQueue, RefusesPushesPastCapacityAndKeepsOrder) {
   BoundedQueue<int> queue(2);
-  int a = 1, b = 2, c = 3;
-  EXPECT_TRUE(queue.TryPush(std::move(a)));
-  EXPECT_TRUE(queue.TryPush(std::move(b)));
+  EXPECT_TRUE(queue.TryPush(1));
+  EXPECT_TRUE(queue.TryPush(2));
   EXPECT_TRUE(queue.Full());
-  EXPECT_FALSE(queue.TryPush(std::move(c)));
+  EXPECT_FALSE(queue.TryPush(3));
   EXPECT_EQ(queue.size(), 2u);
   EXPECT_EQ(*queue.Pop(), 1);
-  int d = 4;
-  EXPECT_TRUE(queue.TryPush(std::move(d)));
+  EXPECT_TRUE(queue.TryPush(4));
   EXPECT_EQ(*queue.Pop(), 2);
   EXPECT_EQ(*queue.Pop(), 4);
 }
 
 TEST(BoundedQueue, CloseEndsPopAfterTheQueuedItems) {
   BoundedQueue<int> queue(4);
-  int a = 7;
-  ASSERT_TRUE(queue.TryPush(std::move(a)));
+  ASSERT_TRUE(queue.TryPush(7));
   queue.Close();
-  int b = 8;
-  EXPECT_FALSE(queue.TryPush(std::move(b)));
+  EXPECT_FALSE(queue.TryPush(8));
   EXPECT_EQ(*queue.Pop(), 7);
   EXPECT_FALSE(queue.Pop().has_value());
 }

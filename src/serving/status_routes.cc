@@ -23,7 +23,7 @@ void SetJson(HttpResponse& response, int status, const Json& body) {
 
 }  // namespace
 
-StatusRoutes::StatusRoutes(StatusRoutesDeps deps) : deps_(deps) {}
+StatusRoutes::StatusRoutes(StatusRoutesDeps deps) : deps_(std::move(deps)) {}
 
 void StatusRoutes::Health(const HttpRequest&, HttpResponse& response) const {
   Json body;

@@ -50,7 +50,7 @@ void RateLimiter::Evict(Shard& shard, Clock::TimePoint now) {
 RateLimitDecision RateLimiter::Acquire(std::string_view key) {
   Shard& shard = shards_[KeyHash{}(key) % kShards];
   const Clock::TimePoint now = clock_.Now();
-  std::lock_guard lock(shard.mu);
+  MutexLock lock(&shard.mu);
   auto it = shard.buckets.find(key);
   if (it == shard.buckets.end()) {
     if (shard.buckets.size() >= max_per_shard_) Evict(shard, now);
@@ -77,7 +77,7 @@ RateLimitDecision RateLimiter::Acquire(std::string_view key) {
 size_t RateLimiter::bucket_count() const {
   size_t n = 0;
   for (const Shard& shard : shards_) {
-    std::lock_guard lock(shard.mu);
+    MutexLock lock(&shard.mu);
     n += shard.buckets.size();
   }
   return n;

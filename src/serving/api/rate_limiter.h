@@ -20,12 +20,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace churnml::serving {
@@ -72,15 +72,16 @@ class RateLimiter {
     size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
   };
   struct Shard {
-    mutable std::mutex mu;
-    std::unordered_map<std::string, Bucket, KeyHash, std::equal_to<>> buckets;  // guarded by mu
+    mutable Mutex mu;
+    std::unordered_map<std::string, Bucket, KeyHash, std::equal_to<>> buckets
+        CHURNML_GUARDED_BY(mu);
   };
 
   RateLimiter(const RateLimitOptions& options, const Clock& clock);
   // Tokens in `bucket` at `now`, capped at the burst.
   double Refilled(const Bucket& bucket, Clock::TimePoint now) const;
-  // Makes room for one more bucket in `shard`. Requires shard.mu held.
-  void Evict(Shard& shard, Clock::TimePoint now);
+  // Makes room for one more bucket in `shard`.
+  void Evict(Shard& shard, Clock::TimePoint now) CHURNML_REQUIRES(shard.mu);
 
   RateLimitOptions options_;
   const Clock& clock_;

@@ -124,6 +124,7 @@ TEST(RateLimiterTest, ConcurrentAcquiresNeverExceedTheBurst) {
   auto limiter = Make({.rate = 1, .burst = 600}, clock);
   std::atomic<int> allowed{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 500; ++i) {

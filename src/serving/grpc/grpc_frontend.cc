@@ -86,7 +86,9 @@ class GrpcFrontend final : public Frontend {
 }  // namespace
 
 FrontendFactory GrpcFrontendFactory(GrpcFrontendOptions options) {
-  return [options](const FrontendDeps& deps) { return GrpcFrontend::Start(options, deps); };
+  return [options = std::move(options)](const FrontendDeps& deps) {
+    return GrpcFrontend::Start(options, deps);
+  };
 }
 
 }  // namespace churnml::serving

@@ -38,7 +38,7 @@ void EventStream::WakeLocked() {
 }
 
 bool EventStream::Send(std::string_view bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (finished_ || detached_) return false;
   if (bytes.size() > max_pending_bytes_ - std::min(max_pending_bytes_, pending_.size())) {
     ++dropped_;
@@ -50,31 +50,31 @@ bool EventStream::Send(std::string_view bytes) {
 }
 
 void EventStream::Finish() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (finished_) return;
   finished_ = true;
   WakeLocked();
 }
 
 bool EventStream::closed() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return finished_ || detached_;
 }
 
 std::uint64_t EventStream::dropped() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return dropped_;
 }
 
 void EventStream::SetWaker(std::function<void()> wake) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   wake_ = std::move(wake);
   wake_armed_ = true;
   if (!pending_.empty() || finished_) WakeLocked();
 }
 
 bool EventStream::Take(std::string& out) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   out.clear();
   out.swap(pending_);
   wake_armed_ = true;
@@ -82,7 +82,7 @@ bool EventStream::Take(std::string& out) {
 }
 
 void EventStream::Detach() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   detached_ = true;
   wake_ = nullptr;
   pending_.clear();
@@ -95,15 +95,18 @@ EventBroadcaster::EventBroadcaster(std::size_t max_subscribers, std::size_t max_
 EventBroadcaster::~EventBroadcaster() { Shutdown(); }
 
 void EventBroadcaster::PruneLocked() {
-  std::erase_if(streams_, [this](const std::shared_ptr<EventStream>& stream) {
+  // Summed outside the lambda: the analysis cannot see that it runs under mu_.
+  std::uint64_t forgotten = 0;
+  std::erase_if(streams_, [&forgotten](const std::shared_ptr<EventStream>& stream) {
     if (!stream->closed()) return false;
-    dropped_forgotten_ += stream->dropped();
+    forgotten += stream->dropped();
     return true;
   });
+  dropped_forgotten_ += forgotten;
 }
 
 std::shared_ptr<EventStream> EventBroadcaster::Subscribe() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (shut_down_) return nullptr;
   PruneLocked();
   if (streams_.size() >= max_subscribers_) return nullptr;
@@ -113,7 +116,7 @@ std::shared_ptr<EventStream> EventBroadcaster::Subscribe() {
 }
 
 std::size_t EventBroadcaster::Publish(std::string_view bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   PruneLocked();
   std::size_t sent = 0;
   for (const std::shared_ptr<EventStream>& stream : streams_) {
@@ -123,19 +126,19 @@ std::size_t EventBroadcaster::Publish(std::string_view bytes) {
 }
 
 std::size_t EventBroadcaster::subscribers() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return streams_.size();
 }
 
 std::uint64_t EventBroadcaster::dropped() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::uint64_t total = dropped_forgotten_;
   for (const std::shared_ptr<EventStream>& stream : streams_) total += stream->dropped();
   return total;
 }
 
 void EventBroadcaster::Shutdown() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   shut_down_ = true;
   for (const std::shared_ptr<EventStream>& stream : streams_) {
     stream->Finish();

@@ -15,10 +15,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace churnml::serving {
 
@@ -62,14 +63,14 @@ class EventStream {
 
  private:
   const std::size_t max_pending_bytes_;
-  mutable std::mutex mu_;
-  std::string pending_;         // guarded by mu_
-  bool finished_ = false;       // guarded by mu_
-  bool detached_ = false;       // guarded by mu_
-  bool wake_armed_ = true;      // guarded by mu_
-  std::uint64_t dropped_ = 0;   // guarded by mu_
-  std::function<void()> wake_;  // guarded by mu_
-  void WakeLocked();
+  mutable Mutex mu_;
+  std::string pending_ CHURNML_GUARDED_BY(mu_);
+  bool finished_ CHURNML_GUARDED_BY(mu_) = false;
+  bool detached_ CHURNML_GUARDED_BY(mu_) = false;
+  bool wake_armed_ CHURNML_GUARDED_BY(mu_) = true;
+  std::uint64_t dropped_ CHURNML_GUARDED_BY(mu_) = 0;
+  std::function<void()> wake_ CHURNML_GUARDED_BY(mu_);
+  void WakeLocked() CHURNML_REQUIRES(mu_);
 };
 
 // A bounded set of streams that receive the same events (a dashboard's
@@ -95,14 +96,14 @@ class EventBroadcaster {
   void Shutdown();
 
  private:
-  void PruneLocked();
+  void PruneLocked() CHURNML_REQUIRES(mu_);
 
   const std::size_t max_subscribers_;
   const std::size_t max_pending_bytes_;
-  mutable std::mutex mu_;
-  std::vector<std::shared_ptr<EventStream>> streams_;  // guarded by mu_
-  std::uint64_t dropped_forgotten_ = 0;                // guarded by mu_
-  bool shut_down_ = false;                             // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<std::shared_ptr<EventStream>> streams_ CHURNML_GUARDED_BY(mu_);
+  std::uint64_t dropped_forgotten_ CHURNML_GUARDED_BY(mu_) = 0;
+  bool shut_down_ CHURNML_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace churnml::serving

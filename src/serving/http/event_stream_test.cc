@@ -116,8 +116,10 @@ TEST(EventBroadcaster, SlowSubscriberMissesEventsOthersGetThem) {
 TEST(EventBroadcaster, ConcurrentPublishersAndConsumers) {
   EventBroadcaster hub(8, 1 << 20);
   std::vector<std::shared_ptr<EventStream>> streams;
+  streams.reserve(4);
   for (int i = 0; i < 4; ++i) streams.push_back(hub.Subscribe());
   std::vector<std::thread> consumers;
+  consumers.reserve(streams.size());
   std::vector<std::size_t> received(streams.size(), 0);
   for (std::size_t i = 0; i < streams.size(); ++i) {
     consumers.emplace_back([&, i] {
@@ -131,6 +133,7 @@ TEST(EventBroadcaster, ConcurrentPublishersAndConsumers) {
     });
   }
   std::vector<std::thread> producers;
+  producers.reserve(2);
   for (int p = 0; p < 2; ++p) {
     producers.emplace_back([&] {
       for (int i = 0; i < 1000; ++i) hub.Publish("0123456789");

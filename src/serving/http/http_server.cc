@@ -121,8 +121,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->port_ = endpoint.port();
   server->state_ = std::move(state);
-  for (auto& worker : server->state_->workers) {
-    server->threads_.emplace_back([raw = worker.get()] { raw->Run(); });
+  {
+    MutexLock lock(&server->threads_mu_);
+    server->threads_.reserve(server->state_->workers.size());
+    for (auto& worker : server->state_->workers) {
+      server->threads_.emplace_back([raw = worker.get()] { raw->Run(); });
+    }
   }
   return server;
 }
@@ -139,7 +143,7 @@ void HttpServer::Stop() {
 }
 
 void HttpServer::Wait() {
-  std::lock_guard lock(threads_mu_);
+  MutexLock lock(&threads_mu_);
   for (std::thread& thread : threads_) {
     if (thread.joinable()) thread.join();
   }

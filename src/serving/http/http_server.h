@@ -44,13 +44,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "serving/http/http_message.h"
 
@@ -132,7 +132,7 @@ class HttpServer {
   // still open drain_timeout after Stop() is closed.
   void Stop();
   // Blocks until every worker has finished (after Stop(): drained).
-  void Wait();
+  void Wait() CHURNML_EXCLUDES(threads_mu_);
 
   HttpServerStats stats() const;
 
@@ -141,8 +141,8 @@ class HttpServer {
 
   uint16_t port_ = 0;
   std::unique_ptr<HttpServerState> state_;
-  std::mutex threads_mu_;
-  std::vector<std::thread> threads_;  // guarded by threads_mu_ (for Wait)
+  Mutex threads_mu_;
+  std::vector<std::thread> threads_ CHURNML_GUARDED_BY(threads_mu_);  // joined by Wait
 };
 
 }  // namespace churnml::serving

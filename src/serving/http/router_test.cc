@@ -6,7 +6,9 @@ namespace churnml::serving {
 namespace {
 
 RouteHandler Reply(std::string body) {
-  return [body](const HttpRequest&, HttpResponse& response) { response.body = body; };
+  return [body = std::move(body)](const HttpRequest&, HttpResponse& response) {
+    response.body = body;
+  };
 }
 
 HttpRequest Request(std::string_view method, std::string_view path) {
