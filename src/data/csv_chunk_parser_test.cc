@@ -86,7 +86,7 @@ std::string Bits(const std::vector<double>& v) {
 // issues and kept text are identical, bit for bit.
 void ExpectFusedEqualsTokenized(const Schema& schema, const std::vector<std::string>& header,
                                 TargetPolicy policy, const std::string& text,
-                                std::vector<size_t> keep_fields = {},
+                                const std::vector<size_t>& keep_fields = {},
                                 std::span<const std::string> read_past = {}) {
   SCOPED_TRACE(text.substr(0, 200));
   Result<RowConverter> converter = RowConverter::Bind(schema, header, policy, nullptr, read_past);

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/errno_text.h"
+
 namespace churnml {
 
 void AppendCsvField(std::string* out, std::string_view field) {
@@ -39,7 +41,7 @@ Status CsvWriter::Flush() {
   if (file_) {
     CHURNML_RETURN_IF_ERROR(file_->Write(buffer_));
   } else if (std::fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size()) {
-    return IOError(std::string("cannot write to standard output: ") + std::strerror(errno));
+    return IOError(std::string("cannot write to standard output: ") + ErrnoText(errno));
   }
   buffer_.clear();
   return Status::Ok();
@@ -49,7 +51,7 @@ Status CsvWriter::Finish() {
   CHURNML_RETURN_IF_ERROR(Flush());
   if (file_) return file_->Commit();
   if (std::fflush(stdout) != 0) {
-    return IOError(std::string("cannot write to standard output: ") + std::strerror(errno));
+    return IOError(std::string("cannot write to standard output: ") + ErrnoText(errno));
   }
   return Status::Ok();
 }

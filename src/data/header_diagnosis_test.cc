@@ -41,7 +41,7 @@ TEST(DiagnoseHeader, NamesUtf16WithAByteOrderMark) {
   std::vector<std::string> header = {std::string("\xFF\xFE"
                                                  "c\0u\0s\0",
                                                  8),
-                                     std::string("\0t\0e\0n\0", 8)};
+                                     std::string("\0t\0e\0n\0", 7)};
   std::optional<std::string> d = DiagnoseHeader(header, Schema::Telco());
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(*d,

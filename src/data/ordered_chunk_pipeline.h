@@ -25,11 +25,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "data/csv_chunk_reader.h"
 
@@ -76,29 +76,29 @@ class Pipeline {
     SinkLoop();
     reader_thread.join();
     for (std::thread& t : workers) t.join();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return error_;
   }
 
  private:
-  // Requires mu_. Keeps the first error and wakes everyone.
-  void Fail(const Status& status) {
+  // Keeps the first error and wakes everyone.
+  void Fail(const Status& status) CHURNML_REQUIRES(mu_) {
     if (error_.ok()) error_ = status;
     space_cv_.notify_all();
     work_cv_.notify_all();
     done_cv_.notify_all();
   }
 
-  void ReadLoop() {
+  void ReadLoop() CHURNML_EXCLUDES(mu_) {
     while (true) {
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        space_cv_.wait(lock, [this] { return !error_.ok() || in_flight_ < capacity_; });
+        MutexLock lock(&mu_);
+        while (error_.ok() && in_flight_ >= capacity_) mu_.Wait(space_cv_);
         if (!error_.ok()) return;
       }
       Result<std::optional<CsvChunk>> next = reader_.Next();  // outside the lock
       if (options_.on_read) options_.on_read(reader_.bytes_read());
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (!next.ok()) return Fail(next.status());
       if (!next->has_value()) {
         reader_done_ = true;
@@ -113,18 +113,18 @@ class Pipeline {
     }
   }
 
-  void WorkLoop() {
+  void WorkLoop() CHURNML_EXCLUDES(mu_) {
     while (true) {
       CsvChunk chunk;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        work_cv_.wait(lock, [this] { return !error_.ok() || !queue_.empty() || reader_done_; });
+        MutexLock lock(&mu_);
+        while (error_.ok() && queue_.empty() && !reader_done_) mu_.Wait(work_cv_);
         if (!error_.ok() || queue_.empty()) return;
         chunk = std::move(queue_.front());
         queue_.pop_front();
       }
       Result<T> result = work_(chunk);  // outside the lock
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (!result.ok()) return Fail(result.status());
       // At most capacity_ chunks are in flight, so their slots differ.
       ring_[Slot(chunk.index)].emplace(std::move(result).value());
@@ -132,21 +132,21 @@ class Pipeline {
     }
   }
 
-  void SinkLoop() {
+  void SinkLoop() CHURNML_EXCLUDES(mu_) {
     while (true) {
       T item;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        done_cv_.wait(lock, [this] {
-          return !error_.ok() || ring_[Slot(next_sink_)].has_value() ||
-                 (reader_done_ && next_sink_ == chunks_read_);
-        });
+        MutexLock lock(&mu_);
+        while (error_.ok() && !ring_[Slot(next_sink_)].has_value() &&
+               !(reader_done_ && next_sink_ == chunks_read_)) {
+          mu_.Wait(done_cv_);
+        }
         if (!error_.ok() || !ring_[Slot(next_sink_)].has_value()) return;
         item = std::move(*ring_[Slot(next_sink_)]);
         ring_[Slot(next_sink_)].reset();
       }
       Status status = sink_(item);  // outside the lock
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (!status.ok()) return Fail(status);
       ++next_sink_;
       --in_flight_;
@@ -162,17 +162,17 @@ class Pipeline {
   const std::function<Status(T&)>& sink_;
   const int64_t capacity_;  // chunks read but not yet sunk, at most
 
-  std::mutex mu_;
-  std::condition_variable space_cv_;    // the reader waits for in_flight_ < capacity_
-  std::condition_variable work_cv_;     // workers wait for a chunk
-  std::condition_variable done_cv_;     // the sink waits for the next result
-  Status error_;                        // guarded by mu_: the first failure
-  std::deque<CsvChunk> queue_;          // guarded by mu_: read, not yet taken
-  std::vector<std::optional<T>> ring_;  // guarded by mu_: results by index % capacity_
-  int64_t in_flight_ = 0;               // guarded by mu_: read, not yet sunk
-  int64_t chunks_read_ = 0;             // guarded by mu_
-  int64_t next_sink_ = 0;               // guarded by mu_: index of the next result to sink
-  bool reader_done_ = false;            // guarded by mu_
+  Mutex mu_;
+  std::condition_variable space_cv_;      // the reader waits for in_flight_ < capacity_
+  std::condition_variable work_cv_;       // workers wait for a chunk
+  std::condition_variable done_cv_;       // the sink waits for the next result
+  Status error_ CHURNML_GUARDED_BY(mu_);  // the first failure
+  std::deque<CsvChunk> queue_ CHURNML_GUARDED_BY(mu_);          // read, not yet taken
+  std::vector<std::optional<T>> ring_ CHURNML_GUARDED_BY(mu_);  // results by index % capacity_
+  int64_t in_flight_ CHURNML_GUARDED_BY(mu_) = 0;               // read, not yet sunk
+  int64_t chunks_read_ CHURNML_GUARDED_BY(mu_) = 0;
+  int64_t next_sink_ CHURNML_GUARDED_BY(mu_) = 0;  // index of the next result to sink
+  bool reader_done_ CHURNML_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace chunk_pipeline_internal
