@@ -287,7 +287,9 @@ TEST(Preprocessor, JsonRoundTripIsBitIdentical) {
   EXPECT_EQ(
       std::memcmp(a->values().data(), b->values().data(), a->values().size() * sizeof(double)), 0);
   for (size_t i = 0; i < 2; ++i) {
+    // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): bit-identical, on purpose
     EXPECT_EQ(std::memcmp(&p.columns()[i].mean, &q->columns()[i].mean, sizeof(double)), 0);
+    // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): bit-identical, on purpose
     EXPECT_EQ(std::memcmp(&p.columns()[i].scale, &q->columns()[i].scale, sizeof(double)), 0);
   }
 }
