@@ -125,7 +125,7 @@ CompactFeatureMatrix Compact(const FeatureMatrix& x) {
   return out;
 }
 
-std::unique_ptr<LogisticRegression> Train(const Problem& p, nlohmann::json hyperparameters) {
+std::unique_ptr<LogisticRegression> Train(const Problem& p, const nlohmann::json& hyperparameters) {
   auto o = LogisticRegressionOptions::FromJson(hyperparameters);
   EXPECT_TRUE(o.ok()) << o.status().ToString();
   auto m = LogisticRegression::Train(p.x, p.y, *o);

@@ -30,8 +30,8 @@ enum class SearchScale {
 // more entry in its declaration list (and reading it in the kind's
 // FromJson); the CLI flag, its help and range check, and the tune search
 // space follow from the entry.
-struct HyperparameterSpec {
-  std::string name;  // JSON key, e.g. "learning_rate"
+struct HyperparameterSpec {  // NOLINT(bugprone-exception-escape): json moves do not throw
+  std::string name;          // JSON key, e.g. "learning_rate"
   HyperparameterType type = HyperparameterType::kDouble;
   nlohmann::json default_value;  // the kind's default (number or string)
   // Valid range for numbers, inclusive unless min_exclusive.

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "common/atomic_file.h"
+#include "common/errno_text.h"
+#include "common/mutex.h"
 #include "common/strings.h"
 #include "models/hyperparameters.h"
 
@@ -38,8 +40,8 @@ void SilenceLiblinear() {
 
 // save_model/load_model switch the process locale to "C" and back; keep two
 // of them from interleaving their switches.
-std::mutex& LiblinearIoMutex() {
-  static std::mutex mu;
+Mutex& LiblinearIoMutex() {
+  static Mutex mu;
   return mu;
 }
 
@@ -540,7 +542,7 @@ Status LogisticRegression::Save(const std::filesystem::path& dir) const {
       dir / (std::string(".") + std::string(kModelFile) + ".tmp");
   int rc;
   {
-    std::lock_guard<std::mutex> lock(LiblinearIoMutex());
+    MutexLock lock(&LiblinearIoMutex());
     errno = 0;
     rc = save_model(temp_path.c_str(), model_->ptr);
   }
@@ -548,7 +550,7 @@ Status LogisticRegression::Save(const std::filesystem::path& dir) const {
     const int err = errno;
     std::filesystem::remove(temp_path, ec);
     return IOError(final_path.string() + ": liblinear could not write the model" +
-                   (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+                   (err != 0 ? std::string(": ") + ErrnoText(err) : std::string()));
   }
   std::filesystem::rename(temp_path, final_path, ec);
   if (ec) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/errno_text.h"
 #include "common/unique_fd.h"
 
 namespace churnml {
@@ -70,10 +71,10 @@ Result<std::string> ReadBoundedFile(const std::filesystem::path& path, size_t ma
     const int err = errno;
     if (err == ENOENT) return NotFoundError(path.string() + ": no such file");
     if (err == ELOOP) return InvalidArgumentError(path.string() + ": is a symlink, not a file");
-    return IOError(path.string() + ": " + std::strerror(err));
+    return IOError(path.string() + ": " + ErrnoText(err));
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return IOError(path.string() + ": " + std::strerror(errno));
+  if (::fstat(fd.get(), &st) != 0) return IOError(path.string() + ": " + ErrnoText(errno));
   if (!S_ISREG(st.st_mode)) return InvalidArgumentError(path.string() + ": not a regular file");
   if (st.st_size < 0 || static_cast<uint64_t>(st.st_size) > max_bytes) {
     return InvalidArgumentError(path.string() + ": " + std::to_string(st.st_size) +
@@ -89,13 +90,13 @@ Result<std::string> ReadBoundedFile(const std::filesystem::path& path, size_t ma
       char extra;
       ssize_t n = ::read(fd.get(), &extra, 1);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IOError(path.string() + ": " + std::strerror(errno));
+      if (n < 0) return IOError(path.string() + ": " + ErrnoText(errno));
       if (n > 0) return IOError(path.string() + ": the file changed while it was read");
       break;
     }
     ssize_t n = ::read(fd.get(), out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IOError(path.string() + ": " + std::strerror(errno));
+    if (n < 0) return IOError(path.string() + ": " + ErrnoText(errno));
     if (n == 0) return IOError(path.string() + ": the file changed while it was read");
     done += static_cast<size_t>(n);
   }

@@ -198,6 +198,7 @@ TEST(XGBoostModel, ConcurrentPredictionsMatchSerialOnes) {
   }
   std::vector<std::vector<double>> parallel(4);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
       for (int repeat = 0; repeat < 5; ++repeat) parallel[i] = Predict(*m, inputs[i].x);
