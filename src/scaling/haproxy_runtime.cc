@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "common/errno_text.h"
 #include "common/strings.h"
 
 namespace churnml::scaling {
@@ -83,13 +84,13 @@ Result<std::string> HaproxyRuntime::Command(std::string_view command) const {
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return UnavailableError("socket: " + std::string(std::strerror(errno)));
+  if (fd < 0) return UnavailableError("socket: " + ErrnoText(errno));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return UnavailableError("HAProxy runtime socket " + path_ + ": " + std::strerror(errno));
+    return UnavailableError("HAProxy runtime socket " + path_ + ": " + ErrnoText(errno));
   }
   const std::string line = std::string(command) + "\n";
   if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
@@ -111,7 +112,7 @@ Result<std::string> HaproxyRuntime::Command(std::string_view command) const {
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
-      return UnavailableError("HAProxy runtime socket " + path_ + ": " + std::strerror(errno));
+      return UnavailableError("HAProxy runtime socket " + path_ + ": " + ErrnoText(errno));
     }
     answer.append(buffer, static_cast<size_t>(n));
     if (answer.size() > kMaxAnswerBytes) {

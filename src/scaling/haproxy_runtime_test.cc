@@ -44,7 +44,7 @@ TEST(HaproxyRuntime, RefusesStatWithoutAHeader) {
 // A unix-socket peer that records one command and answers it.
 class UnixSocketPeer {
  public:
-  UnixSocketPeer(std::string answer) {
+  explicit UnixSocketPeer(std::string answer) {
     char dir[] = "/tmp/churnml-hart-XXXXXX";
     dir_ = ::mkdtemp(dir);
     path_ = dir_ + "/s.sock";
@@ -54,7 +54,7 @@ class UnixSocketPeer {
     std::strcpy(addr.sun_path, path_.c_str());
     EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
     ::listen(fd_, 1);
-    thread_ = std::thread([this, answer] {
+    thread_ = std::thread([this, answer = std::move(answer)] {
       const int c = ::accept(fd_, nullptr, nullptr);
       if (c < 0) return;
       char buf[512];

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <optional>
 
+#include "common/errno_text.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
 
@@ -106,12 +107,12 @@ Result<HttpAnswer> HttpGet(const std::string& url, std::chrono::milliseconds tim
                        found->ai_protocol));
   if (fd.get() < 0) {
     ::freeaddrinfo(found);
-    return UnavailableError(url + ": socket: " + std::strerror(errno));
+    return UnavailableError(url + ": socket: " + ErrnoText(errno));
   }
   int rc = ::connect(fd.get(), found->ai_addr, found->ai_addrlen);
   ::freeaddrinfo(found);
   if (rc != 0 && errno != EINPROGRESS) {
-    return UnavailableError(url + ": connect: " + std::strerror(errno));
+    return UnavailableError(url + ": connect: " + ErrnoText(errno));
   }
   const std::string limit_ms = std::to_string(timeout.count());
   if (rc != 0) {
@@ -121,7 +122,7 @@ Result<HttpAnswer> HttpGet(const std::string& url, std::chrono::milliseconds tim
     int error = 0;
     socklen_t len = sizeof(error);
     ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &len);
-    if (error != 0) return UnavailableError(url + ": connect: " + std::strerror(error));
+    if (error != 0) return UnavailableError(url + ": connect: " + ErrnoText(error));
   }
   const std::string request = "GET " + parsed.path + " HTTP/1.0\r\nHost: " + parsed.host +
                               "\r\nAccept: text/plain\r\nConnection: close\r\n\r\n";
@@ -135,7 +136,7 @@ Result<HttpAnswer> HttpGet(const std::string& url, std::chrono::milliseconds tim
         return DeadlineExceededError(url + ": request not sent within " + limit_ms + " ms");
       }
     } else {
-      return UnavailableError(url + ": send: " + std::strerror(errno));
+      return UnavailableError(url + ": send: " + ErrnoText(errno));
     }
   }
   std::string raw;
@@ -154,7 +155,7 @@ Result<HttpAnswer> HttpGet(const std::string& url, std::chrono::milliseconds tim
         return DeadlineExceededError(url + ": no complete answer within " + limit_ms + " ms");
       }
     } else {
-      return UnavailableError(url + ": recv: " + std::strerror(errno));
+      return UnavailableError(url + ": recv: " + ErrnoText(errno));
     }
   }
   const size_t head_end = raw.find("\r\n\r\n");

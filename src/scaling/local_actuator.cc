@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/errno_text.h"
 #include "common/strings.h"
 #include "scaling/http_fetch.h"
 
@@ -140,8 +141,7 @@ Status LocalActuator::Act(const PoolAction& action) {
     case PoolActionKind::kDrain:
       return runtime_.SetState(options_.backend, slot.server, ServerAdminState::kDrain);
     case PoolActionKind::kStop: {
-      const Status maint =
-          runtime_.SetState(options_.backend, slot.server, ServerAdminState::kMaint);
+      Status maint = runtime_.SetState(options_.backend, slot.server, ServerAdminState::kMaint);
       StopProcess(slot.pid, options_.stop_timeout);
       slot.pid = -1;
       return maint;
@@ -154,6 +154,7 @@ Result<pid_t> SpawnProcess(const std::vector<std::string>& argv, const std::stri
   if (argv.empty()) return InvalidArgumentError("no program to start");
   std::vector<std::string> args = argv;
   std::vector<char*> raw;
+  raw.reserve(args.size() + 1);
   for (std::string& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
   posix_spawn_file_actions_t files;
@@ -181,7 +182,7 @@ Result<pid_t> SpawnProcess(const std::vector<std::string>& argv, const std::stri
   const int rc = ::posix_spawnp(&pid, args[0].c_str(), &files, &attr, raw.data(), environ);
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return UnavailableError("cannot start " + args[0] + ": " + std::strerror(rc));
+  if (rc != 0) return UnavailableError("cannot start " + args[0] + ": " + ErrnoText(rc));
   return pid;
 }
 
