@@ -359,6 +359,7 @@ TEST_P(JobQueueTest, ConcurrentWorkersClaimEveryJobExactlyOnce) {
   std::vector<int64_t> claimed;
   std::atomic<int> errors{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       QueueOptions options = Options();

@@ -99,6 +99,7 @@ TEST_P(JobSchedulesTest, RacingWorkersEnqueueEachTickOnce) {
     std::atomic<int64_t> added{0};
     std::atomic<int> errors{0};
     std::vector<std::thread> threads;
+    threads.reserve(kWorkers);
     for (int i = 0; i < kWorkers; ++i) {
       threads.emplace_back([&, i] {
         for (int round = 0; round < 3; ++round) {

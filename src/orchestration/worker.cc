@@ -4,9 +4,9 @@
 #include <condition_variable>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "orchestration/job_notifications.h"
 
 namespace churnml::orchestration {
@@ -38,6 +38,15 @@ class WorkerRun {
     if (options_.log) options_.log(line);
   }
   bool Stopping() const { return stop_.load() || limit_reached_.load(); }
+  // Waits on wake_ (mu_ released while blocked) for a notification or
+  // `deadline`; false, without waiting, once the deadline has passed. Loop
+  // on it while re-checking the condition.
+  bool WaitUntil(std::chrono::steady_clock::time_point deadline) CHURNML_REQUIRES(mu_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    mu_.WaitFor(wake_, deadline - now);
+    return true;
+  }
   void Slot(int index, std::unique_ptr<JobQueue> queue);
   void RunOne(JobQueue& queue, Job job);
   void Heartbeats(std::unique_ptr<JobQueue> queue);
@@ -62,11 +71,11 @@ class WorkerRun {
   const std::atomic<bool>& stop_;
   std::vector<std::string> kind_filter_;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
-  uint64_t wake_generation_ = 0;                 // guarded by mu_
-  std::list<std::shared_ptr<Running>> running_;  // guarded by mu_
-  WorkerReport report_;                          // guarded by mu_
+  uint64_t wake_generation_ CHURNML_GUARDED_BY(mu_) = 0;
+  std::list<std::shared_ptr<Running>> running_ CHURNML_GUARDED_BY(mu_);
+  WorkerReport report_ CHURNML_GUARDED_BY(mu_);
   std::atomic<bool> limit_reached_{false};
   std::atomic<bool> finished_{false};  // slots ended: helper threads stop
   std::atomic<int64_t> ended_{0};
@@ -81,10 +90,11 @@ void WorkerRun::CountEnded() {
 }
 
 void WorkerRun::WaitForWork() {
-  std::unique_lock lock(mu_);
-  uint64_t seen = wake_generation_;
-  wake_.wait_for(lock, options_.poll_interval,
-                 [&] { return Stopping() || wake_generation_ != seen; });
+  MutexLock lock(&mu_);
+  const uint64_t seen = wake_generation_;
+  const auto deadline = std::chrono::steady_clock::now() + options_.poll_interval;
+  while (!Stopping() && wake_generation_ == seen && WaitUntil(deadline)) {
+  }
 }
 
 void WorkerRun::Listen() {
@@ -107,7 +117,7 @@ void WorkerRun::Listen() {
       continue;
     }
     if (*got) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       ++wake_generation_;
       wake_.notify_all();
     }
@@ -157,15 +167,17 @@ void WorkerRun::Heartbeats(std::unique_ptr<JobQueue> queue) {
         if (added.status().code() == StatusCode::kUnavailable) Reconnect(queue);
       } else if (!added->empty()) {
         for (int64_t id : *added) Log("schedule tick enqueued as job " + std::to_string(id));
-        std::lock_guard lock(mu_);
+        MutexLock lock(&mu_);
         ++wake_generation_;
         wake_.notify_all();
       }
     }
     std::vector<std::shared_ptr<Running>> jobs;
     {
-      std::unique_lock lock(mu_);
-      wake_.wait_for(lock, tick, [&] { return finished_.load(); });
+      MutexLock lock(&mu_);
+      const auto deadline = std::chrono::steady_clock::now() + tick;
+      while (!finished_.load() && WaitUntil(deadline)) {
+      }
       if (std::chrono::steady_clock::now() < next_heartbeat) continue;
       next_heartbeat = std::chrono::steady_clock::now() + interval;
       jobs.assign(running_.begin(), running_.end());
@@ -176,7 +188,7 @@ void WorkerRun::Heartbeats(std::unique_ptr<JobQueue> queue) {
       if (s.code() == StatusCode::kFailedPrecondition ||
           s.code() == StatusCode::kDeadlineExceeded || s.code() == StatusCode::kNotFound) {
         r->lease_lost = true;
-        std::lock_guard lock(mu_);
+        MutexLock lock(&mu_);
         ++report_.lease_losses;
         Count([](WorkerCounters::Snapshot& c) { ++c.lease_losses; });
         Log("job " + std::to_string(r->lease.job_id) + ": " + s.message());
@@ -197,7 +209,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
   auto running = std::make_shared<Running>();
   running->lease = {job.id, job.epoch};
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     running_.push_back(running);
   }
   Count([&](WorkerCounters::Snapshot& c) {
@@ -233,7 +245,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
   Status recorded;
   bool released = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     released = running->done.load();  // the drain released it already
   }
   if (released) {
@@ -246,7 +258,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
         std::filesystem::remove(path, ec);
       }
       Log(tag + " succeeded in " + std::to_string(seconds) + " s");
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       ++report_.succeeded;
       Count([&](WorkerCounters::Snapshot& c) { ++c.by_kind[job.kind].succeeded; });
     }
@@ -255,7 +267,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
     recorded = state.status();
     if (state.ok()) {
       Log(tag + " " + std::string(JobStateName(*state)) + ": " + outcome.ToString());
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       ++report_.failed;
       Count([&](WorkerCounters::Snapshot& c) { ++c.by_kind[job.kind].failed; });
     }
@@ -265,7 +277,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
     if (recorded.code() == StatusCode::kFailedPrecondition ||
         recorded.code() == StatusCode::kNotFound) {
       Log(tag + ": result refused: " + recorded.message());
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       ++report_.refused;
       Count([&](WorkerCounters::Snapshot& c) { ++c.by_kind[job.kind].refused; });
     } else {
@@ -275,7 +287,7 @@ void WorkerRun::RunOne(JobQueue& queue, Job job) {
     }
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     running->done = true;
     running_.remove(running);
     Count([](WorkerCounters::Snapshot& c) { --c.running; });
@@ -313,6 +325,7 @@ Result<WorkerReport> WorkerRun::Run() {
   }
   int slots = std::clamp(options_.concurrency, 1, 256);
   std::vector<std::unique_ptr<JobQueue>> queues;
+  queues.reserve(static_cast<size_t>(slots) + 1);
   for (int i = 0; i <= slots; ++i) {
     CHURNML_ASSIGN_OR_RETURN(std::unique_ptr<JobQueue> q, JobQueue::Open(options_.queue));
     queues.push_back(std::move(q));
@@ -327,25 +340,27 @@ Result<WorkerReport> WorkerRun::Run() {
   }
   // Wait for a stop, then give running jobs the grace period.
   {
-    std::unique_lock lock(mu_);
+    MutexLock lock(&mu_);
     // `stop` is set from a signal-watching thread that cannot notify us.
-    while (!Stopping()) wake_.wait_for(lock, milliseconds(100));
+    while (!Stopping()) mu_.WaitFor(wake_, milliseconds(100));
     if (stop_.load() && !running_.empty()) {
       Log("draining: " + std::to_string(running_.size()) + " job(s) running, grace " +
           std::to_string(options_.drain_grace.count()) + " ms");
     }
-    wake_.wait_for(lock, options_.drain_grace, [&] { return running_.empty(); });
+    const auto deadline = std::chrono::steady_clock::now() + options_.drain_grace;
+    while (!running_.empty() && WaitUntil(deadline)) {
+    }
   }
   std::vector<std::shared_ptr<Running>> left;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     left.assign(running_.begin(), running_.end());
   }
   if (!left.empty()) {
     auto releaser = JobQueue::Open(options_.queue);
     for (const auto& r : left) {
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(&mu_);
         if (r->done.load()) continue;
         r->done = true;
         r->lease_lost = true;
@@ -355,7 +370,7 @@ Result<WorkerReport> WorkerRun::Run() {
                                : releaser.status();
       Log("job " + std::to_string(r->lease.job_id) +
           (s.ok() ? " released to the queue" : " not released: " + s.message()));
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       if (s.ok()) ++report_.released;
     }
   }
@@ -363,8 +378,10 @@ Result<WorkerReport> WorkerRun::Run() {
   {
     // Released jobs see their lease lost; give their code a moment to
     // return before calling it abandoned.
-    std::unique_lock lock(mu_);
-    wake_.wait_for(lock, std::chrono::seconds(2), [&] { return running_.empty(); });
+    MutexLock lock(&mu_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!running_.empty() && WaitUntil(deadline)) {
+    }
     abandoned = !running_.empty();
   }
   finished_ = true;
@@ -378,7 +395,7 @@ Result<WorkerReport> WorkerRun::Run() {
       t.join();
     }
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   report_.abandoned_jobs = abandoned;
   return report_;
 }

@@ -15,10 +15,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "orchestration/job_kind.h"
 #include "orchestration/job_queue.h"
@@ -46,18 +46,18 @@ class WorkerCounters {
     std::map<std::string, int64_t> queue_depth;
   };
 
-  void Update(const std::function<void(Snapshot&)>& change) {
-    std::lock_guard lock(mu_);
+  void Update(const std::function<void(Snapshot&)>& change) CHURNML_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     change(values_);
   }
-  Snapshot Read() const {
-    std::lock_guard lock(mu_);
+  Snapshot Read() const CHURNML_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     return values_;
   }
 
  private:
-  mutable std::mutex mu_;
-  Snapshot values_;
+  mutable Mutex mu_;
+  Snapshot values_ CHURNML_GUARDED_BY(mu_);
 };
 
 struct WorkerOptions {
