@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "common/errno_text.h"
 #include "common/strings.h"
 #include "common/suggest.h"
 
@@ -156,11 +157,11 @@ int FinishStandardOutput(int exit_code) {
   if (!flush_failed && !cout_failed && std::ferror(stdout) == 0) return exit_code;
   std::string reason = "write error";
   if (flush_failed && flush_errno != 0) {
-    reason = std::strerror(flush_errno);
+    reason = ErrnoText(flush_errno);
   } else if (::write(STDOUT_FILENO, "\n", 1) < 0) {
     // An earlier write failed (a command flushed it) and took errno with it:
     // one more byte, to an output already incomplete, asks the reason again.
-    reason = std::strerror(errno);
+    reason = ErrnoText(errno);
   }
   std::fprintf(stderr, "churnml: error: writing standard output: %s\n", reason.c_str());
   return 2;  // kExitError (cli/command.h)

@@ -179,7 +179,7 @@ std::string FindInPath(const std::string& name) {
   const char* path = std::getenv("PATH");
   for (std::string_view dir : Split(path != nullptr ? path : "", ':')) {
     if (dir.empty()) continue;
-    const std::string candidate = std::string(dir) + "/" + name;
+    std::string candidate = std::string(dir) + "/" + name;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
@@ -241,6 +241,7 @@ Status ServeReplicas(const DemoFlags& f, const std::string& haproxy, const std::
                             " taken?): see " + (dir / "haproxy.log").string());
   }
   // The replicas find the demo's store through the environment.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread reads the environment now
   ::setenv("CHURNML_STORE", store_uri.c_str(), 1);
   scaling::LocalActuatorOptions a;
   a.haproxy_socket = config.stats_socket;

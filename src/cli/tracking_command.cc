@@ -267,6 +267,7 @@ std::vector<std::string> ListColumns(const ListFlags& f, const std::vector<track
   }
   for (const std::string& key : HeadlineMetrics()) add(key);
   std::vector<std::pair<int, std::string>> common;
+  common.reserve(counts.size());
   for (const auto& [key, n] : counts) common.push_back({-n, key});
   std::sort(common.begin(), common.end());
   for (const auto& [n, key] : common) add(key);
@@ -661,6 +662,7 @@ int StoreCheck(const CheckFlags& f, const GlobalOptions& g) {
   auto schema = (*store)->SchemaVersion();
   auto paths = [](const std::vector<std::filesystem::path>& list) {
     std::vector<std::string> out;
+    out.reserve(list.size());
     for (const auto& p : list) out.push_back(p.string());
     return out;
   };

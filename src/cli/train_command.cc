@@ -16,6 +16,7 @@
 #include "cli/command.h"
 #include "cli/interrupt_guard.h"
 #include "cli/model_ref.h"
+#include "common/errno_text.h"
 #include "common/json_dump.h"
 #include "common/progress.h"
 #include "common/strings.h"
@@ -118,7 +119,7 @@ Status CheckReadableFile(const std::string& flag, const std::string& path) {
     return InvalidArgumentError(flag + " " + Abbreviate(path) + " is a directory; give a CSV file");
   }
   if (::access(path.c_str(), R_OK) != 0) {
-    return IOError(flag + " " + Abbreviate(path) + ": " + std::strerror(errno));
+    return IOError(flag + " " + Abbreviate(path) + ": " + ErrnoText(errno));
   }
   return Status::Ok();
 }

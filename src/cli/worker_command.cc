@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "cli/job_kinds.h"
 #include "cli/jobs_command.h"
+#include "common/mutex.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "monitoring/metrics_registry.h"
@@ -159,9 +159,9 @@ int RunWorkerCommand(const WorkerFlags& f, const CommandContext& ctx) {
   options.on_job_finished = [family = *durations](const std::string& kind, double seconds) {
     family->WithLabels({kind}).Observe(seconds);
   };
-  std::mutex log_mu;
+  Mutex log_mu;  // one line at a time on stderr
   options.log = [&log_mu, name = options.name](const std::string& line) {
-    std::lock_guard lock(log_mu);
+    MutexLock lock(&log_mu);
     std::fprintf(stderr, "%s worker %s: %s\n",
                  FormatUtcMillis(std::chrono::system_clock::now()).c_str(), name.c_str(),
                  line.c_str());
