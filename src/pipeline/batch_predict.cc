@@ -6,7 +6,6 @@
 #include <charconv>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <thread>
@@ -14,6 +13,7 @@
 #include <unordered_set>
 
 #include "common/atomic_file.h"
+#include "common/mutex.h"
 #include "common/progress.h"
 #include "common/strings.h"
 #include "common/suggest.h"
@@ -87,7 +87,7 @@ class ChunkScorer {
     parse_options_.keep_fields = keep_fields_;
   }
 
-  Result<ChunkOutput> Score(CsvChunk& chunk) {
+  Result<ChunkOutput> Score(CsvChunk& chunk) CHURNML_EXCLUDES(mu_) {
     ChunkOutput out;
     auto stage = Clock::now();
     CHURNML_ASSIGN_OR_RETURN(out.parsed,
@@ -107,7 +107,7 @@ class ChunkScorer {
                       probabilities[i], threshold_, &out.scored_csv);
     }
     const double encode = SecondsSince(stage);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     times_.parse += parse;
     times_.score += score;
     times_.encode += encode;
@@ -115,8 +115,8 @@ class ChunkScorer {
   }
 
   // The stage sums so far (parse, score, encode).
-  PredictStageTimes times() const {
-    std::lock_guard<std::mutex> lock(mu_);
+  PredictStageTimes times() const CHURNML_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     return times_;
   }
 
@@ -127,8 +127,8 @@ class ChunkScorer {
   const std::string source_name_;
   const double threshold_;
   ChunkParseOptions parse_options_;
-  mutable std::mutex mu_;
-  PredictStageTimes times_;  // guarded by mu_
+  mutable Mutex mu_;
+  PredictStageTimes times_ CHURNML_GUARDED_BY(mu_);
 };
 
 // Writes one scored chunk and its rejects, in input order (the sink).

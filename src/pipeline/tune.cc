@@ -5,9 +5,9 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/strings.h"
 #include "data/csv_loader.h"
 #include "eval/binary_metrics.h"
@@ -247,17 +247,22 @@ Status Tune(const TuneOptions& options, const ModelRegistry& registry, TuneRepor
     if (std::find(to_run.begin(), to_run.end(), 0) == to_run.end()) to_run.push_back(0);
     std::vector<TrialResult> results(to_run.size());
     std::vector<char> ran(to_run.size(), 0);
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<size_t> finished;
-    size_t next = 0, done = 0;
+    // Trials handed out and finished: workers take the next index and report
+    // each trial that ran; this thread reports them in the order they end.
+    struct Progress {
+      Mutex mu;
+      std::condition_variable cv;
+      std::deque<size_t> finished CHURNML_GUARDED_BY(mu);
+      size_t next CHURNML_GUARDED_BY(mu) = 0;
+      size_t done CHURNML_GUARDED_BY(mu) = 0;
+    } progress;
     auto worker = [&] {
       for (;;) {
         size_t i;
         {
-          std::lock_guard<std::mutex> lock(mu);
-          if (next >= to_run.size()) return;
-          i = next++;
+          MutexLock lock(&progress.mu);
+          if (progress.next >= to_run.size()) return;
+          i = progress.next++;
         }
         if (!out_of_time()) {
           TrialResult& res = results[i];
@@ -274,27 +279,29 @@ Status Tune(const TuneOptions& options, const ModelRegistry& registry, TuneRepor
           res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
           ran[i] = 1;
         }
-        std::lock_guard<std::mutex> lock(mu);
-        ++done;
-        if (ran[i]) finished.push_back(i);
-        cv.notify_all();
+        MutexLock lock(&progress.mu);
+        ++progress.done;
+        if (ran[i]) progress.finished.push_back(i);
+        progress.cv.notify_all();
       }
     };
     std::vector<std::thread> threads;
     const int n_threads = std::min<int>(parallelism, static_cast<int>(to_run.size()));
+    threads.reserve(static_cast<size_t>(std::max(n_threads, 0)));
     for (int t = 0; t < n_threads; ++t) threads.emplace_back(worker);
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      while (done < to_run.size() || !finished.empty()) {
-        cv.wait(lock, [&] { return !finished.empty() || done == to_run.size(); });
-        while (!finished.empty()) {
-          const size_t i = finished.front();
-          finished.pop_front();
-          lock.unlock();
-          report->results.push_back(results[i]);
-          if (options.on_trial) options.on_trial(results[i]);
-          lock.lock();
+    for (;;) {
+      std::deque<size_t> ready;  // reported outside the lock
+      {
+        MutexLock lock(&progress.mu);
+        while (progress.finished.empty() && progress.done < to_run.size()) {
+          progress.mu.Wait(progress.cv);
         }
+        if (progress.finished.empty()) break;  // every trial is done and reported
+        ready.swap(progress.finished);
+      }
+      for (const size_t i : ready) {
+        report->results.push_back(results[i]);
+        if (options.on_trial) options.on_trial(results[i]);
       }
     }
     for (std::thread& t : threads) t.join();
